@@ -1,0 +1,21 @@
+//! okta-iam: an Okta IAM integration for Cortex XSOAR, as one Rust daemon.
+//!
+//! Layout:
+//! - [`protocol`]: NDJSON framing on stdin/stdout and the serve loop (generic over its reader
+//!   and writer, so tests drive it with in-memory buffers).
+//! - [`state`]: integration context and last run, asked of the host (engine mode) or kept in a
+//!   local file (local mode), behind one trait.
+//! - [`catalogue`]: one definition per command; drives dispatch, argument checking and the
+//!   manifest.
+//! - [`commands`]: one file per command family; handlers only.
+//! - [`params`]: instance params: merging, booleans, the url rule, the token.
+//! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
+//! - [`okta`]: the async Okta v1 client, organised by resource.
+//! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
+//! - [`output`]: entries and `tableToMarkdown`.
+//! - [`secret`]: the redacted token type.
+
+pub mod mapper;
+pub mod okta;
+pub mod output;
+pub mod secret;

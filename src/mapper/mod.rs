@@ -1,0 +1,1 @@
+//! XSOAR mapper engine. Filled in by the mapper work.

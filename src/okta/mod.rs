@@ -1,0 +1,1 @@
+//! Async Okta Management API v1 client. Filled in by the client work.

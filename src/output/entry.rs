@@ -1,0 +1,180 @@
+//! War-room entries, as XSOAR's `CommandResults.to_context()` and `return_error` build them.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The entry types this integration emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    /// A normal result (note).
+    Note = 1,
+    /// A failed command.
+    Error = 4,
+    /// A warning.
+    Warning = 11,
+}
+
+/// One war-room entry. Serialises to the exact key names and order XSOAR uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    #[serde(rename = "Type")]
+    pub entry_type: u8,
+    #[serde(rename = "ContentsFormat")]
+    pub contents_format: &'static str,
+    #[serde(rename = "Contents")]
+    pub contents: Value,
+    #[serde(rename = "HumanReadable", skip_serializing_if = "Option::is_none")]
+    pub human_readable: Option<String>,
+    #[serde(rename = "EntryContext")]
+    pub entry_context: Value,
+}
+
+impl Entry {
+    /// A Type 1 entry with JSON contents, markdown and context (`CommandResults` shape).
+    pub fn json(contents: Value, human_readable: impl Into<String>) -> Self {
+        Entry {
+            entry_type: EntryType::Note as u8,
+            contents_format: "json",
+            contents,
+            human_readable: Some(human_readable.into()),
+            entry_context: Value::Object(Map::new()),
+        }
+    }
+
+    /// A Type 1 plain-text entry, e.g. `test-module`'s `ok`.
+    pub fn text(text: impl Into<String>) -> Self {
+        Entry {
+            entry_type: EntryType::Note as u8,
+            contents_format: "text",
+            contents: Value::String(text.into()),
+            human_readable: None,
+            entry_context: Value::Object(Map::new()),
+        }
+    }
+
+    /// A Type 1 entry whose only content is markdown (`readable_output` only).
+    pub fn markdown(human_readable: impl Into<String>) -> Self {
+        Entry {
+            entry_type: EntryType::Note as u8,
+            contents_format: "json",
+            contents: Value::Null,
+            human_readable: Some(human_readable.into()),
+            entry_context: Value::Object(Map::new()),
+        }
+    }
+
+    /// A Type 4 error entry, as `return_error` sends it: text contents, null context.
+    pub fn error(message: impl Into<String>) -> Self {
+        Entry {
+            entry_type: EntryType::Error as u8,
+            contents_format: "text",
+            contents: Value::String(truncate_error(message.into())),
+            human_readable: None,
+            entry_context: Value::Null,
+        }
+    }
+
+    /// A Type 11 warning entry.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Entry {
+            entry_type: EntryType::Warning as u8,
+            contents_format: "text",
+            contents: Value::String(message.into()),
+            human_readable: None,
+            entry_context: Value::Null,
+        }
+    }
+
+    /// Adds one context key (builder style). Keys keep insertion order.
+    pub fn with_context(mut self, key: impl Into<String>, value: Value) -> Self {
+        if !self.entry_context.is_object() {
+            self.entry_context = Value::Object(Map::new());
+        }
+        if let Value::Object(map) = &mut self.entry_context {
+            map.insert(key.into(), value);
+        }
+        self
+    }
+
+    /// Sets the entry type (for example an IAM result that must count as an error).
+    pub fn with_type(mut self, entry_type: EntryType) -> Self {
+        self.entry_type = entry_type as u8;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.entry_type == EntryType::Error as u8
+    }
+}
+
+/// The XSOAR context-key selector: `Prefix(val.K && val.K == obj.K && ...)`, or the bare
+/// prefix when there are no key fields.
+pub fn context_key(prefix: &str, key_fields: &[&str]) -> String {
+    if key_fields.is_empty() {
+        return prefix.to_string();
+    }
+    let terms: Vec<String> = key_fields
+        .iter()
+        .map(|k| format!("val.{k} && val.{k} == obj.{k}"))
+        .collect();
+    format!("{prefix}({})", terms.join(" && "))
+}
+
+/// `return_error` cuts messages over 50,000 characters to the first and last 25,000.
+fn truncate_error(message: String) -> String {
+    const LIMIT: usize = 50_000;
+    const HALF: usize = 25_000;
+    let count = message.chars().count();
+    if count <= LIMIT {
+        return message;
+    }
+    let head: String = message.chars().take(HALF).collect();
+    let tail: String = message.chars().skip(count - HALF).collect();
+    format!("{head}...This error body was truncated...{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn selector_form_matches_xsoar() {
+        assert_eq!(
+            context_key("Okta.Application", &["ID"]),
+            "Okta.Application(val.ID && val.ID == obj.ID)"
+        );
+        assert_eq!(
+            context_key("IAM.Vendor", &["instanceName", "email"]),
+            "IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName && val.email && val.email == obj.email)"
+        );
+        assert_eq!(context_key("Tok", &[]), "Tok");
+    }
+
+    #[test]
+    fn error_entry_has_return_error_shape() {
+        let e = serde_json::to_value(Entry::error("boom")).unwrap();
+        assert_eq!(
+            e,
+            json!({"Type":4,"ContentsFormat":"text","Contents":"boom","EntryContext":null})
+        );
+    }
+
+    #[test]
+    fn text_entry_is_test_module_ok() {
+        let line = serde_json::to_string(&Entry::text("ok")).unwrap();
+        assert_eq!(
+            line,
+            r#"{"Type":1,"ContentsFormat":"text","Contents":"ok","EntryContext":{}}"#
+        );
+    }
+
+    #[test]
+    fn long_errors_are_truncated_like_return_error() {
+        let msg = "x".repeat(60_000);
+        let e = Entry::error(msg);
+        let text = e.contents.as_str().unwrap();
+        assert!(text.contains("...This error body was truncated..."));
+        assert_eq!(text.chars().count(), 50_000 + "...This error body was truncated...".len());
+    }
+}

@@ -1,0 +1,1 @@
+//! Port of XSOAR's `tableToMarkdown` (CommonServerPython). Filled in by the markdown work.

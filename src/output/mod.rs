@@ -1,0 +1,10 @@
+//! Everything the daemon shows: war-room entries and markdown tables.
+//!
+//! - [`entry`]: the XSOAR entry (`Type`, `ContentsFormat`, `Contents`, `HumanReadable`,
+//!   `EntryContext`) and the context-key selector form.
+//! - [`markdown`]: a byte-exact port of XSOAR's `tableToMarkdown`.
+
+pub mod entry;
+pub mod markdown;
+
+pub use entry::{context_key, Entry, EntryType};
