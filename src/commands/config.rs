@@ -1,0 +1,167 @@
+//! `okta-iam-get-configuration` and `okta-iam-set-configuration`: the app → instance table of
+//! the ILM App Sync flow, kept under `IAMConfiguration` in the integration context.
+
+use serde_json::{Map, Value};
+
+use super::{CommandError, CommandResult, Invocation};
+use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::output::markdown;
+use crate::output::{context_key, Entry};
+use crate::state::LocalBoxFuture;
+
+/// The integration-context key that holds the configuration rows.
+pub const CONFIGURATION_KEY: &str = "IAMConfiguration";
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "okta-iam-get-configuration",
+        description: "Gets the IAM configuration: which Okta application is handled by which XSOAR IAM integration instance.",
+        args: &[],
+        outputs: &[
+            OutputSpec::new("Okta.IAMConfiguration.ApplicationID", "String", "Okta application ID."),
+            OutputSpec::new("Okta.IAMConfiguration.Instance", "String", "IAM integration instance name."),
+            OutputSpec::new("Okta.IAMConfiguration.Label", "String", "Okta application label."),
+            OutputSpec::new("Okta.IAMConfiguration.Logo", "String", "Okta application logo."),
+            OutputSpec::new("Okta.IAMConfiguration.Name", "String", "Okta application name."),
+        ],
+        execution: false,
+        internal: false,
+        handler: get_configuration,
+    },
+    CommandSpec {
+        name: "okta-iam-set-configuration",
+        description: "Sets the IAM configuration: a JSON list of rows, each with a string ApplicationID (and usually Name, Label, Logo, Instance). Other keys of the integration context are kept.",
+        args: &[ArgSpec::required(
+            "configuration",
+            "The configuration: a JSON list of objects, each with at least a string ApplicationID.",
+        )],
+        outputs: &[],
+        execution: false,
+        internal: false,
+        handler: set_configuration,
+    },
+];
+
+/// Reads the configuration rows from an integration context (`[]` when absent).
+pub fn configuration_rows(context: &Map<String, Value>) -> Vec<Value> {
+    match context.get(CONFIGURATION_KEY) {
+        Some(Value::Array(rows)) => rows.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn get_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let context = inv.state.integration_context().await?;
+        let rows = Value::Array(configuration_rows(&context));
+        let readable = markdown::table("Okta IAM Configuration", &rows)
+            .map_err(|e| CommandError::Invalid(e.to_string()))?;
+        let mut entry = Entry::json(rows.clone(), readable);
+        if rows.as_array().is_some_and(|r| !r.is_empty()) {
+            entry = entry.with_context(
+                context_key("Okta.IAMConfiguration", &["ApplicationID"]),
+                rows,
+            );
+        }
+        Ok(vec![entry])
+    })
+}
+
+fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let raw = inv
+            .args
+            .raw("configuration")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let rows = parse_configuration(&raw)?;
+        let count = rows.len();
+        let mut context = inv.state.integration_context().await?;
+        context.insert(CONFIGURATION_KEY.to_string(), Value::Array(rows));
+        inv.state.set_integration_context(context).await?;
+        Ok(vec![Entry::markdown(format!(
+            "Okta IAM Configuration saved: {count} application{}.",
+            if count == 1 { "" } else { "s" }
+        ))])
+    })
+}
+
+/// Parses and checks the `configuration` argument: a JSON list (given as text or as JSON) of
+/// objects that each carry a non-empty string `ApplicationID`. Nothing is stored if any row is
+/// invalid; the message names the first bad row by index.
+pub fn parse_configuration(raw: &Value) -> Result<Vec<Value>, CommandError> {
+    let value = match raw {
+        Value::String(text) => serde_json::from_str::<Value>(text).map_err(|e| {
+            CommandError::Invalid(format!(
+                "The configuration argument is not valid JSON: {e}. Expected a JSON list such as [{{\"ApplicationID\": \"0oa...\", \"Instance\": \"...\"}}]."
+            ))
+        })?,
+        other => other.clone(),
+    };
+    let Value::Array(rows) = value else {
+        return Err(CommandError::Invalid(
+            "The configuration argument must be a JSON list of objects, each with an ApplicationID.".into(),
+        ));
+    };
+    for (index, row) in rows.iter().enumerate() {
+        let Value::Object(object) = row else {
+            return Err(CommandError::Invalid(format!(
+                "Configuration row {index} is not a JSON object."
+            )));
+        };
+        match object.get("ApplicationID") {
+            Some(Value::String(id)) if !id.trim().is_empty() => {}
+            Some(Value::String(_)) => {
+                return Err(CommandError::Invalid(format!(
+                    "Configuration row {index} has an empty ApplicationID."
+                )))
+            }
+            Some(_) => {
+                return Err(CommandError::Invalid(format!(
+                    "Configuration row {index}: ApplicationID must be a string."
+                )))
+            }
+            None => {
+                return Err(CommandError::Invalid(format!(
+                    "Configuration row {index} has no ApplicationID."
+                )))
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_are_validated_by_index() {
+        let ok =
+            parse_configuration(&json!(r#"[{"ApplicationID":"0oa1","Instance":"i"}]"#)).unwrap();
+        assert_eq!(ok.len(), 1);
+        let cases = [
+            (json!("not json"), "not valid JSON"),
+            (json!("{}"), "must be a JSON list"),
+            (
+                json!([{"ApplicationID": "a"}, 5]),
+                "row 1 is not a JSON object",
+            ),
+            (json!([{"Name": "x"}]), "row 0 has no ApplicationID"),
+            (
+                json!([{"ApplicationID": 7}]),
+                "row 0: ApplicationID must be a string",
+            ),
+            (
+                json!([{"ApplicationID": " "}]),
+                "row 0 has an empty ApplicationID",
+            ),
+        ];
+        for (input, expected) in cases {
+            let err = parse_configuration(&input).unwrap_err().to_string();
+            assert!(err.contains(expected), "{input} → {err}");
+        }
+        assert!(parse_configuration(&json!([])).unwrap().is_empty());
+    }
+}

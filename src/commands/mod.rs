@@ -1,0 +1,201 @@
+//! Command handlers, one file per family, and the dispatcher that runs one execution.
+//!
+//! - [`config`]: `okta-iam-get-configuration`, `okta-iam-set-configuration`.
+//! - [`test_module`]: `test-module`.
+//!
+//! [`execute`] is the single path every execution takes, from the loop and from `call`:
+//! look the command up in the catalogue, check its arguments, merge params, run the handler
+//! with panics caught, and commit state only when the execution ended without error.
+
+pub mod config;
+pub mod test_module;
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+use tracing::{debug, warn, Instrument};
+
+use crate::catalogue::{self, ArgError, Args, CommandSpec};
+use crate::mapper::MapperRegistry;
+use crate::output::Entry;
+use crate::params::{Params, ParamsError};
+use crate::protocol::message::CallingContext;
+use crate::state::{LocalBoxFuture, StateError, StateStore};
+
+/// Every command family, in manifest order.
+pub const FAMILIES: &[&[CommandSpec]] = &[test_module::COMMANDS, config::COMMANDS];
+
+/// What outlives one execution: start-up options and shared resources.
+pub struct Runtime {
+    /// Params from `--params FILE`; each calling context's params override them.
+    pub base_params: Map<String, Value>,
+    pub mappers: MapperRegistry,
+}
+
+impl Runtime {
+    pub fn new(base_params: Map<String, Value>, mappers: MapperRegistry) -> Self {
+        Runtime {
+            base_params,
+            mappers,
+        }
+    }
+}
+
+/// Everything a handler gets for one execution.
+pub struct Invocation<'a> {
+    pub runtime: &'a Runtime,
+    pub context: &'a CallingContext,
+    pub args: Args,
+    pub params: Params,
+    pub state: &'a mut dyn StateStore,
+}
+
+/// A handler failure. The dispatcher turns it into an error entry:
+/// `Failed to execute <command> command. Error: <message>`.
+#[derive(Debug, Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Params(#[from] ParamsError),
+    #[error("{0}")]
+    Args(#[from] ArgError),
+    #[error("{0}")]
+    State(#[from] StateError),
+    /// A bad argument value, with a message that says what to fix.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type CommandResult = Result<Vec<Entry>, CommandError>;
+
+/// A command handler.
+pub type Handler = for<'a> fn(Invocation<'a>) -> LocalBoxFuture<'a, CommandResult>;
+
+/// The outcome of one execution, ready to be written.
+#[derive(Debug, Default)]
+pub struct Execution {
+    pub entries: Vec<Entry>,
+    /// An unexpected internal failure (a panic), sent as an `exception` message.
+    pub exception: Option<String>,
+}
+
+impl Execution {
+    pub fn failed(&self) -> bool {
+        self.exception.is_some() || self.entries.iter().any(Entry::is_error)
+    }
+}
+
+/// Runs one calling context to completion. Never panics; never returns an error: every
+/// failure becomes an error entry or an exception.
+pub async fn execute(
+    runtime: &Runtime,
+    context: &CallingContext,
+    state: &mut dyn StateStore,
+) -> Execution {
+    let Some(spec) = catalogue::find(&context.command) else {
+        return Execution {
+            entries: vec![Entry::error(format!(
+                "Unknown command: {}. Run `okta-iam manifest` to list the commands this integration serves.",
+                context.command
+            ))],
+            exception: None,
+        };
+    };
+    let args = match spec.validate(&context.args) {
+        Ok(args) => args,
+        Err(e) => return failure(spec.name, CommandError::Args(e)),
+    };
+    let params = Params::merged(&runtime.base_params, &context.params);
+    let span = tracing::info_span!("command", name = spec.name, instance = %context.instance);
+    let invocation = Invocation {
+        runtime,
+        context,
+        args,
+        params,
+        state,
+    };
+    let outcome = async {
+        debug!("start");
+        // The handler call itself may panic before it returns a future.
+        let future = match std::panic::catch_unwind(AssertUnwindSafe(|| (spec.handler)(invocation)))
+        {
+            Ok(future) => future,
+            Err(panic) => return Err(panic),
+        };
+        CatchUnwind(future).await
+    }
+    .instrument(span.clone())
+    .await;
+    let mut execution = match outcome {
+        Ok(Ok(entries)) => Execution {
+            entries,
+            exception: None,
+        },
+        Ok(Err(error)) => failure(spec.name, error),
+        Err(panic) => {
+            let message = panic_message(&panic);
+            warn!(parent: &span, "command panicked: {message}");
+            return Execution {
+                entries: Vec::new(),
+                exception: Some(format!(
+                    "Internal error in {}: {message}. This is a bug in okta-iam; the daemon goes on.",
+                    spec.name
+                )),
+            };
+        }
+    };
+    if !execution.failed() {
+        // The state borrow moved into the invocation; it is back now that the handler ended.
+        execution = commit(spec, state, execution).await;
+    }
+    execution
+}
+
+async fn commit(spec: &CommandSpec, state: &mut dyn StateStore, execution: Execution) -> Execution {
+    match state.commit().await {
+        Ok(()) => execution,
+        Err(error) => failure(spec.name, CommandError::State(error)),
+    }
+}
+
+fn failure(command: &str, error: CommandError) -> Execution {
+    Execution {
+        entries: vec![Entry::error(format!(
+            "Failed to execute {command} command. Error: {error}"
+        ))],
+        exception: None,
+    }
+}
+
+fn panic_message(panic: &Box<dyn Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Polls a boxed future with panics caught, so one command cannot take the daemon down.
+struct CatchUnwind<F>(F);
+
+impl<F> Future for CatchUnwind<F>
+where
+    F: Future + Unpin,
+{
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Instance params: merging, typed access, the url rule and the API token.
+//!
+//! Params come from two places: the `--params FILE` object given at start-up, and the `params`
+//! of each calling context, which override it key by key. Booleans arrive as JSON booleans or
+//! as the strings `"true"`/`"false"` (XSOAR sends both). A param that is absent takes the
+//! default the manifest declares for it, so a local `--params` file behaves like an instance
+//! configured in XSOAR with the defaults left alone.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+use url::Url;
+
+use crate::secret::Secret;
+
+/// Environment variable that may carry the API token.
+pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
+
+/// Keys whose values are secrets: never logged, never written to the state file.
+const SECRET_KEYS: &[&str] = &["apitoken", "credentials", "password", "token"];
+
+/// Errors in the instance configuration. Each message says what to fix.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ParamsError {
+    #[error("The Okta URL parameter (url) is missing. Set it to https://<your-org>.okta.com.")]
+    MissingUrl,
+    #[error("The Okta URL '{0}' is not a valid URL. Set it to https://<your-org>.okta.com.")]
+    InvalidUrl(String),
+    #[error("The Okta URL must use https:// (http:// is allowed only for a loopback host such as 127.0.0.1 or localhost); got '{0}'.")]
+    InsecureUrl(String),
+    #[error("Missing API token. Set the API Token parameter (credentials.password or apitoken) or the OKTA_API_TOKEN environment variable.")]
+    MissingToken,
+    #[error("The parameter '{name}' must be true or false; got {value}.")]
+    NotABoolean { name: String, value: String },
+}
+
+/// The merged params of one execution.
+#[derive(Clone, Default)]
+pub struct Params {
+    values: Map<String, Value>,
+}
+
+impl Params {
+    /// `base` overridden key by key by `overrides`.
+    pub fn merged(base: &Map<String, Value>, overrides: &Map<String, Value>) -> Params {
+        let mut values = base.clone();
+        for (key, value) in overrides {
+            values.insert(key.clone(), value.clone());
+        }
+        Params { values }
+    }
+
+    pub fn from_map(values: Map<String, Value>) -> Params {
+        Params { values }
+    }
+
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    /// A non-empty string param. Numbers are given as their JSON text.
+    pub fn string(&self, name: &str) -> Option<String> {
+        match self.values.get(name)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A boolean param: JSON bool or "true"/"false" (any case). Absent, null or empty → `default`.
+    pub fn boolean(&self, name: &str, default: bool) -> Result<bool, ParamsError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(value) => parse_bool(value).ok_or_else(|| ParamsError::NotABoolean {
+                name: name.to_string(),
+                value: value.to_string(),
+            }),
+        }
+    }
+
+    /// The same as [`Params::boolean`], but a malformed value counts as `default` (for gates
+    /// read on paths where a config error must not hide the real result).
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        self.boolean(name, default).unwrap_or(default)
+    }
+
+    /// The API token: `credentials.password`, then `apitoken`, then `OKTA_API_TOKEN`.
+    pub fn token(&self) -> Result<Secret, ParamsError> {
+        let from_credentials = self
+            .values
+            .get("credentials")
+            .and_then(|c| c.get("password"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        let from_apitoken = self
+            .values
+            .get("apitoken")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        if let Some(token) = from_credentials.or(from_apitoken) {
+            return Ok(Secret::new(token));
+        }
+        match std::env::var(TOKEN_ENV) {
+            Ok(token) if !token.is_empty() => Ok(Secret::new(token)),
+            _ => Err(ParamsError::MissingToken),
+        }
+    }
+
+    /// The API base URL `<url>/api/v1/`, after the url rule: https, or http for loopback only.
+    pub fn base_url(&self) -> Result<Url, ParamsError> {
+        let raw = self.string("url").ok_or(ParamsError::MissingUrl)?;
+        api_base_url(&raw)
+    }
+
+    /// A view of the params that is safe to log or store: secret values replaced by `***`.
+    pub fn redacted(&self) -> Map<String, Value> {
+        redact_map(&self.values)
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Params")
+            .field("values", &Value::Object(self.redacted()))
+            .finish()
+    }
+}
+
+/// Parses XSOAR's boolean forms.
+pub fn parse_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `<url>` with surrounding slashes trimmed, then `/api/v1/` appended; https only, except
+/// http on a loopback host.
+pub fn api_base_url(raw: &str) -> Result<Url, ParamsError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|_| ParamsError::InvalidUrl(raw.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err(ParamsError::InsecureUrl(raw.to_string())),
+        _ => return Err(ParamsError::InvalidUrl(raw.to_string())),
+    }
+    if url.host_str().is_none() || url.cannot_be_a_base() {
+        return Err(ParamsError::InvalidUrl(raw.to_string()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ParamsError::InvalidUrl(raw.to_string()));
+    }
+    let path = url.path().trim_end_matches('/');
+    let mut base = url.clone();
+    base.set_path(&format!("{path}/api/v1/"));
+    Ok(base)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn redact_map(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .map(|(k, v)| {
+            let lowered = k.to_ascii_lowercase();
+            let value = if SECRET_KEYS.iter().any(|s| lowered == *s) {
+                Value::String("***".into())
+            } else if let Value::Object(inner) = v {
+                Value::Object(redact_map(inner))
+            } else {
+                v.clone()
+            };
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(v: Value) -> Params {
+        Params::from_map(v.as_object().cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn url_rule() {
+        let ok = |s: &str| api_base_url(s).map(|u| u.to_string());
+        assert_eq!(
+            ok("https://acme.okta.com").unwrap(),
+            "https://acme.okta.com/api/v1/"
+        );
+        assert_eq!(
+            ok("https://acme.okta.com/").unwrap(),
+            "https://acme.okta.com/api/v1/"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/api/v1/"
+        );
+        assert_eq!(ok("http://127.5.0.1").unwrap(), "http://127.5.0.1/api/v1/");
+        assert_eq!(
+            ok("http://localhost:1/").unwrap(),
+            "http://localhost:1/api/v1/"
+        );
+        assert_eq!(ok("http://[::1]:9").unwrap(), "http://[::1]:9/api/v1/");
+        assert!(matches!(
+            ok("http://acme.okta.com"),
+            Err(ParamsError::InsecureUrl(_))
+        ));
+        assert!(matches!(
+            ok("http://10.0.0.1"),
+            Err(ParamsError::InsecureUrl(_))
+        ));
+        assert!(matches!(
+            ok("http://localhost.evil.com"),
+            Err(ParamsError::InsecureUrl(_))
+        ));
+        assert!(matches!(ok("ftp://x"), Err(ParamsError::InvalidUrl(_))));
+        assert!(matches!(
+            ok("acme.okta.com"),
+            Err(ParamsError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            ok("https://a.okta.com/?x=1"),
+            Err(ParamsError::InvalidUrl(_))
+        ));
+    }
+
+    #[test]
+    fn booleans_accept_json_and_strings() {
+        let p = params(json!({"a": true, "b": "false", "c": "TRUE", "d": "maybe", "e": null}));
+        assert_eq!(p.boolean("a", false), Ok(true));
+        assert_eq!(p.boolean("b", true), Ok(false));
+        assert_eq!(p.boolean("c", false), Ok(true));
+        assert!(p.boolean("d", false).is_err());
+        assert_eq!(p.boolean("e", true), Ok(true));
+        assert_eq!(p.boolean("missing", true), Ok(true));
+        assert!(!p.flag("d", false));
+    }
+
+    #[test]
+    fn token_precedence() {
+        let p = params(json!({"credentials": {"password": "from-cred"}, "apitoken": "from-api"}));
+        assert_eq!(p.token().unwrap().expose(), "from-cred");
+        let p = params(json!({"credentials": {"password": ""}, "apitoken": "from-api"}));
+        assert_eq!(p.token().unwrap().expose(), "from-api");
+    }
+
+    #[test]
+    fn merge_overrides_key_by_key() {
+        let base = json!({"url": "https://a", "max_fetch": "50"});
+        let over = json!({"max_fetch": "10"});
+        let p = Params::merged(base.as_object().unwrap(), over.as_object().unwrap());
+        assert_eq!(p.string("url").as_deref(), Some("https://a"));
+        assert_eq!(p.string("max_fetch").as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let p = params(
+            json!({"credentials": {"password": "SEKRET1"}, "apitoken": "SEKRET2", "url": "https://a"}),
+        );
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("SEKRET"));
+        assert!(shown.contains("https://a"));
+    }
+}

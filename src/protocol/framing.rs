@@ -1,0 +1,136 @@
+//! Newline-delimited framing over any async reader and writer.
+//!
+//! A line is read as bytes up to `\n` (a trailing `\r` is dropped), so that a line that is not
+//! UTF-8, or longer than [`MAX_LINE_BYTES`], is reported as such and skipped to its end instead
+//! of killing the loop. Writes are one compact JSON value plus `\n`, flushed at once.
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The longest input line accepted: 16 MiB. A calling context is small; a longer line is an
+/// error entry, and the bytes are discarded up to the next newline.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// One input line as the loop sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    Text(String),
+    InvalidUtf8,
+    TooLong { bytes: usize },
+    Eof,
+}
+
+/// Reads lines with a size limit.
+pub struct LineReader<R> {
+    inner: R,
+    max_bytes: usize,
+}
+
+impl<R: AsyncBufRead + Unpin> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self::with_limit(inner, MAX_LINE_BYTES)
+    }
+
+    pub fn with_limit(inner: R, max_bytes: usize) -> Self {
+        LineReader { inner, max_bytes }
+    }
+
+    /// The next line. I/O errors are returned; everything else is a [`Line`].
+    pub async fn next_line(&mut self) -> std::io::Result<Line> {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut total = 0usize;
+        let mut overflow = false;
+        loop {
+            let chunk = self.inner.fill_buf().await?;
+            if chunk.is_empty() {
+                // EOF: a final line without newline still counts as a line.
+                if total == 0 {
+                    return Ok(Line::Eof);
+                }
+                break;
+            }
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            total += take;
+            if !overflow {
+                if total > self.max_bytes + 1 {
+                    overflow = true;
+                    buf = Vec::new();
+                } else {
+                    buf.extend_from_slice(&chunk[..take]);
+                }
+            }
+            self.inner.consume(take);
+            if done {
+                break;
+            }
+        }
+        if overflow {
+            return Ok(Line::TooLong { bytes: total });
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        if buf.len() > self.max_bytes {
+            return Ok(Line::TooLong { bytes: total });
+        }
+        match String::from_utf8(buf) {
+            Ok(text) => Ok(Line::Text(text)),
+            Err(_) => Ok(Line::InvalidUtf8),
+        }
+    }
+}
+
+/// Writes one already-serialised message and a newline, then flushes.
+pub async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, json: &str) -> std::io::Result<()> {
+    debug_assert!(!json.contains('\n'));
+    writer.write_all(json.as_bytes()).await?;
+    writer.write_all(b"\n").await?;
+    writer.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::BufReader;
+
+    async fn lines(input: &[u8], limit: usize) -> Vec<Line> {
+        let mut reader = LineReader::with_limit(BufReader::with_capacity(4, input), limit);
+        let mut out = Vec::new();
+        loop {
+            let line = reader.next_line().await.unwrap();
+            let eof = line == Line::Eof;
+            out.push(line);
+            if eof {
+                return out;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn splits_lines_and_reports_bad_ones() {
+        let got = lines(b"ping\r\n\xff\xfe\nabcdefghijk\nok\nlast", 8).await;
+        assert_eq!(
+            got,
+            vec![
+                Line::Text("ping".into()),
+                Line::InvalidUtf8,
+                Line::TooLong { bytes: 12 },
+                Line::Text("ok".into()),
+                Line::Text("last".into()),
+                Line::Eof
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn exact_limit_is_accepted() {
+        let got = lines(b"12345678\n123456789\n", 8).await;
+        assert_eq!(got[0], Line::Text("12345678".into()));
+        assert!(matches!(got[1], Line::TooLong { .. }));
+    }
+}

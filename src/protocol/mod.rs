@@ -1,0 +1,152 @@
+//! The XSOAR loop protocol: one JSON value per line on stdin/stdout.
+//!
+//! - [`framing`]: line reading with a size limit, line writing.
+//! - [`message`]: the calling context and the outgoing messages.
+//! - [`serve`]: the loop. For each calling context it writes, in order, the state requests the
+//!   command needs (engine mode), at most one `result` message, an `exception` message if the
+//!   command panicked, and exactly one `completed`. `ping` is answered with `pong`; blank lines
+//!   are skipped; every bad line gets an error entry and `completed`; end of input ends the
+//!   loop; `native: true` ends it after that execution.
+
+pub mod framing;
+pub mod message;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tracing::{debug, info};
+
+use crate::commands::{execute, Execution, Runtime};
+use crate::output::Entry;
+use crate::state::{EngineState, LocalState, HOST_REPLY_TIMEOUT};
+use framing::{write_line, Line, LineReader, MAX_LINE_BYTES};
+use message::{CallingContext, ExceptionArgs, Outgoing};
+
+/// Where state lives while serving.
+#[derive(Debug, Clone)]
+pub enum StateMode {
+    /// Asked of the host with `executeCommand` requests.
+    Engine,
+    /// Kept in this file.
+    Local(PathBuf),
+}
+
+/// Options of the serve loop.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub state: StateMode,
+    /// How long engine mode waits for the host's reply to a state request.
+    pub host_reply_timeout: Duration,
+}
+
+impl ServeConfig {
+    pub fn new(state: StateMode) -> Self {
+        ServeConfig {
+            state,
+            host_reply_timeout: HOST_REPLY_TIMEOUT,
+        }
+    }
+}
+
+/// Serves calling contexts from `input` until end of input (or a native execution), writing
+/// protocol messages to `output`. Returns an error only when the channel itself fails.
+pub async fn serve<R, W>(
+    input: R,
+    mut output: W,
+    runtime: &Runtime,
+    config: &ServeConfig,
+) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut reader = LineReader::new(BufReader::new(input));
+    loop {
+        let line = reader.next_line().await?;
+        let text = match line {
+            Line::Eof => {
+                info!("end of input; exiting");
+                return Ok(());
+            }
+            Line::InvalidUtf8 => {
+                reject(&mut output, "Invalid input line: not valid UTF-8.").await?;
+                continue;
+            }
+            Line::TooLong { bytes } => {
+                let message = format!(
+                    "Invalid input line: {bytes} bytes is over the limit of {MAX_LINE_BYTES} bytes."
+                );
+                reject(&mut output, &message).await?;
+                continue;
+            }
+            Line::Text(text) => text,
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed == "ping" {
+            write_line(&mut output, &Outgoing::Pong.to_line()).await?;
+            continue;
+        }
+        let context = match CallingContext::parse(trimmed) {
+            Ok(context) => context,
+            Err(error) => {
+                reject(&mut output, &error.to_string()).await?;
+                continue;
+            }
+        };
+        debug!(command = %context.command, "calling context");
+        let execution = match &config.state {
+            StateMode::Engine => {
+                let mut state =
+                    EngineState::new(&mut reader, &mut output, config.host_reply_timeout);
+                execute(runtime, &context, &mut state).await
+            }
+            StateMode::Local(path) => {
+                let mut state = LocalState::new(path, &context.instance);
+                execute(runtime, &context, &mut state).await
+            }
+        };
+        write_execution(&mut output, &execution).await?;
+        if context.native {
+            info!("native execution done; exiting");
+            return Ok(());
+        }
+    }
+}
+
+/// Writes the result and exception messages of an execution, then `completed`.
+pub async fn write_execution<W: AsyncWrite + Unpin>(
+    output: &mut W,
+    execution: &Execution,
+) -> std::io::Result<()> {
+    if !execution.entries.is_empty() {
+        let line = Outgoing::Result {
+            results: &execution.entries,
+        }
+        .to_line();
+        write_line(output, &line).await?;
+    }
+    if let Some(exception) = &execution.exception {
+        let line = Outgoing::Exception {
+            args: ExceptionArgs {
+                exception: exception.clone(),
+            },
+        }
+        .to_line();
+        write_line(output, &line).await?;
+    }
+    write_line(output, &Outgoing::Completed.to_line()).await
+}
+
+/// Answers a bad input line with an error entry and `completed`.
+async fn reject<W: AsyncWrite + Unpin>(output: &mut W, message: &str) -> std::io::Result<()> {
+    debug!("rejected input line: {message}");
+    let execution = Execution {
+        entries: vec![Entry::error(message)],
+        exception: None,
+    };
+    write_execution(output, &execution).await
+}
