@@ -1,7 +1,7 @@
 //! Command handlers, one file per family, and the dispatcher that runs one execution.
 //!
-//! - [`config`]: `okta-iam-get-configuration`, `okta-iam-set-configuration`.
-//! - [`test_module`]: `test-module`.
+//! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
+//! - [`test_module`]: the `test-module` check.
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up in the catalogue, check its arguments, merge params, run the handler
@@ -105,6 +105,16 @@ pub async fn execute(
             exception: None,
         };
     };
+    execute_spec(spec, runtime, context, state).await
+}
+
+/// Runs one execution of a known command (see [`execute`]).
+pub async fn execute_spec(
+    spec: &CommandSpec,
+    runtime: &Runtime,
+    context: &CallingContext,
+    state: &mut dyn StateStore,
+) -> Execution {
     let args = match spec.validate(&context.args) {
         Ok(args) => args,
         Err(e) => return failure(spec.name, CommandError::Args(e)),
@@ -116,7 +126,7 @@ pub async fn execute(
         context,
         args,
         params,
-        state,
+        state: &mut *state,
     };
     let outcome = async {
         debug!("start");
@@ -197,5 +207,102 @@ where
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Err(panic) => Poll::Ready(Err(panic)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::MemoryState;
+    use serde_json::json;
+
+    fn panicking(_inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            panic!("deliberate test panic")
+        })
+    }
+
+    fn panicking_before_future(_inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+        panic!("panic while building the future")
+    }
+
+    fn sets_last_run_then_fails(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+        Box::pin(async move {
+            inv.state.set_last_run(json!({"cursor": "new"}));
+            Ok(vec![Entry::error("half way")])
+        })
+    }
+
+    fn sets_last_run_ok(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+        Box::pin(async move {
+            inv.state.set_last_run(json!({"cursor": "new"}));
+            Ok(vec![Entry::text("done")])
+        })
+    }
+
+    fn spec(handler: Handler) -> CommandSpec {
+        CommandSpec {
+            name: "test-command",
+            description: "",
+            args: &[],
+            outputs: &[],
+            execution: false,
+            internal: true,
+            handler,
+        }
+    }
+
+    fn context() -> CallingContext {
+        CallingContext::parse(r#"{"command":"test-command"}"#).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_exception() {
+        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        for handler in [panicking as Handler, panicking_before_future] {
+            let mut state = MemoryState::default();
+            let execution = execute_spec(&spec(handler), &runtime, &context(), &mut state).await;
+            assert!(execution.entries.is_empty());
+            let exception = execution.exception.expect("exception");
+            assert!(exception.contains("test-command"), "{exception}");
+            assert!(exception.contains("panic"), "{exception}");
+        }
+    }
+
+    #[tokio::test]
+    async fn last_run_is_committed_only_without_error() {
+        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let mut state = MemoryState::default();
+        let failed = execute_spec(
+            &spec(sets_last_run_then_fails),
+            &runtime,
+            &context(),
+            &mut state,
+        )
+        .await;
+        assert!(failed.failed());
+        assert_eq!(state.last_run, None);
+        let ok = execute_spec(&spec(sets_last_run_ok), &runtime, &context(), &mut state).await;
+        assert!(!ok.failed());
+        assert_eq!(state.last_run, Some(json!({"cursor": "new"})));
+    }
+
+    #[tokio::test]
+    async fn unknown_command_and_missing_argument_are_error_entries() {
+        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let mut state = MemoryState::default();
+        let unknown = CallingContext::parse(r#"{"command":"no-such-command"}"#).unwrap();
+        let execution = execute(&runtime, &unknown, &mut state).await;
+        assert_eq!(
+            execution.entries[0].contents,
+            json!("Unknown command: no-such-command. Run `okta-iam manifest` to list the commands this integration serves.")
+        );
+        let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
+        let execution = execute(&runtime, &missing, &mut state).await;
+        assert_eq!(
+            execution.entries[0].contents,
+            json!("Failed to execute okta-iam-set-configuration command. Error: Missing required argument: configuration.")
+        );
     }
 }
