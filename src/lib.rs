@@ -18,6 +18,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod commands;
+pub mod iam;
 pub mod mapper;
 pub mod okta;
 pub mod output;

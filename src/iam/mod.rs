@@ -1,0 +1,381 @@
+//! The vendor-neutral IAM user lifecycle: what `iam-get-user`, `iam-create-user`,
+//! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
+//!
+//! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
+//! - [`result`]: the 13-key result, its entry and table.
+//! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
+//!
+//! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
+//! deliberate differences of the contract: an ambiguous lookup is an error and never leads to
+//! a create; disabled means DEPROVISIONED or SUSPENDED; enabling picks the fitting call;
+//! update with `allow-enable` enables *and* applies the profile; disabling an already
+//! disabled user is a skip without a call; `details` after a change is the user after it;
+//! a not-found error is a not-found, never "already disabled".
+
+pub mod connector;
+pub mod profile;
+pub mod result;
+
+use serde_json::Value;
+
+pub use connector::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
+pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE};
+pub use result::{Action, IamResult};
+
+use crate::mapper::Mapper;
+
+/// Skip reasons, as the reference words them.
+pub const COMMAND_DISABLED: &str = "Command is disabled.";
+pub const USER_DOES_NOT_EXIST: &str = "User does not exist";
+pub const USER_ALREADY_DISABLED: &str = "User is already disabled.";
+pub const USER_ALREADY_ENABLED: &str = "User is already enabled.";
+
+/// The instance's lifecycle gates (params).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gates {
+    pub create: bool,
+    pub update: bool,
+    pub enable: bool,
+    pub disable: bool,
+    pub create_if_not_exists: bool,
+}
+
+/// What one IAM command works with.
+pub struct Iam<'a> {
+    pub connector: &'a dyn Connector,
+    pub mapper_out: &'a Mapper,
+    pub mapper_in: &'a Mapper,
+    pub gates: Gates,
+}
+
+/// The result of one IAM command and the profile that goes to `IAM.UserProfile`.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub result: IamResult,
+    pub user_profile: Value,
+}
+
+/// A lookup that did not give one user.
+enum LookupFailure {
+    NotFound,
+    Result(IamResult),
+}
+
+impl<'a> Iam<'a> {
+    /// `iam-get-user`.
+    pub async fn get_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
+        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let action = Action::Get;
+        let user = match self.lookup(&profile, action, false).await {
+            Ok(user) => user,
+            Err(LookupFailure::NotFound) => {
+                let result = IamResult::failure(action, Value::from(404), USER_DOES_NOT_EXIST);
+                return Ok(self.finish(result, &profile, None));
+            }
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+        };
+        let incoming = self
+            .mapper_in
+            .map(&self.connector.incoming_source(&user), INCOMING_TYPE);
+        let mapped_user = match incoming {
+            Ok(mut mapped) => {
+                // Keep `email` so the IAM.UserProfile selector matches (contract §8.6).
+                if !mapped.contains_key("email") {
+                    if let Some(email) = user.email.clone().or_else(|| profile.raw_email()) {
+                        mapped.insert("email".into(), Value::String(email));
+                    }
+                }
+                mapped
+            }
+            Err(e) => {
+                let result = IamResult::failure(
+                    action,
+                    Value::String(String::new()),
+                    format!("Cannot map the Okta user with the incoming mapper: {e}"),
+                );
+                return Ok(self.finish(result, &profile, None));
+            }
+        };
+        let result = user_result(action, &user);
+        Ok(self.finish(result, &profile, Some(Value::Object(mapped_user))))
+    }
+
+    /// `iam-create-user`: an existing user goes the update path.
+    pub async fn create_user(
+        &self,
+        argument: Option<&Value>,
+        allow_enable: bool,
+    ) -> Result<Outcome, ProfileError> {
+        let profile = UserProfile::parse(argument, self.mapper_out, CREATE_TYPE)?;
+        Ok(self.create_flow(&profile, allow_enable, self.gates).await)
+    }
+
+    /// `iam-update-user`.
+    pub async fn update_user(
+        &self,
+        argument: Option<&Value>,
+        allow_enable: bool,
+    ) -> Result<Outcome, ProfileError> {
+        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        Ok(self.update_flow(&profile, allow_enable, self.gates).await)
+    }
+
+    /// `iam-disable-user`.
+    pub async fn disable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
+        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let action = Action::Disable;
+        if !self.gates.disable {
+            return Ok(self.finish(IamResult::skip(action, COMMAND_DISABLED), &profile, None));
+        }
+        let user = match self.lookup(&profile, action, false).await {
+            Ok(user) => user,
+            Err(LookupFailure::NotFound) => {
+                let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
+                return Ok(self.finish(result, &profile, None));
+            }
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+        };
+        if !user.active && user.status.eq_ignore_ascii_case("DEPROVISIONED") {
+            let mut result = IamResult::skip(action, USER_ALREADY_DISABLED);
+            result.details = Some(user.raw.clone());
+            return Ok(self.finish(result, &profile, None));
+        }
+        let result = match self.connector.disable_user(&user).await {
+            Ok(after) => {
+                let mut result = user_result(action, &after);
+                result.active = Some(false);
+                result
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => IamResult::skip(action, USER_DOES_NOT_EXIST),
+            Err(e) => error_result(action, e),
+        };
+        Ok(self.finish(result, &profile, None))
+    }
+
+    /// `iam-enable-user` (the reference module's generic enable).
+    pub async fn enable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
+        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let action = Action::Enable;
+        if !self.gates.enable {
+            return Ok(self.finish(IamResult::skip(action, COMMAND_DISABLED), &profile, None));
+        }
+        let user = match self.lookup(&profile, action, false).await {
+            Ok(user) => user,
+            Err(LookupFailure::NotFound) => {
+                let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
+                return Ok(self.finish(result, &profile, None));
+            }
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+        };
+        let result = match self.connector.enable_user(&user).await {
+            Ok(Some(after)) => {
+                let mut result = user_result(action, &after);
+                result.active = Some(true);
+                result
+            }
+            Ok(None) => already_enabled(action, &user),
+            Err(e) if e.kind == ErrorKind::AlreadyEnabled => already_enabled(action, &user),
+            Err(e) => error_result(action, e),
+        };
+        Ok(self.finish(result, &profile, None))
+    }
+
+    async fn create_flow(&self, profile: &UserProfile, allow_enable: bool, gates: Gates) -> Outcome {
+        let action = Action::Create;
+        if !gates.create {
+            return self.finish(IamResult::skip(action, COMMAND_DISABLED), profile, None);
+        }
+        match self.lookup(profile, action, false).await {
+            Ok(_) => {
+                // The user exists: update it (and enable it if allowed), never create again.
+                let gates = Gates {
+                    create: false,
+                    create_if_not_exists: false,
+                    ..gates
+                };
+                Box::pin(self.update_flow(profile, allow_enable, gates)).await
+            }
+            Err(LookupFailure::Result(result)) => self.finish(result, profile, None),
+            Err(LookupFailure::NotFound) => {
+                let result = match self.connector.create_user(profile.mapped.clone()).await {
+                    Ok(created) => user_result(action, &created),
+                    Err(e) => error_result(action, e),
+                };
+                self.finish(result, profile, None)
+            }
+        }
+    }
+
+    async fn update_flow(&self, profile: &UserProfile, allow_enable: bool, gates: Gates) -> Outcome {
+        let action = Action::Update;
+        if !gates.update {
+            return self.finish(IamResult::skip(action, COMMAND_DISABLED), profile, None);
+        }
+        let user = match self.lookup(profile, action, true).await {
+            Ok(user) => user,
+            Err(LookupFailure::NotFound) if gates.create_if_not_exists => {
+                let gates = Gates {
+                    update: false,
+                    enable: false,
+                    ..gates
+                };
+                return Box::pin(self.create_flow(profile, false, gates)).await;
+            }
+            Err(LookupFailure::NotFound) => {
+                return self.finish(IamResult::skip(action, USER_DOES_NOT_EXIST), profile, None)
+            }
+            Err(LookupFailure::Result(result)) => return self.finish(result, profile, None),
+        };
+        if allow_enable && gates.enable && !user.active {
+            // Enable first (Okta refuses profile edits of a deprovisioned user), then apply
+            // the profile, so the update is not lost (the reference dropped it).
+            let action = Action::Enable;
+            let enabled = match self.connector.enable_user(&user).await {
+                Ok(Some(after)) => after,
+                Ok(None) => user.clone(),
+                Err(e) if e.kind == ErrorKind::AlreadyEnabled => user.clone(),
+                Err(e) => return self.finish(error_result(action, e), profile, None),
+            };
+            let result = match self.connector.update_user(&enabled, profile.mapped.clone()).await {
+                Ok(after) => {
+                    let mut result = user_result(action, &after);
+                    result.active = Some(true);
+                    result
+                }
+                Err(e) => {
+                    let mut result = error_result(action, e);
+                    result.error_message = format!(
+                        "The user was enabled, but the profile update failed: {}",
+                        result.error_message
+                    );
+                    result.id = Some(enabled.id.clone());
+                    result
+                }
+            };
+            return self.finish(result, profile, None);
+        }
+        let result = match self.connector.update_user(&user, profile.mapped.clone()).await {
+            Ok(after) => user_result(action, &after),
+            Err(e) => error_result(action, e),
+        };
+        self.finish(result, profile, None)
+    }
+
+    /// Finds exactly one user, or says why not.
+    async fn lookup(
+        &self,
+        profile: &UserProfile,
+        action: Action,
+        use_old: bool,
+    ) -> Result<VendorUser, LookupFailure> {
+        let attributes = self.connector.lookup_attributes();
+        let Some((attribute, value)) = profile.lookup_attribute(attributes, use_old) else {
+            let names: Vec<String> = attributes.iter().map(|a| format!("'{a}'")).collect();
+            return Err(LookupFailure::Result(IamResult::failure(
+                action,
+                Value::String(String::new()),
+                format!(
+                    "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: [{}]",
+                    names.join(", ")
+                ),
+            )));
+        };
+        match self.connector.find_user(attribute, &value).await {
+            Ok(mut users) if users.len() == 1 => Ok(users.remove(0)),
+            Ok(users) if users.is_empty() => Err(LookupFailure::NotFound),
+            Ok(users) => Err(LookupFailure::Result(IamResult::failure(
+                action,
+                Value::from(409),
+                format!(
+                    "{} users match {attribute} \"{value}\"; refusing to guess. Add a unique attribute (id or username) to the user profile.",
+                    users.len()
+                ),
+            ))),
+            Err(e) if e.kind == ErrorKind::NotFound => Err(LookupFailure::NotFound),
+            Err(e) => Err(LookupFailure::Result(error_result(action, e))),
+        }
+    }
+
+    /// Applies the reference's fallbacks (`email` from the raw profile, `details` from the
+    /// mapped profile) and picks the profile for `IAM.UserProfile`.
+    fn finish(&self, mut result: IamResult, profile: &UserProfile, user_profile: Option<Value>) -> Outcome {
+        if result.email.as_deref().is_none_or(str::is_empty) {
+            result.email = profile.raw_email();
+        }
+        if result.details.as_ref().is_none_or(is_falsy) {
+            result.details = Some(Value::Object(profile.mapped_with_old()));
+        }
+        Outcome {
+            result,
+            user_profile: user_profile.unwrap_or_else(|| Value::Object(profile.raw.clone())),
+        }
+    }
+}
+
+/// A success result describing `user`.
+fn user_result(action: Action, user: &VendorUser) -> IamResult {
+    IamResult {
+        active: Some(user.active),
+        id: Some(user.id.clone()),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        details: Some(user.raw.clone()),
+        ..IamResult::new(action)
+    }
+}
+
+fn already_enabled(action: Action, user: &VendorUser) -> IamResult {
+    let mut result = IamResult::skip(action, USER_ALREADY_ENABLED);
+    result.details = Some(user.raw.clone());
+    result
+}
+
+/// A vendor error as a result: skip for "already enabled", error entry for rate limits,
+/// failure otherwise; a half-done create reports the user that now exists.
+fn error_result(action: Action, error: ConnectorError) -> IamResult {
+    let mut result = match error.kind {
+        ErrorKind::AlreadyEnabled => IamResult::skip(action, error.message.clone()),
+        ErrorKind::RateLimited => IamResult {
+            return_error: true,
+            ..IamResult::failure(action, error.code.clone(), error.message.clone())
+        },
+        ErrorKind::NotFound | ErrorKind::Other => {
+            IamResult::failure(action, error.code.clone(), error.message.clone())
+        }
+    };
+    if let Some(created) = error.created {
+        result.id = Some(created.id.clone());
+        result.username = created.username.clone();
+        result.email = created.email.clone();
+        result.active = Some(created.active);
+        result.error_message = format!(
+            "The user was created (id {}) but a later step failed: {}",
+            created.id, result.error_message
+        );
+        result.details = Some(created.raw);
+    }
+    result
+}
+
+/// Python truthiness of a JSON value, for the reference's `if not details` fallbacks.
+fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+    }
+}
+
+/// Reads the lifecycle gates from params (absent → the manifest default, true).
+pub fn gates_from(params: &crate::params::Params) -> Gates {
+    Gates {
+        create: params.flag("create-user-enabled", true),
+        update: params.flag("update-user-enabled", true),
+        enable: params.flag("enable-user-enabled", true),
+        disable: params.flag("disable-user-enabled", true),
+        create_if_not_exists: params.flag("create-if-not-exists", true),
+    }
+}
