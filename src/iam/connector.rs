@@ -97,8 +97,10 @@ pub trait Connector {
     ) -> LocalBoxFuture<'a, ConnectorResult<Vec<VendorUser>>>;
 
     /// Creates an enabled user from the mapped profile.
-    fn create_user(&self, profile: Map<String, Value>)
-        -> LocalBoxFuture<'_, ConnectorResult<VendorUser>>;
+    fn create_user(
+        &self,
+        profile: Map<String, Value>,
+    ) -> LocalBoxFuture<'_, ConnectorResult<VendorUser>>;
 
     /// Applies a partial profile update.
     fn update_user<'a>(
@@ -114,8 +116,10 @@ pub trait Connector {
     ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>>;
 
     /// Disables a user.
-    fn disable_user<'a>(&'a self, user: &'a VendorUser)
-        -> LocalBoxFuture<'a, ConnectorResult<VendorUser>>;
+    fn disable_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+    ) -> LocalBoxFuture<'a, ConnectorResult<VendorUser>>;
 
     /// The object the incoming mapper reads for this user.
     fn incoming_source(&self, user: &VendorUser) -> Value;

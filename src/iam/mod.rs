@@ -180,7 +180,12 @@ impl<'a> Iam<'a> {
         Ok(self.finish(result, &profile, None))
     }
 
-    async fn create_flow(&self, profile: &UserProfile, allow_enable: bool, gates: Gates) -> Outcome {
+    async fn create_flow(
+        &self,
+        profile: &UserProfile,
+        allow_enable: bool,
+        gates: Gates,
+    ) -> Outcome {
         let action = Action::Create;
         if !gates.create {
             return self.finish(IamResult::skip(action, COMMAND_DISABLED), profile, None);
@@ -206,7 +211,12 @@ impl<'a> Iam<'a> {
         }
     }
 
-    async fn update_flow(&self, profile: &UserProfile, allow_enable: bool, gates: Gates) -> Outcome {
+    async fn update_flow(
+        &self,
+        profile: &UserProfile,
+        allow_enable: bool,
+        gates: Gates,
+    ) -> Outcome {
         let action = Action::Update;
         if !gates.update {
             return self.finish(IamResult::skip(action, COMMAND_DISABLED), profile, None);
@@ -236,7 +246,11 @@ impl<'a> Iam<'a> {
                 Err(e) if e.kind == ErrorKind::AlreadyEnabled => user.clone(),
                 Err(e) => return self.finish(error_result(action, e), profile, None),
             };
-            let result = match self.connector.update_user(&enabled, profile.mapped.clone()).await {
+            let result = match self
+                .connector
+                .update_user(&enabled, profile.mapped.clone())
+                .await
+            {
                 Ok(after) => {
                     let mut result = user_result(action, &after);
                     result.active = Some(true);
@@ -254,7 +268,11 @@ impl<'a> Iam<'a> {
             };
             return self.finish(result, profile, None);
         }
-        let result = match self.connector.update_user(&user, profile.mapped.clone()).await {
+        let result = match self
+            .connector
+            .update_user(&user, profile.mapped.clone())
+            .await
+        {
             Ok(after) => user_result(action, &after),
             Err(e) => error_result(action, e),
         };
@@ -298,7 +316,12 @@ impl<'a> Iam<'a> {
 
     /// Applies the reference's fallbacks (`email` from the raw profile, `details` from the
     /// mapped profile) and picks the profile for `IAM.UserProfile`.
-    fn finish(&self, mut result: IamResult, profile: &UserProfile, user_profile: Option<Value>) -> Outcome {
+    fn finish(
+        &self,
+        mut result: IamResult,
+        profile: &UserProfile,
+        user_profile: Option<Value>,
+    ) -> Outcome {
         if result.email.as_deref().is_none_or(str::is_empty) {
             result.email = profile.raw_email();
         }
@@ -379,3 +402,6 @@ pub fn gates_from(params: &crate::params::Params) -> Gates {
         create_if_not_exists: params.flag("create-if-not-exists", true),
     }
 }
+
+#[cfg(test)]
+mod tests;

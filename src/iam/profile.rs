@@ -21,7 +21,9 @@ pub enum ProfileError {
     NotJson(String),
     #[error("The user-profile argument must be a JSON object such as {{\"email\": \"jane@example.com\"}}; got {0}.")]
     NotAnObject(&'static str),
-    #[error("You must provide the user profile data: the user-profile argument is an empty object.")]
+    #[error(
+        "You must provide the user profile data: the user-profile argument is an empty object."
+    )]
     Empty,
     #[error("The user-profile field olduserdata must be a JSON object.")]
     BadOldUserData,
@@ -56,17 +58,17 @@ impl UserProfile {
             Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
                 Ok(other) => {
-                    return Err(ProfileError::NotAnObject(crate::protocol::message::json_kind(
-                        &other,
-                    )))
+                    return Err(ProfileError::NotAnObject(
+                        crate::protocol::message::json_kind(&other),
+                    ))
                 }
                 Err(e) => return Err(ProfileError::NotJson(e.to_string())),
             },
             Some(Value::Object(map)) => map.clone(),
             Some(other) => {
-                return Err(ProfileError::NotAnObject(crate::protocol::message::json_kind(
-                    other,
-                )))
+                return Err(ProfileError::NotAnObject(
+                    crate::protocol::message::json_kind(other),
+                ))
             }
         };
         if raw.is_empty() {

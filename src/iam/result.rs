@@ -101,7 +101,10 @@ impl IamResult {
         o.insert("instanceName".into(), Value::String(instance.to_string()));
         o.insert("action".into(), Value::String(self.action.as_str().into()));
         o.insert("success".into(), Value::Bool(self.success));
-        o.insert("active".into(), self.active.map_or(Value::Null, Value::Bool));
+        o.insert(
+            "active".into(),
+            self.active.map_or(Value::Null, Value::Bool),
+        );
         o.insert("id".into(), opt_string(&self.id));
         o.insert("username".into(), opt_string(&self.username));
         o.insert("email".into(), opt_string(&self.email));
@@ -110,7 +113,10 @@ impl IamResult {
             "errorMessage".into(),
             Value::String(self.error_message.clone()),
         );
-        o.insert("details".into(), self.details.clone().unwrap_or(Value::Null));
+        o.insert(
+            "details".into(),
+            self.details.clone().unwrap_or(Value::Null),
+        );
         o.insert("skipped".into(), Value::Bool(self.skipped));
         o.insert("reason".into(), Value::String(self.reason.clone()));
         Value::Object(o)

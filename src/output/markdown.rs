@@ -21,7 +21,10 @@ pub struct TableOptions {
 }
 impl TableOptions {
     pub fn new() -> Self {
-        TableOptions { sort_headers: true, ..Default::default() }
+        TableOptions {
+            sort_headers: true,
+            ..Default::default()
+        }
     }
 }
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,10 @@ pub enum HeaderTransform {
     StringToTableHeader,
     UnderscoreToCamelCase,
 }
-pub fn table_to_markdown(_name: &str, _table: &Value, _options: &TableOptions) -> Result<String, MarkdownError> {
+pub fn table_to_markdown(
+    _name: &str,
+    _table: &Value,
+    _options: &TableOptions,
+) -> Result<String, MarkdownError> {
     Ok(String::new())
 }

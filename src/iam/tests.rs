@@ -1,0 +1,345 @@
+//! Unit tests of the IAM flows against a scripted in-memory connector.
+
+use std::cell::RefCell;
+
+use serde_json::{json, Map, Value};
+
+use super::*;
+use crate::mapper::MapperRegistry;
+use crate::state::LocalBoxFuture;
+
+/// An in-memory vendor that records every call.
+#[derive(Default)]
+struct MockConnector {
+    users: RefCell<Vec<VendorUser>>,
+    calls: RefCell<Vec<String>>,
+    fail_with: RefCell<Option<ConnectorError>>,
+}
+
+fn user(id: &str, email: &str, status: &str) -> VendorUser {
+    VendorUser {
+        id: id.into(),
+        username: Some(email.into()),
+        email: Some(email.into()),
+        status: status.into(),
+        active: !matches!(status, "DEPROVISIONED" | "SUSPENDED"),
+        raw: json!({"id": id, "status": status, "profile": {"login": email, "email": email}}),
+    }
+}
+
+impl MockConnector {
+    fn with(users: Vec<VendorUser>) -> Self {
+        MockConnector {
+            users: RefCell::new(users),
+            ..Default::default()
+        }
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.borrow().clone()
+    }
+    fn failure(&self) -> Option<ConnectorError> {
+        self.fail_with.borrow().clone()
+    }
+    fn set_status(&self, id: &str, status: &str) -> VendorUser {
+        let mut users = self.users.borrow_mut();
+        let u = users.iter_mut().find(|u| u.id == id).expect("user");
+        *u = user(id, u.email.as_deref().unwrap_or(""), status);
+        u.clone()
+    }
+}
+
+impl Connector for MockConnector {
+    fn lookup_attributes(&self) -> &'static [&'static str] {
+        &["id", "login", "email"]
+    }
+    fn find_user<'a>(
+        &'a self,
+        attribute: &'a str,
+        value: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<VendorUser>>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("find {attribute}={value}"));
+            if let Some(e) = self.failure() {
+                return Err(e);
+            }
+            Ok(self
+                .users
+                .borrow()
+                .iter()
+                .filter(|u| match attribute {
+                    "id" => u.id == value,
+                    _ => u.email.as_deref() == Some(value),
+                })
+                .cloned()
+                .collect())
+        })
+    }
+    fn create_user(
+        &self,
+        profile: Map<String, Value>,
+    ) -> LocalBoxFuture<'_, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("create {}", Value::Object(profile.clone())));
+            let email = profile
+                .get("email")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let u = user("00unew", &email, "ACTIVE");
+            self.users.borrow_mut().push(u.clone());
+            Ok(u)
+        })
+    }
+    fn update_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+        profile: Map<String, Value>,
+    ) -> LocalBoxFuture<'a, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("update {} {}", user.id, Value::Object(profile)));
+            let current = self
+                .users
+                .borrow()
+                .iter()
+                .find(|u| u.id == user.id)
+                .cloned();
+            current.ok_or_else(|| ConnectorError::other("gone"))
+        })
+    }
+    fn enable_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>> {
+        Box::pin(async move {
+            if user.active {
+                return Ok(None);
+            }
+            let call = if user.status == "SUSPENDED" {
+                "unsuspend"
+            } else {
+                "activate"
+            };
+            self.calls.borrow_mut().push(format!("{call} {}", user.id));
+            Ok(Some(self.set_status(&user.id, "ACTIVE")))
+        })
+    }
+    fn disable_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+    ) -> LocalBoxFuture<'a, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("deactivate {}", user.id));
+            Ok(self.set_status(&user.id, "DEPROVISIONED"))
+        })
+    }
+    fn incoming_source(&self, user: &VendorUser) -> Value {
+        let mut source = user.raw["profile"].as_object().cloned().unwrap_or_default();
+        source.insert("id".into(), json!(user.id));
+        source.insert("status".into(), json!(user.status));
+        Value::Object(source)
+    }
+    fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
+        Box::pin(async move { Ok(vec![]) })
+    }
+}
+
+const GATES_ON: Gates = Gates {
+    create: true,
+    update: true,
+    enable: true,
+    disable: true,
+    create_if_not_exists: true,
+};
+
+fn iam<'a>(connector: &'a MockConnector, registry: &'a MapperRegistry, gates: Gates) -> Iam<'a> {
+    Iam {
+        connector,
+        mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
+        mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+        gates,
+    }
+}
+
+const E: &str = "dana.lee@example.com";
+
+fn profile(extra: Value) -> Value {
+    let mut p = json!({"email": E});
+    if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
+        p.extend(extra.clone());
+    }
+    Value::String(p.to_string())
+}
+
+#[tokio::test]
+async fn ambiguous_lookup_is_an_error_and_never_creates() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "ACTIVE"), user("00u2", E, "ACTIVE")]);
+    let arg = profile(json!({}));
+    let out = iam(&c, &r, GATES_ON)
+        .create_user(Some(&arg), true)
+        .await
+        .unwrap();
+    assert!(!out.result.success);
+    assert_eq!(out.result.action, Action::Create);
+    assert!(
+        out.result.error_message.starts_with("2 users match email"),
+        "{}",
+        out.result.error_message
+    );
+    assert!(c.calls().iter().all(|call| !call.starts_with("create")));
+}
+
+#[tokio::test]
+async fn update_with_allow_enable_enables_and_applies_the_profile() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
+    let arg = profile(json!({"givenname": "Dana"}));
+    let out = iam(&c, &r, GATES_ON)
+        .update_user(Some(&arg), true)
+        .await
+        .unwrap();
+    assert_eq!(out.result.action, Action::Enable);
+    assert_eq!(out.result.active, Some(true));
+    let calls = c.calls();
+    assert_eq!(calls[1], "activate 00u1");
+    assert!(calls[2].starts_with("update 00u1"), "{calls:?}");
+    assert_eq!(out.result.details.unwrap()["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn suspended_user_is_disabled_and_enable_unsuspends() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
+    let arg = profile(json!({}));
+    let got = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    assert_eq!(got.result.active, Some(false));
+    let arg = profile(json!({}));
+    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    assert_eq!(out.result.action, Action::Enable);
+    assert!(c.calls().contains(&"unsuspend 00u1".to_string()));
+}
+
+#[tokio::test]
+async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
+    let arg = profile(json!({}));
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(Some(&arg))
+        .await
+        .unwrap();
+    assert!(out.result.skipped);
+    assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
+    assert_eq!(c.calls(), vec![format!("find email={E}")]);
+}
+
+#[tokio::test]
+async fn enable_of_an_active_user_is_a_skip() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
+    let arg = profile(json!({}));
+    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    assert!(out.result.skipped);
+    assert_eq!(out.result.reason, USER_ALREADY_ENABLED);
+}
+
+#[tokio::test]
+async fn gates_skip_without_calls() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![]);
+    let off = Gates {
+        create: false,
+        update: false,
+        enable: false,
+        disable: false,
+        create_if_not_exists: false,
+    };
+    let arg = profile(json!({}));
+    for out in [
+        iam(&c, &r, off)
+            .create_user(Some(&arg), true)
+            .await
+            .unwrap(),
+        iam(&c, &r, off)
+            .update_user(Some(&profile(json!({}))), true)
+            .await
+            .unwrap(),
+        iam(&c, &r, off)
+            .disable_user(Some(&profile(json!({}))))
+            .await
+            .unwrap(),
+        iam(&c, &r, off)
+            .enable_user(Some(&profile(json!({}))))
+            .await
+            .unwrap(),
+    ] {
+        assert!(out.result.skipped);
+        assert_eq!(out.result.reason, COMMAND_DISABLED);
+    }
+    assert!(c.calls().is_empty());
+}
+
+#[tokio::test]
+async fn rate_limit_is_an_error_entry_with_the_outputs() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![]);
+    *c.fail_with.borrow_mut() = Some(ConnectorError {
+        kind: ErrorKind::RateLimited,
+        code: json!("E0000047"),
+        message: "API call exceeded rate limit due to too many requests.. ".into(),
+        created: None,
+    });
+    let arg = profile(json!({}));
+    let out = iam(&c, &r, GATES_ON)
+        .update_user(Some(&arg), false)
+        .await
+        .unwrap();
+    let entry = out
+        .result
+        .to_entry("Okta IAM", "i1", out.user_profile.clone());
+    assert_eq!(entry.entry_type, 4);
+    assert!(entry.human_readable.is_none());
+    assert_eq!(entry.contents["errorCode"], "E0000047");
+    assert_eq!(entry.contents["success"], false);
+}
+
+#[tokio::test]
+async fn bad_profiles_say_what_to_fix() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![]);
+    let cases = [
+        (json!("not json"), "not valid JSON"),
+        (json!("[1]"), "must be a JSON object"),
+        (json!("{}"), "empty object"),
+        (json!(5), "must be a JSON object"),
+        (Value::Null, "missing"),
+    ];
+    for (arg, expected) in cases {
+        let registry = MapperRegistry::builtin();
+        let iam = Iam {
+            connector: &c,
+            mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
+            mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+            gates: GATES_ON,
+        };
+        let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();
+        assert!(err.contains(expected), "{arg} → {err}");
+    }
+    // No lookup attribute: a failure result, as the reference.
+    let arg = profile(json!({}));
+    let arg = Value::String(arg.as_str().unwrap().replace("email", "department"));
+    let out = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    assert!(!out.result.success);
+    assert_eq!(
+        out.result.error_message,
+        "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: ['id', 'login', 'email']"
+    );
+}
