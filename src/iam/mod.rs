@@ -58,7 +58,7 @@ pub struct Outcome {
 /// A lookup that did not give one user.
 enum LookupFailure {
     NotFound,
-    Result(IamResult),
+    Result(Box<IamResult>),
 }
 
 impl<'a> Iam<'a> {
@@ -72,7 +72,7 @@ impl<'a> Iam<'a> {
                 let result = IamResult::failure(action, Value::from(404), USER_DOES_NOT_EXIST);
                 return Ok(self.finish(result, &profile, None));
             }
-            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
         };
         let incoming = self
             .mapper_in
@@ -133,7 +133,7 @@ impl<'a> Iam<'a> {
                 let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
                 return Ok(self.finish(result, &profile, None));
             }
-            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
         };
         if !user.active && user.status.eq_ignore_ascii_case("DEPROVISIONED") {
             let mut result = IamResult::skip(action, USER_ALREADY_DISABLED);
@@ -165,7 +165,7 @@ impl<'a> Iam<'a> {
                 let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
                 return Ok(self.finish(result, &profile, None));
             }
-            Err(LookupFailure::Result(result)) => return Ok(self.finish(result, &profile, None)),
+            Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
         };
         let result = match self.connector.enable_user(&user).await {
             Ok(Some(after)) => {
@@ -200,7 +200,7 @@ impl<'a> Iam<'a> {
                 };
                 Box::pin(self.update_flow(profile, allow_enable, gates)).await
             }
-            Err(LookupFailure::Result(result)) => self.finish(result, profile, None),
+            Err(LookupFailure::Result(result)) => self.finish(*result, profile, None),
             Err(LookupFailure::NotFound) => {
                 let result = match self.connector.create_user(profile.mapped.clone()).await {
                     Ok(created) => user_result(action, &created),
@@ -234,7 +234,7 @@ impl<'a> Iam<'a> {
             Err(LookupFailure::NotFound) => {
                 return self.finish(IamResult::skip(action, USER_DOES_NOT_EXIST), profile, None)
             }
-            Err(LookupFailure::Result(result)) => return self.finish(result, profile, None),
+            Err(LookupFailure::Result(result)) => return self.finish(*result, profile, None),
         };
         if allow_enable && gates.enable && !user.active {
             // Enable first (Okta refuses profile edits of a deprovisioned user), then apply
@@ -289,28 +289,28 @@ impl<'a> Iam<'a> {
         let attributes = self.connector.lookup_attributes();
         let Some((attribute, value)) = profile.lookup_attribute(attributes, use_old) else {
             let names: Vec<String> = attributes.iter().map(|a| format!("'{a}'")).collect();
-            return Err(LookupFailure::Result(IamResult::failure(
+            return Err(LookupFailure::Result(Box::new(IamResult::failure(
                 action,
                 Value::String(String::new()),
                 format!(
                     "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: [{}]",
                     names.join(", ")
                 ),
-            )));
+            ))));
         };
         match self.connector.find_user(attribute, &value).await {
             Ok(mut users) if users.len() == 1 => Ok(users.remove(0)),
             Ok(users) if users.is_empty() => Err(LookupFailure::NotFound),
-            Ok(users) => Err(LookupFailure::Result(IamResult::failure(
+            Ok(users) => Err(LookupFailure::Result(Box::new(IamResult::failure(
                 action,
                 Value::from(409),
                 format!(
                     "{} users match {attribute} \"{value}\"; refusing to guess. Add a unique attribute (id or username) to the user profile.",
                     users.len()
                 ),
-            ))),
+            )))),
             Err(e) if e.kind == ErrorKind::NotFound => Err(LookupFailure::NotFound),
-            Err(e) => Err(LookupFailure::Result(error_result(action, e))),
+            Err(e) => Err(LookupFailure::Result(Box::new(error_result(action, e)))),
         }
     }
 
