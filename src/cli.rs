@@ -136,8 +136,14 @@ fn read_params(path: &Path) -> Result<Map<String, Value>, StartupError> {
 }
 
 fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
-    let registry = MapperRegistry::builtin();
-    let _ = dir;
+    let mut registry = MapperRegistry::builtin();
+    if let Some(dir) = dir {
+        let count = registry.load_dir(dir).map_err(|e| StartupError::Mappers {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        tracing::info!(count, dir = %dir.display(), "loaded mappers");
+    }
     Ok(registry)
 }
 
