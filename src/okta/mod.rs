@@ -1,1 +1,140 @@
-//! Async Okta Management API v1 client. Filled in by the client work.
+//! The async Okta Management API v1 client.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), okta_iam::okta::OktaError> {
+//! use okta_iam::okta::{filter::Filter, Client, ClientConfig};
+//! use okta_iam::secret::Secret;
+//!
+//! let config = ClientConfig::new(
+//!     "https://acme.okta.com/api/v1/".parse().unwrap(),
+//!     Secret::new("00token"),
+//! );
+//! let client = Client::new(config)?;          // once per instance; keeps its connection pool
+//! let command = client.for_command();         // one deadline for everything below
+//! let users = command.users().list_by_filter(&Filter::eq("profile.login", "dana@example.com")).await?;
+//! let mut pager = command.groups().members(&"00g2mz8k1sTQ4Ywp30h7".into());
+//! while let Some(page) = pager.next_page().await {
+//!     let page = page?;
+//!     // page.items: Vec<serde_json::Value>; page.next: where to resume
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # What lives where
+//!
+//! | file | what |
+//! |---|---|
+//! | `client.rs` | [`ClientConfig`] (with its defaults), [`Client`], request building, and the one loop every call goes through: pacing, sending, retries, deadline |
+//! | `users.rs`, `apps.rs`, `groups.rs`, `logs.rs`, `schemas.rs` | one handler per API area ([`Users`], [`Apps`], [`Groups`], [`Logs`], [`Schemas`]); they name paths, queries and bodies only. [`UserView`] reads id / status / `profile.login` / `profile.email` off a raw user |
+//! | `error.rs` | [`OktaError`], the one error type; [`ErrorCode`] for the IAM `errorCode` output |
+//! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
+//! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
+//! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
+//! | `rate_limit.rs` | rate-limit headers, the per-bucket [`rate_limit::Pacer`], backoff and jitter |
+//! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
+//! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
+//!
+//! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
+//! (`preserve_order`); unknown fields stay, missing ones read as absent.
+//!
+//! # Requests
+//!
+//! Every request carries `Authorization: SSWS <token>`, `Accept: application/json`,
+//! `Content-Type: application/json` and `User-Agent: okta-iam/<version>`; a POST or PUT
+//! without a body carries `Content-Length: 0` (Okta answers 411 otherwise). Query strings
+//! are `application/x-www-form-urlencoded` (spaces as `+`, `"` as `%22`, `@` as `%40`), as
+//! the reference integration sent them. Redirects are not followed. Environment proxies are
+//! used only when `proxy` is true; certificates are checked unless `insecure` is true. The
+//! token is only ever put in the `Authorization` header: it is in no URL, error or log line
+//! (request `Debug` output shows it as `***`, and error bodies are scrubbed of it).
+//!
+//! # Deadlines (defaults)
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `connect_timeout` | 10 s | establishing a connection |
+//! | `request_timeout` | 30 s | one request, send to last byte |
+//! | `command_deadline` | 120 s | everything one command does: requests, retries, waits |
+//! | `max_retries` | 5 | retries of one call (at most 6 requests) |
+//! | `backoff_base` / `backoff_cap` | 1 s / 16 s | exponential backoff steps |
+//!
+//! [`Client::for_command`] fixes the deadline at now + `command_deadline` for every call and
+//! pager made through that clone; a client not made by `for_command` gives each call its own
+//! `command_deadline`. A request never runs past the deadline (its timeout is the smaller of
+//! `request_timeout` and the time left), and a wait that would end after the deadline is not
+//! started: the call fails at once.
+//!
+//! # Retries
+//!
+//! - **429, ordinary**: wait until `X-Rate-Limit-Reset`, measured against the response's
+//!   `Date` (not the local clock), plus 1 s, plus up to 0.5 s of jitter, then retry. With
+//!   `Date` or `Reset` missing: the exponential backoff instead. When the retry budget is
+//!   spent, or the wait would pass the deadline, the call fails with
+//!   [`OktaError::RateLimited`], whose [`OktaError::error_code`] is `E0000047`.
+//! - **429, concurrency** (`X-Rate-Limit-Limit: 0` and `Remaining: 0`, where the reset is
+//!   only an estimate): exponential backoff.
+//! - **503, 504, and connection errors** (connect, timeout, reset): exponential backoff
+//!   (`backoff_base · 2^(n-1)`, at most `backoff_cap`, plus up to 25 % jitter), only for
+//!   requests that are safe to repeat: GETs, the lifecycle POSTs (activate, deactivate,
+//!   unsuspend) and the partial profile update `POST users/{id}`.
+//! - **A create** (`POST users`) is retried after a 429 (Okta did not process it) and never
+//!   after a 5xx or a timeout: that error is returned, since the user may exist now.
+//! - Any other answer (4xx, 500, 502) is returned at once as [`OktaError::Api`] (Okta error
+//!   body) or [`OktaError::Http`] (any other body).
+//! - Retries send `X-Okta-Retry-For: <X-Okta-Request-Id of the failed answer>` and
+//!   `X-Okta-Retry-Count: <n>`.
+//!
+//! # Pacing
+//!
+//! `X-Rate-Limit-Limit/Remaining/Reset` are read on every answer (the smallest value when a
+//! header is repeated, as lines or comma-joined). The client keeps one window per bucket,
+//! shared by all its clones (so by every command of a `serve` process). A bucket is the
+//! method plus the path shape with ids replaced: `GET /api/v1/users`,
+//! `GET /api/v1/users/{id}`, `POST /api/v1/users/{id}/lifecycle/activate`, `GET /api/v1/logs`,
+//! `GET /api/v1/apps`, `GET /api/v1/groups/{id}/users`, ... This is finer than Okta's own
+//! buckets (e.g. all of `/api/v1/apps/*` is one Okta bucket), which costs nothing: each key
+//! reads the shared `Remaining` from its own answers. When `Remaining` is at or below 10 % of
+//! `Limit` (at least 2), the requests left are spread evenly over what remains of the window;
+//! at 0 they wait for the window to end (+1 s). A pacing wait past the deadline fails the call
+//! at once with [`OktaError::RateLimited`].
+//!
+//! # Testing
+//!
+//! Waits and the deadline read the [`Clock`]. With real sockets (wiremock) tests use
+//! [`VirtualClock`], whose sleeps return at once and are recorded, because paused tokio time
+//! auto-advances while the runtime waits on real I/O and would fire request timeouts early.
+//! Tests without real I/O can use the default [`TokioClock`] with
+//! `#[tokio::test(start_paused = true)]`.
+
+mod apps;
+mod client;
+mod clock;
+mod error;
+pub mod filter;
+mod groups;
+mod logs;
+mod pagination;
+pub mod path;
+pub mod rate_limit;
+mod schemas;
+mod transport;
+mod users;
+
+pub use apps::Apps;
+pub use client::{
+    Client, ClientConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
+};
+pub use clock::{Clock, TokioClock, VirtualClock};
+pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};
+pub use filter::Filter;
+pub use groups::Groups;
+pub use logs::{LogQuery, Logs, SortOrder};
+pub use pagination::{next_link, parse_link_header, Link, Page, Pager};
+pub use path::{AppId, GroupId, UserId};
+pub use schemas::Schemas;
+pub use transport::{
+    BoxFuture, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind,
+};
+pub use users::{UserStatus, UserView, Users};

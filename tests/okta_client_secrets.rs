@@ -1,0 +1,214 @@
+//! The API token never appears in a log line (at TRACE, our crate and its dependencies) nor
+//! in any error's `Display` or `Debug`, whatever the call does.
+//!
+//! This file is its own test binary with one test, because it installs a global subscriber
+//! (with the `log` bridge, so reqwest's and hyper's own lines are captured too).
+
+#[path = "common/okta_support.rs"]
+mod okta_support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use okta_iam::okta::{ClientConfig, Filter, GroupId, HttpRequest, Method, OktaError, UserId};
+use okta_iam::secret::Secret;
+use okta_support::*;
+use serde_json::Map;
+use tracing_subscriber::util::SubscriberInitExt;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Buffer {
+        self.clone()
+    }
+}
+
+/// Answers with every request header in the body, as a careless proxy might.
+struct EchoHeaders {
+    status: u16,
+    json: bool,
+}
+
+impl Respond for EchoHeaders {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let body = if self.json {
+            serde_json::json!({
+                "errorCode": "E0000011",
+                "errorSummary": format!("Invalid token provided: {auth}"),
+                "errorCauses": [{"errorSummary": format!("header was {auth}")}],
+            })
+            .to_string()
+        } else {
+            format!("<html>proxy error; you sent Authorization: {auth}</html>")
+        };
+        ResponseTemplate::new(self.status).set_body_string(body)
+    }
+}
+
+#[tokio::test]
+async fn the_token_appears_in_no_log_line_and_no_error() {
+    let buffer = Buffer::default();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish()
+        .try_init()
+        .expect("the only subscriber of this binary");
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/me"))
+        .respond_with(json(200, &fixture("user_active.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(rate_limited(1, "req-429"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(json(200, "[]"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/json-echo"))
+        .respond_with(EchoHeaders {
+            status: 401,
+            json: true,
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/html-echo"))
+        .respond_with(EchoHeaders {
+            status: 502,
+            json: false,
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users"))
+        .respond_with(json(503, &fixture("error_unavailable.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .respond_with(json(200, "{}"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps"))
+        .respond_with(json(200, "[]").insert_header(
+            "link",
+            r#"<https://elsewhere.example/api/v1/apps?after=1>; rel="next""#,
+        ))
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let mut outputs: Vec<String> = vec![format!("{client:?}"), format!("{:?}", client.config())];
+    let mut errors: Vec<OktaError> = Vec::new();
+
+    // Successes.
+    client.users().me().await.unwrap();
+    client
+        .users()
+        .list_by_filter(&Filter::eq("profile.login", "a@b.c"))
+        .await
+        .unwrap();
+
+    // Failures of every kind.
+    for id in ["json-echo", "html-echo", ".."] {
+        errors.push(client.users().get(&UserId::new(id)).await.unwrap_err());
+    }
+    errors.push(
+        client
+            .users()
+            .create(Map::new(), false, true)
+            .await
+            .unwrap_err(),
+    );
+    errors.push(client.groups().search("x").await.unwrap_err());
+    let mut pager = client.apps().list(None, None);
+    pager.next_page().await.unwrap().unwrap();
+    errors.push(pager.next_page().await.unwrap().unwrap_err());
+    errors.push(
+        client
+            .groups()
+            .members(&GroupId::new(""))
+            .next_page()
+            .await
+            .unwrap()
+            .unwrap_err(),
+    );
+    errors.push(
+        client
+            .logs()
+            .resume("https://elsewhere.example/api/v1/logs")
+            .unwrap_err(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut closed = ClientConfig::new(
+        format!("http://127.0.0.1:{port}/api/v1/").parse().unwrap(),
+        Secret::new(TOKEN),
+    );
+    closed.max_retries = 0;
+    let (unreachable, _) = client_with(closed);
+    errors.push(unreachable.users().me().await.unwrap_err());
+
+    let request = HttpRequest {
+        method: Method::Get,
+        url: "https://acme.okta.com/api/v1/users/me".parse().unwrap(),
+        headers: vec![("authorization".into(), format!("SSWS {TOKEN}"))],
+        body: None,
+    };
+    outputs.push(format!("{request:?}"));
+
+    assert_eq!(errors.len(), 9);
+    for error in &errors {
+        outputs.push(error.to_string());
+        outputs.push(format!("{error:?}"));
+        outputs.push(error.message_for_people());
+        tracing::error!(error = %error, debug = ?error, "reported");
+    }
+    // The echoed token was scrubbed, not just left out.
+    assert!(errors[0].to_string().contains("SSWS ***"), "{}", errors[0]);
+    assert!(errors[1].to_string().contains("SSWS ***"), "{}", errors[1]);
+
+    for output in &outputs {
+        assert!(!output.contains(TOKEN), "token in: {output}");
+    }
+    let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("okta response"), "nothing was logged?\n{log}");
+    assert!(log.contains("rate limited (429)"), "{log}");
+    assert!(log.lines().count() > 20, "{log}");
+    assert!(!log.contains(TOKEN), "token in the log:\n{log}");
+    assert!(
+        !log.contains(&TOKEN[8..30]),
+        "part of the token in the log:\n{log}"
+    );
+}
