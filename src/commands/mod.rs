@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
 //! - [`test_module`]: the `test-module` check.
+//! - [`users`]: the IAM user commands and `get-mapping-fields`.
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up in the catalogue, check its arguments, merge params, run the handler
@@ -9,8 +10,10 @@
 
 pub mod config;
 pub mod test_module;
+pub mod users;
 
 use std::any::Any;
+use std::sync::{Arc, Mutex};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -22,19 +25,38 @@ use tracing::{debug, warn, Instrument};
 
 use crate::catalogue::{self, ArgError, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
+use crate::okta::{Client, ClientConfig, OktaError, Transport};
 use crate::output::Entry;
+use crate::secret::Secret;
 use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
 
 /// Every command family, in manifest order.
-pub const FAMILIES: &[&[CommandSpec]] = &[test_module::COMMANDS, config::COMMANDS];
+pub const FAMILIES: &[&[CommandSpec]] = &[
+    test_module::COMMANDS,
+    users::COMMANDS,
+    config::COMMANDS,
+];
 
 /// What outlives one execution: start-up options and shared resources.
 pub struct Runtime {
     /// Params from `--params FILE`; each calling context's params override them.
     pub base_params: Map<String, Value>,
     pub mappers: MapperRegistry,
+    /// Replaces the network (replay and record); `None` sends requests to Okta.
+    pub transport: Option<Arc<dyn Transport>>,
+    /// One Okta client per instance configuration, so `serve` reuses connections.
+    clients: Mutex<Vec<(ClientKey, Client)>>,
+}
+
+/// What makes two instance configurations need different clients.
+#[derive(PartialEq, Eq)]
+struct ClientKey {
+    base_url: String,
+    token: Secret,
+    insecure: bool,
+    proxy: bool,
 }
 
 impl Runtime {
@@ -42,7 +64,44 @@ impl Runtime {
         Runtime {
             base_params,
             mappers,
+            transport: None,
+            clients: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Sends Okta requests through `transport` instead of the network.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The Okta client for these params (cached per configuration), with a fresh command
+    /// deadline.
+    pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
+        let key = ClientKey {
+            base_url: params.base_url()?.to_string(),
+            token: params.token()?,
+            insecure: params.boolean("insecure", false)?,
+            proxy: params.boolean("proxy", false)?,
+        };
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+            return Ok(client.for_command());
+        }
+        let base_url = params.base_url()?;
+        let mut config = ClientConfig::new(base_url, key.token.clone());
+        config.insecure = key.insecure;
+        config.proxy = key.proxy;
+        let client = match &self.transport {
+            Some(transport) => Client::with_transport(config, transport.clone()),
+            None => Client::new(config)?,
+        };
+        let command_client = client.for_command();
+        clients.push((key, client));
+        Ok(command_client)
     }
 }
 
@@ -68,6 +127,8 @@ pub enum CommandError {
     /// A bad argument value, with a message that says what to fix.
     #[error("{0}")]
     Invalid(String),
+    #[error("{}", .0.message_for_people())]
+    Okta(#[from] OktaError),
 }
 
 pub type CommandResult = Result<Vec<Entry>, CommandError>;

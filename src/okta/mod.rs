@@ -32,6 +32,7 @@
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
 //! | `rate_limit.rs` | rate-limit headers, the per-bucket [`rate_limit::Pacer`], backoff and jitter |
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
+//! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
@@ -109,6 +110,7 @@
 mod apps;
 mod client;
 mod clock;
+pub mod connector;
 mod error;
 pub mod filter;
 mod groups;

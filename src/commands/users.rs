@@ -1,0 +1,193 @@
+//! The IAM user commands (`iam-get-user`, `iam-create-user`, `iam-update-user`,
+//! `iam-disable-user`, `iam-enable-user`) and `get-mapping-fields`: argument handling and
+//! wiring only; the lifecycle logic lives in [`crate::iam`].
+
+use serde_json::{Map, Value};
+
+use super::{CommandError, CommandResult, Invocation};
+use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::iam::{gates_from, Iam, Outcome, ProfileError};
+use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
+use crate::okta::connector::OktaConnector;
+use crate::output::Entry;
+use crate::params::parse_bool;
+use crate::state::LocalBoxFuture;
+
+const USER_PROFILE: ArgSpec = ArgSpec::required("user-profile", "A User Profile indicator (JSON object), e.g. {\"email\": \"jane@example.com\"}.");
+const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
+    "allow-enable",
+    "When set to true, after the command execution the status of the user in the 3rd-party integration will be active.",
+)
+.predefined(&["true", "false"])
+.default_value("true");
+
+const IAM_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec::new("IAM.Vendor.active", "Boolean", "When true, indicates that the employee's status is active in the 3rd-party integration."),
+    OutputSpec::new("IAM.Vendor.brand", "String", "Name of the integration."),
+    OutputSpec::new("IAM.Vendor.details", "string", "Provides the raw data from the 3rd-party integration."),
+    OutputSpec::new("IAM.Vendor.email", "String", "The employee's email address."),
+    OutputSpec::new("IAM.Vendor.errorCode", "Number", "HTTP error response code."),
+    OutputSpec::new("IAM.Vendor.errorMessage", "String", "Reason why the API failed."),
+    OutputSpec::new("IAM.Vendor.id", "String", "The employee's user ID in the app."),
+    OutputSpec::new("IAM.Vendor.instanceName", "string", "Name of the integration instance."),
+    OutputSpec::new("IAM.Vendor.success", "Boolean", "When true, indicates that the command was executed successfully."),
+    OutputSpec::new("IAM.Vendor.username", "String", "The employee's username in the app."),
+    OutputSpec::new("IAM.Vendor.action", "String", "The action taken: get, create, update, disable or enable."),
+    OutputSpec::new("IAM.Vendor.skipped", "Boolean", "When true, the command was skipped (see reason)."),
+    OutputSpec::new("IAM.Vendor.reason", "String", "Why the command was skipped."),
+];
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "iam-create-user",
+        description: "Creates a user.",
+        args: &[USER_PROFILE, ALLOW_ENABLE],
+        outputs: IAM_OUTPUTS,
+        execution: true,
+        internal: false,
+        handler: create_user,
+    },
+    CommandSpec {
+        name: "iam-update-user",
+        description: "Updates an existing user with the data passed in the user-profile argument.",
+        args: &[USER_PROFILE, ALLOW_ENABLE],
+        outputs: IAM_OUTPUTS,
+        execution: true,
+        internal: false,
+        handler: update_user,
+    },
+    CommandSpec {
+        name: "iam-get-user",
+        description: "Retrieves a single user resource.",
+        args: &[USER_PROFILE],
+        outputs: IAM_OUTPUTS,
+        execution: false,
+        internal: false,
+        handler: get_user,
+    },
+    CommandSpec {
+        name: "iam-disable-user",
+        description: "Disable an active user.",
+        args: &[USER_PROFILE],
+        outputs: IAM_OUTPUTS,
+        execution: true,
+        internal: false,
+        handler: disable_user,
+    },
+    CommandSpec {
+        name: "iam-enable-user",
+        description: "Enables a disabled user: activates a staged, provisioned or deactivated user, unsuspends a suspended one.",
+        args: &[USER_PROFILE],
+        outputs: IAM_OUTPUTS,
+        execution: true,
+        internal: false,
+        handler: enable_user,
+    },
+    CommandSpec {
+        name: "get-mapping-fields",
+        description: "Returns the Okta user schema fields, for the outgoing mapper.",
+        args: &[],
+        outputs: &[],
+        execution: false,
+        internal: true,
+        handler: get_mapping_fields,
+    },
+];
+
+#[derive(Clone, Copy)]
+enum Op {
+    Get,
+    Create,
+    Update,
+    Disable,
+    Enable,
+}
+
+fn get_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(run(inv, Op::Get))
+}
+fn create_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(run(inv, Op::Create))
+}
+fn update_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(run(inv, Op::Update))
+}
+fn disable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(run(inv, Op::Disable))
+}
+fn enable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(run(inv, Op::Enable))
+}
+
+async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
+    let mapper_in_name = inv
+        .params
+        .string("mapper-in")
+        .unwrap_or_else(|| INCOMING_DEFAULT.to_string());
+    let mapper_out_name = inv
+        .params
+        .string("mapper-out")
+        .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
+    let mappers = &inv.runtime.mappers;
+    let mapper_in = mappers
+        .get(&mapper_in_name)
+        .map_err(|e| CommandError::Invalid(format!("mapper-in: {e}")))?;
+    let mapper_out = mappers
+        .get(&mapper_out_name)
+        .map_err(|e| CommandError::Invalid(format!("mapper-out: {e}")))?;
+    let client = inv.runtime.okta_client(&inv.params)?;
+    let connector = OktaConnector::new(client);
+    let iam = Iam {
+        connector: &connector,
+        mapper_out,
+        mapper_in,
+        gates: gates_from(&inv.params),
+    };
+    let profile = inv.args.raw("user-profile");
+    // The reference compares allow-enable with the exact string "true"; booleans are
+    // accepted too.
+    let allow_enable = inv
+        .args
+        .raw("allow-enable")
+        .and_then(parse_bool)
+        .unwrap_or(false);
+    let outcome: Result<Outcome, ProfileError> = match op {
+        Op::Get => iam.get_user(profile).await,
+        Op::Create => iam.create_user(profile, allow_enable).await,
+        Op::Update => iam.update_user(profile, allow_enable).await,
+        Op::Disable => iam.disable_user(profile).await,
+        Op::Enable => iam.enable_user(profile).await,
+    };
+    let outcome = outcome.map_err(|e| CommandError::Invalid(e.to_string()))?;
+    Ok(vec![outcome.result.to_entry(
+        &inv.context.brand,
+        &inv.context.instance,
+        outcome.user_profile,
+    )])
+}
+
+/// `get-mapping-fields`: `{"User Profile": {field: title}}`, as a JSON string in `Contents`
+/// (what XSOAR's `GetMappingFieldsResponse` sends).
+fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let client = inv.runtime.okta_client(&inv.params)?;
+        let connector = OktaConnector::new(client);
+        let fields = crate::iam::Connector::schema_fields(&connector)
+            .await
+            .map_err(|e| CommandError::Invalid(e.message))?;
+        let mut scheme = Map::new();
+        for (name, title) in fields {
+            scheme.insert(name, Value::String(title));
+        }
+        let mut mapping = Map::new();
+        mapping.insert(crate::iam::INCOMING_TYPE.to_string(), Value::Object(scheme));
+        let text = serde_json::to_string(&Value::Object(mapping)).unwrap_or_default();
+        Ok(vec![Entry {
+            entry_type: 1,
+            contents_format: "json",
+            contents: Value::String(text),
+            human_readable: None,
+            entry_context: Value::Object(Map::new()),
+        }])
+    })
+}

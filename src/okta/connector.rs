@@ -1,0 +1,252 @@
+//! Okta as an IAM [`Connector`]: the Okta side of the user lifecycle commands.
+//!
+//! Lookups use `filter=` with the reference's expressions (`id eq "…"`,
+//! `profile.login eq "…"`, `profile.email eq "…"`), values escaped. A user counts as enabled
+//! unless it is `DEPROVISIONED` or `SUSPENDED`. Enabling picks the call that fits the status:
+//! `lifecycle/activate?sendEmail=false` for STAGED, PROVISIONED and DEPROVISIONED,
+//! `lifecycle/unsuspend` for SUSPENDED. After a lifecycle change the user is read again, so
+//! `details` shows it as it is after the change.
+
+use serde_json::{Map, Value};
+use tracing::warn;
+
+use crate::iam::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
+use crate::okta::{Client, Filter, OktaError, UserId, UserView};
+use crate::state::LocalBoxFuture;
+
+/// Okta's "Resource not found".
+const NOT_FOUND_CODE: &str = "E0000007";
+/// Okta's "Activation failed because the user is already active".
+const ALREADY_ACTIVE_CODE: &str = "E0000016";
+
+/// The Okta connector for one command (its client carries the command deadline).
+pub struct OktaConnector {
+    client: Client,
+}
+
+impl OktaConnector {
+    pub fn new(client: Client) -> Self {
+        OktaConnector { client }
+    }
+
+    /// Reads the user again after a change; the change's own answer is not the user.
+    async fn reread(&self, user: &VendorUser, fallback_status: &str) -> VendorUser {
+        match self.client.users().get(&UserId::new(user.id.clone())).await {
+            Ok(raw) => vendor_user(raw).unwrap_or_else(|| with_status(user, fallback_status)),
+            Err(error) => {
+                warn!("cannot read user {} after the change: {error}", user.id);
+                with_status(user, fallback_status)
+            }
+        }
+    }
+}
+
+/// Okta statuses that count as disabled.
+pub fn is_active_status(status: &str) -> bool {
+    !matches!(status, "DEPROVISIONED" | "SUSPENDED")
+}
+
+/// A raw Okta user as a [`VendorUser`]; `None` when it has no id.
+pub fn vendor_user(raw: Value) -> Option<VendorUser> {
+    let view = UserView(&raw);
+    let id = view.id()?.to_string();
+    let status = raw
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Some(VendorUser {
+        username: view.login().map(str::to_string),
+        email: view.email().map(str::to_string),
+        active: is_active_status(&status),
+        id,
+        status,
+        raw,
+    })
+}
+
+fn with_status(user: &VendorUser, status: &str) -> VendorUser {
+    let mut raw = user.raw.clone();
+    if let Some(object) = raw.as_object_mut() {
+        object.insert("status".into(), Value::String(status.to_string()));
+    }
+    VendorUser {
+        status: status.to_string(),
+        active: is_active_status(status),
+        raw,
+        ..user.clone()
+    }
+}
+
+/// An Okta error in the IAM layer's terms.
+pub fn connector_error(error: OktaError) -> ConnectorError {
+    let code = error.error_code().to_value();
+    let kind = if error.is_rate_limited() {
+        ErrorKind::RateLimited
+    } else if code == NOT_FOUND_CODE || error.is_not_found() {
+        ErrorKind::NotFound
+    } else if code == ALREADY_ACTIVE_CODE {
+        ErrorKind::AlreadyEnabled
+    } else {
+        ErrorKind::Other
+    };
+    ConnectorError {
+        kind,
+        code,
+        message: error.message_for_people(),
+        created: None,
+    }
+}
+
+fn decode_user(raw: Value) -> ConnectorResult<VendorUser> {
+    vendor_user(raw).ok_or_else(|| ConnectorError::other("Okta answered with a user that has no id."))
+}
+
+impl Connector for OktaConnector {
+    fn lookup_attributes(&self) -> &'static [&'static str] {
+        &["id", "login", "email"]
+    }
+
+    fn find_user<'a>(
+        &'a self,
+        attribute: &'a str,
+        value: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<VendorUser>>> {
+        Box::pin(async move {
+            let path = match attribute {
+                "id" => "id",
+                "login" => "profile.login",
+                "email" => "profile.email",
+                other => {
+                    return Err(ConnectorError::other(format!(
+                        "Okta users cannot be looked up by '{other}'."
+                    )))
+                }
+            };
+            let users = self
+                .client
+                .users()
+                .list_by_filter(&Filter::eq(path, value))
+                .await
+                .map_err(connector_error)?;
+            Ok(users.into_iter().filter_map(vendor_user).collect())
+        })
+    }
+
+    fn create_user(
+        &self,
+        profile: Map<String, Value>,
+    ) -> LocalBoxFuture<'_, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            let created = self
+                .client
+                .users()
+                .create(profile, false, true)
+                .await
+                .map_err(connector_error)?;
+            let created = decode_user(created)?;
+            if let Err(error) = self
+                .client
+                .users()
+                .activate(&UserId::new(created.id.clone()), false)
+                .await
+            {
+                let mut error = connector_error(error);
+                if error.kind != ErrorKind::AlreadyEnabled {
+                    error.created = Some(created);
+                    return Err(error);
+                }
+            }
+            Ok(self.reread(&created, "PROVISIONED").await)
+        })
+    }
+
+    fn update_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+        profile: Map<String, Value>,
+    ) -> LocalBoxFuture<'a, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            let updated = self
+                .client
+                .users()
+                .update_profile(&UserId::new(user.id.clone()), profile)
+                .await
+                .map_err(connector_error)?;
+            decode_user(updated)
+        })
+    }
+
+    fn enable_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>> {
+        Box::pin(async move {
+            let id = UserId::new(user.id.clone());
+            let users = self.client.users();
+            let outcome = match user.status.as_str() {
+                "STAGED" | "PROVISIONED" | "DEPROVISIONED" => users.activate(&id, false).await,
+                "SUSPENDED" => users.unsuspend(&id).await,
+                _ => return Ok(None),
+            };
+            outcome.map_err(connector_error)?;
+            Ok(Some(self.reread(user, "ACTIVE").await))
+        })
+    }
+
+    fn disable_user<'a>(
+        &'a self,
+        user: &'a VendorUser,
+    ) -> LocalBoxFuture<'a, ConnectorResult<VendorUser>> {
+        Box::pin(async move {
+            self.client
+                .users()
+                .deactivate(&UserId::new(user.id.clone()))
+                .await
+                .map_err(connector_error)?;
+            Ok(self.reread(user, "DEPROVISIONED").await)
+        })
+    }
+
+    fn incoming_source(&self, user: &VendorUser) -> Value {
+        let mut source = user
+            .raw
+            .get("profile")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        source.insert("id".into(), Value::String(user.id.clone()));
+        source.insert("status".into(), Value::String(user.status.clone()));
+        Value::Object(source)
+    }
+
+    fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
+        Box::pin(async move {
+            let schema = self
+                .client
+                .schemas()
+                .user_default()
+                .await
+                .map_err(connector_error)?;
+            let mut fields: Vec<(String, String)> = Vec::new();
+            for section in ["base", "custom"] {
+                let properties = schema
+                    .pointer(&format!("/definitions/{section}/properties"))
+                    .and_then(Value::as_object);
+                for (name, property) in properties.into_iter().flatten() {
+                    let title = property
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    // Custom properties override base ones of the same name.
+                    match fields.iter_mut().find(|(n, _)| n == name) {
+                        Some(existing) => existing.1 = title,
+                        None => fields.push((name.clone(), title)),
+                    }
+                }
+            }
+            Ok(fields)
+        })
+    }
+}
