@@ -13,10 +13,10 @@ pub mod test_module;
 pub mod users;
 
 use std::any::Any;
-use std::sync::{Arc, Mutex};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use serde_json::{Map, Value};
@@ -27,17 +27,13 @@ use crate::catalogue::{self, ArgError, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
 use crate::okta::{Client, ClientConfig, OktaError, Transport};
 use crate::output::Entry;
-use crate::secret::Secret;
 use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
+use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
 
 /// Every command family, in manifest order.
-pub const FAMILIES: &[&[CommandSpec]] = &[
-    test_module::COMMANDS,
-    users::COMMANDS,
-    config::COMMANDS,
-];
+pub const FAMILIES: &[&[CommandSpec]] = &[test_module::COMMANDS, users::COMMANDS, config::COMMANDS];
 
 /// What outlives one execution: start-up options and shared resources.
 pub struct Runtime {

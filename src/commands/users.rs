@@ -13,7 +13,10 @@ use crate::output::Entry;
 use crate::params::parse_bool;
 use crate::state::LocalBoxFuture;
 
-const USER_PROFILE: ArgSpec = ArgSpec::required("user-profile", "A User Profile indicator (JSON object), e.g. {\"email\": \"jane@example.com\"}.");
+const USER_PROFILE: ArgSpec = ArgSpec::required(
+    "user-profile",
+    "A User Profile indicator (JSON object), e.g. {\"email\": \"jane@example.com\"}.",
+);
 const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
     "allow-enable",
     "When set to true, after the command execution the status of the user in the 3rd-party integration will be active.",
@@ -22,19 +25,67 @@ const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
 .default_value("true");
 
 const IAM_OUTPUTS: &[OutputSpec] = &[
-    OutputSpec::new("IAM.Vendor.active", "Boolean", "When true, indicates that the employee's status is active in the 3rd-party integration."),
+    OutputSpec::new(
+        "IAM.Vendor.active",
+        "Boolean",
+        "When true, indicates that the employee's status is active in the 3rd-party integration.",
+    ),
     OutputSpec::new("IAM.Vendor.brand", "String", "Name of the integration."),
-    OutputSpec::new("IAM.Vendor.details", "string", "Provides the raw data from the 3rd-party integration."),
-    OutputSpec::new("IAM.Vendor.email", "String", "The employee's email address."),
-    OutputSpec::new("IAM.Vendor.errorCode", "Number", "HTTP error response code."),
-    OutputSpec::new("IAM.Vendor.errorMessage", "String", "Reason why the API failed."),
-    OutputSpec::new("IAM.Vendor.id", "String", "The employee's user ID in the app."),
-    OutputSpec::new("IAM.Vendor.instanceName", "string", "Name of the integration instance."),
-    OutputSpec::new("IAM.Vendor.success", "Boolean", "When true, indicates that the command was executed successfully."),
-    OutputSpec::new("IAM.Vendor.username", "String", "The employee's username in the app."),
-    OutputSpec::new("IAM.Vendor.action", "String", "The action taken: get, create, update, disable or enable."),
-    OutputSpec::new("IAM.Vendor.skipped", "Boolean", "When true, the command was skipped (see reason)."),
-    OutputSpec::new("IAM.Vendor.reason", "String", "Why the command was skipped."),
+    OutputSpec::new(
+        "IAM.Vendor.details",
+        "string",
+        "Provides the raw data from the 3rd-party integration.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.email",
+        "String",
+        "The employee's email address.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.errorCode",
+        "Number",
+        "HTTP error response code.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.errorMessage",
+        "String",
+        "Reason why the API failed.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.id",
+        "String",
+        "The employee's user ID in the app.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.instanceName",
+        "string",
+        "Name of the integration instance.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.success",
+        "Boolean",
+        "When true, indicates that the command was executed successfully.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.username",
+        "String",
+        "The employee's username in the app.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.action",
+        "String",
+        "The action taken: get, create, update, disable or enable.",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.skipped",
+        "Boolean",
+        "When true, the command was skipped (see reason).",
+    ),
+    OutputSpec::new(
+        "IAM.Vendor.reason",
+        "String",
+        "Why the command was skipped.",
+    ),
 ];
 
 pub const COMMANDS: &[CommandSpec] = &[

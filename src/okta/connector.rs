@@ -99,7 +99,8 @@ pub fn connector_error(error: OktaError) -> ConnectorError {
 }
 
 fn decode_user(raw: Value) -> ConnectorResult<VendorUser> {
-    vendor_user(raw).ok_or_else(|| ConnectorError::other("Okta answered with a user that has no id."))
+    vendor_user(raw)
+        .ok_or_else(|| ConnectorError::other("Okta answered with a user that has no id."))
 }
 
 impl Connector for OktaConnector {
