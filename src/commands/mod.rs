@@ -9,6 +9,7 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod config;
+pub mod fetch;
 pub mod test_module;
 pub mod users;
 
