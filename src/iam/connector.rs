@@ -68,7 +68,7 @@ pub struct ConnectorError {
     /// `errorMessage` in the result.
     pub message: String,
     /// Set when a create succeeded but a later step failed: the user that now exists.
-    pub created: Option<VendorUser>,
+    pub created: Option<Box<VendorUser>>,
 }
 
 impl ConnectorError {

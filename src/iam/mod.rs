@@ -375,7 +375,7 @@ fn error_result(action: Action, error: ConnectorError) -> IamResult {
             "The user was created (id {}) but a later step failed: {}",
             created.id, result.error_message
         );
-        result.details = Some(created.raw);
+        result.details = Some(created.raw.clone());
     }
     result
 }

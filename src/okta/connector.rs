@@ -154,7 +154,7 @@ impl Connector for OktaConnector {
             {
                 let mut error = connector_error(error);
                 if error.kind != ErrorKind::AlreadyEnabled {
-                    error.created = Some(created);
+                    error.created = Some(Box::new(created));
                     return Err(error);
                 }
             }
