@@ -23,6 +23,7 @@ pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_
 pub use result::{Action, IamResult};
 
 use crate::mapper::Mapper;
+use crate::output::is_falsy;
 
 /// Skip reasons, as the reference words them.
 pub const COMMAND_DISABLED: &str = "Command is disabled.";
@@ -378,18 +379,6 @@ fn error_result(action: Action, error: ConnectorError) -> IamResult {
         result.details = Some(created.raw.clone());
     }
     result
-}
-
-/// Python truthiness of a JSON value, for the reference's `if not details` fallbacks.
-fn is_falsy(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Number(n) => n.as_f64() == Some(0.0),
-    }
 }
 
 /// Reads the lifecycle gates from params (absent → the manifest default, true).

@@ -107,6 +107,61 @@ impl Entry {
     }
 }
 
+/// XSOAR's `CommandResults(outputs_prefix, outputs_key_field, outputs, readable_output,
+/// raw_response).to_context()` for the cases this integration uses:
+/// - `Contents` is `raw_response`, defaulting to `outputs`; a falsy one (`null`, `[]`, `{}`,
+///   `""`) becomes `null`; a string or integer makes `ContentsFormat` `"text"`.
+/// - `EntryContext` holds `outputs` under the selector key when `outputs` is neither null nor
+///   `[]` (and a prefix is given); otherwise it is `{}`.
+pub fn command_results(
+    prefix: Option<&str>,
+    key_fields: &[&str],
+    outputs: Value,
+    readable: impl Into<String>,
+    raw_response: Option<Value>,
+) -> Entry {
+    let raw = raw_response.unwrap_or_else(|| outputs.clone());
+    let contents = if is_falsy(&raw) { Value::Null } else { raw };
+    let contents_format = match &contents {
+        Value::String(_) => "text",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "text",
+        _ => "json",
+    };
+    let mut entry_context = Map::new();
+    let has_outputs = !matches!(&outputs, Value::Null) && outputs != Value::Array(Vec::new());
+    if has_outputs {
+        match prefix {
+            Some(prefix) => {
+                entry_context.insert(context_key(prefix, key_fields), outputs);
+            }
+            None => {
+                if let Value::Object(map) = outputs {
+                    entry_context.extend(map);
+                }
+            }
+        }
+    }
+    Entry {
+        entry_type: EntryType::Note as u8,
+        contents_format,
+        contents,
+        human_readable: Some(readable.into()),
+        entry_context: Value::Object(entry_context),
+    }
+}
+
+/// Python truthiness of a JSON value.
+pub fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+    }
+}
+
 /// The XSOAR context-key selector: `Prefix(val.K && val.K == obj.K && ...)`, or the bare
 /// prefix when there are no key fields.
 pub fn context_key(prefix: &str, key_fields: &[&str]) -> String {
@@ -149,6 +204,32 @@ mod tests {
             "IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName && val.email && val.email == obj.email)"
         );
         assert_eq!(context_key("Tok", &[]), "Tok");
+    }
+
+    #[test]
+    fn command_results_shapes() {
+        let e = command_results(
+            Some("Okta.Application"),
+            &["ID"],
+            json!([{"ID": "a"}]),
+            "t",
+            None,
+        );
+        assert_eq!(e.contents, json!([{"ID": "a"}]));
+        assert_eq!(
+            e.entry_context,
+            json!({"Okta.Application(val.ID && val.ID == obj.ID)": [{"ID": "a"}]})
+        );
+        let empty = command_results(Some("Okta.Application"), &["ID"], json!([]), "t", None);
+        assert_eq!(empty.contents, Value::Null);
+        assert_eq!(empty.contents_format, "json");
+        assert_eq!(empty.entry_context, json!({}));
+        let logs = command_results(None, &[], json!({}), "No logs found.", Some(json!([])));
+        assert_eq!(logs.contents, Value::Null);
+        assert_eq!(logs.entry_context, json!({}));
+        let text = command_results(Some("Tok"), &[], json!("abc"), "abc", None);
+        assert_eq!(text.contents_format, "text");
+        assert_eq!(text.entry_context, json!({"Tok": "abc"}));
     }
 
     #[test]

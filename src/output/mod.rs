@@ -7,4 +7,4 @@
 pub mod entry;
 pub mod markdown;
 
-pub use entry::{context_key, Entry, EntryType};
+pub use entry::{command_results, context_key, is_falsy, Entry, EntryType};
