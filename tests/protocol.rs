@@ -133,7 +133,11 @@ fn local_state_survives_a_restart() {
         format!("{other}\n").as_bytes(),
     );
     let entries = result_entries(&protocol_lines(&third.stdout));
-    assert_eq!(entries[0]["Contents"], json!([]));
+    assert_eq!(entries[0]["Contents"], Value::Null);
+    assert_eq!(
+        entries[0]["HumanReadable"],
+        "### Okta IAM Configuration\n**No entries.**\n"
+    );
 }
 
 /// The test plays the XSOAR host: it reads each request and writes one reply line.

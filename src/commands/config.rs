@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
 use crate::output::markdown;
-use crate::output::{context_key, Entry};
+use crate::output::{command_results, Entry};
 use crate::state::LocalBoxFuture;
 
 /// The integration-context key that holds the configuration rows.
@@ -56,13 +56,13 @@ fn get_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let rows = Value::Array(configuration_rows(&context));
         let readable = markdown::table("Okta IAM Configuration", &rows)
             .map_err(|e| CommandError::Invalid(e.to_string()))?;
-        let mut entry = Entry::json(rows.clone(), readable);
-        if rows.as_array().is_some_and(|r| !r.is_empty()) {
-            entry = entry.with_context(
-                context_key("Okta.IAMConfiguration", &["ApplicationID"]),
-                rows,
-            );
-        }
+        let entry = command_results(
+            Some("Okta.IAMConfiguration"),
+            &["ApplicationID"],
+            rows,
+            readable,
+            None,
+        );
         Ok(vec![entry])
     })
 }
