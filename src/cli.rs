@@ -230,6 +230,9 @@ fn print_for_people(execution: &Execution) {
 }
 
 fn entry_text(entry: &Entry) -> String {
+    if let Some(markdown) = entry.spooled.as_ref().and_then(|s| s.human_readable_text()) {
+        return markdown;
+    }
     if let Some(markdown) = &entry.human_readable {
         return markdown.clone();
     }

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::spool::SpooledEntry;
+
 /// The entry types this integration emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryType {
@@ -27,6 +29,10 @@ pub struct Entry {
     pub human_readable: Option<String>,
     #[serde(rename = "EntryContext")]
     pub entry_context: Value,
+    /// When set, the entry's JSON is these spooled pieces instead of the fields above (which
+    /// then only carry the type, for exit codes and error checks).
+    #[serde(skip)]
+    pub spooled: Option<SpooledEntry>,
 }
 
 impl Entry {
@@ -38,6 +44,7 @@ impl Entry {
             contents,
             human_readable: Some(human_readable.into()),
             entry_context: Value::Object(Map::new()),
+            spooled: None,
         }
     }
 
@@ -49,6 +56,7 @@ impl Entry {
             contents: Value::String(text.into()),
             human_readable: None,
             entry_context: Value::Object(Map::new()),
+            spooled: None,
         }
     }
 
@@ -60,6 +68,7 @@ impl Entry {
             contents: Value::Null,
             human_readable: Some(human_readable.into()),
             entry_context: Value::Object(Map::new()),
+            spooled: None,
         }
     }
 
@@ -71,6 +80,7 @@ impl Entry {
             contents: Value::String(truncate_error(message.into())),
             human_readable: None,
             entry_context: Value::Null,
+            spooled: None,
         }
     }
 
@@ -82,6 +92,7 @@ impl Entry {
             contents: Value::String(message.into()),
             human_readable: None,
             entry_context: Value::Null,
+            spooled: None,
         }
     }
 
@@ -100,6 +111,18 @@ impl Entry {
     pub fn with_type(mut self, entry_type: EntryType) -> Self {
         self.entry_type = entry_type as u8;
         self
+    }
+
+    /// A Type 1 JSON entry whose body is spooled.
+    pub fn spooled(body: SpooledEntry) -> Self {
+        Entry {
+            entry_type: EntryType::Note as u8,
+            contents_format: "json",
+            contents: Value::Null,
+            human_readable: None,
+            entry_context: Value::Null,
+            spooled: Some(body),
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -147,6 +170,7 @@ pub fn command_results(
         contents,
         human_readable: Some(readable.into()),
         entry_context: Value::Object(entry_context),
+        spooled: None,
     }
 }
 

@@ -356,6 +356,62 @@ fn render<Tz: TimeZone>(
     Ok(out)
 }
 
+/// `tableToMarkdown(name, rows)` written row by row, for lists too large to hold in memory.
+///
+/// For a non-empty list whose first row is a dict, with the default options (headers from the
+/// first row, sorted; no `removeNull`), `start` + every `row` gives exactly what [`table`]
+/// gives for the whole list.
+#[derive(Debug, Clone)]
+pub struct TableStream {
+    headers: Vec<String>,
+}
+
+impl TableStream {
+    /// The stream and the text that comes before the rows (title and header lines).
+    pub fn start(name: &str, first_row: &Map<String, Value>) -> (TableStream, String) {
+        let mut headers: Vec<String> = first_row.keys().cloned().collect();
+        headers.sort();
+        let mut out = String::new();
+        if !name.is_empty() {
+            out.push_str("### ");
+            out.push_str(name);
+            out.push('\n');
+        }
+        if headers.is_empty() {
+            out.push_str(NO_ENTRIES);
+        } else {
+            let cells: Vec<String> = headers.iter().map(|h| escape_cell(h)).collect();
+            out.push('|');
+            out.push_str(&cells.join("|"));
+            out.push_str("|\n|");
+            out.push_str(&vec!["---"; headers.len()].join("|"));
+            out.push_str("|\n");
+        }
+        (TableStream { headers }, out)
+    }
+
+    /// One row's line (empty when the table has no columns).
+    pub fn row(&self, row: &Value) -> Result<String, MarkdownError> {
+        if self.headers.is_empty() {
+            return Ok(String::new());
+        }
+        let row = match row {
+            Value::Object(row) => row,
+            Value::Array(_) => return Err(no_attribute(row, "get")),
+            other => return Err(no_attribute(other, "copy")),
+        };
+        let mut cells = Vec::with_capacity(self.headers.len());
+        for header in &self.headers {
+            let cell = match row.get(header) {
+                None | Some(Value::Null) => String::new(),
+                Some(value) => format_cell(value, true)?,
+            };
+            cells.push(escape_cell(&cell));
+        }
+        Ok(format!("| {} |\n", cells.join(" | ")))
+    }
+}
+
 /// Python truthiness of a JSON value.
 fn is_falsy(value: &Value) -> bool {
     match value {
@@ -2117,5 +2173,24 @@ mod tests {
             table_to_markdown("T", &input, &o()),
             render("T", &input, &o(), &Utc)
         );
+    }
+
+    #[test]
+    fn table_stream_equals_the_whole_table() {
+        let rows = json!([
+            {"uuid": "b", "a": 1, "nested": {"k": [1, 2]}, "l": ["x", null]},
+            {"uuid": "c|d", "a": null, "extra": true},
+            {"a": "line\nbreak"}
+        ]);
+        let first = rows[0].as_object().unwrap();
+        let (stream, mut text) = TableStream::start("Okta Log Events:", first);
+        for row in rows.as_array().unwrap() {
+            text.push_str(&stream.row(row).unwrap());
+        }
+        assert_eq!(text, table("Okta Log Events:", &rows).unwrap());
+        let (empty, head) = TableStream::start("T", &Map::new());
+        assert_eq!(head, "### T\n**No entries.**\n");
+        assert_eq!(empty.row(&json!({"a": 1})).unwrap(), "");
+        assert_eq!(table("T", &json!([{}, {"a": 1}])).unwrap(), head);
     }
 }

@@ -123,11 +123,15 @@ pub async fn write_execution<W: AsyncWrite + Unpin>(
     execution: &Execution,
 ) -> std::io::Result<()> {
     if !execution.entries.is_empty() {
-        let line = Outgoing::Result {
-            results: &execution.entries,
+        if execution.entries.iter().any(|e| e.spooled.is_some()) {
+            write_spooled_result(output, &execution.entries).await?;
+        } else {
+            let line = Outgoing::Result {
+                results: &execution.entries,
+            }
+            .to_line();
+            write_line(output, &line).await?;
         }
-        .to_line();
-        write_line(output, &line).await?;
     }
     if let Some(exception) = &execution.exception {
         let line = Outgoing::Exception {
@@ -139,6 +143,30 @@ pub async fn write_execution<W: AsyncWrite + Unpin>(
         write_line(output, &line).await?;
     }
     write_line(output, &Outgoing::Completed.to_line()).await
+}
+
+/// A `result` message with spooled entries, written piece by piece without building the line
+/// in memory.
+async fn write_spooled_result<W: AsyncWrite + Unpin>(
+    output: &mut W,
+    entries: &[Entry],
+) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    output.write_all(br#"{"type":"result","results":["#).await?;
+    for (index, entry) in entries.iter().enumerate() {
+        if index > 0 {
+            output.write_all(b",").await?;
+        }
+        match &entry.spooled {
+            Some(spooled) => spooled.write_to(output).await?,
+            None => {
+                let json = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+                output.write_all(json.as_bytes()).await?;
+            }
+        }
+    }
+    output.write_all(b"]}\n").await?;
+    output.flush().await
 }
 
 /// Answers a bad input line with an error entry and `completed`.

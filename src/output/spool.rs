@@ -1,0 +1,190 @@
+//! Entries too large to hold in memory (`okta-get-logs` over tens of thousands of events).
+//!
+//! A [`SpoolFile`] is a temporary file that a command appends JSON or text to as pages
+//! arrive; a [`SpooledEntry`] is the entry's JSON as an ordered list of pieces, literal text or
+//! spool files (one file may appear twice: the events are both `Contents` and context). When
+//! the result is written, the pieces are copied to the output in order, so memory stays flat
+//! whatever the size. Spool files are deleted when the last reference goes.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+static NEXT_SPOOL: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file written once, read any number of times, removed on drop.
+#[derive(Debug)]
+pub struct SpoolFile {
+    path: PathBuf,
+    writer: Option<BufWriter<File>>,
+    len: u64,
+}
+
+impl SpoolFile {
+    pub fn new() -> std::io::Result<SpoolFile> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "okta-iam-{}-{}-{nanos}.spool",
+            std::process::id(),
+            NEXT_SPOOL.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(SpoolFile {
+            path,
+            writer: Some(BufWriter::with_capacity(64 * 1024, file)),
+            len: 0,
+        })
+    }
+
+    pub fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.writer {
+            Some(writer) => {
+                writer.write_all(bytes)?;
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            None => Err(std::io::Error::other("spool file already finished")),
+        }
+    }
+
+    pub fn write_str(&mut self, text: &str) -> std::io::Result<()> {
+        self.write_all(text.as_bytes())
+    }
+
+    /// Flushes and closes the writer; the file can then be read.
+    pub fn finish(mut self) -> std::io::Result<Arc<SpoolFile>> {
+        if let Some(mut writer) = self.writer.take() {
+            writer.flush()?;
+        }
+        Ok(Arc::new(self))
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn open(&self) -> std::io::Result<File> {
+        File::open(&self.path)
+    }
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        self.writer = None;
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// One piece of a spooled entry.
+#[derive(Debug, Clone)]
+pub enum Piece {
+    Text(String),
+    File(Arc<SpoolFile>),
+}
+
+/// An entry whose JSON is the concatenation of its pieces.
+#[derive(Debug, Clone)]
+pub struct SpooledEntry {
+    pub pieces: Vec<Piece>,
+    /// The `HumanReadable` text, already JSON-escaped inside the file: kept apart so `call`
+    /// can print the markdown.
+    pub human_readable: Option<Arc<SpoolFile>>,
+}
+
+impl PartialEq for SpooledEntry {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl SpooledEntry {
+    /// Copies the entry's JSON to `out`.
+    pub async fn write_to<W: AsyncWrite + Unpin>(&self, out: &mut W) -> std::io::Result<()> {
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.write_all(text.as_bytes()).await?,
+                Piece::File(file) => copy_file(file, out).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The markdown, unescaped, for people (`okta-iam call`).
+    pub fn human_readable_text(&self) -> Option<String> {
+        let file = self.human_readable.as_ref()?;
+        let mut escaped = String::new();
+        file.open().ok()?.read_to_string(&mut escaped).ok()?;
+        serde_json::from_str::<String>(&format!("\"{escaped}\"")).ok()
+    }
+}
+
+async fn copy_file<W: AsyncWrite + Unpin>(file: &SpoolFile, out: &mut W) -> std::io::Result<()> {
+    let mut reader = file.open()?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = reader.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.write_all(&buffer[..n]).await?;
+    }
+}
+
+/// Writes `text` JSON-escaped (without the surrounding quotes) to a spool file.
+pub fn write_json_string_body(spool: &mut SpoolFile, text: &str) -> std::io::Result<()> {
+    let quoted = serde_json::to_string(text).map_err(std::io::Error::other)?;
+    spool.write_str(&quoted[1..quoted.len() - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pieces_are_copied_in_order_and_files_removed() {
+        let mut events = SpoolFile::new().unwrap();
+        events.write_str("[1,2]").unwrap();
+        let events = events.finish().unwrap();
+        let mut md = SpoolFile::new().unwrap();
+        write_json_string_body(&mut md, "a\n|b\"").unwrap();
+        let md = md.finish().unwrap();
+        let path = events.path.clone();
+        let entry = SpooledEntry {
+            pieces: vec![
+                Piece::Text("{\"Contents\":".into()),
+                Piece::File(events.clone()),
+                Piece::Text(",\"HumanReadable\":\"".into()),
+                Piece::File(md.clone()),
+                Piece::Text("\",\"Again\":".into()),
+                Piece::File(events),
+                Piece::Text("}".into()),
+            ],
+            human_readable: Some(md),
+        };
+        let mut out: Vec<u8> = Vec::new();
+        entry.write_to(&mut out).await.unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"Contents":[1,2],"HumanReadable":"a\n|b\"","Again":[1,2]})
+        );
+        assert_eq!(entry.human_readable_text().unwrap(), "a\n|b\"");
+        assert!(path.exists());
+        drop(entry);
+        assert!(!path.exists());
+    }
+}
