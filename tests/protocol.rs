@@ -217,6 +217,12 @@ fn kill_during_state_write_never_tears_the_file() {
         "args": {"configuration": config_text}
     }))
     .unwrap();
+    // One complete write first, so every round checks a file that exists.
+    let first = run(
+        &["serve", "--state", &state_arg],
+        format!("{line}\n").as_bytes(),
+    );
+    assert!(first.status.success());
     for round in 0..6u64 {
         let mut child = Command::new(binary())
             .args(["serve", "--state", &state_arg])
@@ -230,7 +236,7 @@ fn kill_during_state_write_never_tears_the_file() {
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(payload.as_bytes());
         });
-        std::thread::sleep(std::time::Duration::from_millis(150 + round * 70));
+        std::thread::sleep(std::time::Duration::from_millis(60 + round * 90));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let _ = writer.join();
