@@ -321,6 +321,7 @@ impl Client {
                     return Err(OktaError::RateLimited {
                         request,
                         retry_after: Some(pace),
+                        reset: None,
                         attempts: retries,
                         stop: RateLimitStop::BeyondDeadline,
                         last: None,
@@ -439,6 +440,7 @@ impl Client {
                         return Err(OktaError::RateLimited {
                             request,
                             retry_after: info.until_reset().or(Some(wait)),
+                            reset: info.reset,
                             attempts,
                             stop,
                             last: api.map(Box::new),
