@@ -144,13 +144,18 @@ async fn a_reset_beyond_the_deadline_fails_at_once() {
 
     let error = client.users().me().await.unwrap_err();
     let OktaError::RateLimited {
-        retry_after, stop, ..
+        retry_after,
+        reset,
+        stop,
+        ..
     } = &error
     else {
         panic!("{error:?}")
     };
     assert_eq!(*stop, RateLimitStop::BeyondDeadline);
     assert_eq!(*retry_after, Some(Duration::from_secs(300)));
+    assert_eq!(*reset, Some(DATE_EPOCH + 300));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(300)));
     assert_eq!(error.error_code().to_value(), json!("E0000047"));
     assert!(clock.sleeps().is_empty());
     assert_eq!(server.received_requests().await.unwrap().len(), 1);

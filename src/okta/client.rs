@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::okta::apps::Apps;
 use crate::okta::clock::{Clock, TokioClock};
-use crate::okta::error::{scrub_text, OktaError, RateLimitStop};
+use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
 use crate::okta::groups::Groups;
 use crate::okta::logs::Logs;
 use crate::okta::pagination::Pager;
@@ -131,7 +131,7 @@ pub(crate) struct Call {
 
 enum Failure {
     Transport(TransportError),
-    RateLimited(RateLimitInfo, Option<crate::okta::error::ApiError>),
+    RateLimited(RateLimitInfo, Option<ApiError>),
     Unavailable(OktaError),
 }
 
@@ -321,6 +321,7 @@ impl Client {
                     return Err(OktaError::RateLimited {
                         request,
                         retry_after: Some(pace),
+                        reset: None,
                         attempts: retries,
                         stop: RateLimitStop::BeyondDeadline,
                         last: None,
@@ -391,6 +392,7 @@ impl Client {
 
             // Decide whether and how long to wait before the next attempt.
             let retry = retries + 1;
+            let backoff_wait = || backoff(config.backoff_base, config.backoff_cap, retry);
             let (wait, error) = match failure {
                 Failure::Transport(source) => {
                     let error = OktaError::Transport {
@@ -404,28 +406,20 @@ impl Client {
                         return Err(error);
                     }
                     retry_for = None;
-                    (
-                        backoff(config.backoff_base, config.backoff_cap, retry),
-                        error,
-                    )
+                    (backoff_wait(), error)
                 }
                 Failure::Unavailable(error) => {
                     if retries >= config.max_retries {
                         return Err(error);
                     }
-                    (
-                        backoff(config.backoff_base, config.backoff_cap, retry),
-                        error,
-                    )
+                    (backoff_wait(), error)
                 }
                 Failure::RateLimited(info, api) => {
                     let concurrency = info.is_concurrency_limit();
                     let wait = if concurrency {
-                        backoff(config.backoff_base, config.backoff_cap, retry)
+                        backoff_wait()
                     } else {
-                        reset_wait(&info).unwrap_or_else(|| {
-                            backoff(config.backoff_base, config.backoff_cap, retry)
-                        })
+                        reset_wait(&info).unwrap_or_else(backoff_wait)
                     };
                     let stop = if retries >= config.max_retries {
                         Some(RateLimitStop::RetriesExhausted)
@@ -439,6 +433,7 @@ impl Client {
                         return Err(OktaError::RateLimited {
                             request,
                             retry_after: info.until_reset().or(Some(wait)),
+                            reset: info.reset,
                             attempts,
                             stop,
                             last: api.map(Box::new),

@@ -172,6 +172,8 @@ pub enum OktaError {
         request: String,
         /// How long until Okta said the limit resets (or the wait that was not started).
         retry_after: Option<Duration>,
+        /// The last 429's `X-Rate-Limit-Reset` (UTC epoch seconds), when it had one.
+        reset: Option<i64>,
         /// Requests sent for this call.
         attempts: u32,
         stop: RateLimitStop,
@@ -255,6 +257,15 @@ impl OktaError {
     /// True for HTTP 404 (Okta's `E0000007` "Resource not found" and path-not-found).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// For a rate-limit stop: how long until the limit resets (as measured against Okta's
+    /// `Date`), or the wait that was not started.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            OktaError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     pub fn is_rate_limited(&self) -> bool {
@@ -490,6 +501,7 @@ mod tests {
         let limited = OktaError::RateLimited {
             request: "GET /api/v1/users".into(),
             retry_after: Some(Duration::from_secs(75)),
+            reset: None,
             attempts: 1,
             stop: RateLimitStop::BeyondDeadline,
             last: None,

@@ -79,18 +79,21 @@ impl<'a> Users<'a> {
     /// `POST users/{id}/lifecycle/activate?sendEmail=<send_email>` (empty body). With
     /// `sendEmail=false` Okta answers `{activationUrl, activationToken}`.
     pub async fn activate(&self, id: &UserId, send_email: bool) -> Result<Value, OktaError> {
-        self.lifecycle(id, "activate", Some(send_email)).await
+        self.lifecycle(id, "users/{id}/lifecycle/activate", Some(send_email))
+            .await
     }
 
     /// `POST users/{id}/lifecycle/deactivate` (empty body). Okta answers `{}` or nothing
     /// (`Value::Null`).
     pub async fn deactivate(&self, id: &UserId) -> Result<Value, OktaError> {
-        self.lifecycle(id, "deactivate", None).await
+        self.lifecycle(id, "users/{id}/lifecycle/deactivate", None)
+            .await
     }
 
     /// `POST users/{id}/lifecycle/unsuspend` (empty body).
     pub async fn unsuspend(&self, id: &UserId) -> Result<Value, OktaError> {
-        self.lifecycle(id, "unsuspend", None).await
+        self.lifecycle(id, "users/{id}/lifecycle/unsuspend", None)
+            .await
     }
 
     /// `POST users/{id}` with `{"profile": ...}`: a partial update (keys left out stay as they
@@ -110,14 +113,9 @@ impl<'a> Users<'a> {
     async fn lifecycle(
         &self,
         id: &UserId,
-        action: &'static str,
+        template: &'static str,
         send_email: Option<bool>,
     ) -> Result<Value, OktaError> {
-        let template = match action {
-            "activate" => "users/{id}/lifecycle/activate",
-            "deactivate" => "users/{id}/lifecycle/deactivate",
-            _ => "users/{id}/lifecycle/unsuspend",
-        };
         let route = route(template, &[id.as_str()])?;
         let call = self.client.call(
             Method::Post,
