@@ -2,12 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::catalogue;
-use crate::commands::{execute, Execution, Runtime};
+use crate::commands::{execute, ClientTuning, Execution, Runtime};
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
 use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
@@ -47,6 +48,18 @@ pub struct SharedOptions {
     /// A directory of extra mapper JSON files; they add to or override the built-in mappers by name.
     #[arg(long, value_name = "DIR")]
     pub mappers: Option<PathBuf>,
+    /// Seconds to establish a connection to Okta.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Seconds for one Okta request, sent to last byte.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub request_timeout: f64,
+    /// Seconds for everything one command does: requests, retries and rate-limit waits.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub command_deadline: f64,
+    /// Retries of one Okta call (429, 503/504, connection errors).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_retries: u32,
     /// Diagnostics level on stderr: error, warn, info, debug or trace.
     #[arg(long, value_name = "LEVEL", default_value = "warn")]
     pub log_level: String,
@@ -110,6 +123,8 @@ pub enum StartupError {
     Mappers { path: String, detail: String },
     #[error("invalid argument '{0}': expected NAME=VALUE")]
     Argument(String),
+    #[error("{0} must be a positive number of seconds")]
+    Duration(&'static str),
 }
 
 /// Builds the runtime shared by every execution.
@@ -119,7 +134,23 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         None => Map::new(),
     };
     let mappers = load_mappers(options.mappers.as_deref())?;
-    Ok(Runtime::new(base_params, mappers))
+    let mut runtime = Runtime::new(base_params, mappers);
+    runtime.tuning = ClientTuning {
+        connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
+        request_timeout: seconds("--request-timeout", options.request_timeout)?,
+        command_deadline: seconds("--command-deadline", options.command_deadline)?,
+        max_retries: options.max_retries,
+        ..ClientTuning::default()
+    };
+    Ok(runtime)
+}
+
+fn seconds(name: &'static str, value: f64) -> Result<Duration, StartupError> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(StartupError::Duration(name))
+    }
 }
 
 fn read_params(path: &Path) -> Result<Map<String, Value>, StartupError> {

@@ -19,6 +19,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -43,8 +44,34 @@ pub struct Runtime {
     pub mappers: MapperRegistry,
     /// Replaces the network (replay and record); `None` sends requests to Okta.
     pub transport: Option<Arc<dyn Transport>>,
+    /// Timeouts and retries of the Okta client (`--connect-timeout`, ...).
+    pub tuning: ClientTuning,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
+}
+
+/// The Okta client's timeouts and retry budget; defaults are the client's (see `okta`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientTuning {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub command_deadline: Duration,
+    pub max_retries: u32,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+}
+
+impl Default for ClientTuning {
+    fn default() -> Self {
+        ClientTuning {
+            connect_timeout: crate::okta::DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: crate::okta::DEFAULT_REQUEST_TIMEOUT,
+            command_deadline: crate::okta::DEFAULT_COMMAND_DEADLINE,
+            max_retries: crate::okta::DEFAULT_MAX_RETRIES,
+            backoff_base: crate::okta::DEFAULT_BACKOFF_BASE,
+            backoff_cap: crate::okta::DEFAULT_BACKOFF_CAP,
+        }
+    }
 }
 
 /// What makes two instance configurations need different clients.
@@ -62,6 +89,7 @@ impl Runtime {
             base_params,
             mappers,
             transport: None,
+            tuning: ClientTuning::default(),
             clients: Mutex::new(Vec::new()),
         }
     }
@@ -92,6 +120,12 @@ impl Runtime {
         let mut config = ClientConfig::new(base_url, key.token.clone());
         config.insecure = key.insecure;
         config.proxy = key.proxy;
+        config.connect_timeout = self.tuning.connect_timeout;
+        config.request_timeout = self.tuning.request_timeout;
+        config.command_deadline = self.tuning.command_deadline;
+        config.max_retries = self.tuning.max_retries;
+        config.backoff_base = self.tuning.backoff_base;
+        config.backoff_cap = self.tuning.backoff_cap;
         let client = match &self.transport {
             Some(transport) => Client::with_transport(config, transport.clone()),
             None => Client::new(config)?,
