@@ -48,7 +48,22 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 
 /// The connectivity failure in words a person can act on.
 fn explain(error: &OktaError, base_url: &str) -> String {
-    let detail = error.message_for_people();
+    // Okta's own words plus its code (`Invalid token provided, E0000011`), else the full text.
+    let detail = match error.api() {
+        Some(api) => {
+            let summary = api.error_summary.clone().unwrap_or_default();
+            let code = api
+                .error_code
+                .clone()
+                .unwrap_or_else(|| api.status.to_string());
+            let mut text = format!("{code}: {summary}");
+            if let Some(id) = &api.request_id {
+                text.push_str(&format!("; X-Okta-Request-Id {id}"));
+            }
+            text
+        }
+        None => error.message_for_people(),
+    };
     match error.status() {
         Some(401) => format!(
             "Okta rejected the API token ({detail}). Check the API Token parameter: the token may be wrong, revoked, or expired after 30 days without use."
