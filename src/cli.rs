@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
+use crate::cassette::ReplayTransport;
 use crate::catalogue;
 use crate::commands::{execute, ClientTuning, Execution, Runtime};
 use crate::mapper::MapperRegistry;
@@ -48,6 +50,12 @@ pub struct SharedOptions {
     /// A directory of extra mapper JSON files; they add to or override the built-in mappers by name.
     #[arg(long, value_name = "DIR")]
     pub mappers: Option<PathBuf>,
+    /// Answer Okta requests from this recorded cassette instead of the network.
+    #[arg(long, value_name = "FILE", conflicts_with = "record")]
+    pub replay: Option<PathBuf>,
+    /// Pass requests to Okta and record them, redacted, to this cassette file.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Seconds to establish a connection to Okta.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
@@ -125,6 +133,8 @@ pub enum StartupError {
     Argument(String),
     #[error("{0} must be a positive number of seconds")]
     Duration(&'static str),
+    #[error("{0}")]
+    Cassette(#[from] crate::cassette::CassetteError),
 }
 
 /// Builds the runtime shared by every execution.
@@ -142,6 +152,17 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         max_retries: options.max_retries,
         ..ClientTuning::default()
     };
+    if let Some(path) = &options.replay {
+        let replay = ReplayTransport::load(path)?;
+        runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+        runtime = runtime.with_transport(Arc::new(replay));
+    } else if let Some(path) = &options.record {
+        // Whole seconds, as the cassette stores it, so replay sees the same time.
+        let now = chrono::Utc::now();
+        runtime.frozen_now =
+            Some(now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos())));
+        runtime.record_to = Some(path.clone());
+    }
     Ok(runtime)
 }
 

@@ -13,8 +13,10 @@
 //! - [`okta`]: the async Okta v1 client, organised by resource.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
+//! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
 //! - [`secret`]: the redacted token type.
 
+pub mod cassette;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;

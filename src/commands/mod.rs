@@ -16,15 +16,19 @@ pub mod users;
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use serde_json::{Map, Value};
 use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
+use crate::cassette::RecordingTransport;
 use crate::catalogue::{self, ArgError, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
 use crate::okta::{Client, ClientConfig, OktaError, Transport};
@@ -46,6 +50,12 @@ pub struct Runtime {
     pub transport: Option<Arc<dyn Transport>>,
     /// Timeouts and retries of the Okta client (`--connect-timeout`, ...).
     pub tuning: ClientTuning,
+    /// When set, the daemon's clock is frozen at this time (record and replay), so relative
+    /// times give the same requests in both.
+    pub frozen_now: Option<DateTime<Utc>>,
+    /// `--record FILE`: the cassette to record Okta traffic to.
+    pub record_to: Option<PathBuf>,
+    recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
 }
@@ -90,6 +100,9 @@ impl Runtime {
             mappers,
             transport: None,
             tuning: ClientTuning::default(),
+            frozen_now: None,
+            record_to: None,
+            recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
         }
     }
@@ -98,6 +111,11 @@ impl Runtime {
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
+    }
+
+    /// The current time, or the frozen time of a recording or replay.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.frozen_now.unwrap_or_else(Utc::now)
     }
 
     /// The Okta client for these params (cached per configuration), with a fresh command
@@ -126,9 +144,25 @@ impl Runtime {
         config.max_retries = self.tuning.max_retries;
         config.backoff_base = self.tuning.backoff_base;
         config.backoff_cap = self.tuning.backoff_cap;
-        let client = match &self.transport {
-            Some(transport) => Client::with_transport(config, transport.clone()),
-            None => Client::new(config)?,
+        let client = match (&self.transport, &self.record_to) {
+            (Some(transport), _) => Client::with_transport(config, transport.clone()),
+            (None, Some(path)) => {
+                let mut recorder = self
+                    .recorder
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let transport = match recorder.as_ref() {
+                    Some(transport) => transport.clone(),
+                    None => {
+                        let transport =
+                            Arc::new(RecordingTransport::new(&config, path.clone(), self.now())?);
+                        *recorder = Some(transport.clone());
+                        transport
+                    }
+                };
+                Client::with_transport(config, transport)
+            }
+            (None, None) => Client::new(config)?,
         };
         let command_client = client.for_command();
         clients.push((key, client));
