@@ -107,8 +107,13 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, String> {
                             't' => s.push('\t'),
                             'u' => {
                                 let hex = |i: usize| -> Result<u32, String> {
-                                    let h: String = chars.get(i..i + 4).ok_or("bad \\u escape")?.iter().collect();
-                                    u32::from_str_radix(&h, 16).map_err(|_| "bad \\u escape".to_string())
+                                    let h: String = chars
+                                        .get(i..i + 4)
+                                        .ok_or("bad \\u escape")?
+                                        .iter()
+                                        .collect();
+                                    u32::from_str_radix(&h, 16)
+                                        .map_err(|_| "bad \\u escape".to_string())
                                 };
                                 let hi = hex(i)?;
                                 i += 4;
@@ -118,7 +123,9 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, String> {
                                 {
                                     let lo = hex(i + 2)?;
                                     i += 6;
-                                    0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                                    0x10000
+                                        + ((hi - 0xD800) << 10)
+                                        + (lo.wrapping_sub(0xDC00) & 0x3FF)
                                 } else {
                                     hi
                                 };
@@ -133,7 +140,10 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, String> {
             out.push(Tok::Str(s));
         } else {
             let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() && !matches!(chars[i], '(' | ')' | '"') {
+            while i < chars.len()
+                && !chars[i].is_whitespace()
+                && !matches!(chars[i], '(' | ')' | '"')
+            {
                 i += 1;
             }
             out.push(Tok::Word(chars[start..i].iter().collect()));
@@ -185,17 +195,21 @@ impl Parser {
                     _ => Err("missing closing parenthesis".into()),
                 }
             }
-            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("not") => Err("'not' is not supported".into()),
+            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("not") => {
+                Err("'not' is not supported".into())
+            }
             Some(Tok::Word(attr)) => {
                 let attr = attr.clone();
-                if !attr.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$' | '-')) {
+                if !attr
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$' | '-'))
+                {
                     return Err(format!("invalid attribute '{attr}'"));
                 }
                 self.pos += 1;
                 let op = match self.toks.get(self.pos) {
-                    Some(Tok::Word(w)) => {
-                        Op::parse(w).ok_or_else(|| format!("Unrecognized attribute operator '{w}'"))?
-                    }
+                    Some(Tok::Word(w)) => Op::parse(w)
+                        .ok_or_else(|| format!("Unrecognized attribute operator '{w}'"))?,
                     _ => return Err(format!("missing operator after '{attr}'")),
                 };
                 self.pos += 1;
@@ -207,14 +221,22 @@ impl Parser {
                         Some(Tok::Word(w)) if w == "true" => Lit::Bool(true),
                         Some(Tok::Word(w)) if w == "false" => Lit::Bool(false),
                         Some(Tok::Word(w)) if w == "null" => Lit::Null,
-                        Some(Tok::Word(w)) => Lit::Num(w.parse::<f64>().map_err(|_| format!("invalid literal '{w}'"))?),
+                        Some(Tok::Word(w)) => Lit::Num(
+                            w.parse::<f64>()
+                                .map_err(|_| format!("invalid literal '{w}'"))?,
+                        ),
                         _ => return Err(format!("missing value after '{attr}'")),
                     };
                     self.pos += 1;
                     v
                 };
                 let segs = attr.split('.').map(str::to_string).collect();
-                Ok(Expr::Cmp { attr, segs, op, value })
+                Ok(Expr::Cmp {
+                    attr,
+                    segs,
+                    op,
+                    value,
+                })
             }
             Some(other) => Err(format!("unexpected token {other:?}")),
             None => Err("unexpected end of expression".into()),
@@ -258,7 +280,9 @@ impl Expr {
         match self {
             Expr::And(a, b) => a.eval(root, case_insensitive) && b.eval(root, case_insensitive),
             Expr::Or(a, b) => a.eval(root, case_insensitive) || b.eval(root, case_insensitive),
-            Expr::Cmp { segs, op, value, .. } => {
+            Expr::Cmp {
+                segs, op, value, ..
+            } => {
                 let mut found = Vec::new();
                 collect(root, segs, &mut found);
                 match op {
@@ -267,11 +291,15 @@ impl Expr {
                         if found.is_empty() {
                             !matches!(value, Lit::Null)
                         } else {
-                            found.iter().any(|v| !compare(v, Op::Eq, value, case_insensitive))
+                            found
+                                .iter()
+                                .any(|v| !compare(v, Op::Eq, value, case_insensitive))
                         }
                     }
                     Op::Eq if found.is_empty() => matches!(value, Lit::Null),
-                    _ => found.iter().any(|v| compare(v, *op, value, case_insensitive)),
+                    _ => found
+                        .iter()
+                        .any(|v| compare(v, *op, value, case_insensitive)),
                 }
             }
         }
@@ -309,7 +337,10 @@ fn compare(v: &Value, op: Op, lit: &Lit, ci: bool) -> bool {
                 Op::Ew => s.ends_with(&l),
                 Op::Co => s.contains(&l),
                 Op::Gt | Op::Ge | Op::Lt | Op::Le => {
-                    let ord = match (DateTime::parse_from_rfc3339(&s), DateTime::parse_from_rfc3339(&l)) {
+                    let ord = match (
+                        DateTime::parse_from_rfc3339(&s),
+                        DateTime::parse_from_rfc3339(&l),
+                    ) {
                         (Ok(a), Ok(b)) => a.cmp(&b),
                         _ => s.cmp(&l),
                     };

@@ -128,7 +128,10 @@ pub fn reason(status: u16) -> &'static str {
 
 /// Reads one request from the connection. `buf` carries bytes read past the previous
 /// request (pipelining). `Ok(None)` = clean EOF between requests.
-pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Option<Request>> {
+pub async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Request>> {
     let head_end = loop {
         if let Some(pos) = find(buf, b"\r\n\r\n") {
             break pos;
@@ -158,7 +161,12 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io:
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let connection = get("connection").unwrap_or_default().to_ascii_lowercase();
     let close = if http10 {
         !connection.contains("keep-alive")
@@ -169,7 +177,11 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io:
         .map(|v| v.to_ascii_lowercase().contains("chunked"))
         .unwrap_or(false);
     let length = match get("content-length") {
-        Some(v) => Some(v.trim().parse::<usize>().map_err(|_| invalid("bad content-length"))?),
+        Some(v) => Some(
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| invalid("bad content-length"))?,
+        ),
         None => None,
     };
     if get("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
@@ -195,13 +207,23 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io:
         None => (target.to_string(), None),
     };
     // Absolute-form targets (proxies) are reduced to their path.
-    let path = match path.strip_prefix("http://").or_else(|| path.strip_prefix("https://")) {
-        Some(rest) => rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into()),
+    let path = match path
+        .strip_prefix("http://")
+        .or_else(|| path.strip_prefix("https://"))
+    {
+        Some(rest) => rest
+            .find('/')
+            .map(|i| rest[i..].to_string())
+            .unwrap_or_else(|| "/".into()),
         None => path,
     };
     let query = raw_query
         .as_deref()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Some(Request {
         method: method.to_string(),
@@ -279,14 +301,22 @@ fn invalid(msg: &str) -> std::io::Error {
 /// Serialises status line, headers and body. `declared_len` overrides `Content-Length`.
 pub fn encode(resp: &Response, close: bool, declared_len: Option<usize>) -> Vec<u8> {
     let mut out = Vec::with_capacity(resp.body.len() + 512);
-    out.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes());
+    out.extend_from_slice(
+        format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes(),
+    );
     for (k, v) in &resp.headers {
         out.extend_from_slice(k.as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(v.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(format!("Content-Length: {}\r\n", declared_len.unwrap_or(resp.body.len())).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\n",
+            declared_len.unwrap_or(resp.body.len())
+        )
+        .as_bytes(),
+    );
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
     } else {
