@@ -437,6 +437,58 @@ fn create_lookup_activate_deactivate_activate() {
 }
 
 #[test]
+fn profiles_are_validated_like_the_default_schema() {
+    let okta = FakeOkta::start();
+    let mut c = Client::new(&okta);
+    let r = c.post(
+        "/api/v1/users?activate=false",
+        Some(&json!({"profile": {"login": "nofirst@example.com", "email": "nofirst@example.com", "lastName": "X"}})),
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000001"));
+    assert_eq!(
+        r.json()["errorCauses"][0]["errorSummary"],
+        "firstName: The field cannot be left blank"
+    );
+    let r = c.post(
+        "/api/v1/users?activate=false",
+        Some(&json!({"profile": {"login": "x@example.com", "email": "x@example.com", "firstName": "X", "lastName": "Y", "shoeSize": "9"}})),
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000001"));
+    assert_eq!(
+        c.get("/api/v1/users?filter=id+eq+%22x%22").json(),
+        json!([])
+    );
+
+    // A seeded user with a minimal profile can still be partially updated.
+    let id = okta.add_user(json!({"login": "min@example.com"}), "ACTIVE");
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"department": "Ops"}})),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"shoeSize": "9"}})),
+    );
+    assert_eq!(r.status, 400);
+    okta.add_custom_property("shoeSize", "Shoe size");
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"shoeSize": "9"}})),
+    );
+    assert_eq!(r.status, 200);
+    let schema = c.get("/api/v1/meta/schemas/user/default").json();
+    assert_eq!(
+        schema["definitions"]["custom"]["properties"]["shoeSize"]["title"],
+        "Shoe size"
+    );
+
+    // Not JSON.
+    let r = c.send("POST", "/api/v1/users", None).unwrap();
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000003"));
+}
+
+#[test]
 fn lifecycle_post_without_content_length_gets_411() {
     let okta = FakeOkta::start();
     let id = okta.add_user(profile("len@example.com", "Len"), "STAGED");
