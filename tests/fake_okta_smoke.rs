@@ -770,7 +770,7 @@ fn logs_large_pages() {
 #[test]
 fn rate_limit_headers_and_429_when_exhausted() {
     let okta = FakeOkta::start();
-    okta.set_rate_limit(3, Duration::from_secs(1));
+    okta.set_rate_limit(3, Duration::from_secs(60));
     let mut c = Client::new(&okta);
     let mut remaining = Vec::new();
     for _ in 0..3 {
@@ -788,10 +788,15 @@ fn rate_limit_headers_and_429_when_exhausted() {
         .unwrap()
         .timestamp() as u64;
     assert!(
-        reset >= date && reset <= date + 2,
+        reset >= date + 59 && reset <= date + 61,
         "reset {reset} date {date}"
     );
-    std::thread::sleep(Duration::from_millis(1100));
+
+    // The window starts with the first request after a reset.
+    okta.set_rate_limit(1, Duration::from_millis(300));
+    assert_eq!(c.get("/api/v1/users/me").status, 200);
+    assert_eq!(c.get("/api/v1/users/me").status, 429);
+    std::thread::sleep(Duration::from_millis(350));
     assert_eq!(c.get("/api/v1/users/me").status, 200, "a new window");
 }
 
@@ -938,4 +943,33 @@ async fn usable_from_async_tests() {
     s.read_to_end(&mut all).await.unwrap();
     assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200 OK"));
     drop(okta); // stops the server from inside a runtime without panicking
+}
+
+#[test]
+fn concurrent_clients_and_no_recording() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let okta = FakeOkta::start();
+    shareable(&okta);
+    for i in 0..20 {
+        okta.add_user(profile(&format!("c{i}@example.com"), "C"), "ACTIVE");
+    }
+    okta.set_recording(false);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let okta = &okta;
+            scope.spawn(move || {
+                let mut c = Client::new(okta);
+                for i in 0..25 {
+                    let login = format!("c{}@example.com", (t + i) % 20);
+                    let r = c.get(&format!(
+                        "/api/v1/users?filter={}",
+                        q(&format!(r#"profile.login eq "{login}""#))
+                    ));
+                    assert_eq!(r.json()[0]["profile"]["login"], login.as_str());
+                }
+            });
+        }
+    });
+    assert_eq!(okta.request_count(), 200);
+    assert!(okta.requests().is_empty());
 }
