@@ -270,7 +270,9 @@ pub fn redact(value: &mut Value, token: Option<&str>) {
         match value {
             Value::Object(map) => {
                 for (key, child) in map.iter_mut() {
-                    if is_secret_key(key) && !child.is_null() {
+                    // A link object (`_links.resetPassword: {href}`) is not a secret.
+                    let is_link = child.get("href").is_some();
+                    if is_secret_key(key) && !child.is_null() && !is_link {
                         *child = Value::String(REDACTED.to_string());
                     } else {
                         stack.push(child);
@@ -602,7 +604,8 @@ mod tests {
             "profile": {"login": "a"},
             "credentials": {"password": {"value": "hunter2"}, "recovery_question": {"question": "q", "answer": "blue"}},
             "list": [{"client_secret": "s"}, {"sessionToken": "t"}, {"note": "has secret-token-123 inside"}],
-            "activationUrl": "https://acme.okta.com/tokens/abc/verify"
+            "activationUrl": "https://acme.okta.com/tokens/abc/verify",
+            "_links": {"resetPassword": {"href": "https://acme.okta.com/api/v1/users/1/lifecycle/reset_password"}}
         });
         redact(&mut value, Some("secret-token-123"));
         let text = value.to_string();
@@ -617,6 +620,10 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(value["profile"]["login"], "a");
+        assert_eq!(
+            value["_links"]["resetPassword"]["href"],
+            "https://acme.okta.com/api/v1/users/1/lifecycle/reset_password"
+        );
         assert_eq!(value["credentials"]["recovery_question"]["question"], "q");
     }
 

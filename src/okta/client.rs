@@ -402,7 +402,12 @@ impl Client {
                             scrub_text(&source.message, config.token.expose()),
                         ),
                     };
-                    if call.retry != Retry::Safe || retries >= config.max_retries {
+                    // `Other` (a request that could not be built, a replay miss) will not
+                    // get better by waiting.
+                    if call.retry != Retry::Safe
+                        || retries >= config.max_retries
+                        || source.kind == TransportErrorKind::Other
+                    {
                         return Err(error);
                     }
                     retry_for = None;
