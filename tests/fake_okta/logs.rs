@@ -251,7 +251,7 @@ impl State {
         let pos = if self
             .by_published
             .last()
-            .map_or(true, |&j| events[j as usize].published_ms <= published_ms)
+            .is_none_or(|&j| events[j as usize].published_ms <= published_ms)
         {
             self.by_published.len()
         } else {

@@ -227,7 +227,7 @@ impl Bucket {
     /// Returns `(limit, remaining, reset_epoch, exhausted)`.
     pub fn touch(&mut self, consume: bool) -> (u32, u32, u64, bool) {
         let now = Instant::now();
-        if self.ends.map_or(true, |(end, _)| now >= end) {
+        if self.ends.is_none_or(|(end, _)| now >= end) {
             let end_wall = SystemTime::now() + self.window;
             let d = end_wall.duration_since(UNIX_EPOCH).unwrap_or_default();
             let reset = d.as_secs() + u64::from(d.subsec_nanos() > 0);
