@@ -14,7 +14,7 @@ fn script(url: &str) -> String {
     let params = json!({"url": url, "apitoken": FakeOkta::TOKEN});
     let profile = json!({"email": "dana.lee@example.com", "username": "dana.lee@example.com",
                          "givenname": "Dana", "surname": "Lee", "department": "Finance"});
-    let lines = vec![
+    let lines = [
         json!({"command": "test-module", "params": params}),
         json!({"command": "iam-create-user", "params": params, "args": {"user-profile": profile.to_string()}}),
         json!({"command": "iam-get-user", "params": params, "args": {"user-profile": {"email": "dana.lee@example.com"}}}),

@@ -410,7 +410,7 @@ impl State {
             r.remaining > 0
                 && r.method
                     .as_deref()
-                    .map_or(true, |m| m.eq_ignore_ascii_case(&req.method))
+                    .is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
                 && (r.prefix == "*" || req.path.starts_with(&r.prefix))
         })?;
         let rule = &mut self.faults[pos];
