@@ -3,7 +3,7 @@
 //! - [`apps`]: the application commands (`okta-get-app-user-assignment`,
 //!   `okta-iam-list-applications`, `okta-iam-list-user-applications`).
 //! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
-//! - [`groups`]: `iam-get-group`.
+//! - [`groups`]: the group command (`iam-get-group`).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
 //!
