@@ -1,6 +1,9 @@
 //! Command handlers, one file per family, and the dispatcher that runs one execution.
 //!
+//! - [`apps`]: the application commands (`okta-get-app-user-assignment`,
+//!   `okta-iam-list-applications`, `okta-iam-list-user-applications`).
 //! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
+//! - [`groups`]: the group command (`iam-get-group`).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
 //!
@@ -8,8 +11,10 @@
 //! look the command up in the catalogue, check its arguments, merge params, run the handler
 //! with panics caught, and commit state only when the execution ended without error.
 
+pub mod apps;
 pub mod config;
 pub mod fetch;
+pub mod groups;
 pub mod test_module;
 pub mod users;
 
@@ -39,7 +44,13 @@ use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
 
 /// Every command family, in manifest order.
-pub const FAMILIES: &[&[CommandSpec]] = &[test_module::COMMANDS, users::COMMANDS, config::COMMANDS];
+pub const FAMILIES: &[&[CommandSpec]] = &[
+    test_module::COMMANDS,
+    users::COMMANDS,
+    apps::COMMANDS,
+    groups::COMMANDS,
+    config::COMMANDS,
+];
 
 /// What outlives one execution: start-up options and shared resources.
 pub struct Runtime {
