@@ -1,0 +1,1294 @@
+//! The daemon benchmark (issue 8): `okta-iam serve` against a local fake Okta on loopback,
+//! with every figure set beside a floor measured in the same run.
+//!
+//! ```text
+//! cargo bench --bench daemon                  # everything (a few minutes)
+//! BENCH_QUICK=1 cargo bench --bench daemon    # smaller counts (about half a minute)
+//! cargo bench --bench daemon -- loop cold     # only some sections
+//! ```
+//!
+//! Sections: `loop` (serve, sequential iam-get-user, against the same HTTP request from a raw
+//! HTTP/1.1 client and a bare reqwest client), `cold` (a process per command), `memory`
+//! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
+//! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
+//! the same bucket). `cargo bench` builds the release binary; the harness spawns it from
+//! `CARGO_BIN_EXE_okta-iam` (override with `OKTA_IAM_BIN`). BENCHMARKS.md has the results.
+
+#[path = "../../tests/fake_okta/mod.rs"]
+mod fake_okta;
+
+mod driver;
+mod floor;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use driver::{contains, count, rss_kib, Daemon, Reply};
+use fake_okta::FakeOkta;
+use floor::{BareReqwest, RawHttp, Target};
+use stats::{micros, millis, Summary};
+
+const SECTIONS: &[&str] = &["loop", "cold", "memory", "fetch", "rate", "bulk"];
+
+/// One target and how this run did against it.
+struct Verdict {
+    what: String,
+    target: String,
+    figure: String,
+    met: Option<bool>,
+}
+
+struct Bench {
+    binary: PathBuf,
+    quick: bool,
+    verdicts: Vec<Verdict>,
+}
+
+impl Bench {
+    fn verdict(&mut self, what: &str, target: &str, figure: String, met: Option<bool>) {
+        self.verdicts.push(Verdict {
+            what: what.to_string(),
+            target: target.to_string(),
+            figure,
+            met,
+        });
+    }
+
+    /// `full` normally, `quick` with `BENCH_QUICK=1`.
+    fn size(&self, full: usize, quick: usize) -> usize {
+        if self.quick {
+            quick
+        } else {
+            full
+        }
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; other words select sections.
+    let chosen: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    for word in &chosen {
+        assert!(
+            SECTIONS.contains(&word.as_str()),
+            "unknown section {word:?}; sections: {}",
+            SECTIONS.join(", ")
+        );
+    }
+    let run = |name: &str| chosen.is_empty() || chosen.iter().any(|c| c == name);
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let binary = std::env::var_os("OKTA_IAM_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_okta-iam")));
+    assert!(
+        binary.exists(),
+        "{} does not exist: run `cargo bench --bench daemon`, which builds it",
+        binary.display()
+    );
+
+    println!("okta-iam daemon benchmark (issue 8)");
+    println!("==================================");
+    for (name, value) in stats::machine() {
+        println!("{name:<8}: {value}");
+    }
+    let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "binary  : {} ({:.1} MB)",
+        binary.display(),
+        size as f64 / 1e6
+    );
+    println!(
+        "mode    : {}",
+        if quick {
+            "quick (BENCH_QUICK=1: smaller counts)"
+        } else {
+            "full"
+        }
+    );
+    println!("fake    : tests/fake_okta on 127.0.0.1 (in this process, 2 worker threads)");
+
+    let mut bench = Bench {
+        binary,
+        quick,
+        verdicts: Vec::new(),
+    };
+    let started = Instant::now();
+    if run("loop") {
+        loop_mode(&mut bench);
+    }
+    if run("cold") {
+        cold_start(&mut bench);
+    }
+    if run("memory") {
+        memory(&mut bench);
+    }
+    if run("fetch") {
+        fetch(&mut bench);
+    }
+    if run("rate") {
+        rate_limit(&mut bench);
+    }
+    if run("bulk") {
+        bulk(&mut bench);
+    }
+
+    println!();
+    println!("Summary ({:.0} s)", started.elapsed().as_secs_f64());
+    println!("-------");
+    for v in &bench.verdicts {
+        let mark = match v.met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "not run",
+        };
+        println!("{:<7} {:<44} {:<28} {}", mark, v.what, v.target, v.figure);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn params(fake: &FakeOkta) -> Value {
+    json!({"url": fake.url(), "apitoken": FakeOkta::TOKEN})
+}
+
+fn line(value: Value) -> String {
+    let mut text = value.to_string();
+    text.push('\n');
+    text
+}
+
+/// Adds `n` ACTIVE users `<prefix><i>@example.com`; returns `(id, email)`.
+fn seed_users(fake: &FakeOkta, n: usize, prefix: &str) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| {
+            let email = format!("{prefix}{i}@example.com");
+            let id = fake.add_user(
+                json!({"login": email, "email": email, "firstName": "Bench",
+                       "lastName": format!("User{i}"), "department": "Finance"}),
+                "ACTIVE",
+            );
+            (id, email)
+        })
+        .collect()
+}
+
+fn get_user_line(params: &Value, email: &str, native: bool) -> String {
+    let mut context = json!({"command": "iam-get-user", "params": params,
+                             "args": {"user-profile": {"email": email}}});
+    if native {
+        context["native"] = json!(true);
+    }
+    line(context)
+}
+
+/// An `iam-get-user` (or other IAM command) answer: one result, no error entry, success.
+fn iam_ok(daemon: &Daemon, reply: &Reply) -> bool {
+    reply.results == 1
+        && !reply.error_entry
+        && !reply.exception
+        && contains(daemon.last_result(), br#""success":true"#)
+}
+
+fn timed<T>(work: impl FnOnce() -> T) -> (Duration, T) {
+    let start = Instant::now();
+    let out = work();
+    (start.elapsed(), out)
+}
+
+fn print_row(label: &str, s: &Summary) {
+    println!(
+        "  {label:<34} median {:>9.1} µs   p99 {:>9.1} µs   mean {:>9.1} µs   (n={})",
+        micros(s.median),
+        micros(s.p99),
+        micros(s.mean),
+        s.n
+    );
+}
+
+fn print_row_ms(label: &str, s: &Summary) {
+    println!(
+        "  {label:<34} median {:>7.2} ms   p99 {:>7.2} ms   min {:>7.2} ms   max {:>7.2} ms   (n={})",
+        millis(s.median),
+        millis(s.p99),
+        millis(s.min),
+        millis(s.max),
+        s.n
+    );
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Samples the daemon's VmRSS every 2 ms on a thread until stopped; returns the largest.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(Ordering::Relaxed) {
+                if let Some((rss, _)) = rss_kib(pid) {
+                    peak = peak.max(rss);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak
+        });
+        RssSampler { stop, thread }
+    }
+
+    fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Loop mode
+
+fn loop_mode(bench: &mut Bench) {
+    let n = bench.size(2_000, 300);
+    let rounds = bench.size(5, 2);
+    let warm_up = bench.size(300, 50);
+    println!();
+    println!("1. Loop mode: `serve`, sequential iam-get-user, against the same HTTP request");
+    println!("--------------------------------------------------------------------------------");
+    let fake = FakeOkta::start();
+    let users = seed_users(&fake, 1_000, "loop");
+    let params = params(&fake);
+    let lines: Vec<String> = users
+        .iter()
+        .map(|(_, email)| get_user_line(&params, email, false))
+        .collect();
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve"]);
+
+    // What one iam-get-user sends: the floor makes the same requests.
+    fake.reset_requests();
+    let reply = daemon.execute(&lines[0]);
+    assert!(
+        iam_ok(&daemon, &reply),
+        "iam-get-user failed: {}",
+        String::from_utf8_lossy(daemon.last_result())
+    );
+    let recorded = fake.requests();
+    assert!(!recorded.is_empty(), "iam-get-user sent no request");
+    let headers: Vec<(String, String)> = recorded[0]
+        .headers
+        .iter()
+        .filter(|(k, _)| k != "host" && k != "content-length")
+        .cloned()
+        .collect();
+    let first_email = &users[0].1;
+    let targets: Vec<Vec<Target>> = users
+        .iter()
+        .map(|(_, email)| {
+            recorded
+                .iter()
+                .map(|r| {
+                    let query: Vec<(String, String)> = r
+                        .query
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.replace(first_email, email)))
+                        .collect();
+                    let mut target = Target::from_recorded(&r.method, &r.path, &query);
+                    target.headers = headers.clone();
+                    target
+                })
+                .collect()
+        })
+        .collect();
+    println!(
+        "  one iam-get-user = {} HTTP request(s): {}",
+        recorded.len(),
+        targets[0]
+            .iter()
+            .map(|t| format!("{} {}", t.method, t.path_and_query))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  request headers (floors send the same): {}",
+        headers
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    fake.set_recording(false);
+
+    let mut raw = RawHttp::new(&fake.url(), true);
+    let bare = BareReqwest::new(&fake.url());
+    let check_floor = |answer: floor::Answer| {
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json.as_array().map(Vec::len), Some(1));
+    };
+    for i in 0..warm_up {
+        let u = i % users.len();
+        let reply = daemon.execute(&lines[u]);
+        assert!(iam_ok(&daemon, &reply));
+        for t in &targets[u] {
+            check_floor(raw.send(t));
+            check_floor(bare.send(t));
+        }
+    }
+    let mut pings = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (d, reply) = timed(|| daemon.execute("ping\n"));
+        assert!(reply.pong);
+        pings.push(d);
+    }
+
+    let mut t_daemon = Vec::with_capacity(n * rounds);
+    let mut t_raw = Vec::with_capacity(n * rounds);
+    let mut t_bare = Vec::with_capacity(n * rounds);
+    let mut per_round = Vec::new();
+    let mut failures = 0usize;
+    let before = fake.request_count();
+    for round in 0..rounds {
+        let start = t_daemon.len();
+        for i in 0..n {
+            let u = (round * n + i) % users.len();
+            // Rotate the order so none of the three always runs on the warmest cache.
+            for step in 0..3 {
+                match (i + step) % 3 {
+                    0 => {
+                        let (d, reply) = timed(|| daemon.execute(&lines[u]));
+                        if !iam_ok(&daemon, &reply) {
+                            failures += 1;
+                        }
+                        t_daemon.push(d);
+                    }
+                    1 => {
+                        let (d, answers) =
+                            timed(|| targets[u].iter().map(|t| raw.send(t)).collect::<Vec<_>>());
+                        answers.into_iter().for_each(check_floor);
+                        t_raw.push(d);
+                    }
+                    _ => {
+                        let (d, answers) =
+                            timed(|| targets[u].iter().map(|t| bare.send(t)).collect::<Vec<_>>());
+                        answers.into_iter().for_each(check_floor);
+                        t_bare.push(d);
+                    }
+                }
+            }
+        }
+        let end = t_daemon.len();
+        let d = Summary::of(&t_daemon[start..end]);
+        let r = Summary::of(&t_raw[start..end]);
+        let b = Summary::of(&t_bare[start..end]);
+        per_round.push((d.median, r.median, b.median));
+    }
+    let requests = fake.request_count() - before;
+    let (status, log) = daemon.finish();
+    assert!(status.success(), "serve exited with {status}");
+
+    let d = Summary::of(&t_daemon);
+    let r = Summary::of(&t_raw);
+    let b = Summary::of(&t_bare);
+    let p = Summary::of(&pings);
+    println!(
+        "  {n} commands × {rounds} rounds (after {warm_up} warm-up), interleaved; {requests} requests to the fake"
+    );
+    print_row("floor: raw HTTP/1.1 keep-alive", &r);
+    print_row("floor: bare reqwest", &b);
+    print_row("okta-iam serve (line → completed)", &d);
+    print_row("(protocol only: ping → pong)", &p);
+    let ratio_raw = d.median.as_secs_f64() / r.median.as_secs_f64();
+    let ratio_bare = d.median.as_secs_f64() / b.median.as_secs_f64();
+    println!(
+        "  ratio serve / raw floor       median {:>5.2}x   p99 {:>5.2}x   (+{:.1} µs per command)",
+        ratio_raw,
+        d.p99.as_secs_f64() / r.p99.as_secs_f64(),
+        micros(d.median) - micros(r.median)
+    );
+    println!(
+        "  ratio serve / reqwest floor   median {:>5.2}x   p99 {:>5.2}x   (+{:.1} µs per command)",
+        ratio_bare,
+        d.p99.as_secs_f64() / b.p99.as_secs_f64(),
+        micros(d.median) - micros(b.median)
+    );
+    println!("  per-round medians (serve / raw / reqwest, µs):");
+    for (i, (d, r, b)) in per_round.iter().enumerate() {
+        println!(
+            "    round {}: {:>7.1} / {:>7.1} / {:>7.1}   ratio {:.2}x / {:.2}x",
+            i + 1,
+            micros(*d),
+            micros(*r),
+            micros(*b),
+            d.as_secs_f64() / r.as_secs_f64(),
+            d.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+    println!(
+        "  failed commands: {failures}; daemon stderr lines: {}",
+        log.lines
+    );
+    bench.verdict(
+        "1. loop: serve / raw HTTP floor (median)",
+        "≤ 1.5x",
+        format!(
+            "{ratio_raw:.2}x ({:.1} µs vs {:.1} µs), p99 {:.2}x",
+            micros(d.median),
+            micros(r.median),
+            d.p99.as_secs_f64() / r.p99.as_secs_f64()
+        ),
+        Some(ratio_raw <= 1.5 && failures == 0),
+    );
+    bench.verdict(
+        "1. loop: serve / bare reqwest floor (median)",
+        "≤ 1.5x",
+        format!(
+            "{ratio_bare:.2}x ({:.1} µs vs {:.1} µs), p99 {:.2}x",
+            micros(d.median),
+            micros(b.median),
+            d.p99.as_secs_f64() / b.p99.as_secs_f64()
+        ),
+        Some(ratio_bare <= 1.5 && failures == 0),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Cold start
+
+fn cold_start(bench: &mut Bench) {
+    let samples = bench.size(200, 30);
+    println!();
+    println!("2. Cold start: a new `serve` process per command (native: true)");
+    println!("-----------------------------------------------------------------");
+    let fake = FakeOkta::start();
+    let users = seed_users(&fake, 100, "cold");
+    fake.set_recording(false);
+    let params = params(&fake);
+    let lines: Vec<String> = users
+        .iter()
+        .map(|(_, email)| get_user_line(&params, email, true))
+        .collect();
+    let mut fresh = RawHttp::new(&fake.url(), false);
+    let target = {
+        let mut t = Target::from_recorded(
+            "GET",
+            "/api/v1/users",
+            &[(
+                "filter".into(),
+                format!("profile.email eq \"{}\"", users[0].1),
+            )],
+        );
+        t.headers = vec![
+            ("authorization".into(), format!("SSWS {}", FakeOkta::TOKEN)),
+            ("accept".into(), "application/json".into()),
+            ("content-type".into(), "application/json".into()),
+        ];
+        t
+    };
+
+    let mut to_completed = Vec::with_capacity(samples);
+    let mut to_exit = Vec::with_capacity(samples);
+    let mut t_true = Vec::with_capacity(samples);
+    let mut t_version = Vec::with_capacity(samples);
+    let mut t_fresh = Vec::with_capacity(samples);
+    let mut failures = 0;
+    for i in 0..samples + 5 {
+        let start = Instant::now();
+        let mut daemon = Daemon::spawn_quiet(&bench.binary, &["serve"]);
+        let reply = daemon.execute(&lines[i % lines.len()]);
+        let completed = start.elapsed();
+        let ok = iam_ok(&daemon, &reply);
+        let status = daemon.wait();
+        let exited = start.elapsed();
+        if !ok || !status.success() {
+            failures += 1;
+        }
+        let (d_true, s) = timed(|| std::process::Command::new("true").status());
+        assert!(s.expect("run true").success());
+        let (d_version, s) = timed(|| {
+            std::process::Command::new(&bench.binary)
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .status()
+        });
+        assert!(s.expect("run --version").success());
+        let (d_fresh, answer) = timed(|| fresh.send(&target));
+        assert_eq!(answer.status, 200);
+        if i >= 5 {
+            to_completed.push(completed);
+            to_exit.push(exited);
+            t_true.push(d_true);
+            t_version.push(d_version);
+            t_fresh.push(d_fresh);
+        }
+    }
+    let c = Summary::of(&to_completed);
+    let e = Summary::of(&to_exit);
+    let t = Summary::of(&t_true);
+    let v = Summary::of(&t_version);
+    let f = Summary::of(&t_fresh);
+    println!("  {samples} spawns (after 5 warm-up), iam-get-user, each on a new connection");
+    print_row_ms("floor: spawn `true` → exit", &t);
+    print_row_ms("floor: new connection + request", &f);
+    print_row_ms("okta-iam --version → exit", &v);
+    print_row_ms("okta-iam serve: spawn → completed", &c);
+    print_row_ms("okta-iam serve: spawn → exit", &e);
+    let floor = t.median + f.median;
+    println!(
+        "  ratio spawn→completed / (spawn true + new-connection request): median {:.2}x ({:.2} ms vs {:.2} ms)",
+        c.median.as_secs_f64() / floor.as_secs_f64(),
+        millis(c.median),
+        millis(floor)
+    );
+    println!("  failed commands: {failures}");
+    bench.verdict(
+        "2. cold start: spawn → completed (median)",
+        "< 15 ms",
+        format!(
+            "{:.2} ms (p99 {:.2} ms; floor {:.2} ms)",
+            millis(c.median),
+            millis(c.p99),
+            millis(floor)
+        ),
+        Some(c.median < Duration::from_millis(15) && failures == 0),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Memory over 10,000 mixed commands
+
+fn memory(bench: &mut Bench) {
+    let total = bench.size(10_000, 3_000);
+    println!();
+    println!(
+        "3. Memory: `serve` over {total} mixed commands (engine mode, this process is the host)"
+    );
+    println!(
+        "------------------------------------------------------------------------------------"
+    );
+    let fake = FakeOkta::start();
+    fake.set_recording(false);
+    let users = seed_users(&fake, 200, "mem");
+    let apps: Vec<String> = (0..30)
+        .map(|i| fake.add_app(&format!("bench_app_{i}"), &format!("Bench App {i}")))
+        .collect();
+    let groups: Vec<String> = (0..10)
+        .map(|i| fake.add_group(&format!("Bench Group {i}")))
+        .collect();
+    for (i, (id, _)) in users.iter().enumerate() {
+        fake.assign(&apps[i % apps.len()], id, json!({}));
+        fake.add_member(&groups[i % groups.len()], id);
+    }
+    for (i, group) in groups.iter().enumerate() {
+        fake.assign_group(&apps[(i + 7) % apps.len()], group);
+    }
+    let params = params(&fake);
+    let configuration: Vec<Value> = apps
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, id)| json!({"ApplicationID": id, "Name": format!("bench_app_{i}"), "Instance": "bench"}))
+        .collect();
+
+    // Kinds of input, cycled; `true` where an error entry is the right answer.
+    let kinds: &[(&str, bool)] = &[
+        ("iam-get-user", false),
+        ("ping", false),
+        ("okta-iam-get-configuration", false),
+        ("bad line: not JSON", true),
+        ("okta-iam-list-applications", false),
+        ("iam-get-user (no such user)", false),
+        ("okta-iam-list-user-applications", false),
+        ("bad line: not an object", true),
+        ("iam-get-group", false),
+        ("unknown command", true),
+        ("get-mapping-fields", false),
+        ("okta-get-app-user-assignment", false),
+        ("iam-update-user", false),
+        ("okta-iam-set-configuration", false),
+    ];
+    let make = |k: usize, i: usize| -> String {
+        let (id, email) = &users[i % users.len()];
+        let app = &apps[i % apps.len()];
+        match k {
+            0 => get_user_line(&params, email, false),
+            1 => "ping\n".to_string(),
+            2 => line(json!({"command": "okta-iam-get-configuration", "params": params})),
+            3 => "{\"command\": \"iam-get-user\", \"args\": {oops}\n".to_string(),
+            4 => line(
+                json!({"command": "okta-iam-list-applications", "params": params,
+                             "args": {"limit": "50"}}),
+            ),
+            5 => get_user_line(&params, &format!("nobody{i}@example.com"), false),
+            6 => line(
+                json!({"command": "okta-iam-list-user-applications", "params": params,
+                             "args": {"user_id": id}}),
+            ),
+            7 => "[1, 2, 3]\n".to_string(),
+            8 => line(json!({"command": "iam-get-group", "params": params,
+                             "args": {"scim": json!({"id": groups[i % groups.len()]}).to_string(),
+                                      "includeMembers": "true"}})),
+            9 => line(json!({"command": "no-such-command", "params": params})),
+            10 => line(json!({"command": "get-mapping-fields", "params": params})),
+            11 => line(
+                json!({"command": "okta-get-app-user-assignment", "params": params,
+                              "args": {"user_id": id, "application_id": app}}),
+            ),
+            12 => line(json!({"command": "iam-update-user", "params": params,
+                              "args": {"user-profile": {"email": email, "title": format!("Title {i}")},
+                                       "allow-enable": "false"}})),
+            _ => line(
+                json!({"command": "okta-iam-set-configuration", "params": params,
+                             "args": {"configuration": Value::Array(configuration.clone()).to_string()}}),
+            ),
+        }
+    };
+    let lines: Vec<(usize, String)> = (0..total)
+        .map(|i| {
+            let k = i % kinds.len();
+            (k, make(k, i / kinds.len()))
+        })
+        .collect();
+
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve"]);
+    daemon.host.context.insert(
+        "IAMConfiguration".into(),
+        Value::Array(configuration.clone()),
+    );
+    let (idle_rss, _) = daemon.rss_kib();
+    let mut samples: Vec<(usize, u64)> = Vec::new();
+    let mut unexpected = vec![0usize; kinds.len()];
+    let mut first_unexpected: Option<String> = None;
+    let start = Instant::now();
+    for (i, (k, text)) in lines.iter().enumerate() {
+        let reply = daemon.execute(text);
+        let ok = if *k == 1 {
+            reply.pong
+        } else {
+            reply.results == 1
+                && reply.error_entry == kinds[*k].1
+                && !reply.exception
+                && !contains(daemon.last_result(), br#""success":false"#) == (*k != 5)
+        };
+        if !ok {
+            unexpected[*k] += 1;
+            first_unexpected.get_or_insert_with(|| {
+                format!(
+                    "{}: {}",
+                    kinds[*k].0,
+                    String::from_utf8_lossy(
+                        &daemon.last_result()[..daemon.last_result().len().min(400)]
+                    )
+                )
+            });
+        }
+        if (i + 1) % 100 == 0 {
+            samples.push((i + 1, daemon.rss_kib().0));
+        }
+    }
+    let elapsed = start.elapsed();
+    let (rss, hwm) = daemon.rss_kib();
+    let requests = fake.request_count();
+    let (status, _) = daemon.finish();
+    assert!(status.success(), "serve exited with {status}");
+
+    let window = |from: usize, to: usize| -> Vec<u64> {
+        samples
+            .iter()
+            .filter(|(i, _)| *i > from && *i <= to)
+            .map(|(_, r)| *r)
+            .collect()
+    };
+    let first = window(0, 1_000);
+    let last = window(total - 1_000, total);
+    let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len() as f64;
+    let max = |v: &[u64]| *v.iter().max().unwrap_or(&0);
+    println!(
+        "  {total} inputs in {:.2} s ({:.0} µs each on average), {requests} requests to the fake, {} state requests answered",
+        elapsed.as_secs_f64(),
+        micros(elapsed) / total as f64,
+        daemon_state_requests(&lines, kinds)
+    );
+    println!(
+        "  mix, cycled: {}",
+        kinds.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    );
+    println!("  VmRSS idle after start: {:.2} MiB", mib(idle_rss));
+    println!(
+        "  VmRSS first 1,000: mean {:.2} MiB, max {:.2} MiB",
+        mib(mean(&first) as u64),
+        mib(max(&first))
+    );
+    println!(
+        "  VmRSS last 1,000:  mean {:.2} MiB, max {:.2} MiB",
+        mib(mean(&last) as u64),
+        mib(max(&last))
+    );
+    println!(
+        "  VmRSS at the end {:.2} MiB; peak (VmHWM) {:.2} MiB",
+        mib(rss),
+        mib(hwm)
+    );
+    let curve: Vec<String> = samples
+        .iter()
+        .filter(|(i, _)| i % 1_000 == 0)
+        .map(|(i, r)| format!("{}k:{:.2}", i / 1_000, mib(*r)))
+        .collect();
+    println!("  VmRSS (MiB) every 1,000: {}", curve.join(" "));
+    let unexpected_total: usize = unexpected.iter().sum();
+    println!("  unexpected answers: {unexpected_total}");
+    if let Some(first) = first_unexpected {
+        println!("    first: {first}");
+    }
+    let growth = max(&last) as i64 - max(&first) as i64;
+    bench.verdict(
+        "3. memory: peak RSS over the mixed run",
+        "< 20 MB",
+        format!(
+            "{:.2} MiB ({:.1} MB) over {total} commands",
+            mib(hwm),
+            hwm as f64 * 1024.0 / 1e6
+        ),
+        Some(hwm * 1024 < 20_000_000 && unexpected_total == 0),
+    );
+    bench.verdict(
+        "3. memory: growth first → last 1,000 (max RSS)",
+        "none (≤ 256 KiB)",
+        format!(
+            "{growth:+} KiB ({:.2} → {:.2} MiB)",
+            mib(max(&first)),
+            mib(max(&last))
+        ),
+        Some(growth <= 256),
+    );
+}
+
+fn daemon_state_requests(lines: &[(usize, String)], _kinds: &[(&str, bool)]) -> usize {
+    // One getIntegrationContext per get-configuration, one set per set-configuration.
+    lines.iter().filter(|(k, _)| *k == 2 || *k == 13).count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Fetch: okta-get-logs and fetch-incidents over 50,000 events
+
+fn fetch(bench: &mut Bench) {
+    let events = bench.size(50_000, 10_000);
+    println!();
+    println!("4. Fetch: okta-get-logs and fetch-incidents over {events} events, pages of 1,000");
+    println!("--------------------------------------------------------------------------------");
+    let manifest = std::process::Command::new(&bench.binary)
+        .arg("manifest")
+        .output()
+        .expect("okta-iam manifest");
+    let manifest = String::from_utf8_lossy(&manifest.stdout);
+    let missing: Vec<&str> = ["okta-get-logs", "fetch-incidents"]
+        .into_iter()
+        .filter(|c| !manifest.contains(&format!("name: {c}")))
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "  NOT RUN: this build has no {} (see BENCHMARKS.md)",
+            missing.join(" / ")
+        );
+        for what in [
+            "4. fetch: okta-get-logs events/s",
+            "4. fetch: fetch-incidents events/s",
+        ] {
+            bench.verdict(what, "≥ 50,000/s, flat memory", "not run".into(), None);
+        }
+        return;
+    }
+    get_logs(bench, events);
+    fetch_incidents(bench, events);
+}
+
+fn get_logs(bench: &mut Bench, events: usize) {
+    let repetitions = bench.size(3, 2);
+    let fake = FakeOkta::start();
+    fake.set_page_limits("logs", 1_000, 1_000);
+    fake.push_events(events, "2026-01-15T12:00:00.000Z");
+    let params = params(&fake);
+    let query = |limit: usize| {
+        line(json!({"command": "okta-get-logs", "params": params,
+                    "args": {"since": "2026-01-15T00:00:00Z", "until": "2026-01-16T00:00:00Z",
+                             "limit": limit.to_string()}}))
+    };
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve"]);
+    let (idle, _) = daemon.rss_kib();
+
+    // Small run first: its peak is the reference for "flat".
+    let small = events / 10;
+    let sampler = RssSampler::start(daemon.pid());
+    let reply = daemon.execute(&query(small));
+    let small_peak = sampler.stop();
+    assert!(
+        reply.results == 1 && !reply.error_entry,
+        "okta-get-logs failed"
+    );
+
+    let mut times = Vec::new();
+    let mut peaks = Vec::new();
+    let mut bytes = 0;
+    let mut recorded = Vec::new();
+    for rep in 0..repetitions {
+        fake.reset_requests();
+        let sampler = RssSampler::start(daemon.pid());
+        let (d, reply) = timed(|| daemon.execute(&query(events)));
+        peaks.push(sampler.stop());
+        assert!(
+            reply.results == 1 && !reply.error_entry && !reply.exception,
+            "okta-get-logs failed: {}",
+            String::from_utf8_lossy(&daemon.last_result()[..daemon.last_result().len().min(400)])
+        );
+        bytes = reply.bytes;
+        times.push(d);
+        if rep == 0 {
+            recorded = fake.requests();
+        }
+    }
+    let (_, hwm) = daemon.rss_kib();
+    let (status, _) = daemon.finish();
+    assert!(status.success());
+
+    // Floor: the same page requests by the raw client, each body parsed.
+    let targets: Vec<Target> = recorded
+        .iter()
+        .map(|r| {
+            let mut t = Target::from_recorded(&r.method, &r.path, &r.query);
+            t.headers = r
+                .headers
+                .iter()
+                .filter(|(k, _)| k != "host" && k != "content-length")
+                .cloned()
+                .collect();
+            t
+        })
+        .collect();
+    let mut raw = RawHttp::new(&fake.url(), true);
+    let mut floor_times = Vec::new();
+    for _ in 0..repetitions {
+        let (d, got) = timed(|| {
+            targets
+                .iter()
+                .map(|t| raw.send(t).json.as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        });
+        assert_eq!(got, events, "the floor did not read every event");
+        floor_times.push(d);
+    }
+    let d = Summary::of(&times);
+    let f = Summary::of(&floor_times);
+    let rate = events as f64 / d.median.as_secs_f64();
+    let floor_rate = events as f64 / f.median.as_secs_f64();
+    let peak = *peaks.iter().max().unwrap_or(&0);
+    println!(
+        "  okta-get-logs limit={events}: {} requests per run, result line {:.1} MB, {repetitions} runs",
+        targets.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "    serve:  median {:>8.1} ms  → {:>9.0} events/s   (runs: {})",
+        millis(d.median),
+        rate,
+        times
+            .iter()
+            .map(|t| format!("{:.0} ms", millis(*t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "    floor (same {} requests, raw client, JSON parsed): median {:>8.1} ms → {:>9.0} events/s; ratio {:.2}x",
+        targets.len(),
+        millis(f.median),
+        floor_rate,
+        d.median.as_secs_f64() / f.median.as_secs_f64()
+    );
+    println!(
+        "    VmRSS idle {:.2} MiB; peak during limit={small}: {:.2} MiB; during limit={events}: {:.2} MiB (runs: {}); VmHWM {:.2} MiB",
+        mib(idle),
+        mib(small_peak),
+        mib(peak),
+        peaks
+            .iter()
+            .map(|p| format!("{:.2}", mib(*p)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mib(hwm)
+    );
+    let flat = peak <= small_peak + 4 * 1024;
+    bench.verdict(
+        "4. fetch: okta-get-logs events/s",
+        "≥ 50,000/s",
+        format!(
+            "{rate:.0}/s (floor {floor_rate:.0}/s, {:.2}x)",
+            d.median.as_secs_f64() / f.median.as_secs_f64()
+        ),
+        Some(rate >= 50_000.0),
+    );
+    bench.verdict(
+        "4. fetch: okta-get-logs memory flat",
+        "peak(N) ≈ peak(N/10)",
+        format!(
+            "peak {:.2} MiB at {events} vs {:.2} MiB at {small}",
+            mib(peak),
+            mib(small_peak)
+        ),
+        Some(flat),
+    );
+}
+
+fn fetch_incidents(bench: &mut Bench, events: usize) {
+    let fake = FakeOkta::start();
+    fake.set_page_limits("logs", 1_000, 1_000);
+    let published = (chrono::Utc::now() - chrono::Duration::minutes(10))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    fake.push_events(events, &published);
+    let mut params = params(&fake);
+    params["max_fetch"] = json!("1000");
+    params["fetch_query_filter"] = json!("eventType eq \"application.user_membership.add\"");
+    params["auto_generate_query_filter"] = json!(false);
+    params["first_fetch"] = json!("1 day");
+    params["isFetch"] = json!(true);
+    let fetch_line = line(json!({"command": "fetch-incidents", "params": params}));
+
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve"]);
+    daemon.keep_full = true;
+    let (idle, _) = daemon.rss_kib();
+    fake.reset_requests();
+    let mut run_times = Vec::new();
+    let mut rss_after = Vec::new();
+    let mut delivered = 0usize;
+    let sampler = RssSampler::start(daemon.pid());
+    for run in 0.. {
+        let (d, reply) = timed(|| daemon.execute(&fetch_line));
+        assert!(
+            reply.results == 1 && !reply.error_entry && !reply.exception,
+            "fetch-incidents run {run} failed: {}",
+            String::from_utf8_lossy(&daemon.last_result()[..daemon.last_result().len().min(400)])
+        );
+        // Incidents are the Contents string; each has an escaped "rawJSON" key.
+        let got = count(daemon.last_result(), br#"\"rawJSON\""#, usize::MAX);
+        run_times.push(d);
+        rss_after.push(daemon.rss_kib().0);
+        delivered += got;
+        if got == 0 || run > events / 1_000 + 5 {
+            break;
+        }
+    }
+    let peak = sampler.stop();
+    let (_, hwm) = daemon.rss_kib();
+    let recorded = fake.requests();
+    let (status, _) = daemon.finish();
+    assert!(status.success());
+    assert_eq!(
+        delivered, events,
+        "fetch-incidents did not deliver every event once"
+    );
+
+    let targets: Vec<Target> = recorded
+        .iter()
+        .filter(|r| r.path.ends_with("/logs"))
+        .map(|r| {
+            let mut t = Target::from_recorded(&r.method, &r.path, &r.query);
+            t.headers = r
+                .headers
+                .iter()
+                .filter(|(k, _)| k != "host" && k != "content-length")
+                .cloned()
+                .collect();
+            t
+        })
+        .collect();
+    let mut raw = RawHttp::new(&fake.url(), true);
+    let (floor_time, floor_events) = timed(|| {
+        targets
+            .iter()
+            .map(|t| raw.send(t).json.as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+    });
+    let total: Duration = run_times.iter().sum();
+    let rate = delivered as f64 / total.as_secs_f64();
+    let floor_rate = floor_events as f64 / floor_time.as_secs_f64();
+    let per_run = Summary::of(&run_times[..run_times.len() - 1]);
+    println!(
+        "  fetch-incidents max_fetch=1000: {} runs ({} with incidents + the empty one), {} requests, {delivered} incidents",
+        run_times.len(),
+        run_times.len() - 1,
+        recorded.len()
+    );
+    println!(
+        "    serve:  total {:>8.1} ms → {:>9.0} events/s; per run median {:.1} ms, p99 {:.1} ms (each: read last run, one page, write last run)",
+        millis(total),
+        rate,
+        millis(per_run.median),
+        millis(per_run.p99)
+    );
+    println!(
+        "    floor (same {} requests, raw client, JSON parsed): {:>8.1} ms → {:>9.0} events/s; ratio {:.2}x",
+        targets.len(),
+        millis(floor_time),
+        floor_rate,
+        total.as_secs_f64() / floor_time.as_secs_f64()
+    );
+    let first = rss_after[..rss_after.len().min(5)]
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let last = rss_after[rss_after.len().saturating_sub(5)..]
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or(0);
+    println!(
+        "    VmRSS idle {:.2} MiB; after runs 1-5 max {:.2} MiB; after the last 5 max {:.2} MiB; sampled peak {:.2} MiB; VmHWM {:.2} MiB",
+        mib(idle),
+        mib(first),
+        mib(last),
+        mib(peak),
+        mib(hwm)
+    );
+    bench.verdict(
+        "4. fetch: fetch-incidents events/s",
+        "≥ 50,000/s",
+        format!(
+            "{rate:.0}/s (floor {floor_rate:.0}/s, {:.2}x)",
+            total.as_secs_f64() / floor_time.as_secs_f64()
+        ),
+        Some(rate >= 50_000.0),
+    );
+    bench.verdict(
+        "4. fetch: fetch-incidents memory flat",
+        "first ≈ last runs (≤ 1 MiB)",
+        format!(
+            "{:.2} → {:.2} MiB, peak {:.2} MiB",
+            mib(first),
+            mib(last),
+            mib(peak)
+        ),
+        Some(last <= first + 1024),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5 and 6. Under a rate-limit bucket
+
+const BUCKET_LIMIT: u32 = 100;
+const BUCKET_WINDOW: Duration = Duration::from_secs(5);
+
+struct BucketRun {
+    commands: usize,
+    failed: usize,
+    elapsed: Duration,
+    requests: usize,
+    status_429: usize,
+    retried: usize,
+    pacing_waits: usize,
+    latency: Summary,
+    first_failure: Option<String>,
+}
+
+impl BucketRun {
+    fn utilisation(&self) -> f64 {
+        let allowed_per_s = f64::from(BUCKET_LIMIT) / BUCKET_WINDOW.as_secs_f64();
+        let achieved = (self.requests - self.status_429) as f64 / self.elapsed.as_secs_f64();
+        achieved / allowed_per_s
+    }
+
+    fn print(&self, what: &str) {
+        println!(
+            "  {} {what} in {:.1} s → {:.2} commands/s; {} requests ({:.2} per command), {:.1} requests/s",
+            self.commands,
+            self.elapsed.as_secs_f64(),
+            self.commands as f64 / self.elapsed.as_secs_f64(),
+            self.requests,
+            self.requests as f64 / self.commands as f64,
+            self.requests as f64 / self.elapsed.as_secs_f64()
+        );
+        println!(
+            "  bucket allows {:.1} requests/s → utilisation {:.1}% (answered requests / time / allowed rate)",
+            f64::from(BUCKET_LIMIT) / BUCKET_WINDOW.as_secs_f64(),
+            self.utilisation() * 100.0
+        );
+        println!(
+            "  429 answers: {} ({:.2}% of requests; daemon debug log), retried requests (X-Okta-Retry-Count): {}, pacing waits: {}",
+            self.status_429,
+            self.status_429 as f64 * 100.0 / self.requests.max(1) as f64,
+            self.retried,
+            self.pacing_waits
+        );
+        println!(
+            "  per-command latency: median {:.2} ms, p99 {:.1} ms, max {:.1} ms; failed commands: {}",
+            millis(self.latency.median),
+            millis(self.latency.p99),
+            millis(self.latency.max),
+            self.failed
+        );
+        if let Some(f) = &self.first_failure {
+            println!("    first failure: {f}");
+        }
+    }
+}
+
+/// Runs `lines` through a fresh `serve` (debug log, to count 429s) against `fake`.
+fn bucket_run(
+    bench: &Bench,
+    fake: &FakeOkta,
+    lines: &[String],
+    ok: impl Fn(&[u8]) -> bool,
+) -> BucketRun {
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "okta_iam=debug"]);
+    fake.reset_requests();
+    fake.set_rate_limit(BUCKET_LIMIT, BUCKET_WINDOW);
+    let mut latencies = Vec::with_capacity(lines.len());
+    let mut failed = 0;
+    let mut first_failure = None;
+    let start = Instant::now();
+    for text in lines {
+        let (d, reply) = timed(|| daemon.execute(text));
+        latencies.push(d);
+        if reply.results != 1 || reply.error_entry || reply.exception || !ok(daemon.last_result()) {
+            failed += 1;
+            first_failure.get_or_insert_with(|| {
+                String::from_utf8_lossy(
+                    &daemon.last_result()[..daemon.last_result().len().min(400)],
+                )
+                .to_string()
+            });
+        }
+    }
+    let elapsed = start.elapsed();
+    let requests = fake.request_count();
+    let retried = fake
+        .requests()
+        .iter()
+        .filter(|r| r.header("x-okta-retry-count").is_some())
+        .count();
+    let (status, log) = daemon.finish();
+    assert!(status.success(), "serve exited with {status}");
+    assert_eq!(
+        log.responses, requests,
+        "every request should have an `okta response` debug line"
+    );
+    BucketRun {
+        commands: lines.len(),
+        failed,
+        elapsed,
+        requests,
+        status_429: log.status_429,
+        retried,
+        pacing_waits: log.pacing_waits,
+        latency: Summary::of(&latencies),
+        first_failure,
+    }
+}
+
+fn rate_limit(bench: &mut Bench) {
+    let commands = bench.size(1_000, 200);
+    println!();
+    println!(
+        "5. Rate-limit utilisation: {commands} iam-get-user under a {BUCKET_LIMIT} per {} s bucket",
+        BUCKET_WINDOW.as_secs()
+    );
+    println!("-----------------------------------------------------------------------------------");
+    let fake = FakeOkta::start();
+    let users = seed_users(&fake, 1_000, "rate");
+    let params = params(&fake);
+    let lines: Vec<String> = (0..commands)
+        .map(|i| get_user_line(&params, &users[i % users.len()].1, false))
+        .collect();
+    let run = bucket_run(bench, &fake, &lines, |r| contains(r, br#""success":true"#));
+    run.print("iam-get-user");
+    let share_429 = run.status_429 as f64 / run.requests.max(1) as f64;
+    let utilisation = run.utilisation();
+    bench.verdict(
+        "5. rate: utilisation of the bucket",
+        "≥ 90%",
+        format!("{:.1}%", utilisation * 100.0),
+        Some(utilisation >= 0.9),
+    );
+    bench.verdict(
+        "5. rate: failed commands",
+        "0",
+        run.failed.to_string(),
+        Some(run.failed == 0),
+    );
+    bench.verdict(
+        "5. rate: 429 answers / requests",
+        "< 1%",
+        format!(
+            "{:.2}% ({} of {})",
+            share_429 * 100.0,
+            run.status_429,
+            run.requests
+        ),
+        Some(share_429 < 0.01),
+    );
+}
+
+fn bulk(bench: &mut Bench) {
+    let commands = bench.size(1_000, 100);
+    println!();
+    println!(
+        "6. Bulk provisioning: {commands} iam-create-user under a {BUCKET_LIMIT} per {} s bucket",
+        BUCKET_WINDOW.as_secs()
+    );
+    println!("-----------------------------------------------------------------------------------");
+    let fake = FakeOkta::start();
+    let params = params(&fake);
+    let lines: Vec<String> = (0..commands)
+        .map(|i| {
+            let email = format!("bulk{i}@example.com");
+            line(json!({"command": "iam-create-user", "params": params,
+                        "args": {"user-profile": {"email": email, "username": email,
+                                                  "givenname": "Bulk", "surname": format!("User{i}"),
+                                                  "department": "Finance"},
+                                 "allow-enable": "true"}}))
+        })
+        .collect();
+    let run = bucket_run(bench, &fake, &lines, |r| {
+        contains(r, br#""success":true"#) && contains(r, br#""action":"create""#)
+    });
+    run.print("iam-create-user");
+    let best = f64::from(BUCKET_LIMIT)
+        / BUCKET_WINDOW.as_secs_f64()
+        / (run.requests - run.status_429) as f64
+        * run.commands as f64;
+    println!(
+        "  the bucket allows at most {best:.2} commands/s at {:.2} requests per command",
+        (run.requests - run.status_429) as f64 / run.commands as f64
+    );
+    let rate = run.commands as f64 / run.elapsed.as_secs_f64();
+    bench.verdict(
+        "6. bulk: iam-create-user commands/s",
+        "report (bucket max in ())",
+        format!(
+            "{rate:.2}/s ({best:.2}/s), {:.1}% utilisation",
+            run.utilisation() * 100.0
+        ),
+        Some(run.failed == 0),
+    );
+    bench.verdict(
+        "6. bulk: 429 answers",
+        "report (< 1%)",
+        format!(
+            "{} of {} requests ({:.2}%), failed commands {}",
+            run.status_429,
+            run.requests,
+            run.status_429 as f64 * 100.0 / run.requests.max(1) as f64,
+            run.failed
+        ),
+        Some(run.status_429 * 100 < run.requests && run.failed == 0),
+    );
+}
