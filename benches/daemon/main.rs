@@ -46,6 +46,7 @@ struct Verdict {
 struct Bench {
     binary: PathBuf,
     quick: bool,
+    bucket: Bucket,
     verdicts: Vec<Verdict>,
 }
 
@@ -117,6 +118,7 @@ fn main() {
     let mut bench = Bench {
         binary,
         quick,
+        bucket: Bucket::from_env(),
         verdicts: Vec::new(),
     };
     let started = Instant::now();
@@ -351,8 +353,27 @@ fn loop_mode(bench: &mut Bench) {
         assert!(reply.pong);
         pings.push(d);
     }
+    // The pipe floor: `cat` echoes a protocol-shaped line, so the same driver reads it.
+    let mut cat = Daemon::spawn(std::path::Path::new("cat"), &[]);
+    let mut echoes = Vec::with_capacity(n);
+    for i in 0..warm_up + n {
+        let (d, reply) = timed(|| cat.execute("{\"type\":\"pong\"}\n"));
+        assert!(reply.pong);
+        if i >= warm_up {
+            echoes.push(d);
+        }
+    }
+    drop(cat);
+
+    // The daemon's logic without the process and its pipes: the library's execute() and
+    // write_execution() into memory, on a current-thread runtime as in the binary.
+    let in_process = InProcess::new();
+    for i in 0..warm_up {
+        assert!(in_process.run(&lines[i % users.len()]));
+    }
 
     let mut t_daemon = Vec::with_capacity(n * rounds);
+    let mut t_lib = Vec::with_capacity(n * rounds);
     let mut t_raw = Vec::with_capacity(n * rounds);
     let mut t_bare = Vec::with_capacity(n * rounds);
     let mut per_round = Vec::new();
@@ -362,9 +383,9 @@ fn loop_mode(bench: &mut Bench) {
         let start = t_daemon.len();
         for i in 0..n {
             let u = (round * n + i) % users.len();
-            // Rotate the order so none of the three always runs on the warmest cache.
-            for step in 0..3 {
-                match (i + step) % 3 {
+            // Rotate the order so none of the four always runs on the warmest cache.
+            for step in 0..4 {
+                match (i + step) % 4 {
                     0 => {
                         let (d, reply) = timed(|| daemon.execute(&lines[u]));
                         if !iam_ok(&daemon, &reply) {
@@ -373,6 +394,13 @@ fn loop_mode(bench: &mut Bench) {
                         t_daemon.push(d);
                     }
                     1 => {
+                        let (d, ok) = timed(|| in_process.run(&lines[u]));
+                        if !ok {
+                            failures += 1;
+                        }
+                        t_lib.push(d);
+                    }
+                    2 => {
                         let (d, answers) =
                             timed(|| targets[u].iter().map(|t| raw.send(t)).collect::<Vec<_>>());
                         answers.into_iter().for_each(check_floor);
@@ -401,6 +429,7 @@ fn loop_mode(bench: &mut Bench) {
     let r = Summary::of(&t_raw);
     let b = Summary::of(&t_bare);
     let p = Summary::of(&pings);
+    let l = Summary::of(&t_lib);
     println!(
         "  {n} commands × {rounds} rounds (after {warm_up} warm-up), interleaved; {requests} requests to the fake"
     );
@@ -408,6 +437,8 @@ fn loop_mode(bench: &mut Bench) {
     print_row("floor: bare reqwest", &b);
     print_row("okta-iam serve (line → completed)", &d);
     print_row("(protocol only: ping → pong)", &p);
+    print_row("(in-process execute, no pipes)", &l);
+    print_row("(pipe floor: `cat` echoes a line)", &Summary::of(&echoes));
     let ratio_raw = d.median.as_secs_f64() / r.median.as_secs_f64();
     let ratio_bare = d.median.as_secs_f64() / b.median.as_secs_f64();
     println!(
@@ -460,6 +491,46 @@ fn loop_mode(bench: &mut Bench) {
         ),
         Some(ratio_bare <= 1.5 && failures == 0),
     );
+}
+
+/// `okta_iam::commands::execute` and `write_execution` into a buffer, as `serve` runs them,
+/// without the process, its pipes or tokio's stdin/stdout.
+struct InProcess {
+    tokio: tokio::runtime::Runtime,
+    runtime: okta_iam::commands::Runtime,
+    out: std::cell::RefCell<Vec<u8>>,
+}
+
+impl InProcess {
+    fn new() -> InProcess {
+        InProcess {
+            tokio: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+            runtime: okta_iam::commands::Runtime::new(
+                serde_json::Map::new(),
+                okta_iam::mapper::MapperRegistry::builtin(),
+            ),
+            out: std::cell::RefCell::new(Vec::with_capacity(64 * 1024)),
+        }
+    }
+
+    /// Runs one calling context line; true when it is a successful IAM result.
+    fn run(&self, line: &str) -> bool {
+        let mut out = self.out.borrow_mut();
+        out.clear();
+        self.tokio.block_on(async {
+            let context = okta_iam::protocol::message::CallingContext::parse(line.trim())
+                .expect("calling context");
+            let mut state = okta_iam::state::MemoryState::default();
+            let execution = okta_iam::commands::execute(&self.runtime, &context, &mut state).await;
+            okta_iam::protocol::write_execution(&mut *out, &execution)
+                .await
+                .expect("write to memory");
+        });
+        contains(&out, br#""success":true"#) && !contains(&out, br#"{"Type":4,"#)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1084,10 +1155,33 @@ fn fetch_incidents(bench: &mut Bench, events: usize) {
 // ---------------------------------------------------------------------------------------------
 // 5 and 6. Under a rate-limit bucket
 
-const BUCKET_LIMIT: u32 = 100;
-const BUCKET_WINDOW: Duration = Duration::from_secs(5);
+/// The fake's rate-limit bucket: `BENCH_BUCKET=<limit>/<seconds>`, 100/5 by default.
+#[derive(Clone, Copy)]
+struct Bucket {
+    limit: u32,
+    window: Duration,
+}
+
+impl Bucket {
+    fn from_env() -> Bucket {
+        let text = std::env::var("BENCH_BUCKET").unwrap_or_else(|_| "100/5".into());
+        let (limit, seconds) = text
+            .split_once('/')
+            .and_then(|(l, s)| Some((l.trim().parse().ok()?, s.trim().parse::<f64>().ok()?)))
+            .unwrap_or_else(|| panic!("BENCH_BUCKET={text:?}: expected <limit>/<seconds>"));
+        Bucket {
+            limit,
+            window: Duration::from_secs_f64(seconds),
+        }
+    }
+
+    fn per_second(&self) -> f64 {
+        f64::from(self.limit) / self.window.as_secs_f64()
+    }
+}
 
 struct BucketRun {
+    bucket: Bucket,
     commands: usize,
     failed: usize,
     elapsed: Duration,
@@ -1101,7 +1195,7 @@ struct BucketRun {
 
 impl BucketRun {
     fn utilisation(&self) -> f64 {
-        let allowed_per_s = f64::from(BUCKET_LIMIT) / BUCKET_WINDOW.as_secs_f64();
+        let allowed_per_s = self.bucket.per_second();
         let achieved = (self.requests - self.status_429) as f64 / self.elapsed.as_secs_f64();
         achieved / allowed_per_s
     }
@@ -1118,7 +1212,7 @@ impl BucketRun {
         );
         println!(
             "  bucket allows {:.1} requests/s → utilisation {:.1}% (answered requests / time / allowed rate)",
-            f64::from(BUCKET_LIMIT) / BUCKET_WINDOW.as_secs_f64(),
+            self.bucket.per_second(),
             self.utilisation() * 100.0
         );
         println!(
@@ -1150,7 +1244,7 @@ fn bucket_run(
 ) -> BucketRun {
     let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "okta_iam=debug"]);
     fake.reset_requests();
-    fake.set_rate_limit(BUCKET_LIMIT, BUCKET_WINDOW);
+    fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
     let mut latencies = Vec::with_capacity(lines.len());
     let mut failed = 0;
     let mut first_failure = None;
@@ -1182,6 +1276,7 @@ fn bucket_run(
         "every request should have an `okta response` debug line"
     );
     BucketRun {
+        bucket: bench.bucket,
         commands: lines.len(),
         failed,
         elapsed,
@@ -1198,8 +1293,9 @@ fn rate_limit(bench: &mut Bench) {
     let commands = bench.size(1_000, 200);
     println!();
     println!(
-        "5. Rate-limit utilisation: {commands} iam-get-user under a {BUCKET_LIMIT} per {} s bucket",
-        BUCKET_WINDOW.as_secs()
+        "5. Rate-limit utilisation: {commands} iam-get-user under a {} per {} s bucket",
+        bench.bucket.limit,
+        bench.bucket.window.as_secs_f64()
     );
     println!("-----------------------------------------------------------------------------------");
     let fake = FakeOkta::start();
@@ -1241,8 +1337,9 @@ fn bulk(bench: &mut Bench) {
     let commands = bench.size(1_000, 100);
     println!();
     println!(
-        "6. Bulk provisioning: {commands} iam-create-user under a {BUCKET_LIMIT} per {} s bucket",
-        BUCKET_WINDOW.as_secs()
+        "6. Bulk provisioning: {commands} iam-create-user under a {} per {} s bucket",
+        bench.bucket.limit,
+        bench.bucket.window.as_secs_f64()
     );
     println!("-----------------------------------------------------------------------------------");
     let fake = FakeOkta::start();
@@ -1261,10 +1358,8 @@ fn bulk(bench: &mut Bench) {
         contains(r, br#""success":true"#) && contains(r, br#""action":"create""#)
     });
     run.print("iam-create-user");
-    let best = f64::from(BUCKET_LIMIT)
-        / BUCKET_WINDOW.as_secs_f64()
-        / (run.requests - run.status_429) as f64
-        * run.commands as f64;
+    let best =
+        bench.bucket.per_second() / (run.requests - run.status_429) as f64 * run.commands as f64;
     println!(
         "  the bucket allows at most {best:.2} commands/s at {:.2} requests per command",
         (run.requests - run.status_429) as f64 / run.commands as f64
