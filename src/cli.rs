@@ -264,7 +264,11 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
             &mut memory
         }
     };
+    if std::io::stderr().is_terminal() {
+        crate::progress::enable();
+    }
     let execution = execute(&runtime, &context, state).await;
+    crate::progress::finish();
     if options.json {
         let mut stdout = tokio::io::stdout();
         if let Err(error) = write_execution(&mut stdout, &execution).await {
