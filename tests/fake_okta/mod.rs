@@ -1,0 +1,451 @@
+//! A local, stateful, fast fake of the Okta Management API v1, for integration tests and
+//! benchmarks (never a real Okta). It serves plain HTTP/1.1 on 127.0.0.1 from its own thread
+//! and tokio runtime, so sync tests (spawning the binary) and async tests can both use it.
+//!
+//! Include it with `#[path = "fake_okta/mod.rs"] mod fake_okta;` (or the path relative to the
+//! including file). Behaviour follows okta-api.md (§1 headers/errors/rate limits/Link paging,
+//! §2 users and lifecycle, §3 apps and app users, §4 groups, §5 System Log, §7 checklist).
+//!
+//! ```ignore
+//! let okta = FakeOkta::start();
+//! let id = okta.add_user(json!({"login": "dana@example.com", "email": "dana@example.com",
+//!                               "firstName": "Dana", "lastName": "Lee"}), "ACTIVE");
+//! // point the client at okta.url() with `Authorization: SSWS {FakeOkta::TOKEN}`
+//! ```
+#![allow(dead_code)]
+
+mod apps;
+mod filter;
+mod http;
+mod logs;
+mod state;
+mod users;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use http::Reply;
+use state::{FaultRule, State};
+
+/// The API token the fake accepts (`Authorization: SSWS <TOKEN>`).
+pub const TOKEN: &str = "fake-okta-token-0123456789";
+
+/// A fault to inject into upcoming requests (see [`FakeOkta::fail_next`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// This status with an Okta error body (`E0000009` for 5xx, …).
+    Status(u16),
+    /// 429 `E0000047` with `X-Rate-Limit-Remaining: 0` and a reset one second ahead.
+    RateLimit,
+    /// 429 `E0000047` with `X-Rate-Limit-Limit: 0` and `X-Rate-Limit-Remaining: 0`.
+    ConcurrencyLimit,
+    /// This status with an HTML body.
+    NonJson(u16),
+    /// The request is processed; the response announces a longer `Content-Length` than the
+    /// bytes sent (half the body), then the connection is closed.
+    Truncated,
+    /// The connection is closed without a response (the request is not processed).
+    Drop,
+    /// Wait, then answer normally.
+    Delay(Duration),
+}
+
+/// One request as received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// Path as sent (percent-encoding kept), without the query string.
+    pub path: String,
+    /// Decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+    /// Header names in lowercase, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The running fake. Dropping it stops the server.
+pub struct FakeOkta {
+    shared: Arc<Shared>,
+    url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeOkta {
+    /// The API token the fake accepts.
+    pub const TOKEN: &'static str = TOKEN;
+
+    /// Binds 127.0.0.1:0 and serves from a background thread.
+    pub fn start() -> FakeOkta {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("fake okta: bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("fake okta: nonblocking");
+        let port = listener.local_addr().expect("fake okta: local addr").port();
+        let url = format!("http://127.0.0.1:{port}");
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(url.clone())),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("fake-okta-{port}"))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("fake-okta-worker")
+                    .enable_all()
+                    .build()
+                    .expect("fake okta: runtime");
+                rt.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("fake okta: listener");
+                    let mut rx = rx;
+                    loop {
+                        tokio::select! {
+                            _ = &mut rx => break,
+                            accepted = listener.accept() => {
+                                if let Ok((stream, _)) = accepted {
+                                    tokio::spawn(serve_connection(server.clone(), stream));
+                                }
+                            }
+                        }
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_millis(200));
+            })
+            .expect("fake okta: thread");
+        FakeOkta {
+            shared,
+            url,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>` (no `/api/v1`).
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Seeding
+
+    /// Stores a user with this profile and status (no validation) and returns its new id
+    /// (`00u…`, 20 chars). `profile.login` is required.
+    pub fn add_user(&self, profile: Value, status: &str) -> String {
+        assert!(
+            profile.get("login").is_some_and(Value::is_string),
+            "add_user: profile.login is required"
+        );
+        let mut s = self.state();
+        let login = profile["login"].as_str().unwrap_or_default().to_lowercase();
+        assert!(
+            !s.user_by_login.contains_key(&login),
+            "add_user: login {login:?} already exists"
+        );
+        let idx = s.insert_user(profile, status, status == "ACTIVE", false);
+        s.users[idx].id().to_string()
+    }
+
+    /// The user (by id or login) as `GET /api/v1/users/{id}` returns it.
+    pub fn user(&self, id: &str) -> Option<Value> {
+        let s = self.state();
+        let idx = s.find_user(id)?;
+        Some(s.render_user(idx, true))
+    }
+
+    /// All stored users (collection form), deleted ones left out, DEPROVISIONED ones included.
+    pub fn users(&self) -> Vec<Value> {
+        let s = self.state();
+        (0..s.users.len())
+            .filter(|&i| !s.users[i].deleted)
+            .map(|i| s.render_user(i, false))
+            .collect()
+    }
+
+    /// Sets a user's status directly (e.g. `LOCKED_OUT`, `SUSPENDED`).
+    pub fn set_user_status(&self, id: &str, status: &str) {
+        let mut s = self.state();
+        let idx = s
+            .find_user(id)
+            .unwrap_or_else(|| panic!("set_user_status: no user {id}"));
+        s.set_status(idx, status);
+    }
+
+    /// The id of the admin user that `GET /api/v1/users/me` returns.
+    pub fn admin_id(&self) -> String {
+        let s = self.state();
+        s.users[s.admin].id().to_string()
+    }
+
+    /// Stores an ACTIVE SAML app and returns its id (`0oa…`).
+    pub fn add_app(&self, name: &str, label: &str) -> String {
+        let mut s = self.state();
+        let idx = s.insert_app(name, label);
+        s.apps[idx].obj["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Assigns a user to an app directly (AppUser scope USER) with this app profile.
+    pub fn assign(&self, app_id: &str, user_id: &str, profile: Value) {
+        let mut s = self.state();
+        let app = *s
+            .app_by_id
+            .get(app_id)
+            .unwrap_or_else(|| panic!("assign: no app {app_id}"));
+        let user = s
+            .find_user(user_id)
+            .unwrap_or_else(|| panic!("assign: no user {user_id}"));
+        s.insert_assignment(app, user, profile, None);
+    }
+
+    /// Assigns a group to an app: its members get the app with AppUser scope GROUP.
+    pub fn assign_group(&self, app_id: &str, group_id: &str) {
+        let mut s = self.state();
+        let app = *s
+            .app_by_id
+            .get(app_id)
+            .unwrap_or_else(|| panic!("assign_group: no app {app_id}"));
+        let group = *s
+            .group_by_id
+            .get(group_id)
+            .unwrap_or_else(|| panic!("assign_group: no group {group_id}"));
+        s.assign_group_to_app(app, group);
+    }
+
+    /// Stores an OKTA_GROUP and returns its id (`00g…`).
+    pub fn add_group(&self, name: &str) -> String {
+        let mut s = self.state();
+        let idx = s.insert_group(name);
+        s.groups[idx].obj["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn add_member(&self, group_id: &str, user_id: &str) {
+        let mut s = self.state();
+        let group = *s
+            .group_by_id
+            .get(group_id)
+            .unwrap_or_else(|| panic!("add_member: no group {group_id}"));
+        let user = s
+            .find_user(user_id)
+            .unwrap_or_else(|| panic!("add_member: no user {user_id}"));
+        s.add_membership(group, user);
+    }
+
+    /// Adds a custom profile attribute to the user schema (and to the accepted profile keys).
+    pub fn add_custom_property(&self, name: &str, title: &str) {
+        let mut s = self.state();
+        if !s.custom_props.iter().any(|(n, _, _)| n == name) {
+            s.custom_props
+                .push((name.into(), title.into(), "string".into()));
+        }
+    }
+
+    /// Profile validation on create/update (unknown attributes, required base fields, email
+    /// formats). On by default; uniqueness of `login` is always enforced.
+    pub fn set_profile_validation(&self, on: bool) {
+        self.state().validate_profiles = on;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // System Log
+
+    /// Appends an event to the System Log in persistence order. `uuid` and `published` are
+    /// filled in when missing (`published` = now).
+    pub fn push_event(&self, event: Value) {
+        self.state().append_event(event);
+    }
+
+    /// Appends `n` generated `application.user_membership.add` events (three targets:
+    /// AppUser, AppInstance, User), all published at `published`, cycling over the stored apps
+    /// and the stored non-admin users (synthetic ones when there are none). Returns the uuids.
+    pub fn push_events(&self, n: usize, published: &str) -> Vec<String> {
+        self.state().generate_membership_events(n, published)
+    }
+
+    /// Number of System Log events stored.
+    pub fn event_count(&self) -> usize {
+        self.state().events.len()
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Behaviour knobs
+
+    /// Sets `(default, max)` page sizes for an endpoint: `users` (200, 200), `apps` (20, 200),
+    /// `app_users` (50, 500), `groups` (10000, 10000), `group_users` (1000, 10000),
+    /// `logs` (100, 1000).
+    pub fn set_page_limits(&self, endpoint: &str, default: usize, max: usize) {
+        *self.state().page_limits_mut(endpoint) = (default, max);
+    }
+
+    /// One bucket for all requests. Every response carries `X-Rate-Limit-Limit`,
+    /// `-Remaining` and `-Reset` (epoch seconds); once exhausted, requests get 429 E0000047
+    /// until the window (started by the first request after a reset) ends.
+    /// Default: 1,000,000 per 60 s.
+    pub fn set_rate_limit(&self, limit: u32, window: Duration) {
+        self.state().set_rate_limit(limit, window);
+    }
+
+    /// The next `times` requests whose path starts with `matcher` (or any request for `"*"`)
+    /// get `fault`. A matcher may start with a method: `"POST /api/v1/users"`. Rules are tried
+    /// in the order added.
+    pub fn fail_next(&self, matcher: &str, fault: Fault, times: usize) {
+        if times == 0 {
+            return;
+        }
+        let (method, prefix) = match matcher.split_once(' ') {
+            Some((m, p)) if !m.is_empty() && m.chars().all(|c| c.is_ascii_uppercase()) => {
+                (Some(m.to_string()), p.trim().to_string())
+            }
+            _ => (None, matcher.to_string()),
+        };
+        self.state().faults.push(FaultRule {
+            method,
+            prefix,
+            fault,
+            remaining: times,
+        });
+    }
+
+    /// Drops queued faults.
+    pub fn clear_faults(&self) {
+        self.state().faults.clear();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Request log
+
+    /// Every request received since the last reset (when recording is on).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state().requests.clone()
+    }
+
+    /// Number of requests received since the last reset (counted even when not recording).
+    pub fn request_count(&self) -> usize {
+        self.state().request_count
+    }
+
+    pub fn reset_requests(&self) {
+        let mut s = self.state();
+        s.requests.clear();
+        s.request_count = 0;
+    }
+
+    /// Keep (default) or stop keeping request copies; benchmarks may turn it off.
+    pub fn set_recording(&self, on: bool) {
+        self.state().recording = on;
+    }
+}
+
+impl Drop for FakeOkta {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::new();
+    loop {
+        let req = match http::read_request(&mut stream, &mut buf).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(_) => {
+                let resp = http::Response::json(
+                    400,
+                    br#"{"errorCode":"E0000003","errorSummary":"The request body was not well-formed.","errorLink":"E0000003","errorId":"oaeBadRequest00000000000","errorCauses":[]}"#.to_vec(),
+                );
+                let _ = stream.write_all(&http::encode(&resp, true, None)).await;
+                return;
+            }
+        };
+        let fault = shared.lock().begin(&req);
+        let reply = match fault {
+            None => Reply::Full(shared.lock().respond(&req)),
+            Some(Fault::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                Reply::Full(shared.lock().respond(&req))
+            }
+            Some(Fault::Drop) => Reply::Drop,
+            Some(Fault::Truncated) => Reply::Truncated(shared.lock().respond(&req)),
+            Some(f) => Reply::Full(shared.lock().fault_response(&f)),
+        };
+        match reply {
+            Reply::Full(resp) => {
+                if stream
+                    .write_all(&http::encode(&resp, req.close, None))
+                    .await
+                    .is_err()
+                    || req.close
+                {
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+            Reply::Truncated(mut resp) => {
+                let declared = resp.body.len() + 64;
+                resp.body.truncate(resp.body.len() / 2);
+                let _ = stream
+                    .write_all(&http::encode(&resp, true, Some(declared)))
+                    .await;
+                let _ = stream.shutdown().await;
+                return;
+            }
+            Reply::Drop => {
+                let _ = stream.shutdown().await;
+                return;
+            }
+        }
+    }
+}
