@@ -1,6 +1,8 @@
 //! Command handlers, one file per family, and the dispatcher that runs one execution.
 //!
 //! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
+//! - [`fetch`]: `fetch-incidents` (System Log cursor, exactly-once delivery) and its settings.
+//! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
 //!
@@ -10,6 +12,7 @@
 
 pub mod config;
 pub mod fetch;
+pub mod logs;
 pub mod test_module;
 pub mod users;
 
@@ -34,7 +37,13 @@ use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
 
 /// Every command family, in manifest order.
-pub const FAMILIES: &[&[CommandSpec]] = &[test_module::COMMANDS, users::COMMANDS, config::COMMANDS];
+pub const FAMILIES: &[&[CommandSpec]] = &[
+    test_module::COMMANDS,
+    users::COMMANDS,
+    config::COMMANDS,
+    logs::COMMANDS,
+    fetch::COMMANDS,
+];
 
 /// What outlives one execution: start-up options and shared resources.
 pub struct Runtime {
