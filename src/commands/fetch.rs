@@ -998,4 +998,224 @@ mod tests {
             assert!(max_fetch(&p(bad.clone())).is_err(), "{bad}");
         }
     }
+
+    fn event(uuid: &str) -> Value {
+        json!({
+            "uuid": uuid,
+            "published": "2025-05-20T16:54:14.214Z",
+            "eventType": "application.user_membership.add",
+            "displayMessage": "Add user to application membership",
+            "target": [
+                {"id": "0ua1", "type": "AppUser", "alternateId": "dana.lee@example.com"},
+                {"id": "0oa1", "type": "AppInstance", "alternateId": "Workday"},
+                {"id": "00u1", "type": "User", "alternateId": "dana.lee@example.com", "displayName": "Dana Lee"}
+            ]
+        })
+    }
+
+    #[test]
+    fn incident_shape() {
+        let e = event("u-1");
+        let i = incident(&e);
+        assert_eq!(
+            i["name"],
+            "Add user to application membership: dana.lee@example.com"
+        );
+        assert_eq!(i["occurred"], "2025-05-20T16:54:14.214Z");
+        assert_eq!(i["dbotMirrorId"], "u-1");
+        assert_eq!(
+            i["labels"],
+            json!([{"type": "eventType", "value": "application.user_membership.add"}])
+        );
+        let raw: Value = serde_json::from_str(i["rawJSON"].as_str().unwrap()).unwrap();
+        assert_eq!(raw, e);
+        let keys: Vec<&String> = i.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["name", "occurred", "rawJSON", "dbotMirrorId", "labels"]
+        );
+        assert_eq!(
+            incident_name(&json!({"eventType": "user.session.start", "target": []})),
+            "user.session.start"
+        );
+        assert_eq!(
+            incident_name(
+                &json!({"displayMessage": " ", "target": [{"type": "User", "displayName": "X"}]})
+            ),
+            "Okta System Log event: X"
+        );
+    }
+
+    #[test]
+    fn incidents_entry_is_the_demisto_incidents_shape() {
+        let entry = incidents_entry(&[json!({"name": "a", "rawJSON": "{\"x\": 1}"})]);
+        let Some(spooled) = &entry.spooled else {
+            panic!("raw entry")
+        };
+        let Piece::Text(line) = &spooled.pieces[0] else {
+            panic!("text piece")
+        };
+        assert_eq!(
+            line,
+            r#"{"Type":1,"ContentsFormat":"json","Contents":"[{\"name\":\"a\",\"rawJSON\":\"{\\\"x\\\": 1}\"}]"}"#
+        );
+        assert_eq!(
+            entry.contents,
+            json!(r#"[{"name":"a","rawJSON":"{\"x\": 1}"}]"#)
+        );
+        assert!(!entry.is_error());
+        let empty = incidents_entry(&[]);
+        assert_eq!(empty.contents, json!("[]"));
+    }
+
+    #[test]
+    fn last_run_formats() {
+        assert_eq!(read_last_run(&json!({})).unwrap(), SavedRun::Fresh);
+        assert_eq!(read_last_run(&json!(null)).unwrap(), SavedRun::Fresh);
+        assert_eq!(
+            read_last_run(&json!({"something": "else"})).unwrap(),
+            SavedRun::Fresh
+        );
+        let reference = json!({
+            "incidents": [{"rawJSON": "{}"}],
+            "last_run_time": "2025-05-20T16:00:00Z",
+            "last_run_full_url": null
+        });
+        assert_eq!(
+            read_last_run(&reference).unwrap(),
+            SavedRun::Reference {
+                last_run_time: Some("2025-05-20T16:00:00Z".into()),
+                incidents: vec![json!({"rawJSON": "{}"})],
+                full_url: None
+            }
+        );
+        let ours = LastRun {
+            version: LAST_RUN_VERSION,
+            filter: filter_fingerprint("f"),
+            since: "2025-05-20T16:00:00.000Z".into(),
+            cursor: Cursor::at("https://acme.okta.com/api/v1/logs?limit=50"),
+            high_water: None,
+            seen: vec!["a".into()],
+            legacy_incidents: Vec::new(),
+            legacy_tail: None,
+        };
+        let value = serde_json::to_value(&ours).unwrap();
+        assert_eq!(
+            value.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["version", "filter", "since", "cursor", "high_water", "seen"]
+        );
+        assert_eq!(read_last_run(&value).unwrap(), SavedRun::Current(ours));
+        let newer = json!({"version": 3, "cursor": {"url": "x"}});
+        assert!(read_last_run(&newer)
+            .unwrap_err()
+            .to_string()
+            .contains("newer okta-iam"));
+        let damaged = json!({"version": 2, "cursor": "nope"});
+        assert!(read_last_run(&damaged)
+            .unwrap_err()
+            .to_string()
+            .contains("Reset the last run"));
+    }
+
+    #[test]
+    fn limit_is_replaced_textually() {
+        assert_eq!(
+            with_limit(
+                "https://a/api/v1/logs?since=2025-05-20T00%3A00%3A00Z&limit=50&after=1_2",
+                1000
+            ),
+            "https://a/api/v1/logs?since=2025-05-20T00%3A00%3A00Z&limit=1000&after=1_2"
+        );
+        assert_eq!(
+            with_limit("https://a/api/v1/logs", 10),
+            "https://a/api/v1/logs"
+        );
+        assert_eq!(
+            with_limit("https://a/api/v1/logs?filter=a+b", 10),
+            "https://a/api/v1/logs?filter=a+b"
+        );
+    }
+
+    #[test]
+    fn resume_position_checks_the_last_consumed_uuid() {
+        let page: Vec<Value> = ["a", "b", "c", "d"].iter().map(|u| event(u)).collect();
+        let at = |skip: usize, last: Option<&str>| Cursor {
+            url: String::new(),
+            skip,
+            last_uuid: last.map(str::to_string),
+        };
+        assert_eq!(resume_position(&at(0, None), &page), 0);
+        assert_eq!(resume_position(&at(2, Some("b")), &page), 2);
+        // Moved: an event was inserted before it.
+        assert_eq!(resume_position(&at(2, Some("c")), &page), 3);
+        // Gone: read the whole page again.
+        assert_eq!(resume_position(&at(2, Some("zz")), &page), 0);
+        // Past the end of a page that shrank.
+        assert_eq!(resume_position(&at(9, Some("d")), &page), 4);
+        assert_eq!(resume_position(&at(9, None), &page), 4);
+    }
+
+    #[test]
+    fn seen_set_is_bounded_and_evicts_the_oldest() {
+        let mut seen = Seen::new((0..SEEN_CAPACITY).map(|i| format!("u{i}")).collect());
+        assert!(seen.contains("u0"));
+        seen.insert("new".into());
+        seen.insert("new".into());
+        assert!(!seen.contains("u0"));
+        assert!(seen.contains("u1") && seen.contains("new"));
+        let all = seen.into_vec();
+        assert_eq!(all.len(), SEEN_CAPACITY);
+        assert_eq!(all.last().map(String::as_str), Some("new"));
+    }
+
+    #[test]
+    fn last_run_is_kept_under_budget() {
+        let mut big = LastRun {
+            version: LAST_RUN_VERSION,
+            filter: filter_fingerprint("f"),
+            since: "2025-05-20T16:00:00.000Z".into(),
+            cursor: Cursor::at(format!(
+                "https://acme.okta.com/api/v1/logs?filter={}",
+                "x".repeat(50_000)
+            )),
+            high_water: None,
+            seen: (0..SEEN_CAPACITY)
+                .map(|i| format!("5d2f1c8e-3a6b-11f0-9c1e-{i:012}"))
+                .collect(),
+            legacy_incidents: vec![json!({"rawJSON": "y".repeat(100_000)})],
+            legacy_tail: None,
+        };
+        shrink_to_budget(&mut big);
+        big.legacy_incidents.clear();
+        let size = serde_json::to_vec(&big).unwrap().len();
+        assert!(size <= LAST_RUN_MAX_BYTES, "{size}");
+        assert!(!big.seen.is_empty() && big.seen.len() < SEEN_CAPACITY);
+        assert!(big
+            .seen
+            .last()
+            .unwrap()
+            .ends_with(&format!("{:012}", SEEN_CAPACITY - 1)));
+    }
+
+    #[test]
+    fn fallback_starts_at_the_high_water_mark_minus_the_lag() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let mut run = LastRun {
+            version: LAST_RUN_VERSION,
+            filter: String::new(),
+            since: "2026-11-01T00:00:00.000Z".into(),
+            cursor: Cursor::at("x"),
+            high_water: Some("2026-11-28T11:00:00.000Z".into()),
+            seen: Vec::new(),
+            legacy_incidents: Vec::new(),
+            legacy_tail: None,
+        };
+        assert_eq!(fallback_since(&run, now), "2026-11-28T10:50:00.000Z");
+        run.high_water = None;
+        assert_eq!(fallback_since(&run, now), "2026-11-01T00:00:00.000Z");
+        run.since = "2020-01-01T00:00:00.000Z".into();
+        assert_eq!(fallback_since(&run, now), "2026-08-30T12:00:00.000Z");
+        assert_ne!(filter_fingerprint("a"), filter_fingerprint("b"));
+        assert_eq!(filter_fingerprint(""), "fnv1a64:cbf29ce484222325");
+    }
 }
