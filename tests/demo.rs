@@ -237,7 +237,10 @@ fn regenerate() {
     );
     let recorded = std::fs::read_to_string(&cassette)
         .unwrap()
-        .replace(&fake.url(), DEMO_URL);
+        .replace(&fake.url(), DEMO_URL)
+        .replace("fake.admin@example.com", "it.admin@example.com")
+        .replace("Fake Admin", "IT Admin")
+        .replace("Fake", "Admin");
     std::fs::write(demo_dir().join("cassette.json"), recorded).unwrap();
     std::fs::write(demo_dir().join("commands.ndjson"), script_text).unwrap();
     std::fs::write(
