@@ -240,7 +240,8 @@ fn regenerate() {
         .replace(&fake.url(), DEMO_URL)
         .replace("fake.admin@example.com", "it.admin@example.com")
         .replace("Fake Admin", "IT Admin")
-        .replace("Fake", "Admin");
+        .replace("Fake", "Admin")
+        .replace("00o1fake0org", "00o1acme0org");
     std::fs::write(demo_dir().join("cassette.json"), recorded).unwrap();
     std::fs::write(demo_dir().join("commands.ndjson"), script_text).unwrap();
     std::fs::write(
