@@ -437,6 +437,58 @@ fn create_lookup_activate_deactivate_activate() {
 }
 
 #[test]
+fn profiles_are_validated_like_the_default_schema() {
+    let okta = FakeOkta::start();
+    let mut c = Client::new(&okta);
+    let r = c.post(
+        "/api/v1/users?activate=false",
+        Some(&json!({"profile": {"login": "nofirst@example.com", "email": "nofirst@example.com", "lastName": "X"}})),
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000001"));
+    assert_eq!(
+        r.json()["errorCauses"][0]["errorSummary"],
+        "firstName: The field cannot be left blank"
+    );
+    let r = c.post(
+        "/api/v1/users?activate=false",
+        Some(&json!({"profile": {"login": "x@example.com", "email": "x@example.com", "firstName": "X", "lastName": "Y", "shoeSize": "9"}})),
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000001"));
+    assert_eq!(
+        c.get("/api/v1/users?filter=id+eq+%22x%22").json(),
+        json!([])
+    );
+
+    // A seeded user with a minimal profile can still be partially updated.
+    let id = okta.add_user(json!({"login": "min@example.com"}), "ACTIVE");
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"department": "Ops"}})),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"shoeSize": "9"}})),
+    );
+    assert_eq!(r.status, 400);
+    okta.add_custom_property("shoeSize", "Shoe size");
+    let r = c.post(
+        &format!("/api/v1/users/{id}"),
+        Some(&json!({"profile": {"shoeSize": "9"}})),
+    );
+    assert_eq!(r.status, 200);
+    let schema = c.get("/api/v1/meta/schemas/user/default").json();
+    assert_eq!(
+        schema["definitions"]["custom"]["properties"]["shoeSize"]["title"],
+        "Shoe size"
+    );
+
+    // Not JSON.
+    let r = c.send("POST", "/api/v1/users", None).unwrap();
+    assert_eq!((r.status, r.error_code().as_str()), (400, "E0000003"));
+}
+
+#[test]
 fn lifecycle_post_without_content_length_gets_411() {
     let okta = FakeOkta::start();
     let id = okta.add_user(profile("len@example.com", "Len"), "STAGED");
@@ -718,7 +770,7 @@ fn logs_large_pages() {
 #[test]
 fn rate_limit_headers_and_429_when_exhausted() {
     let okta = FakeOkta::start();
-    okta.set_rate_limit(3, Duration::from_secs(1));
+    okta.set_rate_limit(3, Duration::from_secs(60));
     let mut c = Client::new(&okta);
     let mut remaining = Vec::new();
     for _ in 0..3 {
@@ -736,10 +788,15 @@ fn rate_limit_headers_and_429_when_exhausted() {
         .unwrap()
         .timestamp() as u64;
     assert!(
-        reset >= date && reset <= date + 2,
+        reset >= date + 59 && reset <= date + 61,
         "reset {reset} date {date}"
     );
-    std::thread::sleep(Duration::from_millis(1100));
+
+    // The window starts with the first request after a reset.
+    okta.set_rate_limit(1, Duration::from_millis(300));
+    assert_eq!(c.get("/api/v1/users/me").status, 200);
+    assert_eq!(c.get("/api/v1/users/me").status, 429);
+    std::thread::sleep(Duration::from_millis(350));
     assert_eq!(c.get("/api/v1/users/me").status, 200, "a new window");
 }
 
@@ -886,4 +943,33 @@ async fn usable_from_async_tests() {
     s.read_to_end(&mut all).await.unwrap();
     assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200 OK"));
     drop(okta); // stops the server from inside a runtime without panicking
+}
+
+#[test]
+fn concurrent_clients_and_no_recording() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let okta = FakeOkta::start();
+    shareable(&okta);
+    for i in 0..20 {
+        okta.add_user(profile(&format!("c{i}@example.com"), "C"), "ACTIVE");
+    }
+    okta.set_recording(false);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let okta = &okta;
+            scope.spawn(move || {
+                let mut c = Client::new(okta);
+                for i in 0..25 {
+                    let login = format!("c{}@example.com", (t + i) % 20);
+                    let r = c.get(&format!(
+                        "/api/v1/users?filter={}",
+                        q(&format!(r#"profile.login eq "{login}""#))
+                    ));
+                    assert_eq!(r.json()[0]["profile"]["login"], login.as_str());
+                }
+            });
+        }
+    });
+    assert_eq!(okta.request_count(), 200);
+    assert!(okta.requests().is_empty());
 }

@@ -4,6 +4,8 @@
 //! Operators and `and`/`or` are case-insensitive; attribute names are not. `and` binds
 //! tighter than `or`. `and(` without a space is accepted (the reference connector sends it).
 
+use std::borrow::Cow;
+
 use chrono::DateTime;
 use serde_json::Value;
 
@@ -277,31 +279,68 @@ impl Expr {
 
     /// Evaluates against a JSON document. Arrays along the path match when any element does.
     pub fn eval(&self, root: &Value, case_insensitive: bool) -> bool {
-        match self {
-            Expr::And(a, b) => a.eval(root, case_insensitive) && b.eval(root, case_insensitive),
-            Expr::Or(a, b) => a.eval(root, case_insensitive) || b.eval(root, case_insensitive),
-            Expr::Cmp {
-                segs, op, value, ..
-            } => {
+        self.eval_by(
+            &|_, segs, out| {
                 let mut found = Vec::new();
                 collect(root, segs, &mut found);
+                out.extend(found.into_iter().map(Scalar::of));
+            },
+            case_insensitive,
+        )
+    }
+
+    /// Evaluates with a resolver that pushes the values found at `(attr, segs)`.
+    pub fn eval_by<'a>(&self, resolve: &Resolver<'_, 'a>, ci: bool) -> bool {
+        match self {
+            Expr::And(a, b) => a.eval_by(resolve, ci) && b.eval_by(resolve, ci),
+            Expr::Or(a, b) => a.eval_by(resolve, ci) || b.eval_by(resolve, ci),
+            Expr::Cmp {
+                attr,
+                segs,
+                op,
+                value,
+            } => {
+                let mut found = Vec::new();
+                resolve(attr, segs, &mut found);
                 match op {
-                    Op::Pr => found.iter().any(|v| !v.is_null()),
+                    Op::Pr => found.iter().any(|v| !matches!(v, Scalar::Null)),
                     Op::Ne => {
                         if found.is_empty() {
                             !matches!(value, Lit::Null)
                         } else {
-                            found
-                                .iter()
-                                .any(|v| !compare(v, Op::Eq, value, case_insensitive))
+                            found.iter().any(|v| !compare(*v, Op::Eq, value, ci))
                         }
                     }
                     Op::Eq if found.is_empty() => matches!(value, Lit::Null),
-                    _ => found
-                        .iter()
-                        .any(|v| compare(v, *op, value, case_insensitive)),
+                    _ => found.iter().any(|v| compare(*v, *op, value, ci)),
                 }
             }
+        }
+    }
+}
+
+/// Pushes the values found at `(attr, path segments)`.
+pub type Resolver<'r, 'a> = dyn Fn(&str, &[String], &mut Vec<Scalar<'a>>) + 'r;
+
+/// A value found along an attribute path.
+#[derive(Clone, Copy, Debug)]
+pub enum Scalar<'a> {
+    Str(&'a str),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// An object (arrays are flattened).
+    Object,
+}
+
+impl<'a> Scalar<'a> {
+    pub fn of(v: &'a Value) -> Scalar<'a> {
+        match v {
+            Value::String(s) => Scalar::Str(s),
+            Value::Number(n) => n.as_f64().map(Scalar::Num).unwrap_or(Scalar::Null),
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Null => Scalar::Null,
+            _ => Scalar::Object,
         }
     }
 }
@@ -323,19 +362,19 @@ fn collect<'a>(v: &'a Value, segs: &[String], out: &mut Vec<&'a Value>) {
     }
 }
 
-fn compare(v: &Value, op: Op, lit: &Lit, ci: bool) -> bool {
+fn compare(v: Scalar<'_>, op: Op, lit: &Lit, ci: bool) -> bool {
     match (v, lit) {
-        (Value::String(s), Lit::Str(l)) => {
-            let (s, l) = if ci {
-                (s.to_lowercase(), l.to_lowercase())
+        (Scalar::Str(s), Lit::Str(l)) => {
+            let (s, l): (Cow<str>, Cow<str>) = if ci {
+                (Cow::Owned(s.to_lowercase()), Cow::Owned(l.to_lowercase()))
             } else {
-                (s.clone(), l.clone())
+                (Cow::Borrowed(s), Cow::Borrowed(l.as_str()))
             };
             match op {
                 Op::Eq => s == l,
-                Op::Sw => s.starts_with(&l),
-                Op::Ew => s.ends_with(&l),
-                Op::Co => s.contains(&l),
+                Op::Sw => s.starts_with(&*l),
+                Op::Ew => s.ends_with(&*l),
+                Op::Co => s.contains(&*l),
                 Op::Gt | Op::Ge | Op::Lt | Op::Le => {
                     let ord = match (
                         DateTime::parse_from_rfc3339(&s),
@@ -349,19 +388,16 @@ fn compare(v: &Value, op: Op, lit: &Lit, ci: bool) -> bool {
                 Op::Ne | Op::Pr => false,
             }
         }
-        (Value::Number(n), Lit::Num(l)) => {
-            let Some(n) = n.as_f64() else { return false };
-            match n.partial_cmp(l) {
-                Some(ord) => match op {
-                    Op::Eq => ord.is_eq(),
-                    Op::Gt | Op::Ge | Op::Lt | Op::Le => ordering_ok(op, ord),
-                    _ => false,
-                },
-                None => false,
-            }
-        }
-        (Value::Bool(b), Lit::Bool(l)) => op == Op::Eq && b == l,
-        (Value::Null, Lit::Null) => op == Op::Eq,
+        (Scalar::Num(n), Lit::Num(l)) => match n.partial_cmp(l) {
+            Some(ord) => match op {
+                Op::Eq => ord.is_eq(),
+                Op::Gt | Op::Ge | Op::Lt | Op::Le => ordering_ok(op, ord),
+                _ => false,
+            },
+            None => false,
+        },
+        (Scalar::Bool(b), Lit::Bool(l)) => op == Op::Eq && b == *l,
+        (Scalar::Null, Lit::Null) => op == Op::Eq,
         _ => false,
     }
 }

@@ -1,11 +1,13 @@
 //! `/api/v1/logs` (okta-api.md §5): polling (persistence order, `next` always present)
 //! and bounded/finite queries (published order, no `next` on the last page).
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
-use super::filter::{self, Op};
+use super::filter::{self, Op, Scalar};
 use super::http::{Request, Response};
-use super::state::{now_iso, parse_ms, Event, State};
+use super::state::{now_iso, parse_ms, Event, State, View};
 
 /// Top-level keys copied into `Event::proj`; filters on other paths parse the stored JSON.
 const PROJECTED: &[&str] = &[
@@ -20,6 +22,30 @@ const PROJECTED: &[&str] = &[
     "outcome",
     "target",
     "transaction",
+];
+
+/// Attribute paths a generated event answers from `View::Flat`.
+const FLAT: &[&str] = &[
+    "uuid",
+    "published",
+    "eventType",
+    "legacyEventType",
+    "displayMessage",
+    "severity",
+    "actor.id",
+    "actor.type",
+    "actor.alternateId",
+    "actor.displayName",
+    "outcome.result",
+    "transaction.type",
+    "transaction.id",
+    "transaction.detail.requestApiTokenId",
+    "debugContext.debugData.requestId",
+    "debugContext.debugData.appname",
+    "target.id",
+    "target.type",
+    "target.alternateId",
+    "target.displayName",
 ];
 
 /// Cursor text: `<published ms>_<index>`. Opaque to clients.
@@ -56,32 +82,42 @@ impl State {
                 }
             }
         }
-        let idx = self.events.len();
-        self.events.push(Event {
+        self.push_stored(Event {
             json,
-            proj: Value::Object(proj),
+            view: View::Json(Value::Object(proj)),
             published_ms,
         });
-        let events = &self.events;
-        let pos = self
-            .by_published
-            .partition_point(|&j| events[j as usize].published_ms <= published_ms);
-        self.by_published.insert(pos, idx as u32);
         uuid
     }
 
     /// `n` `application.user_membership.add` events published at `published`, over the
     /// existing apps and users round-robin (synthetic ones when there are none).
+    /// Built from a text template (fast: benchmarks push tens of thousands).
     pub fn generate_membership_events(&mut self, n: usize, published: &str) -> Vec<String> {
-        let apps: Vec<(String, String, String)> = self
+        let published_ms = parse_ms(published)
+            .unwrap_or_else(|| panic!("push_events: published {published:?} is not ISO-8601"));
+        let arc = |s: &str| -> Arc<str> { Arc::from(s) };
+        let apps: Vec<[Arc<str>; 3]> = self
             .apps
             .iter()
             .map(|a| {
-                let s = |k: &str| a.obj[k].as_str().unwrap_or_default().to_string();
-                (s("id"), s("label"), s("name"))
+                [
+                    arc(a.obj["id"].as_str().unwrap_or_default()),
+                    arc(a.obj["label"].as_str().unwrap_or_default()),
+                    arc(a.obj["name"].as_str().unwrap_or_default()),
+                ]
             })
             .collect();
-        let users: Vec<(String, String, String)> = self
+        let apps = if apps.is_empty() {
+            vec![[
+                arc("0oa1fakeApp00000a0h7"),
+                arc("Fake App"),
+                arc("fake_app"),
+            ]]
+        } else {
+            apps
+        };
+        let users: Vec<[Arc<str>; 3]> = self
             .users
             .iter()
             .enumerate()
@@ -98,113 +134,131 @@ impl State {
                     .trim()
                     .to_string(),
                 };
-                (u.id().to_string(), u.login().to_string(), display)
+                [arc(u.id()), arc(u.login()), arc(&display)]
             })
             .collect();
-        let token_id = self.ids.object("00T");
+        let admin = &self.users[self.admin];
+        let (admin_id, admin_login) = (arc(admin.id()), arc(admin.login()));
+        let token_id = arc(&self.ids.object("00T"));
+        let shared = [
+            ("eventType", arc("application.user_membership.add")),
+            (
+                "legacyEventType",
+                arc("app.generic.provision.assign_user_to_app"),
+            ),
+            ("displayMessage", arc("Add user to application membership")),
+            ("severity", arc("INFO")),
+            ("published", arc(published)),
+            ("actor.id", admin_id.clone()),
+            ("actor.type", arc("User")),
+            ("actor.alternateId", admin_login.clone()),
+            ("actor.displayName", arc("Fake Admin")),
+            ("outcome.result", arc("SUCCESS")),
+            ("transaction.type", arc("WEB")),
+            ("transaction.detail.requestApiTokenId", token_id.clone()),
+        ];
+        let esc = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let published_json = esc(published);
+        let admin_json = (esc(&admin_id), esc(&admin_login));
         let mut out = Vec::with_capacity(n);
+        self.events.reserve(n);
         for k in 0..n {
-            let app = match apps.get(k % apps.len().max(1)) {
-                Some(a) => a.clone(),
-                None => (
-                    "0oa1fakeApp00000a0h7".into(),
-                    "Fake App".into(),
-                    "fake_app".into(),
-                ),
+            let [app_id, app_label, app_name] = &apps[k % apps.len()];
+            let synthetic;
+            let [user_id, login, display] = match users.get(k % users.len().max(1)) {
+                Some(u) => u,
+                None => {
+                    synthetic = [
+                        arc(&format!("00u1fake{:09}0h7", k % 1_000_000_000)),
+                        arc(&format!("user{k}@example.com")),
+                        arc(&format!("User {k}")),
+                    ];
+                    &synthetic
+                }
             };
-            let user = match users.get(k % users.len().max(1)) {
-                Some(u) => u.clone(),
-                None => (
-                    format!("00u1fake{:09}0h7", k % 1_000_000_000),
-                    format!("user{k}@example.com"),
-                    format!("User {k}"),
+            let uuid = self.ids.uuid();
+            let req_id = self.ids.token(27);
+            let session = self.ids.token(25);
+            let app_user_id = self.ids.object("0ua");
+            let (login_j, display_j, label_j) = (esc(login), esc(display), esc(app_label));
+            let json = format!(
+                concat!(
+                    r#"{{"actor":{{"id":{admin_id},"type":"User","alternateId":{admin_login},"displayName":"Fake Admin","detailEntry":null}},"#,
+                    r#""client":{{"userAgent":{{"rawUserAgent":"okta-iam/0.1 (linux)","os":"Linux","browser":"UNKNOWN"}},"zone":"null","device":"Unknown","id":null,"ipAddress":"203.0.113.10","#,
+                    r#""geographicalContext":{{"city":"Dublin","state":"Leinster","country":"Ireland","postalCode":"D02","geolocation":{{"lat":53.3331,"lon":-6.2489}}}}}},"#,
+                    r#""device":null,"#,
+                    r#""authenticationContext":{{"authenticationProvider":null,"credentialProvider":null,"credentialType":null,"issuer":null,"interface":null,"authenticationStep":0,"externalSessionId":"{session}","rootSessionId":"{session}"}},"#,
+                    r#""displayMessage":"Add user to application membership","eventType":"application.user_membership.add","#,
+                    r#""outcome":{{"result":"SUCCESS","reason":null}},"published":{published},"#,
+                    r#""securityContext":{{"asNumber":64496,"asOrg":"example transit","isp":"example isp","domain":"example.net","isProxy":false}},"#,
+                    r#""severity":"INFO","#,
+                    r#""debugContext":{{"debugData":{{"requestId":"{req_id}","requestUri":"/api/v1/apps/{app_id}/users","url":"/api/v1/apps/{app_id}/users?","appname":{app_name}}}}},"#,
+                    r#""legacyEventType":"app.generic.provision.assign_user_to_app","#,
+                    r#""transaction":{{"type":"WEB","id":"{req_id}","detail":{{"requestApiTokenId":"{token_id}"}}}},"#,
+                    r#""uuid":"{uuid}","version":"0","#,
+                    r#""request":{{"ipChain":[{{"ip":"203.0.113.10","version":"V4","source":null,"geographicalContext":{{"city":"Dublin","state":"Leinster","country":"Ireland","postalCode":"D02","geolocation":{{"lat":53.3331,"lon":-6.2489}}}}}}]}},"#,
+                    r#""target":[{{"id":"{app_user_id}","type":"AppUser","alternateId":{login},"displayName":{display},"detailEntry":null}},"#,
+                    r#"{{"id":"{app_id}","type":"AppInstance","alternateId":{label},"displayName":{label},"detailEntry":null}},"#,
+                    r#"{{"id":"{user_id}","type":"User","alternateId":{login},"displayName":{display},"detailEntry":null}}]}}"#
                 ),
-            };
-            let ev = self.membership_event(published, &app, &user, &token_id);
-            out.push(self.append_event(ev));
+                admin_id = admin_json.0,
+                admin_login = admin_json.1,
+                session = session,
+                published = published_json,
+                req_id = req_id,
+                app_id = app_id,
+                app_name = esc(app_name),
+                token_id = token_id,
+                uuid = uuid,
+                app_user_id = app_user_id,
+                login = login_j,
+                display = display_j,
+                label = label_j,
+                user_id = user_id,
+            );
+            let mut flat: Vec<(&'static str, Arc<str>)> = Vec::with_capacity(shared.len() + 15);
+            flat.extend(shared.iter().cloned());
+            let req_id = arc(&req_id);
+            flat.push(("uuid", arc(&uuid)));
+            flat.push(("transaction.id", req_id.clone()));
+            flat.push(("debugContext.debugData.requestId", req_id));
+            flat.push(("debugContext.debugData.appname", app_name.clone()));
+            for (id, ty, alt, disp) in [
+                (arc(&app_user_id), "AppUser", login, display),
+                (app_id.clone(), "AppInstance", app_label, app_label),
+                (user_id.clone(), "User", login, display),
+            ] {
+                flat.push(("target.id", id));
+                flat.push(("target.type", arc(ty)));
+                flat.push(("target.alternateId", alt.clone()));
+                flat.push(("target.displayName", disp.clone()));
+            }
+            self.push_stored(Event {
+                json: json.into_boxed_str(),
+                view: View::Flat(flat),
+                published_ms,
+            });
+            out.push(uuid);
         }
         out
     }
 
-    fn membership_event(
-        &mut self,
-        published: &str,
-        (app_id, app_label, app_name): &(String, String, String),
-        (user_id, login, display): &(String, String, String),
-        token_id: &str,
-    ) -> Value {
-        let uuid = self.ids.uuid();
-        let req_id = self.ids.token(27);
-        let session = self.ids.token(25);
-        let app_user_id = self.ids.object("0ua");
-        let admin = &self.users[self.admin];
-        let geo = json!({
-            "city": "Dublin",
-            "state": "Leinster",
-            "country": "Ireland",
-            "postalCode": "D02",
-            "geolocation": {"lat": 53.3331, "lon": -6.2489}
-        });
-        json!({
-            "actor": {
-                "id": admin.id(),
-                "type": "User",
-                "alternateId": admin.login(),
-                "displayName": "Fake Admin",
-                "detailEntry": null
-            },
-            "client": {
-                "userAgent": {"rawUserAgent": "okta-iam/0.1 (linux)", "os": "Linux", "browser": "UNKNOWN"},
-                "zone": "null",
-                "device": "Unknown",
-                "id": null,
-                "ipAddress": "203.0.113.10",
-                "geographicalContext": geo
-            },
-            "device": null,
-            "authenticationContext": {
-                "authenticationProvider": null,
-                "credentialProvider": null,
-                "credentialType": null,
-                "issuer": null,
-                "interface": null,
-                "authenticationStep": 0,
-                "externalSessionId": session,
-                "rootSessionId": session
-            },
-            "displayMessage": "Add user to application membership",
-            "eventType": "application.user_membership.add",
-            "outcome": {"result": "SUCCESS", "reason": null},
-            "published": published,
-            "securityContext": {
-                "asNumber": 64496,
-                "asOrg": "example transit",
-                "isp": "example isp",
-                "domain": "example.net",
-                "isProxy": false
-            },
-            "severity": "INFO",
-            "debugContext": {
-                "debugData": {
-                    "requestId": req_id,
-                    "requestUri": format!("/api/v1/apps/{app_id}/users"),
-                    "url": format!("/api/v1/apps/{app_id}/users?"),
-                    "appname": app_name
-                }
-            },
-            "legacyEventType": "app.generic.provision.assign_user_to_app",
-            "transaction": {"type": "WEB", "id": req_id, "detail": {"requestApiTokenId": token_id}},
-            "uuid": uuid,
-            "version": "0",
-            "request": {
-                "ipChain": [{"ip": "203.0.113.10", "version": "V4", "source": null, "geographicalContext": geo}]
-            },
-            "target": [
-                {"id": app_user_id, "type": "AppUser", "alternateId": login, "displayName": display, "detailEntry": null},
-                {"id": app_id, "type": "AppInstance", "alternateId": app_label, "displayName": app_label, "detailEntry": null},
-                {"id": user_id, "type": "User", "alternateId": login, "displayName": display, "detailEntry": null}
-            ]
-        })
+    fn push_stored(&mut self, event: Event) {
+        let published_ms = event.published_ms;
+        let idx = self.events.len();
+        self.events.push(event);
+        let events = &self.events;
+        let pos = if self
+            .by_published
+            .last()
+            .map_or(true, |&j| events[j as usize].published_ms <= published_ms)
+        {
+            self.by_published.len()
+        } else {
+            self.by_published
+                .partition_point(|&j| events[j as usize].published_ms <= published_ms)
+        };
+        self.by_published.insert(pos, idx as u32);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -287,15 +341,28 @@ impl State {
                 None => return self.bad_request("after", "after: Invalid cursor"),
             },
         };
-        let full = expr.as_ref().is_some_and(|e| {
+        let full_json = expr.as_ref().is_some_and(|e| {
             e.any_attr(&|a| !PROJECTED.contains(&a.split('.').next().unwrap_or("")))
         });
+        let full_flat = expr
+            .as_ref()
+            .is_some_and(|e| e.any_attr(&|a| !FLAT.contains(&a)));
         let matches = |ev: &Event| -> bool {
             if let Some(e) = &expr {
-                let ok = if full {
-                    serde_json::from_str::<Value>(&ev.json).is_ok_and(|v| e.eval(&v, false))
-                } else {
-                    e.eval(&ev.proj, false)
+                let ok = match &ev.view {
+                    View::Json(v) if !full_json => e.eval(v, false),
+                    View::Flat(pairs) if !full_flat => e.eval_by(
+                        &|attr, _, out| {
+                            out.extend(
+                                pairs
+                                    .iter()
+                                    .filter(|(p, _)| *p == attr)
+                                    .map(|(_, v)| Scalar::Str(v)),
+                            )
+                        },
+                        false,
+                    ),
+                    _ => serde_json::from_str::<Value>(&ev.json).is_ok_and(|v| e.eval(&v, false)),
                 };
                 if !ok {
                     return false;

@@ -6,6 +6,25 @@
 //! including file). Behaviour follows okta-api.md (§1 headers/errors/rate limits/Link paging,
 //! §2 users and lifecycle, §3 apps and app users, §4 groups, §5 System Log, §7 checklist).
 //!
+//! Endpoints (all under `/api/v1`): `GET users/me`; `GET users` (`filter` on id, status,
+//! profile.login/email/firstName/lastName with `eq`, lastUpdated ranges; `search`; `q`;
+//! `limit`/`after` paging); `POST users` (`activate`, `provider`, `nextLogin`); `GET|POST|PUT|
+//! DELETE users/{id or login}`; `POST users/{id}/lifecycle/{activate,reactivate,deactivate,
+//! suspend,unsuspend,unlock,expire_password}`; `GET users/{id}/groups`;
+//! `GET meta/schemas/user/default`; `GET apps` (`q`, `limit`, `after`, one `eq` filter on
+//! status/name/id/signOnMode/user.id/group.id, `expand=user/{id}`); `GET apps/{id}`;
+//! `GET|POST apps/{id}/users`; `GET|POST|DELETE apps/{id}/users/{user}`; `GET groups` (`q`,
+//! `search`, `filter`, paging); `GET groups/{id}`; `GET groups/{id}/users`; `PUT|DELETE
+//! groups/{id}/users/{user}`; `GET logs` (`since`, `until`, `limit`, `sortOrder`, `filter`,
+//! `q`, `after`).
+//!
+//! Notes: every response has `Date`, `X-Okta-Request-Id` and `X-Rate-Limit-*`; a POST/PUT
+//! without `Content-Length` (and not chunked) gets an HTML 411 before authentication (reqwest
+//! sends no `Content-Length` for an empty body unless the header is set explicitly). Logs:
+//! no `until` + ascending = polling (persistence order, `since` compares `published` on the
+//! first request only, `next` always present); otherwise finite, ordered by `published`, no
+//! default `since` window and no 90-day retention (tests use fixed dates).
+//!
 //! ```ignore
 //! let okta = FakeOkta::start();
 //! let id = okta.add_user(json!({"login": "dana@example.com", "email": "dana@example.com",

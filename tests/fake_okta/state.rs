@@ -180,9 +180,16 @@ pub struct Group {
 pub struct Event {
     /// The event serialised once, as sent.
     pub json: Box<str>,
-    /// The fields filters usually touch (see `PROJECTED`); other paths parse `json` on demand.
-    pub proj: Value,
+    /// What filters look at without parsing `json`.
+    pub view: View,
     pub published_ms: i64,
+}
+
+pub enum View {
+    /// The top-level keys filters usually touch (`logs::PROJECTED`) of a pushed event.
+    Json(Value),
+    /// `(attribute path, string value)` pairs of a generated event (`logs::FLAT`).
+    Flat(Vec<(&'static str, std::sync::Arc<str>)>),
 }
 
 /// `(default, max)` page sizes per endpoint.

@@ -168,11 +168,15 @@ impl State {
             || self.custom_props.iter().any(|(k, _, _)| k == key)
     }
 
-    /// Validates a complete profile; `own` is the user being updated (for the uniqueness check).
+    /// Validates a profile; `own` is the user being updated (for the uniqueness check). With
+    /// `partial`, required fields are checked only when sent (a POST update of a user whose
+    /// stored profile lacks a required field still succeeds, as it would on a real org where
+    /// every stored profile has them).
     fn check_profile(
         &mut self,
         profile: &Map<String, Value>,
         own: Option<usize>,
+        partial: bool,
     ) -> Result<(), Response> {
         let mut causes: Vec<(String, String)> = Vec::new();
         if self.validate_profiles {
@@ -185,6 +189,9 @@ impl State {
                 }
             }
             for &key in REQUIRED {
+                if partial && !profile.contains_key(key) {
+                    continue;
+                }
                 let blank = match profile.get(key) {
                     None | Some(Value::Null) => true,
                     Some(Value::String(s)) => s.trim().is_empty(),
@@ -450,7 +457,7 @@ impl State {
                 );
             }
         }
-        if let Err(r) = self.check_profile(&profile, None) {
+        if let Err(r) = self.check_profile(&profile, None, false) {
             return r;
         }
         let mut group_idx = Vec::new();
@@ -528,8 +535,9 @@ impl State {
             }
             None => None,
         };
-        if let Some(p) = &new_profile {
-            if let Err(r) = self.check_profile(p, Some(idx)) {
+        if let (Some(Value::Object(sent)), Some(merged)) = (body.get("profile"), &new_profile) {
+            let checked = if replace { merged } else { sent };
+            if let Err(r) = self.check_profile(checked, Some(idx), !replace) {
                 return r;
             }
         }
