@@ -5,6 +5,8 @@
 //! exactly one incident.
 
 #[path = "fake_okta/mod.rs"]
+// The fake is shared test code; newer clippy lints it for `map_or(true, ..)`.
+#[allow(clippy::unnecessary_map_or)]
 mod fake_okta;
 
 use std::collections::HashSet;
@@ -305,7 +307,7 @@ async fn a_fetch_that_fails_half_way_loses_and_repeats_nothing() {
     );
     assert_eq!(h.last_run(), before);
 
-    // A connection dropped mid-walk, and a rate limit that outlasts the retries, later on.
+    // Later, a proxy answers the third page of a run with a non-JSON 502 (not retried).
     h.okta
         .fail_next("/api/v1/logs", Fault::Delay(std::time::Duration::ZERO), 2);
     h.okta.fail_next("/api/v1/logs", Fault::NonJson(502), 1);
@@ -942,4 +944,48 @@ async fn fetch_incidents_wire_entry_is_exactly_the_incidents_shape() {
     assert!(String::from_utf8(bytes).unwrap().starts_with(
         r#"{"type":"result","results":[{"Type":1,"ContentsFormat":"json","Contents":"[]"}]}"#
     ));
+}
+
+#[tokio::test]
+async fn the_reference_fixture_last_run_is_delivered_verbatim_then_polling_resumes() {
+    let mut h = Harness::new();
+    let path = format!(
+        "{}/fixtures/fetch/reference-last-run.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    h.state.last_run = Some(reference.clone());
+    h.okta.push_event(event(
+        "before",
+        "2025-05-20T15:59:59.000Z",
+        "0oaA",
+        "b@example.com",
+    ));
+    h.okta.push_event(event(
+        "after",
+        "2025-05-20T16:00:00.000Z",
+        "0oaA",
+        "a@example.com",
+    ));
+    let all = h.drain(3).await;
+    assert_eq!(unique_uuids(&all), ["ref-1", "ref-2", "after"]);
+    for (n, incident) in all[..2].iter().enumerate() {
+        assert_eq!(
+            incident["rawJSON"], reference["incidents"][n]["rawJSON"],
+            "Python's json.dumps text kept as stored"
+        );
+    }
+    assert_eq!(
+        all[0]["name"],
+        "Add user to application membership: ren\u{e9}e@example.com"
+    );
+    assert_eq!(
+        all[1]["name"],
+        "Remove user from application membership: ren\u{e9}e@example.com"
+    );
+    assert_eq!(all[1]["occurred"], "2025-05-20T15:31:00.000Z");
+    assert_eq!(
+        all[1]["labels"][0]["value"],
+        "application.user_membership.remove"
+    );
 }

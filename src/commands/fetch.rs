@@ -352,8 +352,9 @@ fn fetch_incidents(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 /// (no `EntryContext`, hence the raw piece; `contents` carries the same string for in-process
 /// callers).
 pub fn incidents_entry(incidents: &[Value]) -> Entry {
-    let contents = Value::Array(incidents.to_vec()).to_string();
-    let line = json!({"Type": 1, "ContentsFormat": "json", "Contents": contents}).to_string();
+    let contents = serde_json::to_string(incidents).unwrap_or_else(|_| "[]".to_string());
+    let quoted = serde_json::to_string(&contents).unwrap_or_else(|_| "\"[]\"".to_string());
+    let line = format!(r#"{{"Type":1,"ContentsFormat":"json","Contents":{quoted}}}"#);
     Entry {
         entry_type: EntryType::Note as u8,
         contents_format: "json",
