@@ -36,6 +36,24 @@ pub enum Command {
     Call(CallOptions),
     /// Print the XSOAR integration manifest (YAML) generated from the command catalogue.
     Manifest,
+    /// Run the demo: the whole lifecycle against the embedded recorded cassette (no Okta org
+    /// needed), printing the protocol output.
+    Demo(DemoOptions),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DemoOptions {
+    /// Keep the demo's state in FILE (default: a temporary file, removed afterwards).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// The demo, built into the binary: a cassette recorded from a realistic org, the command
+/// script that walks the lifecycle, and the instance params (`fixtures/demo/`).
+pub mod demo {
+    pub const CASSETTE: &str = include_str!("../fixtures/demo/cassette.json");
+    pub const COMMANDS: &str = include_str!("../fixtures/demo/commands.ndjson");
+    pub const PARAMS: &str = include_str!("../fixtures/demo/params.json");
 }
 
 /// Options shared by `serve` and `call`.
@@ -246,7 +264,11 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
             &mut memory
         }
     };
+    if std::io::stderr().is_terminal() {
+        crate::progress::enable();
+    }
     let execution = execute(&runtime, &context, state).await;
+    crate::progress::finish();
     if options.json {
         let mut stdout = tokio::io::stdout();
         if let Err(error) = write_execution(&mut stdout, &execution).await {
@@ -292,6 +314,52 @@ fn entry_text(entry: &Entry) -> String {
         Value::String(s) => s.clone(),
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     }
+}
+
+/// `okta-iam demo`: the embedded script through the serve loop, answered by the embedded
+/// cassette, in local mode.
+pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
+    let base_params = match serde_json::from_str::<Value>(demo::PARAMS) {
+        Ok(Value::Object(map)) => map,
+        _ => {
+            return Err(StartupError::Params {
+                path: "the embedded demo params".into(),
+                detail: "not a JSON object".into(),
+            })
+        }
+    };
+    let cassette = crate::cassette::Cassette::parse(demo::CASSETTE).map_err(|detail| {
+        StartupError::Cassette(crate::cassette::CassetteError::Invalid {
+            path: "the embedded demo cassette".into(),
+            detail,
+        })
+    })?;
+    let replay = ReplayTransport::new(cassette);
+    let mut runtime = Runtime::new(base_params, MapperRegistry::builtin());
+    runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+    let runtime = runtime.with_transport(Arc::new(replay));
+    let (state_path, temporary) = match &options.state {
+        Some(path) => (path.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("okta-iam-demo-{}.json", std::process::id())),
+            true,
+        ),
+    };
+    let config = ServeConfig::new(StateMode::Local(state_path.clone()));
+    let result = serve(
+        demo::COMMANDS.as_bytes(),
+        tokio::io::stdout(),
+        &runtime,
+        &config,
+    )
+    .await;
+    if temporary {
+        let _ = std::fs::remove_file(&state_path);
+    }
+    if let Err(error) = result {
+        tracing::error!("cannot write the demo output: {error}");
+    }
+    Ok(())
 }
 
 /// `okta-iam manifest`.

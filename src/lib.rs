@@ -14,6 +14,7 @@
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
 //! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
+//! - [`progress`]: the progress line of `okta-iam call` (terminal only).
 //! - [`secret`]: the redacted token type.
 
 pub mod cassette;
@@ -25,6 +26,7 @@ pub mod mapper;
 pub mod okta;
 pub mod output;
 pub mod params;
+pub mod progress;
 pub mod protocol;
 pub mod secret;
 pub mod state;

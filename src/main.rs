@@ -31,6 +31,7 @@ fn main() -> ExitCode {
                 cli::init_tracing(&options.shared);
                 cli::run_call(options).await
             }
+            Command::Demo(options) => cli::run_demo(options).await.map(|()| exit::OK),
             Command::Manifest => Ok(exit::OK),
         }
     });

@@ -3,7 +3,9 @@
 //! - [`apps`]: the application commands (`okta-get-app-user-assignment`,
 //!   `okta-iam-list-applications`, `okta-iam-list-user-applications`).
 //! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
+//! - [`fetch`]: `fetch-incidents` (System Log cursor, exactly-once delivery) and its settings.
 //! - [`groups`]: the group command (`iam-get-group`).
+//! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
 //!
@@ -15,6 +17,7 @@ pub mod apps;
 pub mod config;
 pub mod fetch;
 pub mod groups;
+pub mod logs;
 pub mod test_module;
 pub mod users;
 
@@ -50,6 +53,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     apps::COMMANDS,
     groups::COMMANDS,
     config::COMMANDS,
+    logs::COMMANDS,
+    fetch::COMMANDS,
 ];
 
 /// What outlives one execution: start-up options and shared resources.

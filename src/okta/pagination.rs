@@ -207,6 +207,7 @@ impl Pager {
         match &result {
             Ok(page) => {
                 self.pages += 1;
+                crate::progress::page_fetched(page.items.len());
                 self.pending = page.next.clone();
                 self.finished = self.pending.is_none();
             }
