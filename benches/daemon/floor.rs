@@ -76,6 +76,19 @@ impl RawHttp {
     }
 
     pub fn send(&mut self, target: &Target) -> Answer {
+        let status = self.exchange(target);
+        let json: Value = serde_json::from_slice(&self.body).expect("JSON body");
+        Answer { status, json }
+    }
+
+    /// The request without parsing the answer: what the fake and the socket cost alone.
+    /// Returns the status and the body length.
+    pub fn send_unparsed(&mut self, target: &Target) -> (u16, usize) {
+        let status = self.exchange(target);
+        (status, self.body.len())
+    }
+
+    fn exchange(&mut self, target: &Target) -> u16 {
         self.request.clear();
         let _ = write!(
             self.request,
@@ -130,8 +143,7 @@ impl RawHttp {
         if close {
             self.conn = None;
         }
-        let json: Value = serde_json::from_slice(&self.body).expect("JSON body");
-        Answer { status, json }
+        status
     }
 }
 
