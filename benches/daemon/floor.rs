@@ -88,6 +88,11 @@ impl RawHttp {
         (status, self.body.len())
     }
 
+    /// The body of the last answer.
+    pub fn last_body(&self) -> &[u8] {
+        &self.body
+    }
+
     fn exchange(&mut self, target: &Target) -> u16 {
         self.request.clear();
         let _ = write!(

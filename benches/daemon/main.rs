@@ -13,7 +13,7 @@
 //! HTTP/1.1 client and a bare reqwest client), `cold` (a process per command), `memory`
 //! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
 //! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
-//! the same bucket). `cargo bench` builds the release binary; the harness spawns it from
+//! the same bucket), `parts` (where the time of one command and one log page goes). `cargo bench` builds the release binary; the harness spawns it from
 //! `CARGO_BIN_EXE_okta-iam` (override with `OKTA_IAM_BIN`). BENCHMARKS.md has the results.
 //! Everything talks to the fake on 127.0.0.1 only, never to a real Okta.
 
@@ -24,6 +24,7 @@ mod fake_okta;
 
 mod driver;
 mod floor;
+mod parts;
 mod stats;
 
 use std::path::PathBuf;
@@ -38,7 +39,7 @@ use fake_okta::FakeOkta;
 use floor::{BareReqwest, RawHttp, Target};
 use stats::{micros, millis, Summary};
 
-const SECTIONS: &[&str] = &["loop", "cold", "memory", "fetch", "rate", "bulk"];
+const SECTIONS: &[&str] = &["loop", "cold", "memory", "fetch", "rate", "bulk", "parts"];
 
 /// One target and how this run did against it.
 struct Verdict {
@@ -121,6 +122,7 @@ fn main() {
         }
     );
     println!("fake    : tests/fake_okta on 127.0.0.1 (in this process, 2 worker threads)");
+    println!("load    : {} (/proc/loadavg at the start)", loadavg());
     let bucket = Bucket::from_env();
     println!(
         "bucket  : {} requests per {} s for sections 5 and 6 (BENCH_BUCKET)",
@@ -154,9 +156,16 @@ fn main() {
     if run("bulk") {
         bulk(&mut bench);
     }
+    if run("parts") {
+        parts::run(bench.quick);
+    }
 
     println!();
-    println!("Summary ({:.0} s)", started.elapsed().as_secs_f64());
+    println!(
+        "Summary ({:.0} s; /proc/loadavg at the end: {})",
+        started.elapsed().as_secs_f64(),
+        loadavg()
+    );
     println!("-------");
     for v in &bench.verdicts {
         let mark = match v.met {
@@ -170,6 +179,13 @@ fn main() {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/// The 1, 5 and 15 minute load averages: other work on the machine shows here.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
 
 fn params(fake: &FakeOkta) -> Value {
     json!({"url": fake.url(), "apitoken": FakeOkta::TOKEN})
