@@ -2,9 +2,9 @@
 //! with every figure set beside a floor measured in the same run.
 //!
 //! ```text
-//! cargo bench --bench daemon                  # everything (about five minutes)
+//! cargo bench --bench daemon                  # everything (about four minutes)
 //! BENCH_QUICK=1 cargo bench --bench daemon    # smaller counts (about a minute)
-//! BENCH_FULL=1 cargo bench --bench daemon     # section 6 at 1,000 creates (about eight minutes)
+//! BENCH_FULL=1 cargo bench --bench daemon     # section 6 at 1,000 creates (about 6.5 minutes)
 //! cargo bench --bench daemon -- loop cold     # only some sections
 //! BENCH_BUCKET=600/60 cargo bench --bench daemon -- rate   # another bucket for 5 and 6
 //! ```
