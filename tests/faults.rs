@@ -742,3 +742,62 @@ async fn a_silent_host_times_out_and_the_loop_goes_on() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn a_late_host_reply_is_not_taken_for_the_next_command() {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let get_configuration = b"{\"command\":\"okta-iam-get-configuration\"}\n";
+            let mut host = Host::start(Duration::from_secs(1));
+
+            // The reply comes after the timeout, in two pieces.
+            host.send(get_configuration).await;
+            assert_eq!(host.next().await, get_context_request());
+            host.send(b"{\"context\":{\"IAMConfig").await;
+            let result = host.next().await;
+            assert_eq!(result["results"][0]["Type"], 4, "{result}");
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+            host.send(b"uration\":[]},\"version\":{}}\n").await;
+            // Dropped: the next answer is the pong, not an error entry for the late reply.
+            host.send(b"ping\n").await;
+            assert_eq!(host.next().await, json!({"type": "pong"}));
+
+            // A late error-marker reply likewise.
+            host.send(get_configuration).await;
+            assert_eq!(host.next().await, get_context_request());
+            assert_eq!(host.next().await["results"][0]["Type"], 4);
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+            host.send(format!("{MARKER}too late\n").as_bytes()).await;
+            host.send(get_configuration).await;
+            assert_eq!(host.next().await, get_context_request());
+            host.send(b"{\"context\":{},\"version\":{}}\n").await;
+            assert_eq!(host.next().await["results"][0]["Type"], 1);
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+
+            // A host that moved on without replying: its next command is served, and a bad
+            // line after that is answered as usual.
+            host.send(get_configuration).await;
+            assert_eq!(host.next().await, get_context_request());
+            assert_eq!(host.next().await["results"][0]["Type"], 4);
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+            host.send(b"ping\n").await;
+            assert_eq!(host.next().await, json!({"type": "pong"}));
+            host.send(b"{\"command\":\"no-such-command\"}\n").await;
+            assert_eq!(host.next().await["results"][0]["Type"], 4);
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+            host.send(b"{not json\n").await;
+            let result = host.next().await;
+            assert!(
+                result["results"][0]["Contents"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Invalid input line: not valid JSON"),
+                "{result}"
+            );
+            assert_eq!(host.next().await, json!({"type": "completed"}));
+            drop(host.to_daemon);
+            host.served.await.unwrap().unwrap();
+        })
+        .await;
+}
