@@ -79,15 +79,15 @@ fn count(fake: &FakeOkta, method: &str, path: &str) -> usize {
 // Through the binary: connection-level faults
 // ---------------------------------------------------------------------------------------------
 
-/// Deadline given to the daemon, and how long a command may take before the watchdog fails
-/// the test.
-const DEADLINE_SECS: u64 = 4;
-const WATCHDOG: Duration = Duration::from_secs(DEADLINE_SECS + 3);
+/// `--command-deadline` of the daemon (the binary's backoff starts at 1 s, so two retries
+/// cannot both fit), and how long a command may take before the watchdog fails the test.
+const DEADLINE: Duration = Duration::from_millis(2500);
+const WATCHDOG: Duration = Duration::from_secs(6);
 
 fn daemon(name: &str) -> Daemon {
     let dir = temp_dir(name);
     let state = dir.join("state.json");
-    let deadline = DEADLINE_SECS.to_string();
+    let deadline = DEADLINE.as_secs_f64().to_string();
     Daemon::spawn(
         &[
             "serve",
@@ -110,8 +110,8 @@ fn timed(daemon: &mut Daemon, line: &str) -> (Value, Duration) {
     let messages = daemon.execute(line, WATCHDOG);
     let elapsed = started.elapsed();
     assert!(
-        elapsed < Duration::from_secs(DEADLINE_SECS) + Duration::from_millis(800),
-        "the command took {elapsed:?}, past its {DEADLINE_SECS} s deadline"
+        elapsed < DEADLINE + Duration::from_millis(800),
+        "the command took {elapsed:?}, past its {DEADLINE:?} deadline"
     );
     (only_entry(&messages), elapsed)
 }
@@ -212,30 +212,26 @@ fn dropped_connections_are_retried_then_reported() {
 #[test]
 fn slow_answers_time_out_and_the_command_deadline_holds() {
     let fake = FakeOkta::start();
-    let dana = seed_dana(&fake);
+    seed_dana(&fake);
     let mut daemon = daemon("faults-slow");
 
-    // One answer slower than --request-timeout: abandoned, asked again, success.
-    fake.fail_next("GET /api/v1/users", Fault::Delay(Duration::from_secs(3)), 1);
-    let (entry, elapsed) = timed(&mut daemon, &get_user_line(&fake, DANA));
-    assert_eq!(entry["Contents"]["success"], true, "{entry}");
-    assert_eq!(entry["Contents"]["id"], dana.as_str());
-    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-
+    // (One slow answer, abandoned and asked again: `a_fault_on_page_two_...` below.)
     // Every answer slow: the command stops at its deadline and says so.
     fake.fail_next(
         "GET /api/v1/users",
         Fault::Delay(Duration::from_secs(30)),
         100,
     );
-    let (entry, _) = timed(&mut daemon, &get_user_line(&fake, DANA));
+    let (entry, elapsed) = timed(&mut daemon, &get_user_line(&fake, DANA));
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "it used its time: {elapsed:?}"
+    );
     let contents = &entry["Contents"];
     assert_eq!(contents["success"], false, "{entry}");
     let message = contents["errorMessage"].as_str().unwrap();
     assert!(
-        message.contains(&format!(
-            "The command's time limit of {DEADLINE_SECS} s ran out during GET /api/v1/users"
-        )),
+        message.contains("The command's time limit of 2.5 s ran out during GET /api/v1/users"),
         "{message}"
     );
     assert!(message.contains("timed out"), "{message}");

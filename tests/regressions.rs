@@ -54,6 +54,11 @@ fn protocol_inputs() {
 }
 
 #[test]
+fn engine_inputs() {
+    replay("engine", checks::engine);
+}
+
+#[test]
 fn mapper_inputs() {
     replay("mapper", checks::mapper);
 }

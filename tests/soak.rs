@@ -1,7 +1,8 @@
 //! Soak: 100,000 commands through one `okta-iam serve` process against the fake Okta: every
 //! command family, bad lines (not JSON, not UTF-8, no command, unknown command, a 200 KB
-//! line), and injected faults (503 bursts, truncated bodies, dropped connections,
-//! concurrency 429s, answers slower than the request timeout). Asserts that every command
+//! line), and injected faults (500, HTML 502, 401 and 404 every 50 commands; 503 bursts,
+//! truncated bodies, dropped connections, concurrency 429s and answers slower than the
+//! request timeout every 2,000). Asserts that every command
 //! is answered within its deadline (a per-command watchdog), that no exception reaches the
 //! host, that memory stays flat (the child's VmRSS from /proc, sampled every 1,000 commands:
 //! the last sample against the one after the first 1,000), and that the process exits
@@ -80,36 +81,35 @@ fn step(n: usize, fake: &FakeOkta, f: &Fixture) -> (Vec<u8>, Option<&'static str
             .into_bytes()
     };
     let profile = json!({"user-profile": {"email": "dana@example.com"}});
-    // Faults: armed on the next matching request, about one command in 25.
-    let fault = match n % 250 {
-        10 => Some(("GET /api/v1/users", Fault::Status(503), 2, "503 burst")),
-        60 => Some(("GET /api/v1/users", Fault::Truncated, 1, "truncated body")),
-        110 => Some(("GET /api/v1/apps", Fault::Drop, 1, "dropped connection")),
-        160 => Some((
+    // Faults, armed on the next matching request. Those the daemon answers at once (500,
+    // an HTML 502, 401, 404) come every 50 commands; those it retries after a backoff (the
+    // binary's backoff starts at 1 s) every 2,000, so the soak stays within minutes.
+    let fault = match (n % 50, n % 2000) {
+        (_, 100) => Some(("GET /api/v1/users", Fault::Status(503), 2, "503 burst")),
+        (_, 600) => Some(("GET /api/v1/users", Fault::Truncated, 1, "truncated body")),
+        (_, 1100) => Some(("GET /api/v1/apps", Fault::Drop, 1, "dropped connection")),
+        (_, 1600) => Some((
             "GET /api/v1/groups",
             Fault::ConcurrencyLimit,
             1,
             "concurrency 429",
         )),
-        210 => Some(("GET /api/v1/users", Fault::Status(500), 1, "500")),
+        (_, 1850) => Some((
+            "GET /api/v1/users",
+            Fault::Delay(Duration::from_millis(1500)),
+            1,
+            "answer slower than --request-timeout",
+        )),
+        (10, _) => Some(("GET /api/v1/users", Fault::Status(500), 1, "500")),
+        (20, _) => Some(("GET /api/v1/apps", Fault::NonJson(502), 1, "HTML 502")),
+        (30, _) => Some(("GET /api/v1/groups", Fault::Status(404), 1, "404")),
+        (40, _) => Some(("GET /api/v1/users", Fault::Status(401), 1, "401")),
         _ => None,
     };
-    let fault = match fault {
-        Some((matcher, fault, times, what)) => {
-            fake.fail_next(matcher, fault, times);
-            Some(what)
-        }
-        // A slow answer (past --request-timeout 1) is rarer: it costs a second.
-        None if n % 5000 == 4999 => {
-            fake.fail_next(
-                "GET /api/v1/users",
-                Fault::Delay(Duration::from_millis(1500)),
-                1,
-            );
-            Some("slow answer")
-        }
-        None => None,
-    };
+    let fault = fault.map(|(matcher, fault, times, what)| {
+        fake.fail_next(matcher, fault, times);
+        what
+    });
     let line = match n % 25 {
         0 => b"ping".to_vec(),
         1 | 11 | 21 => c("iam-get-user", profile.clone()),

@@ -10,6 +10,7 @@
 //! | target | input | asserts |
 //! |---|---|---|
 //! | `protocol` | stdin bytes for `serve` (local state, a canned Okta transport) | every output line is a protocol message; one `pong` per `ping`; per other non-blank line exactly one `completed`, after at most one `result`, and never an `exception`; the instance token never appears |
+//! | `engine` | the same, in engine mode: input lines are calling contexts and the host's replies | protocol messages only; state requests only of the four kinds; no more requests than lines; every execution closed by `completed`; no exception; no token |
 //! | `mapper` | mapper JSON, NUL, source JSON | loading and mapping return (no panic); the built-in mappers and `UserProfile::parse` take the source too |
 //! | `link_header` | header values, one per line | no panic; URLs hold no `>`; rels are lowercase and non-empty; links written back and parsed again are the same, as separate values and comma-joined |
 //! | `filter_quote` | a string | `quote(s)` is exactly one JSON string literal that reads back as `s`, with no raw control character; `Filter::eq` keeps it one literal |
@@ -144,6 +145,16 @@ pub fn check_protocol_output(input: &[u8], stdout: &[u8]) {
                         entry["ContentsFormat"].is_string(),
                         "entry without a ContentsFormat: {line}"
                     );
+                    // Contract §4: an error entry says what went wrong, as text; the IAM
+                    // commands' rate-limit error keeps the 13 outputs (§8.4).
+                    if entry["Type"] == 4 {
+                        let text = entry["Contents"].as_str().unwrap_or_default();
+                        let rate_limited = entry["Contents"]["errorCode"] == "E0000047";
+                        assert!(
+                            !text.trim().is_empty() || rate_limited,
+                            "an error entry without a message: {line}"
+                        );
+                    }
                 }
             }
             "exception" => panic!("an internal error reached the host: {line}"),
@@ -307,6 +318,66 @@ pub fn protocol(data: &[u8]) {
     check_protocol_output(data, &stdout);
 }
 
+/// `engine`: the same loop in engine mode. Input lines are calling contexts and, whenever
+/// the daemon waits for one, the host's replies to its state requests, in order.
+pub fn engine(data: &[u8]) {
+    let mut params = Map::new();
+    params.insert("url".into(), Value::String(FUZZ_URL.into()));
+    params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
+    let runtime = Runtime::new(params, builtin()).with_transport(Arc::new(CannedOkta));
+    let config = ServeConfig::new(StateMode::Engine);
+    let mut stdout: Vec<u8> = Vec::new();
+    block_on(serve(data, &mut stdout, &runtime, &config)).expect("in-memory I/O cannot fail");
+    check_engine_output(data, &stdout);
+}
+
+/// Engine-mode output: protocol messages only, state requests only of the four kinds
+/// (contract §8.12), never more requests than input lines to answer them, every execution
+/// closed by `completed`, and no token.
+pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
+    let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");
+    if !input
+        .windows(FUZZ_TOKEN.len())
+        .any(|w| w == FUZZ_TOKEN.as_bytes())
+    {
+        assert!(!text.contains(FUZZ_TOKEN), "the token leaked: {text}");
+    }
+    let input_lines = input.split(|&b| b == b'\n').count();
+    let mut requests = 0;
+    let mut open = false;
+    for line in text.split_terminator('\n') {
+        let value: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("output line is not JSON ({e}): {line}"));
+        match value["type"].as_str().unwrap_or_default() {
+            "pong" => assert!(!open, "pong inside an execution: {text}"),
+            "executeCommand" => {
+                let command = value["command"].as_str().unwrap_or_default();
+                assert!(
+                    matches!(
+                        command,
+                        "getIntegrationContext"
+                            | "setIntegrationContext"
+                            | "getLastRun"
+                            | "setLastRun"
+                    ),
+                    "not a state request: {line}"
+                );
+                requests += 1;
+                open = true;
+            }
+            "result" => open = true,
+            "completed" => open = false,
+            "exception" => panic!("an internal error reached the host: {line}"),
+            _ => panic!("not a protocol message: {line}"),
+        }
+    }
+    assert!(!open, "an execution without completed: {text}");
+    assert!(
+        requests <= input_lines,
+        "{requests} requests for {input_lines} lines"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // mapper
 // ---------------------------------------------------------------------------------------------
@@ -338,8 +409,15 @@ pub fn mapper(data: &[u8]) {
         types.push("No Such Type".to_owned());
         for type_name in &types {
             let _ = mapper.field_names(type_name);
-            let _ = mapper.map(&source, type_name);
-            let _ = mapper.map(&sample_source(), type_name);
+            for source in [&source, &sample_source()] {
+                if let Ok(mapped) = mapper.map(source, type_name) {
+                    // A field with no value is left out: Okta bodies never carry nulls.
+                    assert!(
+                        mapped.values().all(|v| !v.is_null()),
+                        "a null field in {mapped:?}"
+                    );
+                }
+            }
         }
         let _ =
             okta_iam::iam::UserProfile::parse(Some(&source), mapper, okta_iam::iam::CREATE_TYPE);
