@@ -1,6 +1,10 @@
 //! Fault injection against the local fake Okta and a misbehaving host.
 //!
-//! Each test injects one kind of fault and asserts the same four things:
+//! Faults: bodies cut short (by the connection, or as broken JSON in a whole exchange),
+//! dropped connections, answers slower than the request timeout, 500/502/503/504 bursts, HTML
+//! error pages, 429 storms (concurrency and ordinary) and a real rate-limit window, faults on
+//! page two of a paged list, and a host that answers a state request with the error marker,
+//! late, or not at all. Each test asserts the same four things:
 //! 1. the command ends within its deadline (plus a little slack for process start-up),
 //! 2. with an entry that says what happened (or a success, when a retry could fix it),
 //! 3. nothing already fetched is lost or repeated (paged results hold every item once; a
@@ -796,4 +800,60 @@ async fn a_late_host_reply_is_not_taken_for_the_next_command() {
             host.served.await.unwrap().unwrap();
         })
         .await;
+}
+
+/// The reqwest transport, cutting the JSON body of the next answer to a path in half while
+/// keeping the HTTP exchange whole (a server that sends broken JSON with a correct length).
+struct HalfJson {
+    inner: ReqwestTransport,
+    path: &'static str,
+    armed: Mutex<usize>,
+}
+
+impl Transport for HalfJson {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let cut = request.url.path() == self.path && {
+            let mut armed = self.armed.lock().unwrap();
+            let cut = *armed > 0;
+            *armed = armed.saturating_sub(1);
+            cut
+        };
+        Box::pin(async move {
+            let mut response = self.inner.send(request).await?;
+            if cut {
+                let half = response.body.len() / 2;
+                response.body.truncate(half);
+            }
+            Ok(response)
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_json_body_is_reported_where_it_breaks() {
+    let fake = FakeOkta::start();
+    seed_dana(&fake);
+    let config = ClientConfig::new(
+        format!("{}/api/v1/", fake.url()).parse().unwrap(),
+        Secret::new(FakeOkta::TOKEN),
+    );
+    let transport = Arc::new(HalfJson {
+        inner: ReqwestTransport::new(&config).unwrap(),
+        path: "/api/v1/users",
+        armed: Mutex::new(1),
+    });
+    let runtime = runtime().with_transport(transport);
+    let entry = run_one(&runtime, &get_user_line(&fake, DANA)).await;
+    let contents = &entry["Contents"];
+    assert_eq!(contents["success"], false, "{entry}");
+    let message = contents["errorMessage"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("Okta's answer to GET /api/v1/users could not be read at line 1 column"),
+        "{message}"
+    );
+    // Not retried (the exchange itself was whole), and the next command works.
+    assert_eq!(count(&fake, "GET", "/api/v1/users"), 1);
+    let entry = run_one(&runtime, &get_user_line(&fake, DANA)).await;
+    assert_eq!(entry["Contents"]["success"], true, "{entry}");
 }
