@@ -79,6 +79,8 @@ pub struct EngineState<'a, R, W> {
     writer: &'a mut W,
     reply_timeout: Duration,
     pending_last_run: Option<Value>,
+    /// Requests whose reply did not come in time (it may still come, late).
+    unanswered: usize,
 }
 
 impl<'a, R, W> EngineState<'a, R, W>
@@ -92,7 +94,14 @@ where
             writer,
             reply_timeout,
             pending_last_run: None,
+            unanswered: 0,
         }
+    }
+
+    /// How many requests of this execution timed out. Their replies may still arrive; the
+    /// serve loop then takes them for what they are instead of for calling contexts.
+    pub fn unanswered(&self) -> usize {
+        self.unanswered
     }
 
     /// Sends one request and returns the host's reply as JSON.
@@ -101,10 +110,11 @@ where
         write_line(self.writer, &line).await?;
         let reply = match tokio::time::timeout(self.reply_timeout, self.reader.next_line()).await {
             Err(_) => {
+                self.unanswered += 1;
                 return Err(StateError::HostTimeout {
                     request: command.to_string(),
                     seconds: self.reply_timeout.as_secs(),
-                })
+                });
             }
             Ok(result) => result?,
         };

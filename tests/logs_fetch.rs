@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use chrono::{Duration, SecondsFormat, Utc};
 use fake_okta::{FakeOkta, Fault};
 use okta_iam::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
-use okta_iam::commands::{execute, Execution, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -23,6 +23,8 @@ use serde_json::{json, Map, Value};
 const FILTER: &str = r#"eventType eq "application.user_membership.add""#;
 const PUBLISHED: &str = "2025-05-20T16:00:00.000Z";
 const FIRST_FETCH: &str = "2025-05-01T00:00:00Z";
+/// Retries per Okta call in these tests.
+const RETRIES: u32 = 2;
 
 struct Harness {
     okta: FakeOkta,
@@ -43,9 +45,17 @@ impl Harness {
             "first_fetch": FIRST_FETCH,
             "max_fetch": "50"
         });
+        let mut runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        // Retries as in production, with waits short enough for tests.
+        runtime.tuning = ClientTuning {
+            max_retries: RETRIES,
+            backoff_base: std::time::Duration::from_millis(2),
+            backoff_cap: std::time::Duration::from_millis(10),
+            ..ClientTuning::default()
+        };
         Harness {
             okta,
-            runtime: Runtime::new(Map::new(), MapperRegistry::builtin()),
+            runtime,
             state: MemoryState::default(),
             params: params.as_object().cloned().unwrap(),
         }
@@ -287,17 +297,21 @@ async fn a_fetch_that_fails_half_way_loses_and_repeats_nothing() {
     h.okta.set_page_limits("logs", 100, 10);
     let expected = h.okta.push_events(95, PUBLISHED);
 
-    // The second page fails: the run delivers the first page and resumes after it.
+    // The second page fails (every retry too): the run delivers the first page and resumes
+    // after it.
+    let attempts = 1 + RETRIES as usize;
     h.okta
         .fail_next("/api/v1/logs", Fault::Delay(std::time::Duration::ZERO), 1);
-    h.okta.fail_next("/api/v1/logs", Fault::Status(500), 1);
+    h.okta
+        .fail_next("/api/v1/logs", Fault::Status(500), attempts);
     let mut all = h.fetch().await;
     assert_eq!(all.len(), 10);
-    assert_eq!(h.log_requests().len(), 2);
+    assert_eq!(h.log_requests().len(), 1 + attempts);
 
     // The first page fails: an error entry, nothing committed, the next run starts there.
     let before = h.last_run();
-    h.okta.fail_next("/api/v1/logs", Fault::Status(500), 1);
+    h.okta
+        .fail_next("/api/v1/logs", Fault::Status(500), attempts);
     let failed = h.exec("fetch-incidents", json!({})).await;
     assert!(failed.failed());
     let message = failed.entries[0].contents.as_str().unwrap().to_string();
@@ -307,10 +321,11 @@ async fn a_fetch_that_fails_half_way_loses_and_repeats_nothing() {
     );
     assert_eq!(h.last_run(), before);
 
-    // Later, a proxy answers the third page of a run with a non-JSON 502 (not retried).
+    // Later, a proxy answers the third page of a run with a non-JSON 502, every retry too.
     h.okta
         .fail_next("/api/v1/logs", Fault::Delay(std::time::Duration::ZERO), 2);
-    h.okta.fail_next("/api/v1/logs", Fault::NonJson(502), 1);
+    h.okta
+        .fail_next("/api/v1/logs", Fault::NonJson(502), attempts);
     all.extend(h.fetch().await);
     all.extend(h.drain(20).await);
     assert_exactly(&all, &expected);

@@ -435,7 +435,7 @@ async fn a_503_forever_returns_the_last_answer_after_the_budget() {
 #[tokio::test]
 async fn other_errors_are_not_retried() {
     let server = MockServer::start().await;
-    for status in [400u16, 401, 403, 404, 500, 502] {
+    for status in [400u16, 401, 403, 404, 501] {
         Mock::given(method("GET"))
             .and(path(format!("/api/v1/groups/{status}")))
             .respond_with(ResponseTemplate::new(status))
@@ -444,7 +444,7 @@ async fn other_errors_are_not_retried() {
             .await;
     }
     let (client, clock) = client(&server);
-    for status in [400u16, 401, 403, 404, 500, 502] {
+    for status in [400u16, 401, 403, 404, 501] {
         let error = client
             .groups()
             .get(&status.to_string().into())
@@ -713,4 +713,27 @@ async fn paused_tokio_time_works_with_an_in_memory_transport() {
     assert_eq!(user["id"], "00u1");
     let waited = before.elapsed();
     assert!(between(waited, 31.0, 31.5), "{waited:?}");
+}
+
+#[tokio::test]
+async fn internal_errors_and_bad_gateways_are_retried_for_safe_requests() {
+    let server = MockServer::start().await;
+    for status in [500u16, 502] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/groups/{status}")))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(6)
+            .mount(&server)
+            .await;
+    }
+    let (client, clock) = client(&server);
+    for status in [500u16, 502] {
+        let error = client
+            .groups()
+            .get(&status.to_string().into())
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(status));
+    }
+    assert_eq!(clock.sleeps().len(), 10);
 }

@@ -125,16 +125,12 @@ impl<'a> Iam<'a> {
     pub async fn disable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
         let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
         let action = Action::Disable;
-        if !self.gates.disable {
-            return Ok(self.finish(IamResult::skip(action, COMMAND_DISABLED), &profile, None));
-        }
-        let user = match self.lookup(&profile, action, false).await {
+        let user = match self
+            .gated_lookup(&profile, action, self.gates.disable)
+            .await
+        {
             Ok(user) => user,
-            Err(LookupFailure::NotFound) => {
-                let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
-                return Ok(self.finish(result, &profile, None));
-            }
-            Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
+            Err(outcome) => return Ok(*outcome),
         };
         if !user.active && user.status.eq_ignore_ascii_case("DEPROVISIONED") {
             let mut result = IamResult::skip(action, USER_ALREADY_DISABLED);
@@ -157,16 +153,9 @@ impl<'a> Iam<'a> {
     pub async fn enable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
         let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
         let action = Action::Enable;
-        if !self.gates.enable {
-            return Ok(self.finish(IamResult::skip(action, COMMAND_DISABLED), &profile, None));
-        }
-        let user = match self.lookup(&profile, action, false).await {
+        let user = match self.gated_lookup(&profile, action, self.gates.enable).await {
             Ok(user) => user,
-            Err(LookupFailure::NotFound) => {
-                let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
-                return Ok(self.finish(result, &profile, None));
-            }
-            Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
+            Err(outcome) => return Ok(*outcome),
         };
         let result = match self.connector.enable_user(&user).await {
             Ok(Some(after)) => {
@@ -278,6 +267,30 @@ impl<'a> Iam<'a> {
             Err(e) => error_result(action, e),
         };
         self.finish(result, profile, None)
+    }
+
+    /// The start of disable and enable: the gate, then one user, or the finished outcome (a
+    /// skip for a closed gate or a missing user, a failure for anything else).
+    async fn gated_lookup(
+        &self,
+        profile: &UserProfile,
+        action: Action,
+        gate: bool,
+    ) -> Result<VendorUser, Box<Outcome>> {
+        if !gate {
+            let result = IamResult::skip(action, COMMAND_DISABLED);
+            return Err(Box::new(self.finish(result, profile, None)));
+        }
+        match self.lookup(profile, action, false).await {
+            Ok(user) => Ok(user),
+            Err(LookupFailure::NotFound) => {
+                let result = IamResult::skip(action, USER_DOES_NOT_EXIST);
+                Err(Box::new(self.finish(result, profile, None)))
+            }
+            Err(LookupFailure::Result(result)) => {
+                Err(Box::new(self.finish(*result, profile, None)))
+            }
+        }
     }
 
     /// Finds exactly one user, or says why not.

@@ -382,7 +382,9 @@ impl Client {
                             _ => None,
                         };
                         Failure::RateLimited(info, api)
-                    } else if matches!(response.status, 503 | 504) && call.retry == Retry::Safe {
+                    } else if matches!(response.status, 500 | 502 | 503 | 504)
+                        && call.retry == Retry::Safe
+                    {
                         Failure::Unavailable(error)
                     } else {
                         return Err(error);

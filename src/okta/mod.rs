@@ -74,13 +74,13 @@
 //!   [`OktaError::RateLimited`], whose [`OktaError::error_code`] is `E0000047`.
 //! - **429, concurrency** (`X-Rate-Limit-Limit: 0` and `Remaining: 0`, where the reset is
 //!   only an estimate): exponential backoff.
-//! - **503, 504, and connection errors** (connect, timeout, reset): exponential backoff
+//! - **500, 502, 503, 504, and connection errors** (connect, timeout, reset): exponential backoff
 //!   (`backoff_base · 2^(n-1)`, at most `backoff_cap`, plus up to 25 % jitter), only for
 //!   requests that are safe to repeat: GETs, the lifecycle POSTs (activate, deactivate,
 //!   unsuspend) and the partial profile update `POST users/{id}`.
 //! - **A create** (`POST users`) is retried after a 429 (Okta did not process it) and never
 //!   after a 5xx or a timeout: that error is returned, since the user may exist now.
-//! - Any other answer (4xx, 500, 502) is returned at once as [`OktaError::Api`] (Okta error
+//! - Any other answer (4xx other than 429, other 5xx) is returned at once as [`OktaError::Api`] (Okta error
 //!   body) or [`OktaError::Http`] (any other body).
 //! - Retries send `X-Okta-Retry-For: <X-Okta-Request-Id of the failed answer>` and
 //!   `X-Okta-Retry-Count: <n>`.

@@ -190,8 +190,15 @@ impl Pacer {
         let ends = now + until + RESET_MARGIN;
         let mut buckets = self.lock();
         match buckets.get_mut(bucket) {
-            // Same window (resets agree within a second): keep the more cautious count.
-            Some(window) if window.ends + Duration::from_secs(1) >= ends && now < window.ends => {
+            // Same window (resets agree within a second, either way): keep the more cautious
+            // count. A reset that differs is a newer window (or another Okta bucket behind
+            // this key): the latest answer wins, so a 429 that resets in a second is not held
+            // to an older, longer window.
+            Some(window)
+                if now < window.ends
+                    && window.ends + Duration::from_secs(1) >= ends
+                    && ends + Duration::from_secs(1) >= window.ends =>
+            {
                 window.remaining = window.remaining.min(remaining);
                 window.limit = limit;
             }
@@ -385,6 +392,30 @@ mod tests {
             now,
         );
         assert_eq!(pacer.reserve("b", now), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_429_with_an_earlier_reset_is_not_held_to_the_longer_window() {
+        // Found by tests/faults.rs: answers said "resets in 60 s", then a 429 said "0 left,
+        // resets in 1 s". Keeping the 60 s end with 0 left failed every request of the
+        // bucket for a minute, the retry of that 429 included.
+        let pacer = Pacer::new();
+        let now = Instant::now();
+        pacer.observe("b", &info(600, 500, 60), now);
+        pacer.observe("b", &info(600, 0, 1), now);
+        assert_eq!(pacer.reserve("b", now), Duration::from_secs(2));
+        let later = now + Duration::from_secs(2);
+        assert_eq!(pacer.reserve("b", later), Duration::ZERO);
+        // Resets that agree within a second are one window: the lower count stays.
+        pacer.observe("b", &info(600, 500, 60), now);
+        pacer.observe("b", &info(600, 1, 60), now + Duration::from_millis(400));
+        pacer.observe("b", &info(600, 400, 59), now + Duration::from_millis(500));
+        let at = now + Duration::from_secs(1);
+        assert_eq!(pacer.reserve("b", at), Duration::ZERO);
+        assert!(
+            pacer.reserve("b", at) > Duration::from_secs(50),
+            "1 left, then 0"
+        );
     }
 
     #[test]

@@ -20,9 +20,18 @@ pub enum Line {
 }
 
 /// Reads lines with a size limit.
+///
+/// [`LineReader::next_line`] is cancel-safe: the bytes of a line read so far are kept in the
+/// reader, so a call dropped mid-line (engine mode waits for the host's reply under a
+/// timeout) loses nothing, and the next call goes on with the same line.
 pub struct LineReader<R> {
     inner: R,
     max_bytes: usize,
+    /// The line read so far (empty once it is over the limit).
+    buf: Vec<u8>,
+    /// Bytes of the line read so far, the dropped ones included.
+    total: usize,
+    overflow: bool,
 }
 
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
@@ -31,19 +40,23 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
     }
 
     pub fn with_limit(inner: R, max_bytes: usize) -> Self {
-        LineReader { inner, max_bytes }
+        LineReader {
+            inner,
+            max_bytes,
+            buf: Vec::new(),
+            total: 0,
+            overflow: false,
+        }
     }
 
     /// The next line. I/O errors are returned; everything else is a [`Line`].
     pub async fn next_line(&mut self) -> std::io::Result<Line> {
-        let mut buf: Vec<u8> = Vec::new();
-        let mut total = 0usize;
-        let mut overflow = false;
         loop {
+            // No await between taking bytes from `inner` and keeping them in `self`.
             let chunk = self.inner.fill_buf().await?;
             if chunk.is_empty() {
                 // EOF: a final line without newline still counts as a line.
-                if total == 0 {
+                if self.total == 0 {
                     return Ok(Line::Eof);
                 }
                 break;
@@ -52,13 +65,13 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
-            total += take;
-            if !overflow {
-                if total > self.max_bytes + 1 {
-                    overflow = true;
-                    buf = Vec::new();
+            self.total += take;
+            if !self.overflow {
+                if self.total > self.max_bytes + 1 {
+                    self.overflow = true;
+                    self.buf = Vec::new();
                 } else {
-                    buf.extend_from_slice(&chunk[..take]);
+                    self.buf.extend_from_slice(&chunk[..take]);
                 }
             }
             self.inner.consume(take);
@@ -66,6 +79,9 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 break;
             }
         }
+        let mut buf = std::mem::take(&mut self.buf);
+        let total = std::mem::replace(&mut self.total, 0);
+        let overflow = std::mem::replace(&mut self.overflow, false);
         if overflow {
             return Ok(Line::TooLong { bytes: total });
         }
@@ -125,6 +141,24 @@ mod tests {
                 Line::Eof
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_read_cancelled_mid_line_loses_nothing() {
+        use tokio::io::AsyncWriteExt;
+        let (mut host, daemon) = tokio::io::duplex(64);
+        let mut reader = LineReader::new(BufReader::new(daemon));
+        host.write_all(b"{\"context\":").await.unwrap();
+        // The host stalls mid-line: the wait gives up, as engine mode's reply timeout does.
+        let waited =
+            tokio::time::timeout(std::time::Duration::from_millis(50), reader.next_line()).await;
+        assert!(waited.is_err());
+        host.write_all(b"{}}\nping\n").await.unwrap();
+        assert_eq!(
+            reader.next_line().await.unwrap(),
+            Line::Text("{\"context\":{}}".into())
+        );
+        assert_eq!(reader.next_line().await.unwrap(), Line::Text("ping".into()));
     }
 
     #[tokio::test]

@@ -7,6 +7,13 @@
 //!   command panicked, and exactly one `completed`. `ping` is answered with `pong`; blank lines
 //!   are skipped; every bad line gets an error entry and `completed`; end of input ends the
 //!   loop; `native: true` ends it after that execution.
+//!
+//! In engine mode a state request whose reply does not come within the reply timeout fails
+//! its command. If the host answers later, that reply would be read as the next input line;
+//! answering it with an error entry and `completed` would shift every later answer by one
+//! execution. So, for each request that timed out, the next input line that is not a
+//! calling context (a late reply never is) is dropped with a warning on stderr; a calling
+//! context in its place means the host has moved on, and nothing more is dropped.
 
 pub mod framing;
 pub mod message;
@@ -15,7 +22,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::commands::{execute, Execution, Runtime};
 use crate::output::Entry;
@@ -62,8 +69,17 @@ where
     W: AsyncWrite + Unpin,
 {
     let mut reader = LineReader::new(BufReader::new(input));
+    // Replies still owed by the host for state requests that timed out.
+    let mut late_replies = 0usize;
     loop {
         let line = reader.next_line().await?;
+        if late_replies > 0 && matches!(line, Line::InvalidUtf8 | Line::TooLong { .. }) {
+            late_replies -= 1;
+            warn!(
+                "dropped an input line taken as the late reply to a state request that timed out"
+            );
+            continue;
+        }
         let text = match line {
             Line::Eof => {
                 info!("end of input; exiting");
@@ -91,7 +107,15 @@ where
             continue;
         }
         let context = match CallingContext::parse(trimmed) {
-            Ok(context) => context,
+            Ok(context) => {
+                late_replies = 0;
+                context
+            }
+            Err(_) if late_replies > 0 => {
+                late_replies -= 1;
+                warn!("dropped an input line taken as the late reply to a state request that timed out");
+                continue;
+            }
             Err(error) => {
                 reject(&mut output, &error.to_string()).await?;
                 continue;
@@ -102,7 +126,9 @@ where
             StateMode::Engine => {
                 let mut state =
                     EngineState::new(&mut reader, &mut output, config.host_reply_timeout);
-                execute(runtime, &context, &mut state).await
+                let execution = execute(runtime, &context, &mut state).await;
+                late_replies += state.unanswered();
+                execution
             }
             StateMode::Local(path) => {
                 let mut state = LocalState::new(path, &context.instance);
