@@ -205,7 +205,11 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let group_id = match &scim.id {
             Some((_, id)) => id.clone(),
             None => {
-                let (_, name) = scim.display_name.as_ref().expect("checked by parse_scim");
+                let Some((_, name)) = scim.display_name.as_ref() else {
+                    return Err(CommandError::Invalid(
+                        "You must supply either 'id' or 'displayName' in the scim data".into(),
+                    ));
+                };
                 let found = match client.groups().search(name).await {
                     Ok(found) => found,
                     Err(error) => {
