@@ -77,9 +77,15 @@ pub struct SharedOptions {
     /// Seconds to establish a connection to Okta.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
+    /// Seconds to wait for the first byte of an Okta answer, connecting included.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub answer_timeout: f64,
     /// Seconds for one Okta request, sent to last byte.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub request_timeout: f64,
+    /// Largest Okta answer body read, in bytes; a larger answer fails its command.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::okta::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: u64,
     /// Seconds for everything one command does: requests, retries and rate-limit waits.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     pub command_deadline: f64,
@@ -153,6 +159,8 @@ pub enum StartupError {
     Duration(&'static str),
     #[error("{0}")]
     Cassette(#[from] crate::cassette::CassetteError),
+    #[error("cannot install the signal handlers: {0}")]
+    Signals(std::io::Error),
 }
 
 /// Builds the runtime shared by every execution.
@@ -165,7 +173,9 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
     let mut runtime = Runtime::new(base_params, mappers);
     runtime.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
+        answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
+        max_response_bytes: options.max_response_bytes,
         command_deadline: seconds("--command-deadline", options.command_deadline)?,
         max_retries: options.max_retries,
         ..ClientTuning::default()
@@ -217,19 +227,17 @@ fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
     Ok(registry)
 }
 
-/// `okta-iam serve`.
-pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
+/// `okta-iam serve`: returns the exit status (see [`crate::protocol::shutdown`]).
+pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
+    let signals = crate::protocol::shutdown::Signals::install().map_err(StartupError::Signals)?;
     let runtime = build_runtime(options)?;
     let mode = match &options.state {
         Some(path) => StateMode::Local(path.clone()),
         None => StateMode::Engine,
     };
     let config = ServeConfig::new(mode);
-    if let Err(error) = serve(tokio::io::stdin(), tokio::io::stdout(), &runtime, &config).await {
-        // The host closed our stdout or stdin failed: nothing more can be said on the channel.
-        tracing::error!("protocol channel failed: {error}");
-    }
-    Ok(())
+    let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
+    Ok(crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals).await)
 }
 
 /// `okta-iam call`: returns the process exit code.

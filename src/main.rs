@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Serve(options) => {
                 cli::init_tracing(options);
-                cli::run_serve(options).await.map(|()| exit::OK)
+                cli::run_serve(options).await
             }
             Command::Call(options) => {
                 cli::init_tracing(&options.shared);

@@ -14,6 +14,7 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
+pub mod client_cache;
 pub mod config;
 pub mod fetch;
 pub mod groups;
@@ -37,6 +38,7 @@ use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
 use crate::cassette::RecordingTransport;
+use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::catalogue::{self, ArgError, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
 use crate::okta::{Client, ClientConfig, OktaError, Transport};
@@ -72,15 +74,17 @@ pub struct Runtime {
     /// `--record FILE`: the cassette to record Okta traffic to.
     pub record_to: Option<PathBuf>,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
-    /// One Okta client per instance configuration, so `serve` reuses connections.
-    clients: Mutex<Vec<(ClientKey, Client)>>,
+    /// One Okta client per instance configuration, so `serve` reuses connections (bounded).
+    clients: Mutex<ClientCache<ClientKey>>,
 }
 
 /// The Okta client's timeouts and retry budget; defaults are the client's (see `okta`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClientTuning {
     pub connect_timeout: Duration,
+    pub answer_timeout: Duration,
     pub request_timeout: Duration,
+    pub max_response_bytes: u64,
     pub command_deadline: Duration,
     pub max_retries: u32,
     pub backoff_base: Duration,
@@ -91,7 +95,9 @@ impl Default for ClientTuning {
     fn default() -> Self {
         ClientTuning {
             connect_timeout: crate::okta::DEFAULT_CONNECT_TIMEOUT,
+            answer_timeout: crate::okta::DEFAULT_ANSWER_TIMEOUT,
             request_timeout: crate::okta::DEFAULT_REQUEST_TIMEOUT,
+            max_response_bytes: crate::okta::DEFAULT_MAX_RESPONSE_BYTES,
             command_deadline: crate::okta::DEFAULT_COMMAND_DEADLINE,
             max_retries: crate::okta::DEFAULT_MAX_RETRIES,
             backoff_base: crate::okta::DEFAULT_BACKOFF_BASE,
@@ -119,7 +125,7 @@ impl Runtime {
             frozen_now: None,
             record_to: None,
             recorder: Mutex::new(None),
-            clients: Mutex::new(Vec::new()),
+            clients: Mutex::new(ClientCache::new(CLIENT_CACHE_CAPACITY)),
         }
     }
 
@@ -147,7 +153,7 @@ impl Runtime {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+        if let Some(client) = clients.get(&key) {
             return Ok(client.for_command());
         }
         let base_url = params.base_url()?;
@@ -155,7 +161,9 @@ impl Runtime {
         config.insecure = key.insecure;
         config.proxy = key.proxy;
         config.connect_timeout = self.tuning.connect_timeout;
+        config.answer_timeout = self.tuning.answer_timeout;
         config.request_timeout = self.tuning.request_timeout;
+        config.max_response_bytes = self.tuning.max_response_bytes;
         config.command_deadline = self.tuning.command_deadline;
         config.max_retries = self.tuning.max_retries;
         config.backoff_base = self.tuning.backoff_base;
@@ -181,7 +189,7 @@ impl Runtime {
             (None, None) => Client::new(config)?,
         };
         let command_client = client.for_command();
-        clients.push((key, client));
+        clients.insert(key, client);
         Ok(command_client)
     }
 }

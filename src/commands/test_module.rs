@@ -1,7 +1,9 @@
 //! `test-module`: the instance check behind XSOAR's Test button.
 //!
 //! In order: the URL and token params, the mapper names, the fetch settings when `isFetch` is
-//! set, then `GET /api/v1/users/me`. Each failure says what to fix.
+//! set, then `GET /api/v1/users/me`. Each failure says what to fix. The whole check answers
+//! within [`TEST_MODULE_DEADLINE`] whatever the network does (a Test button that spins for
+//! two minutes is a bug).
 
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::CommandSpec;
@@ -9,6 +11,10 @@ use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::OktaError;
 use crate::output::Entry;
 use crate::state::LocalBoxFuture;
+
+/// The most `test-module` spends on Okta, retries included (less when `--command-deadline`
+/// is shorter).
+pub const TEST_MODULE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "test-module",
@@ -38,7 +44,10 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                 .map_err(|e| CommandError::Invalid(format!("{param}: {e}")))?;
         }
         super::fetch::check_fetch_settings(&inv.params, inv.state).await?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = inv
+            .runtime
+            .okta_client(&inv.params)?
+            .within(TEST_MODULE_DEADLINE);
         if let Err(error) = client.users().me().await {
             return Err(CommandError::Invalid(explain(&error, base_url.as_str())));
         }
@@ -76,6 +85,10 @@ fn explain(error: &OktaError, base_url: &str) -> String {
         ),
         Some(_) => detail,
         None => match error {
+            // The named network causes already say what to fix.
+            OktaError::Transport { source, .. } if source.kind.is_named() => {
+                format!("Cannot reach Okta at {base_url}: {}.", source.message)
+            }
             OktaError::Transport { .. } => format!(
                 "Cannot reach Okta at {base_url}: {detail}. Check the URL parameter, the network, and the proxy and certificate settings."
             ),

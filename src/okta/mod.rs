@@ -34,6 +34,10 @@
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
+//! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure (a pure function) |
+//! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
+//! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
+//! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -112,20 +116,25 @@ mod client;
 mod clock;
 pub mod connector;
 mod error;
+pub mod failure;
 pub mod filter;
 mod groups;
 mod logs;
 mod pagination;
 pub mod path;
 pub mod rate_limit;
+pub mod resolve;
+pub mod retry;
 mod schemas;
 mod transport;
+pub mod url_limit;
 mod users;
 
 pub use apps::Apps;
 pub use client::{
-    Client, ClientConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
+    Client, ClientConfig, DEFAULT_ANSWER_TIMEOUT, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP,
+    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
 };
 pub use clock::{Clock, TokioClock, VirtualClock};
 pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};

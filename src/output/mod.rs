@@ -4,8 +4,10 @@
 //!   `EntryContext`) and the context-key selector form.
 //! - [`markdown`]: a byte-exact port of XSOAR's `tableToMarkdown`.
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
+//! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
 
 pub mod entry;
+pub mod line_breaks;
 pub mod markdown;
 pub mod spool;
 

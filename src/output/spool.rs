@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::output::line_breaks::{self, StreamEscaper};
+
 static NEXT_SPOOL: AtomicU64 = AtomicU64::new(0);
 
 /// A temporary file written once, read any number of times, removed on drop.
@@ -112,11 +114,15 @@ impl PartialEq for SpooledEntry {
 }
 
 impl SpooledEntry {
-    /// Copies the entry's JSON to `out`.
+    /// Copies the entry's JSON to `out`, with U+0085, U+2028 and U+2029 escaped
+    /// ([`crate::output::line_breaks`]).
     pub async fn write_to<W: AsyncWrite + Unpin>(&self, out: &mut W) -> std::io::Result<()> {
         for piece in &self.pieces {
             match piece {
-                Piece::Text(text) => out.write_all(text.as_bytes()).await?,
+                Piece::Text(text) => {
+                    out.write_all(line_breaks::escape_str(text).as_bytes())
+                        .await?
+                }
                 Piece::File(file) => copy_file(file, out).await?,
             }
         }
@@ -135,12 +141,17 @@ impl SpooledEntry {
 async fn copy_file<W: AsyncWrite + Unpin>(file: &SpoolFile, out: &mut W) -> std::io::Result<()> {
     let mut reader = file.open()?;
     let mut buffer = vec![0u8; 64 * 1024];
+    let mut escaper = StreamEscaper::default();
+    let mut escaped = Vec::with_capacity(buffer.len());
     loop {
         let n = reader.read(&mut buffer)?;
+        escaped.clear();
         if n == 0 {
-            return Ok(());
+            escaper.finish(&mut escaped);
+            return out.write_all(&escaped).await;
         }
-        out.write_all(&buffer[..n]).await?;
+        escaper.push(&buffer[..n], &mut escaped);
+        out.write_all(&escaped).await?;
     }
 }
 
