@@ -297,6 +297,13 @@ fn print_for_people(execution: &Execution) {
     for entry in &execution.entries {
         if entry.is_error() {
             eprintln!("Error: {}", entry_text(entry));
+        } else if let Some(spooled) = &entry.spooled {
+            // Streamed from its spool file: a large result is never held in memory.
+            match spooled.write_human_readable(&mut std::io::stdout().lock()) {
+                Ok(true) => {}
+                Ok(false) => println!("{}", entry_text(entry)),
+                Err(error) => tracing::error!("cannot write the result to stdout: {error}"),
+            }
         } else {
             let text = entry_text(entry);
             if text.ends_with('\n') {

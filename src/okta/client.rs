@@ -105,6 +105,8 @@ pub struct Client {
     inner: Arc<Inner>,
     /// Set by [`Client::for_command`]; otherwise each call gets `now + command_deadline`.
     deadline: Option<Instant>,
+    /// The length of the command's time limit that `deadline` ends (for messages).
+    budget: Option<Duration>,
 }
 
 struct Inner {
@@ -207,6 +209,7 @@ impl Client {
                 pacer: Pacer::new(),
             }),
             deadline: None,
+            budget: None,
         }
     }
 
@@ -216,6 +219,7 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             deadline: Some(self.inner.clock.now() + self.inner.config.command_deadline),
+            budget: Some(self.inner.config.command_deadline),
         }
     }
 
@@ -226,10 +230,12 @@ impl Client {
         let own = self
             .deadline
             .unwrap_or_else(|| now + self.inner.config.command_deadline);
+        let own_budget = self.budget.unwrap_or(self.inner.config.command_deadline);
         let cap = now.checked_add(limit).unwrap_or(own);
         Client {
             inner: Arc::clone(&self.inner),
             deadline: Some(own.min(cap)),
+            budget: Some(if cap < own { limit } else { own_budget }),
         }
     }
 
@@ -529,7 +535,7 @@ impl Client {
     ) -> OktaError {
         OktaError::DeadlineExceeded {
             request,
-            deadline: self.inner.config.command_deadline,
+            deadline: self.budget.unwrap_or(self.inner.config.command_deadline),
             attempts,
             last: last.map(Box::new),
         }

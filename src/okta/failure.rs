@@ -61,19 +61,21 @@ pub fn classify(error: &reqwest::Error, target: &Target) -> Option<TransportErro
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return Some(tls_error(tls, target));
         }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+        // io::Error's source() skips the error it wraps (often another io::Error): look
+        // inside, level by level.
+        let mut io = cause.downcast_ref::<std::io::Error>();
+        while let Some(error) = io {
+            if error.kind() == std::io::ErrorKind::ConnectionRefused {
                 return Some(refused(target));
             }
-            // io::Error's source() skips the error it wraps: look inside.
-            if let Some(inner) = io.get_ref() {
-                if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
-                    return Some(tls_error(tls, target));
-                }
-                if let Some(lookup) = inner.downcast_ref::<LookupError>() {
-                    return Some(lookup_error(lookup));
-                }
+            let inner = error.get_ref();
+            if let Some(tls) = inner.and_then(|e| e.downcast_ref::<rustls::Error>()) {
+                return Some(tls_error(tls, target));
             }
+            if let Some(lookup) = inner.and_then(|e| e.downcast_ref::<LookupError>()) {
+                return Some(lookup_error(lookup));
+            }
+            io = inner.and_then(|e| e.downcast_ref::<std::io::Error>());
         }
         level = cause.source();
     }

@@ -129,7 +129,41 @@ impl SpooledEntry {
         Ok(())
     }
 
-    /// The markdown, unescaped, for people (`okta-iam call`).
+    /// Writes the markdown, unescaped, to `out` with constant memory, ending with a newline
+    /// (`okta-iam call`). Returns false when the entry has no markdown.
+    pub fn write_human_readable(&self, out: &mut impl Write) -> std::io::Result<bool> {
+        /// Remembers the last byte written.
+        struct Tracking<'a, W> {
+            out: &'a mut W,
+            last: Option<u8>,
+        }
+        impl<W: Write> Write for Tracking<'_, W> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.out.write(buf)?;
+                if n > 0 {
+                    self.last = Some(buf[n - 1]);
+                }
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.out.flush()
+            }
+        }
+        let Some(file) = self.human_readable.as_ref() else {
+            return Ok(false);
+        };
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.open()?);
+        let mut tracking = Tracking { out, last: None };
+        crate::output::json_unescape::unescape_stream(&mut reader, &mut tracking)?;
+        if tracking.last != Some(b'\n') {
+            tracking.write_all(b"\n")?;
+        }
+        tracking.flush()?;
+        Ok(true)
+    }
+
+    /// The markdown, unescaped, for people, in memory (tests; `call` streams it with
+    /// [`SpooledEntry::write_human_readable`]).
     pub fn human_readable_text(&self) -> Option<String> {
         let file = self.human_readable.as_ref()?;
         let mut escaped = String::new();
@@ -194,6 +228,9 @@ mod tests {
             serde_json::json!({"Contents":[1,2],"HumanReadable":"a\n|b\"","Again":[1,2]})
         );
         assert_eq!(entry.human_readable_text().unwrap(), "a\n|b\"");
+        let mut streamed = Vec::new();
+        assert!(entry.write_human_readable(&mut streamed).unwrap());
+        assert_eq!(streamed, b"a\n|b\"\n");
         assert!(path.exists());
         drop(entry);
         assert!(!path.exists());
