@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             Command::Manifest => Ok(exit::OK),
         }
     });
+    // A read of stdin may still be blocked in tokio's blocking pool (a stop signal while
+    // waiting for input): do not wait for it.
+    runtime.shutdown_background();
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
