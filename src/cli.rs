@@ -237,7 +237,10 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
     };
     let config = ServeConfig::new(mode);
     let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
-    Ok(crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals).await)
+    Ok(
+        crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals)
+            .await,
+    )
 }
 
 /// `okta-iam call`: returns the process exit code.

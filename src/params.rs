@@ -278,7 +278,10 @@ mod tests {
             let error = api_base_url(raw).unwrap_err();
             assert!(matches!(error, ParamsError::CredentialsInUrl(_)), "{raw}");
             let text = error.to_string();
-            assert!(!text.contains("Hunter2pw") && !text.contains("admin"), "{text}");
+            assert!(
+                !text.contains("Hunter2pw") && !text.contains("admin"),
+                "{text}"
+            );
             assert!(text.starts_with("The url param must not contain"), "{text}");
         }
         // Unparseable or otherwise refused urls do not echo the password either.

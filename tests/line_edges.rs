@@ -61,8 +61,10 @@ fn unicode_line_separators_are_escaped_in_every_output_line() {
 fn separators_from_okta_are_escaped_in_small_and_spooled_results() {
     let okta = FakeOkta::start();
     let odd = "odd\u{2028}message\u{2029}with\u{85}separators";
-    okta.push_event(json!({"eventType": "user.session.start", "displayMessage": odd,
-        "published": "2025-05-20T16:00:00.000Z"}));
+    okta.push_event(
+        json!({"eventType": "user.session.start", "displayMessage": odd,
+        "published": "2025-05-20T16:00:00.000Z"}),
+    );
     let params = json!({"url": okta.url(), "apitoken": FakeOkta::TOKEN});
     let call = |limit: &str| {
         let line = json!({"command": "okta-get-logs",

@@ -101,13 +101,14 @@ async fn self_signed_server() -> (u16, Arc<AtomicUsize>) {
             .unwrap();
     let cert = certified.cert.der().clone();
     let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
-    let config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key.into())
-            .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key.into())
+    .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -147,7 +148,13 @@ async fn an_untrusted_certificate_fails_at_once_and_says_why() {
     let (port, handshakes) = self_signed_server().await;
     let url = format!("https://127.0.0.1:{port}");
     let started = Instant::now();
-    let output = call_async(params_for(&url), &["--log-level", "info"], "test-module", &[]).await;
+    let output = call_async(
+        params_for(&url),
+        &["--log-level", "info"],
+        "test-module",
+        &[],
+    )
+    .await;
     let error = error_of(&output);
     assert_eq!(
         error,
@@ -179,7 +186,12 @@ fn a_closed_port_gets_one_quick_retry_and_names_the_address() {
     let port = closed_port();
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    let output = call(params_for(&url), &["--log-level", "info"], "test-module", &[]);
+    let output = call(
+        params_for(&url),
+        &["--log-level", "info"],
+        "test-module",
+        &[],
+    );
     assert_eq!(
         error_of(&output),
         format!(
@@ -198,7 +210,9 @@ fn a_closed_port_gets_one_quick_retry_and_names_the_address() {
     );
     let error = error_of(&output);
     assert!(
-        error.ends_with(&format!("nothing listens on 127.0.0.1:{port}: check the url param")),
+        error.ends_with(&format!(
+            "nothing listens on 127.0.0.1:{port}: check the url param"
+        )),
         "{error}"
     );
     assert_eq!(retries_logged(&output), 1);
@@ -226,7 +240,12 @@ fn a_server_that_accepts_and_stays_silent_fails_test_module_within_15_s() {
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     // Defaults: 10 s for the first byte; another attempt would not fit test-module's 15 s.
-    let output = call(params_for(&url), &["--log-level", "info"], "test-module", &[]);
+    let output = call(
+        params_for(&url),
+        &["--log-level", "info"],
+        "test-module",
+        &[],
+    );
     assert_eq!(
         error_of(&output),
         format!(
@@ -387,7 +406,12 @@ async fn serve_lines(params: Value, lines: Vec<String>) -> Output {
 async fn absurd_rate_limit_headers_neither_panic_nor_block_the_daemon() {
     let cases: [(&str, &str, &str, &str); 3] = [
         // Reset = i64::MAX with a 1970 Date ("overflow when adding duration to instant").
-        ("600", "0", "9223372036854775807", "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (
+            "600",
+            "0",
+            "9223372036854775807",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+        ),
         // Remaining too large for u32, Limit near u64::MAX.
         (
             "18446744073709551615",
@@ -413,7 +437,11 @@ async fn absurd_rate_limit_headers_neither_panic_nor_block_the_daemon() {
             .mount(&server)
             .await;
         let line = json!({"command": "test-module"}).to_string();
-        let output = serve_lines(params_for(&server.uri()), vec![line.clone(), line.clone(), line]).await;
+        let output = serve_lines(
+            params_for(&server.uri()),
+            vec![line.clone(), line.clone(), line],
+        )
+        .await;
         let lines = protocol_lines(&output.stdout);
         assert!(
             lines.iter().all(|l| l["type"] != "exception"),
@@ -422,7 +450,10 @@ async fn absurd_rate_limit_headers_neither_panic_nor_block_the_daemon() {
         let entries = result_entries(&lines);
         assert_eq!(entries.len(), 3);
         for entry in entries {
-            assert_eq!(entry["Contents"], "ok", "{limit}/{remaining}/{reset}: {entry}");
+            assert_eq!(
+                entry["Contents"], "ok",
+                "{limit}/{remaining}/{reset}: {entry}"
+            );
         }
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
@@ -561,7 +592,9 @@ async fn a_lookup_answer_without_ids_never_leads_to_a_create() {
     let lines = protocol_lines(&output.stdout);
     let text = serde_json::to_string(&lines).unwrap();
     assert!(
-        text.contains("holds a user without an id; the answer is malformed, so nothing was changed."),
+        text.contains(
+            "holds a user without an id; the answer is malformed, so nothing was changed."
+        ),
         "{text}"
     );
     assert!(!text.contains("does not exist"), "{text}");
@@ -586,11 +619,20 @@ async fn a_next_link_to_another_endpoint_ends_paging_with_an_error() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(br#"[{"id":"00u1"}]"#.to_vec(), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(br#"[{"id":"00u1"}]"#.to_vec(), "application/json"),
+        )
         .expect(0)
         .mount(&server)
         .await;
-    let output = call_async(params_for(&server.uri()), &[], "okta-get-logs", &["limit=500"]).await;
+    let output = call_async(
+        params_for(&server.uri()),
+        &[],
+        "okta-get-logs",
+        &["limit=500"],
+    )
+    .await;
     let error = error_of(&output);
     assert!(
         error.contains("Okta's next link for GET /api/v1/logs points to another endpoint (/api/v1/users); paging stopped there"),
@@ -636,11 +678,17 @@ async fn test_module_checks_the_fetch_filter_length() {
         error.starts_with("Failed to execute test-module command. Error: The fetch query filter is 70019 bytes once URL-encoded, but the System Log URL has room for"),
         "{error}"
     );
-    assert!(error.ends_with("shorten the fetch_query_filter param."), "{error}");
+    assert!(
+        error.ends_with("shorten the fetch_query_filter param."),
+        "{error}"
+    );
     // A filter that fits passes.
     params["fetch_query_filter"] = json!("eventType eq \"x\"");
     let output = call_async(params, &[], "test-module", &[]).await;
-    assert_eq!(only_entry(&protocol_lines(&output.stdout))["Contents"], "ok");
+    assert_eq!(
+        only_entry(&protocol_lines(&output.stdout))["Contents"],
+        "ok"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -655,12 +703,7 @@ fn credentials_in_the_url_are_refused_and_never_printed() {
         format!("http://admin:{password}@127.0.0.1:{}", closed_port()),
     ] {
         for command in ["test-module", "okta-iam-list-applications"] {
-            let output = call(
-                params_for(&url),
-                &["--log-level", "trace"],
-                command,
-                &[],
-            );
+            let output = call(params_for(&url), &["--log-level", "trace"], command, &[]);
             let error = error_of(&output);
             assert!(
                 error.contains("The url param must not contain a user name or password"),
@@ -683,7 +726,12 @@ fn a_healthy_log_read_logs_no_warning() {
     let okta = FakeOkta::start();
     okta.push_events(5, "2025-05-20T16:00:00.000Z");
     let params = json!({"url": okta.url(), "apitoken": FakeOkta::TOKEN});
-    let output = call(params, &[], "okta-get-logs", &["since=2025-05-01T00:00:00Z"]);
+    let output = call(
+        params,
+        &[],
+        "okta-get-logs",
+        &["since=2025-05-01T00:00:00Z"],
+    );
     let lines = protocol_lines(&output.stdout);
     assert_eq!(only_entry(&lines)["Type"], 1);
     let stderr = stderr_of(&output);

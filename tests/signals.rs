@@ -106,7 +106,10 @@ fn each_stop_signal_exits_with_128_plus_its_number_and_says_why() {
         serve.signal(signal);
         let (status, stderr) = serve.wait();
         assert_eq!(status, Some(code), "SIG{signal}: {stderr}");
-        assert!(stderr.contains(&format!("received SIG{signal}")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("received SIG{signal}")),
+            "{stderr}"
+        );
     }
 }
 
@@ -133,8 +136,15 @@ fn a_signal_during_a_large_result_finishes_the_line_and_starts_no_other() {
     let mut stdout = start;
     stdout.extend_from_slice(&rest);
     assert!(stdout.len() > 1_000_000, "{} bytes", stdout.len());
-    assert_eq!(stdout.last(), Some(&b'\n'), "a half line was left on stdout");
-    let lines: Vec<&[u8]> = stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        stdout.last(),
+        Some(&b'\n'),
+        "a half line was left on stdout"
+    );
+    let lines: Vec<&[u8]> = stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     // The whole result, and no `completed` after the stop.
     assert_eq!(lines.len(), 1);
     let result: serde_json::Value = serde_json::from_slice(lines[0]).expect("a whole JSON line");
@@ -170,7 +180,10 @@ fn a_signal_during_a_fetch_commits_nothing() {
     assert_eq!(status, Some(143), "{stderr}");
     assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
     let saved = std::fs::read_to_string(&state).unwrap_or_default();
-    assert!(!saved.contains("lastRun\":{\""), "a last run was committed: {saved}");
+    assert!(
+        !saved.contains("lastRun\":{\""),
+        "a last run was committed: {saved}"
+    );
 }
 
 #[test]

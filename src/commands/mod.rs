@@ -38,7 +38,6 @@ use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
 use crate::cassette::RecordingTransport;
-use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::catalogue::{self, ArgError, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
 use crate::okta::{Client, ClientConfig, OktaError, Transport};
@@ -47,6 +46,7 @@ use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
+use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 
 /// Every command family, in manifest order.
 pub const FAMILIES: &[&[CommandSpec]] = &[

@@ -14,7 +14,6 @@ use crate::okta::apps::Apps;
 use crate::okta::clock::{Clock, TokioClock};
 use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
 use crate::okta::failure::seconds;
-use crate::okta::url_limit;
 use crate::okta::groups::Groups;
 use crate::okta::logs::Logs;
 use crate::okta::pagination::Pager;
@@ -26,6 +25,7 @@ use crate::okta::transport::{
     HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
     TransportErrorKind,
 };
+use crate::okta::url_limit;
 use crate::okta::users::Users;
 use crate::secret::Secret;
 

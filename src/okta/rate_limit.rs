@@ -65,14 +65,21 @@ impl RateLimitInfo {
 
     /// [`RateLimitInfo::from_response`] with the local clock given (UTC epoch seconds).
     pub fn from_response_at(response: &HttpResponse, local_now: i64) -> Self {
-        let date = response.header("date").and_then(parse_http_date).map(|date| {
-            if !(SANE_DATES.0..SANE_DATES.1).contains(&date) {
-                tracing::debug!(date, local_now, "the response's Date is far off; using the local clock");
-                local_now
-            } else {
-                date
-            }
-        });
+        let date = response
+            .header("date")
+            .and_then(parse_http_date)
+            .map(|date| {
+                if !(SANE_DATES.0..SANE_DATES.1).contains(&date) {
+                    tracing::debug!(
+                        date,
+                        local_now,
+                        "the response's Date is far off; using the local clock"
+                    );
+                    local_now
+                } else {
+                    date
+                }
+            });
         RateLimitInfo {
             limit: smallest(response, "x-rate-limit-limit"),
             remaining: smallest(response, "x-rate-limit-remaining"),
@@ -207,8 +214,8 @@ impl Pacer {
         // remaining is at most low_water here, but Limit may be huge: never divide by a
         // count truncated to zero.
         let slot = window.next_slot.max(now);
-        let spacing =
-            window.ends.saturating_duration_since(slot) / u32::try_from(window.remaining).unwrap_or(u32::MAX);
+        let spacing = window.ends.saturating_duration_since(slot)
+            / u32::try_from(window.remaining).unwrap_or(u32::MAX);
         window.next_slot = slot + spacing;
         window.remaining -= 1;
         slot.saturating_duration_since(now)

@@ -174,7 +174,10 @@ mod tests {
     async fn a_silent_dns_server_is_a_no_answer_after_the_limit() {
         let resolver = TimedResolver::new(Arc::new(Never), Duration::from_secs(5));
         let error = resolver.lookup("acme.okta.com").await.unwrap_err();
-        assert_eq!(error.failure, LookupFailure::NoAnswer(Duration::from_secs(5)));
+        assert_eq!(
+            error.failure,
+            LookupFailure::NoAnswer(Duration::from_secs(5))
+        );
         assert_eq!(
             error.to_string(),
             "the DNS server did not answer for acme.okta.com in 5 s: check this machine's DNS settings"

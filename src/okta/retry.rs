@@ -57,7 +57,10 @@ pub struct RetryPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Sleep `wait` plus a random jitter in `[0, jitter)`, then send again.
-    Retry { wait: Duration, jitter: Duration },
+    Retry {
+        wait: Duration,
+        jitter: Duration,
+    },
     Stop(Stop),
 }
 

@@ -314,13 +314,12 @@ impl ReqwestTransport {
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        let mut response = match tokio::time::timeout(self.answer_timeout, builder.send()).await
-        {
+        let mut response = match tokio::time::timeout(self.answer_timeout, builder.send()).await {
             Ok(Ok(response)) => response,
             Ok(Err(error)) if error.is_connect() && error.is_timeout() => {
                 return Err(self.silence(&target).await)
             }
-            Ok(Err(error)) => return Err(self.from_reqwest(error, &target)),
+            Ok(Err(error)) => return Err(named_or_generic(error, &target)),
             Err(_) => return Err(self.silence(&target).await),
         };
         let status = response.status().as_u16();
@@ -342,7 +341,7 @@ impl ReqwestTransport {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.from_reqwest(e, &target))?
+            .map_err(|e| named_or_generic(e, &target))?
         {
             if body.len() as u64 + chunk.len() as u64 > cap {
                 return Err(failure::too_large(cap));
@@ -388,19 +387,17 @@ impl ReqwestTransport {
             Ok(Ok(_))
         )
     }
-
-    fn from_reqwest(&self, error: reqwest::Error, target: &Target) -> TransportError {
-        if let Some(named) = failure::classify(&error, target) {
-            return named;
-        }
-        from_reqwest(error)
-    }
 }
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.exchange(request))
     }
+}
+
+/// The named cause of a reqwest failure ([`failure::classify`]), else its generic kind.
+fn named_or_generic(error: reqwest::Error, target: &Target) -> TransportError {
+    failure::classify(&error, target).unwrap_or_else(|| from_reqwest(error))
 }
 
 fn from_reqwest(error: reqwest::Error) -> TransportError {

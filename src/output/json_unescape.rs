@@ -107,7 +107,10 @@ mod tests {
     fn malformed_escapes_are_errors() {
         for body in ["\\", "\\x", "\\u12", "\\ud83d", "\\ud83d\\u0041"] {
             let mut out = Vec::new();
-            assert!(unescape_stream(&mut body.as_bytes(), &mut out).is_err(), "{body}");
+            assert!(
+                unescape_stream(&mut body.as_bytes(), &mut out).is_err(),
+                "{body}"
+            );
         }
     }
 }

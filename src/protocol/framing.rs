@@ -183,7 +183,9 @@ mod tests {
     #[tokio::test]
     async fn written_lines_escape_unicode_line_separators() {
         let mut out = Vec::new();
-        write_line(&mut out, "{\"a\":\"x\u{2028}y\"}").await.unwrap();
+        write_line(&mut out, "{\"a\":\"x\u{2028}y\"}")
+            .await
+            .unwrap();
         assert_eq!(out, b"{\"a\":\"x\\u2028y\"}\n");
     }
 

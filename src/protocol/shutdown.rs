@@ -222,7 +222,11 @@ where
             CHANNEL_FAILED
         }
         Err(signal) => {
-            tracing::warn!(signal = signal.name, "exiting with status {}", signal.exit_code());
+            tracing::warn!(
+                signal = signal.name,
+                "exiting with status {}",
+                signal.exit_code()
+            );
             signal.exit_code()
         }
     }
