@@ -230,6 +230,7 @@ pub trait Transport: Send + Sync {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     resolver: Option<TimedResolver>,
+    connect_timeout: Duration,
     answer_timeout: Duration,
     max_response_bytes: u64,
 }
@@ -269,6 +270,7 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             client,
             resolver: Some(resolver),
+            connect_timeout: config.connect_timeout,
             answer_timeout: config.answer_timeout,
             max_response_bytes: config.max_response_bytes,
         })
@@ -280,6 +282,7 @@ impl ReqwestTransport {
         ReqwestTransport {
             client,
             resolver: None,
+            connect_timeout: crate::okta::client::DEFAULT_CONNECT_TIMEOUT,
             answer_timeout: crate::okta::client::DEFAULT_ANSWER_TIMEOUT,
             max_response_bytes: crate::okta::client::DEFAULT_MAX_RESPONSE_BYTES,
         }
@@ -317,10 +320,11 @@ impl ReqwestTransport {
         let mut response = match tokio::time::timeout(self.answer_timeout, builder.send()).await {
             Ok(Ok(response)) => response,
             Ok(Err(error)) if error.is_connect() && error.is_timeout() => {
-                return Err(self.silence(&target).await)
+                let waited = self.connect_timeout.min(self.answer_timeout);
+                return Err(self.silence(&target, waited).await);
             }
             Ok(Err(error)) => return Err(named_or_generic(error, &target)),
-            Err(_) => return Err(self.silence(&target).await),
+            Err(_) => return Err(self.silence(&target, self.answer_timeout).await),
         };
         let status = response.status().as_u16();
         let headers = response
@@ -356,11 +360,11 @@ impl ReqwestTransport {
     }
 
     /// Nothing came back within the answer timeout: did the server take the connection?
-    async fn silence(&self, target: &Target) -> TransportError {
+    async fn silence(&self, target: &Target, waited: Duration) -> TransportError {
         if self.accepts_connections(target).await {
-            failure::silent_after_accept(target, self.answer_timeout)
+            failure::silent_after_accept(target, waited)
         } else {
-            failure::no_connection(target, self.answer_timeout)
+            failure::no_connection(target, waited)
         }
     }
 
