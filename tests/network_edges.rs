@@ -640,6 +640,45 @@ async fn a_next_link_to_another_endpoint_ends_paging_with_an_error() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_applications_do_not_page_into_the_users_endpoint() {
+    let server = MockServer::start().await;
+    let next = format!("<{}/api/v1/users?after=00u1>; rel=\"next\"", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(
+                    br#"[{"id":"0oa1","name":"app","label":"App","status":"ACTIVE"}]"#.to_vec(),
+                    "application/json",
+                )
+                .insert_header("link", next.as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(br#"[{"id":"00u1"}]"#.to_vec(), "application/json"),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    let output = call_async(
+        params_for(&server.uri()),
+        &[],
+        "okta-iam-list-user-applications",
+        &["user_id=00u1"],
+    )
+    .await;
+    let error = error_of(&output);
+    assert!(
+        error.contains("points to another endpoint (/api/v1/users); paging stopped there"),
+        "{error}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Overlong URLs
 // ---------------------------------------------------------------------------------------------
