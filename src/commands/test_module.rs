@@ -37,7 +37,7 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                 .get(&name)
                 .map_err(|e| CommandError::Invalid(format!("{param}: {e}")))?;
         }
-        super::fetch::check_fetch_settings(&inv.params, inv.state).await?;
+        super::fetch::check_fetch_settings(&inv.params, inv.state, inv.runtime.now()).await?;
         let client = inv.runtime.okta_client(&inv.params)?;
         if let Err(error) = client.users().me().await {
             return Err(CommandError::Invalid(explain(&error, base_url.as_str())));
