@@ -91,6 +91,15 @@ pub enum StateError {
         field: String,
         detail: String,
     },
+    #[error("The integration context of instance '{instance}' in {path} is damaged: {} cannot be read (nested too deeply, or not JSON). Other instances are not affected. Run okta-iam-set-configuration to replace the configuration, or fix the file.", .damaged.join(", "))]
+    DamagedContext {
+        path: String,
+        instance: String,
+        /// The keys that cannot be read.
+        damaged: Vec<String>,
+        /// The keys that can.
+        readable: Map<String, Value>,
+    },
     #[error("The {what} is nested {depth} levels deep; the limit is {MAX_STATE_DEPTH} levels. Nothing was saved.")]
     TooDeep { what: &'static str, depth: usize },
     #[error("The {what} is {bytes} bytes as JSON; the limit is {limit} bytes. Nothing was saved.")]
@@ -464,7 +473,7 @@ impl LocalState {
 
     /// The readable keys of a damaged integration context and the names of the damaged ones
     /// (local mode only: the host's copy is one line, read whole or not at all).
-    pub fn integration_context_keys(
+    fn integration_context_keys(
         &mut self,
     ) -> Result<(Map<String, Value>, Vec<String>), StateError> {
         let instance = self.instance.clone();
@@ -478,9 +487,24 @@ impl StateStore for LocalState {
         &mut self,
     ) -> LocalBoxFuture<'_, Result<Map<String, Value>, StateError>> {
         Box::pin(async move {
-            match self.instance_field("integrationContext")? {
-                Value::Object(map) => Ok(map),
-                _ => Ok(Map::new()),
+            match self.instance_field("integrationContext") {
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(_) => Ok(Map::new()),
+                Err(error @ StateError::Damaged { .. }) => {
+                    // Name the damaged keys, and keep the others for a repair.
+                    match self.integration_context_keys() {
+                        Ok((readable, damaged)) if !damaged.is_empty() => {
+                            Err(StateError::DamagedContext {
+                                path: self.path.display().to_string(),
+                                instance: self.instance.clone(),
+                                damaged,
+                                readable,
+                            })
+                        }
+                        _ => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
             }
         })
     }
