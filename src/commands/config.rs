@@ -35,7 +35,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "okta-iam-set-configuration",
-        description: "Sets the IAM configuration: a JSON list of rows, each with a string ApplicationID (and usually Name, Label, Logo, Instance). Other keys of the integration context are kept.",
+        description: "Sets the IAM configuration: a JSON list of rows, each with a string ApplicationID (and usually Name, Label, Logo, Instance). Other keys of the integration context are kept. A row nests at most 32 levels; the whole configuration is at most 1 MiB of JSON.",
         args: &[ArgSpec::required(
             "configuration",
             "The configuration: a JSON list of objects, each with at least a string ApplicationID.",
