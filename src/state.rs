@@ -91,15 +91,8 @@ pub enum StateError {
         field: String,
         detail: String,
     },
-    #[error("The integration context of instance '{instance}' in {path} is damaged: {} cannot be read (nested too deeply, or not JSON). Other instances are not affected. Run okta-iam-set-configuration to replace the configuration, or fix the file.", .damaged.join(", "))]
-    DamagedContext {
-        path: String,
-        instance: String,
-        /// The keys that cannot be read.
-        damaged: Vec<String>,
-        /// The keys that can.
-        readable: Map<String, Value>,
-    },
+    #[error("The integration context of instance '{}' in {} is damaged: {} cannot be read (nested too deeply, or not JSON). Other instances are not affected. Run okta-iam-set-configuration to replace the configuration, or fix the file.", .0.instance, .0.path, .0.damaged.join(", "))]
+    DamagedContext(Box<DamagedContext>),
     #[error("The {what} is nested {depth} levels deep; the limit is {MAX_STATE_DEPTH} levels. Nothing was saved.")]
     TooDeep { what: &'static str, depth: usize },
     #[error("The {what} is {bytes} bytes as JSON; the limit is {limit} bytes. Nothing was saved.")]
@@ -112,6 +105,17 @@ pub enum StateError {
     Io(#[from] std::io::Error),
 }
 
+/// An integration context (local mode) of which some keys cannot be read.
+#[derive(Debug)]
+pub struct DamagedContext {
+    pub path: String,
+    pub instance: String,
+    /// The keys that cannot be read.
+    pub damaged: Vec<String>,
+    /// The keys that can.
+    pub readable: Map<String, Value>,
+}
+
 /// Refuses a value that could not be read back: nested deeper than [`MAX_STATE_DEPTH`] or
 /// longer than `limit` bytes of compact JSON.
 pub fn check_storable(what: &'static str, value: &Value, limit: usize) -> Result<(), StateError> {
@@ -119,7 +123,9 @@ pub fn check_storable(what: &'static str, value: &Value, limit: usize) -> Result
     if depth > MAX_STATE_DEPTH {
         return Err(StateError::TooDeep { what, depth });
     }
-    let bytes = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(usize::MAX);
+    let bytes = serde_json::to_vec(value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if bytes > limit {
         return Err(StateError::TooLarge { what, bytes, limit });
     }
@@ -494,12 +500,12 @@ impl StateStore for LocalState {
                     // Name the damaged keys, and keep the others for a repair.
                     match self.integration_context_keys() {
                         Ok((readable, damaged)) if !damaged.is_empty() => {
-                            Err(StateError::DamagedContext {
+                            Err(StateError::DamagedContext(Box::new(DamagedContext {
                                 path: self.path.display().to_string(),
                                 instance: self.instance.clone(),
                                 damaged,
                                 readable,
-                            })
+                            })))
                         }
                         _ => Err(error),
                     }

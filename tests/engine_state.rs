@@ -94,8 +94,8 @@ impl Host {
         let (daemon_out, host_in) = tokio::io::duplex(1 << 16);
         tokio::task::spawn_local(async move {
             // The default command deadline (120 s) and no reply-timeout override.
-            let runtime =
-                Runtime::new(Map::new(), MapperRegistry::builtin()).with_transport(Arc::new(FiveEvents));
+            let runtime = Runtime::new(Map::new(), MapperRegistry::builtin())
+                .with_transport(Arc::new(FiveEvents));
             let config = ServeConfig::new(StateMode::Engine);
             serve(daemon_in, daemon_out, &runtime, &config).await
         });
@@ -163,7 +163,8 @@ fn a_ping_or_a_calling_context_is_never_taken_for_a_reply() {
     let okta = FakeOkta::start();
     let expected = okta.push_events(5, "2025-05-20T16:00:00.000Z");
     let mut host = Daemon::spawn(&["serve"], &[]);
-    let fetch = json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
+    let fetch =
+        json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
     host.send(&fetch.to_string());
     request("getLastRun")(&host.next(WAIT));
     // While the daemon waits: a health check, and the next calling context.
@@ -178,7 +179,9 @@ fn a_ping_or_a_calling_context_is_never_taken_for_a_reply() {
     assert_eq!(host.next(WAIT), json!({"type": "completed"}));
     // The calling context is served next, in order.
     request("getIntegrationContext")(&host.next(WAIT));
-    host.send(r#"{"context":{"IAMConfiguration":[{"ApplicationID":"0oa1"}]},"version":{"version":1}}"#);
+    host.send(
+        r#"{"context":{"IAMConfiguration":[{"ApplicationID":"0oa1"}]},"version":{"version":1}}"#,
+    );
     let result = host.next(WAIT);
     assert_eq!(
         result["results"][0]["Contents"],
@@ -197,7 +200,8 @@ fn a_duplicate_reply_is_dropped_not_answered() {
     let okta = FakeOkta::start();
     okta.push_events(3, "2025-05-20T16:00:00.000Z");
     let mut host = Daemon::spawn(&["serve"], &[]);
-    let fetch = json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
+    let fetch =
+        json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
     host.send(&fetch.to_string());
     request("getLastRun")(&host.next(WAIT));
     host.send("{}");
@@ -223,13 +227,17 @@ fn a_null_last_run_from_the_host_is_an_error_not_a_refetch() {
     let okta = FakeOkta::start();
     okta.push_events(3, "2025-05-20T16:00:00.000Z");
     let mut host = Daemon::spawn(&["serve"], &[]);
-    let fetch = json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
+    let fetch =
+        json!({"command": "fetch-incidents", "params": fetch_params(&okta.url(), FakeOkta::TOKEN)});
     for damaged in ["null", "\"garbage\"", "42", "[]"] {
         host.send(&fetch.to_string());
         request("getLastRun")(&host.next(WAIT));
         host.send(damaged);
         let result = host.next(WAIT);
-        let text = result["results"][0]["Contents"].as_str().unwrap().to_string();
+        let text = result["results"][0]["Contents"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(
             text.contains("The last run of this instance is damaged"),
             "{damaged}: {text}"

@@ -42,7 +42,13 @@ fn line(command: &str, params: &Value) -> String {
 /// Runs the lines through `serve --state` and returns the entries and stderr.
 fn serve(state: &Path, input: &str) -> (Vec<Value>, String) {
     let out = run(
-        &["serve", "--state", state.to_str().unwrap(), "--log-level", "warn"],
+        &[
+            "serve",
+            "--state",
+            state.to_str().unwrap(),
+            "--log-level",
+            "warn",
+        ],
         input.as_bytes(),
     );
     assert!(out.status.success());
@@ -153,10 +159,7 @@ fn a_saved_position_in_the_future_is_repaired_not_trusted() {
     assert!(repaired["since"].as_str().unwrap() < "2030", "{repaired}");
 
     // With a high-water mark: from the mark minus the lag, the delivered uuids skipped.
-    write_last_run(
-        &state,
-        future_last_run(&okta, Some(&published), &expected),
-    );
+    write_last_run(&state, future_last_run(&okta, Some(&published), &expected));
     let later = okta.push_events(3, &hours_ago(47.5));
     let (entries, _) = serve(&state, &line("fetch-incidents", &fixed));
     assert_eq!(incidents(&entries[0]), later);
@@ -188,7 +191,11 @@ fn a_last_run_that_is_not_an_object_is_an_error_never_a_silent_refetch() {
                 && text.contains("reset the last run of this instance"),
             "{damaged}: {text}"
         );
-        assert_eq!(std::fs::read(&state).unwrap(), before, "{damaged}: untouched");
+        assert_eq!(
+            std::fs::read(&state).unwrap(),
+            before,
+            "{damaged}: untouched"
+        );
     }
     // `{}` is a reset: it starts from first_fetch.
     write_last_run(&state, json!({}));

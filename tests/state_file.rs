@@ -31,7 +31,10 @@ fn get_configuration(instance: &str) -> String {
 
 /// Serves the lines with `--state FILE` and returns the entries.
 fn serve(state: &Path, input: &str) -> Vec<Value> {
-    let out = run(&["serve", "--state", state.to_str().unwrap()], input.as_bytes());
+    let out = run(
+        &["serve", "--state", state.to_str().unwrap()],
+        input.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -93,7 +96,11 @@ fn a_row_too_deep_or_a_configuration_too_large_is_refused_naming_the_row() {
         "{text}"
     );
     assert_eq!(entries[2]["Type"], 1, "still readable: {}", entries[2]);
-    assert_eq!(std::fs::read(&state).unwrap(), before, "nothing was written");
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "nothing was written"
+    );
 
     // Engine mode: refused before any request goes to the host.
     let out = run(&["serve"], set_configuration(INSTANCE, &huge).as_bytes());
@@ -121,7 +128,9 @@ fn one_damaged_instance_never_breaks_another_and_set_configuration_repairs_it() 
     std::fs::write(&state, &text).unwrap();
     let entries = serve(
         &state,
-        &(get_configuration("B") + &get_configuration("A") + &set_configuration("B", &json!([row("0oaB2")]))),
+        &(get_configuration("B")
+            + &get_configuration("A")
+            + &set_configuration("B", &json!([row("0oaB2")]))),
     );
     assert_eq!(entries[0]["Contents"], json!([{"ApplicationID": "0oaB"}]));
     let damaged = error_text(&entries[1]);
@@ -148,7 +157,10 @@ fn one_damaged_instance_never_breaks_another_and_set_configuration_repairs_it() 
         json!([{"ApplicationID": "0oaA", "Instance": "Workday IAM_instance_1"}])
     );
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert_eq!(file["instances"]["A"]["integrationContext"]["other"], "kept");
+    assert_eq!(
+        file["instances"]["A"]["integrationContext"]["other"],
+        "kept"
+    );
     assert_eq!(file["instances"]["B"]["lastRun"], json!({"x": 1}));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -170,7 +182,10 @@ fn a_second_daemon_on_the_same_state_file_exits_2_naming_the_holder() {
         vec!["serve", "--state", link.to_str().unwrap()],
         vec!["call", "--state", state_arg, "okta-iam-get-configuration"],
     ] {
-        let out = run(&args, set_configuration(INSTANCE, &json!([row("0oa2")])).as_bytes());
+        let out = run(
+            &args,
+            set_configuration(INSTANCE, &json!([row("0oa2")])).as_bytes(),
+        );
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -185,7 +200,10 @@ fn a_second_daemon_on_the_same_state_file_exits_2_naming_the_holder() {
     let entries = result_entries(&first.execute(&get_configuration(INSTANCE), wait));
     assert_eq!(entries[0]["Contents"][0]["ApplicationID"], "0oa1");
     first.finish();
-    assert!(!dir.join("state.json.lock").exists(), "the lock file is removed");
+    assert!(
+        !dir.join("state.json.lock").exists(),
+        "the lock file is removed"
+    );
     // Once it is gone, the next daemon starts.
     let entries = serve(&state, &get_configuration(INSTANCE));
     assert_eq!(entries[0]["Contents"][0]["ApplicationID"], "0oa1");
@@ -255,7 +273,9 @@ fn symlinks_modes_read_only_files_and_stale_temp_files() {
     for entry in &entries {
         let text = error_text(entry);
         assert!(
-            text.contains("was written by a newer okta-iam (state file format 99; this one reads format 1)"),
+            text.contains(
+                "was written by a newer okta-iam (state file format 99; this one reads format 1)"
+            ),
             "{text}"
         );
     }

@@ -84,11 +84,11 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let mut context = match inv.state.integration_context().await {
             Ok(context) => context,
             // The stored configuration itself is unreadable: this command is the repair.
-            Err(StateError::DamagedContext {
-                damaged, readable, ..
-            }) if damaged.iter().all(|key| key == CONFIGURATION_KEY) => {
+            Err(StateError::DamagedContext(damage))
+                if damage.damaged.iter().all(|key| key == CONFIGURATION_KEY) =>
+            {
                 warn!("the stored IAM configuration cannot be read; replacing it");
-                readable
+                damage.readable
             }
             Err(error) => return Err(error.into()),
         };
@@ -197,9 +197,11 @@ mod tests {
         for _ in 0..40 {
             deep = json!([deep]);
         }
-        let err = parse_configuration(&json!([{"ApplicationID": "a"}, {"ApplicationID": "b", "x": deep}]))
-            .unwrap_err()
-            .to_string();
+        let err = parse_configuration(
+            &json!([{"ApplicationID": "a"}, {"ApplicationID": "b", "x": deep}]),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
             "Configuration row 1 is nested 41 levels deep; the limit is 32. Nothing was saved."
@@ -207,7 +209,9 @@ mod tests {
         let big: Vec<Value> = (0..20_000)
             .map(|i| json!({"ApplicationID": format!("0oa{i:08}"), "Name": "a".repeat(40)}))
             .collect();
-        let err = parse_configuration(&Value::Array(big)).unwrap_err().to_string();
+        let err = parse_configuration(&Value::Array(big))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("Configuration row 1"), "{err}");
         assert!(err.contains("past 1048576 bytes"), "{err}");
     }

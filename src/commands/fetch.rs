@@ -916,8 +916,12 @@ pub async fn run_fetch(
         SavedRun::Current(mut last_run) => {
             if repair_future_position(&mut last_run, settings, now) {
                 last_run.filter = fingerprint.clone();
-                last_run.cursor =
-                    Cursor::at(polling_url(client, &settings.filter, &last_run.since, page_size)?);
+                last_run.cursor = Cursor::at(polling_url(
+                    client,
+                    &settings.filter,
+                    &last_run.since,
+                    page_size,
+                )?);
             } else if last_run.filter != fingerprint {
                 let since = fallback_since(&last_run, now);
                 info!(since = %since, "the query filter changed: restarting from the high-water mark minus the lag");

@@ -76,10 +76,9 @@ where
 {
     // Held for the whole loop: one state file serves one daemon at a time.
     let _state_file = match &config.state {
-        StateMode::Local(path) => Some(
-            StateFile::open(path)
-                .map_err(|error| std::io::Error::other(error.to_string()))?,
-        ),
+        StateMode::Local(path) => {
+            Some(StateFile::open(path).map_err(|error| std::io::Error::other(error.to_string()))?)
+        }
         StateMode::Engine => None,
     };
     let reply_timeout = config

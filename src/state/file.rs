@@ -53,7 +53,9 @@ impl StateFile {
             path: path.display().to_string(),
             detail: e.to_string(),
         })?;
-        let mut open = OPEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = OPEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         open.retain(|(_, weak)| weak.strong_count() > 0);
         if let Some(file) = open
             .iter()
@@ -130,7 +132,12 @@ impl StateFile {
     }
 
     /// Replaces one field of one instance: read, merge, write, under this process's lock.
-    pub fn write_field(&self, instance: &str, field: &str, value: &Value) -> Result<(), StateError> {
+    pub fn write_field(
+        &self,
+        instance: &str,
+        field: &str,
+        value: &Value,
+    ) -> Result<(), StateError> {
         let mut document = self.read_document()?;
         let mut fields = match document.instances.get(instance) {
             Some(entry) => self.instance_fields(instance, entry)?,
@@ -262,7 +269,9 @@ impl StateFile {
                 .map_err(|e| error(e.to_string()))?;
         }
         temp.write_all(bytes).map_err(|e| error(e.to_string()))?;
-        temp.as_file().sync_all().map_err(|e| error(e.to_string()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| error(e.to_string()))?;
         temp.persist(&self.target)
             .map_err(|e| error(e.error.to_string()))?;
         if let Ok(d) = File::open(&dir) {
@@ -418,7 +427,9 @@ fn remove_stale_temp_files(target: &Path) {
                 file = %entry.path().display(),
                 "removed a temporary state file left by a process that died while writing"
             ),
-            Err(e) => warn!(file = %entry.path().display(), "cannot remove a stale temporary state file: {e}"),
+            Err(e) => {
+                warn!(file = %entry.path().display(), "cannot remove a stale temporary state file: {e}")
+            }
         }
     }
 }
