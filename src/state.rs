@@ -704,6 +704,68 @@ mod tests {
         );
     }
 
+    #[test]
+    fn envelope_and_bare_context_are_told_apart_by_shape() {
+        let read = |reply: Value| context_from_reply(reply).unwrap();
+        let rows = json!([{"ApplicationID": "0oa1"}]);
+        assert_eq!(
+            read(
+                json!({"context": {"IAMConfiguration": rows}, "version": {"version": 1, "sequenceNumber": 2, "primaryTerm": 3}})
+            ),
+            json!({"IAMConfiguration": rows})
+                .as_object()
+                .cloned()
+                .unwrap()
+        );
+        assert!(read(json!({"version": {"version": -1}})).is_empty());
+        assert!(read(json!({"context": null, "version": 4})).is_empty());
+        assert!(read(Value::Null).is_empty());
+        for bare in [
+            json!({"version": 3, "IAMConfiguration": rows}),
+            json!({"version": 3}),
+            json!({"context": "a string", "version": {}}),
+            json!({"context": {}, "version": {"custom": true}}),
+            json!({"context": {}, "other": 1}),
+        ] {
+            assert_eq!(Value::Object(read(bare.clone())), bare);
+        }
+        assert!(context_from_reply(json!([1])).is_err());
+    }
+
+    #[test]
+    fn depth_and_size_limits() {
+        assert_eq!(json_depth(&json!(1)), 0);
+        assert_eq!(json_depth(&json!({})), 1);
+        assert_eq!(json_depth(&json!({"a": [1, {"b": []}]})), 4);
+        let mut deep = json!(1);
+        for _ in 0..MAX_STATE_DEPTH {
+            deep = json!([deep]);
+        }
+        assert!(check_storable("last run", &deep, MAX_LAST_RUN_BYTES).is_ok());
+        let too_deep = json!([deep]);
+        assert_eq!(
+            check_storable("last run", &too_deep, MAX_LAST_RUN_BYTES)
+                .unwrap_err()
+                .to_string(),
+            "The last run is nested 65 levels deep; the limit is 64 levels. Nothing was saved."
+        );
+        let big = json!({"k": "x".repeat(MAX_CONTEXT_BYTES)});
+        assert!(matches!(
+            check_storable("integration context", &big, MAX_CONTEXT_BYTES),
+            Err(StateError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn reply_shapes() {
+        assert!(is_reply_shaped("{}"));
+        assert!(is_reply_shaped("null"));
+        assert!(is_reply_shaped(&format!("x {HOST_ERROR_MARKER} y")));
+        assert!(!is_reply_shaped(r#"{"command":"test-module"}"#));
+        assert!(!is_reply_shaped("ping"));
+        assert!(!is_reply_shaped("{not json"));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn engine_state_times_out_when_host_is_silent() {
         let (client, _server) = tokio::io::duplex(64);
