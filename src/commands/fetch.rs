@@ -305,6 +305,7 @@ const LAST_RUN_KEYS: &[&str] = &[
 const RESET_HINT: &str = "To start again from first_fetch (events published since then are fetched again), reset the last run of this instance: in XSOAR, the instance's Fetch History > Reset the \"last run\" timestamp; in local mode, set its lastRun to {} in the state file.";
 
 fn damaged(what: &str) -> CommandError {
+    warn!("the last run is damaged and cannot be repaired: {what}; nothing fetched");
     CommandError::Invalid(format!(
         "The last run of this instance is damaged: {what}. Nothing was fetched, so nothing is lost or repeated. {RESET_HINT}"
     ))
