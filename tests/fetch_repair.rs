@@ -183,7 +183,10 @@ fn a_last_run_that_is_not_an_object_is_an_error_never_a_silent_refetch() {
         write_last_run(&state, damaged.clone());
         let before = std::fs::read(&state).unwrap();
         let (entries, stderr) = serve(&state, &line("fetch-incidents", &fetch));
-        assert!(stderr.contains("the last run is damaged"), "{damaged}: {stderr}");
+        assert!(
+            stderr.contains("the last run is damaged"),
+            "{damaged}: {stderr}"
+        );
         let text = error_text(&entries[0]);
         assert!(
             text.starts_with(

@@ -7,9 +7,9 @@
 //!   is refused with a message naming the holder. Within one process every user of the same
 //!   file shares the one lock (a registry keyed by the resolved path).
 //! - **Per instance, read-merge-write.** A write reads the file, replaces one field of one
-//!   instance, and writes the result; every other instance is copied byte for byte (kept as raw
-//!   JSON, never parsed), so one instance's damaged entry never breaks another, and instances
-//!   never roll each other back.
+//!   instance, and writes the result. Other instances are kept as raw JSON and never
+//!   interpreted (an entry that cannot be read is written back exactly as found), so one
+//!   instance's damaged entry never breaks another, and instances never roll each other back.
 //! - **Atomic and faithful.** A write goes to a temporary file beside the target (the final
 //!   target of a symlink), is fsynced, given the old file's mode (0600 for a new file) and
 //!   renamed over it. A read-only file is refused, never replaced. Temporary files of dead
@@ -146,14 +146,8 @@ impl StateFile {
         fields.insert(field.to_string(), self.to_raw(value)?);
         let entry = self.to_raw(&fields)?;
         document.instances.insert(instance.to_string(), entry);
-        let instances = self.to_raw(&document.instances)?;
-        document
-            .top
-            .insert("version".into(), self.to_raw(&STATE_FILE_VERSION)?);
-        document.top.insert("instances".into(), instances);
-        let mut bytes = serde_json::to_vec_pretty(&document.top).map_err(|e| self.json_error(e))?;
-        bytes.push(b'\n');
-        self.write_bytes(&bytes)
+        let text = render(&document).map_err(|e| self.json_error(e))?;
+        self.write_bytes(text.as_bytes())
     }
 
     /// Pretty JSON kept as a raw value.
@@ -288,6 +282,45 @@ impl Drop for StateFile {
         // locking, that the path still names the file it locked (see `lock`).
         let _ = std::fs::remove_file(&self.lock_path);
         let _ = self.lock.unlock();
+    }
+}
+
+/// The file's text: `version` first, then the instances (by name), then any other top-level
+/// key, indented two spaces. An instance entry that cannot be read is written back exactly as
+/// it was found.
+fn render(document: &Document) -> Result<String, serde_json::Error> {
+    let mut out = format!("{{\n  \"version\": {STATE_FILE_VERSION},\n  \"instances\": {{");
+    for (index, (name, entry)) in document.instances.iter().enumerate() {
+        out.push_str(if index == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&serde_json::to_string(name)?);
+        out.push_str(": ");
+        out.push_str(&indented(entry, "    ")?);
+    }
+    out.push_str(if document.instances.is_empty() {
+        "}"
+    } else {
+        "\n  }"
+    });
+    for (key, value) in &document.top {
+        if key != "version" && key != "instances" {
+            out.push_str(",\n  ");
+            out.push_str(&serde_json::to_string(key)?);
+            out.push_str(": ");
+            out.push_str(&indented(value, "  ")?);
+        }
+    }
+    out.push_str("\n}\n");
+    Ok(out)
+}
+
+/// Pretty JSON whose continuation lines start with `indent` (JSON text has no raw newline
+/// inside a string, so splitting on newlines is safe); unreadable JSON as it is.
+fn indented(raw: &RawValue, indent: &str) -> Result<String, serde_json::Error> {
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(value) => {
+            Ok(serde_json::to_string_pretty(&value)?.replace('\n', &format!("\n{indent}")))
+        }
+        Err(_) => Ok(raw.get().to_string()),
     }
 }
 
