@@ -21,7 +21,7 @@ fn demo_dir() -> PathBuf {
 
 #[test]
 fn the_demo_walks_the_whole_lifecycle_offline() {
-    let output = run(&["demo"], b"");
+    let output = run(&["demo", "--json"], b"");
     assert!(
         output.status.success(),
         "{}",

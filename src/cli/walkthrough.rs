@@ -113,8 +113,8 @@ pub fn width_from_env() -> usize {
 /// The whole walkthrough.
 pub fn render(steps: &[Step], summary: &Summary, width: usize) -> String {
     let mut out = String::from(
-        "okta-iam demo: the Okta IAM lifecycle against a cassette built into the binary \
-         (no Okta org, no network).\n",
+        "okta-iam demo: the Okta IAM lifecycle, answered by the cassette built into the binary\n\
+         (recorded from the project's fake Okta; no org, no network).\n",
     );
     let total = steps.len();
     for (index, step) in steps.iter().enumerate() {
