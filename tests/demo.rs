@@ -61,6 +61,39 @@ fn the_demo_walks_the_whole_lifecycle_offline() {
     );
 }
 
+/// The README shows a few lines of the walkthrough: they are the demo's real output (the
+/// time in the summary aside), in the width a pipe gets.
+#[test]
+fn the_readme_shows_lines_of_the_real_demo_walkthrough() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after_command = readme
+        .split_once("cargo run --release -- demo\n```\n")
+        .expect("the README shows the demo command")
+        .1;
+    let block = after_command
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("the README shows the demo's output after its command")
+        .0;
+    let output = run_with_env(&["demo"], b"", &[("COLUMNS", "100")]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let chunks: Vec<&str> = block.split("...\n").collect();
+    assert!(chunks.len() >= 2, "{block}");
+    for chunk in chunks {
+        match chunk.strip_prefix("Summary: ") {
+            Some(summary) => {
+                // Everything but the time it took.
+                let (fixed, time) = summary.trim_end().rsplit_once(". ").unwrap();
+                assert!(time.ends_with(" s."), "{summary}");
+                assert!(stdout.contains(&format!("\nSummary: {fixed}. ")), "{fixed}");
+            }
+            None => assert!(stdout.contains(chunk), "not in the demo output:\n{chunk}"),
+        }
+    }
+}
+
 #[test]
 fn the_readme_call_example_prints_the_markdown_table() {
     let output = run(
