@@ -646,6 +646,58 @@ mod tests {
     }
 
     #[test]
+    fn the_nearest_request_shares_the_longest_path_and_says_when_it_was_used() {
+        let replay = ReplayTransport::new(
+            Cassette::parse(
+                &json!({"version": 1, "interactions": [
+                    {"request": {"method": "POST", "path": "/api/v1/users/00u1/lifecycle/suspend"}, "response": {"status": 200}},
+                    {"request": {"method": "GET", "path": "/api/v1/users/00u1"}, "response": {"status": 200}},
+                    {"request": {"method": "POST", "path": "/api/v1/groups"}, "response": {"status": 200}}
+                ]})
+                .to_string(),
+            )
+            .unwrap(),
+        );
+        let miss = |method, url| replay.answer(&request(method, url, None)).unwrap_err();
+        let error = miss(
+            Method::Post,
+            "https://acme.okta.com/api/v1/users/00u2/lifecycle/suspend",
+        );
+        assert_eq!(error.kind, TransportErrorKind::NotRecorded);
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: POST /api/v1/users/00u1/lifecycle/suspend)"),
+            "{}",
+            error.message
+        );
+        // The same path with another method beats the same method on another path.
+        let error = miss(Method::Delete, "https://acme.okta.com/api/v1/users/00u1");
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: GET /api/v1/users/00u1)"),
+            "{}",
+            error.message
+        );
+        replay
+            .answer(&request(
+                Method::Get,
+                "https://acme.okta.com/api/v1/users/00u1",
+                None,
+            ))
+            .unwrap();
+        let error = miss(Method::Get, "https://acme.okta.com/api/v1/users/00u1");
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: GET /api/v1/users/00u1, already replayed)"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
     fn replay_compares_bodies_as_json() {
         let replay = ReplayTransport::new(cassette());
         let other = request(

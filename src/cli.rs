@@ -222,6 +222,8 @@ pub enum StartupError {
     UnknownArgument(String),
     #[error("cannot use the state file {path}: {detail}")]
     State { path: String, detail: String },
+    #[error("cannot record to {path}: {detail}")]
+    Record { path: String, detail: String },
     #[error("{0} must be a positive number of seconds")]
     Duration(&'static str),
     #[error("{0}")]
@@ -252,6 +254,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         runtime = runtime.with_transport(Arc::new(replay));
         runtime.offline = true;
     } else if let Some(path) = &options.record {
+        startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
         // a new one starts at now, in whole seconds as the cassette stores it.
         let recorded_at = crate::cassette::Cassette::load_for_append(path)?

@@ -240,7 +240,7 @@ fn an_invalid_log_level_is_a_usage_error() {
 // ---- 4. start-up checks ----
 
 #[test]
-fn an_unusable_state_path_is_refused_at_start_up() {
+fn an_unusable_state_or_record_path_is_refused_at_start_up() {
     let dir = temp_dir("state-path");
     let missing = dir.join("no-such-dir").join("state.json");
     for (args, message) in [
@@ -260,13 +260,26 @@ fn an_unusable_state_path_is_refused_at_start_up() {
             vec!["demo", "--state", missing.to_str().unwrap()],
             "does not exist",
         ),
+        (
+            vec!["serve", "--record", missing.to_str().unwrap()],
+            "does not exist",
+        ),
+        (
+            vec!["call", "--record", dir.to_str().unwrap(), "test-module"],
+            "it is a directory",
+        ),
     ] {
         let output = run(&args, b"ping\n");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(output.stdout.is_empty(), "{args:?}");
         let stderr = text(&output.stderr);
+        let what = if args.contains(&"--record") {
+            "okta-iam: cannot record to "
+        } else {
+            "okta-iam: cannot use the state file "
+        };
         assert!(
-            stderr.starts_with("okta-iam: cannot use the state file ") && stderr.contains(message),
+            stderr.starts_with(what) && stderr.contains(message),
             "{stderr}"
         );
     }

@@ -9,17 +9,28 @@ use super::StartupError;
 /// it would be written into must exist (the file is replaced atomically through a temporary
 /// file beside it).
 pub fn check_state_path(path: &Path) -> Result<(), StartupError> {
-    let error = |detail: &str| StartupError::State {
+    check_output_path(path).map_err(|detail| StartupError::State {
         path: path.display().to_string(),
-        detail: detail.to_string(),
-    };
+        detail,
+    })
+}
+
+/// `--record FILE`: the same rule as the state file (what FILE already holds is checked when
+/// the cassette is loaded for appending).
+pub fn check_record_path(path: &Path) -> Result<(), StartupError> {
+    check_output_path(path).map_err(|detail| StartupError::Record {
+        path: path.display().to_string(),
+        detail,
+    })
+}
+
+/// A file the daemon will write: not a directory, in a directory that exists.
+fn check_output_path(path: &Path) -> Result<(), String> {
     if path.as_os_str().is_empty() {
-        return Err(error("the path is empty"));
+        return Err("the path is empty".into());
     }
     if path.is_dir() {
-        return Err(error(
-            "it is a directory; give a file path such as state.json",
-        ));
+        return Err("it is a directory; give a file path".into());
     }
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -27,11 +38,8 @@ pub fn check_state_path(path: &Path) -> Result<(), StartupError> {
     };
     match std::fs::metadata(parent) {
         Ok(metadata) if metadata.is_dir() => Ok(()),
-        Ok(_) => Err(error(&format!("{} is not a directory", parent.display()))),
-        Err(_) => Err(error(&format!(
-            "the directory {} does not exist",
-            parent.display()
-        ))),
+        Ok(_) => Err(format!("{} is not a directory", parent.display())),
+        Err(_) => Err(format!("the directory {} does not exist", parent.display())),
     }
 }
 
@@ -47,5 +55,6 @@ mod tests {
         assert!(check_state_path(&dir.join("okta-iam-new-state.json")).is_ok());
         assert!(check_state_path(Path::new("state.json")).is_ok());
         assert!(check_state_path(Path::new("")).is_err());
+        assert!(check_record_path(&dir).is_err());
     }
 }
