@@ -463,8 +463,11 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         let text = walkthrough::render(&steps, &summary, walkthrough::width_from_env());
         std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())
     };
-    if let Err(error) = printed {
-        eprintln!("okta-iam: cannot write the demo output: {error}");
+    // A reader that stopped early (`| head`) is no error worth a message.
+    if let Err(error) = printed.and_then(|()| std::io::Write::flush(&mut std::io::stdout())) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("okta-iam: cannot write the demo output: {error}");
+        }
     }
     if code != exit::OK {
         eprintln!(

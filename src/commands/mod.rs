@@ -253,7 +253,7 @@ pub async fn execute(
     let Some(spec) = catalogue::find(&context.command) else {
         return Execution {
             entries: vec![Entry::error(format!(
-                "Unknown command: {}. Run `okta-iam manifest` to list the commands this integration serves.",
+                "Unknown command: {}. Run `okta-iam commands` to list the commands this integration serves, with their arguments.",
                 context.command
             ))],
             exception: None,
@@ -450,7 +450,7 @@ mod tests {
         let execution = execute(&runtime, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
-            json!("Unknown command: no-such-command. Run `okta-iam manifest` to list the commands this integration serves.")
+            json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
         let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
         let execution = execute(&runtime, &missing, &mut state).await;
