@@ -457,7 +457,8 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         std::io::Write::write_all(&mut std::io::stdout(), &output)
     } else {
         let summary = walkthrough::Summary {
-            requests: counter.count(),
+            requests: counter.answered(),
+            misses: counter.failed(),
             elapsed,
         };
         let text = walkthrough::render(&steps, &summary, walkthrough::width_from_env());

@@ -91,8 +91,10 @@ pub fn steps(script: &str, output: &[u8]) -> Vec<Step> {
 /// What the closing summary reports besides the steps.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
-    /// Okta requests made (all answered by the cassette).
+    /// Okta requests the cassette answered.
     pub requests: usize,
+    /// Okta requests it had no answer for.
+    pub misses: usize,
     pub elapsed: Duration,
 }
 
@@ -366,8 +368,13 @@ fn summary_line(steps: &[Step], summary: &Summary) -> String {
             failed.join(", ")
         )
     };
+    let misses = match summary.misses {
+        0 => String::new(),
+        1 => " (1 more was not in it)".to_string(),
+        n => format!(" ({n} more were not in it)"),
+    };
     format!(
-        "Summary: {} commands, {outcome}. {} Okta requests, answered from the cassette. {:.2} s.",
+        "Summary: {} commands, {outcome}. {} Okta requests, answered from the cassette{misses}. {:.2} s.",
         steps.len(),
         summary.requests,
         summary.elapsed.as_secs_f64()
@@ -388,29 +395,45 @@ pub fn failure_note(steps: &[Step], reused_state: Option<&std::path::Path>) -> S
     note
 }
 
-/// Counts the requests that pass through a transport (the demo's summary).
+/// Counts the requests that pass through a transport, answered or not (the demo's summary).
 pub struct CountingTransport {
     inner: Arc<dyn Transport>,
-    count: AtomicUsize,
+    answered: AtomicUsize,
+    failed: AtomicUsize,
 }
 
 impl CountingTransport {
     pub fn new(inner: Arc<dyn Transport>) -> Self {
         CountingTransport {
             inner,
-            count: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
         }
     }
 
-    pub fn count(&self) -> usize {
-        self.count.load(Ordering::Relaxed)
+    /// Requests that got an answer.
+    pub fn answered(&self) -> usize {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// Requests that got none (for a cassette: misses).
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed)
     }
 }
 
 impl Transport for CountingTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.inner.send(request)
+        Box::pin(async move {
+            let outcome = self.inner.send(request).await;
+            let counter = if outcome.is_ok() {
+                &self.answered
+            } else {
+                &self.failed
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            outcome
+        })
     }
 }
 
@@ -459,6 +482,7 @@ mod tests {
             &steps,
             &Summary {
                 requests: 3,
+                misses: 1,
                 elapsed: Duration::from_millis(20),
             },
             80,
@@ -469,7 +493,7 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with(
-            "Summary: 2 commands, 1 succeeded, 1 failed: 2 (b). 3 Okta requests, answered from the cassette. 0.02 s.\n"
+            "Summary: 2 commands, 1 succeeded, 1 failed: 2 (b). 3 Okta requests, answered from the cassette (1 more was not in it). 0.02 s.\n"
         ), "{text}");
     }
 }
