@@ -173,6 +173,8 @@ pub struct CallOptions {
     #[arg(long, default_value = DEFAULT_INSTANCE)]
     pub instance: String,
     /// The command to run, e.g. iam-get-user (`okta-iam commands` lists them).
+    // Checked against the catalogue (with a "did you mean"), and completed by the shell.
+    #[arg(value_parser = listing::CommandNameParser, hide_possible_values = true)]
     pub command: String,
     /// Arguments as name=value; a value may be JSON. Names must be the command's own.
     #[arg(value_name = "NAME=VALUE")]

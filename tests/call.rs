@@ -69,7 +69,7 @@ fn unknown_command_is_a_usage_error_not_a_crash() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("okta-iam: unknown command 'no-such-command'."));
+        .contains("error: unknown command 'no-such-command'."));
 }
 
 #[test]

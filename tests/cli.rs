@@ -161,7 +161,7 @@ fn a_mistyped_command_gets_a_suggestion_and_exit_2() {
     assert!(output.stdout.is_empty());
     assert_eq!(
         text(&output.stderr),
-        "okta-iam: unknown command 'iam-get-usr'. Did you mean 'iam-get-user'? Run `okta-iam commands` to list every command with its arguments.\n"
+        "error: unknown command 'iam-get-usr'. Did you mean 'iam-get-user'? Run `okta-iam commands` to list every command with its arguments.\n"
     );
     let subcommand = run(&["deom"], b"");
     assert_eq!(subcommand.status.code(), Some(2));
@@ -506,6 +506,10 @@ fn completions_come_from_the_command_line_definition() {
         "--log-level",
     ] {
         assert!(script.contains(word), "{word}");
+    }
+    // `call`'s COMMAND completes to the catalogue's names.
+    for spec in okta_iam::catalogue::all() {
+        assert!(script.contains(spec.name), "{}", spec.name);
     }
     let zsh = run(&["completions", "zsh"], b"");
     assert!(text(&zsh.stdout).starts_with("#compdef okta-iam"));

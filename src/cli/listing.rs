@@ -66,6 +66,41 @@ fn argument_summary(arg: &ArgSpec) -> String {
     }
 }
 
+/// Parses `call`'s COMMAND: a catalogued name, or a usage error with a "did you mean". It
+/// also offers the names to shell completion (`okta-iam completions`).
+#[derive(Debug, Clone, Copy)]
+pub struct CommandNameParser;
+
+impl clap::builder::TypedValueParser for CommandNameParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let name = value.to_string_lossy();
+        match catalogue::find(&name) {
+            Some(spec) => Ok(spec.name.to_string()),
+            None => Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{}\n", unknown_command_message(&name)),
+            )),
+        }
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            catalogue::all()
+                .iter()
+                .map(|spec| clap::builder::PossibleValue::new(spec.name)),
+        ))
+    }
+}
+
 /// The message for a command name the catalogue does not know.
 pub fn unknown_command_message(name: &str) -> String {
     let names = catalogue::all().iter().map(|c| c.name);
