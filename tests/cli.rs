@@ -46,6 +46,10 @@ fn the_demo_is_a_readable_walkthrough_with_a_summary() {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .count();
+    assert!(
+        stdout.starts_with("okta-iam demo: the Okta IAM lifecycle, answered by the cassette built into the binary\n(recorded from the project's fake Okta; no org, no network).\n"),
+        "{stdout}"
+    );
     // Every step: its number, command and status; its arguments; its table.
     assert!(
         stdout.contains(&format!("── 1/{steps}  test-module  [ok]\n\nok\n")),

@@ -158,6 +158,9 @@ fn the_readme_names_the_commands_these_tests_run() {
     ] {
         assert!(readme.contains(command), "README.md does not show: {command}");
     }
+    // Where the demo cassette comes from (`regenerate` below): the fake Okta, not an org.
+    assert!(readme.contains("The cassette was recorded from the project's own fake Okta"));
+    assert!(!readme.contains("demo org"));
 }
 
 /// Seeds the fake like a small real org, records the demo script against it, and writes

@@ -156,7 +156,13 @@ fn render_step(number: usize, total: usize, step: &Step, width: usize) -> String
 fn render_entry(entry: &Value, width: usize) -> String {
     let contents = entry.get("Contents").unwrap_or(&Value::Null);
     if entry.get("Type").and_then(Value::as_u64) == Some(4) {
-        return format!("Error: {}\n", text_of(contents));
+        // An IAM error entry (rate limit spent) carries the 13 outputs: say its message.
+        let message = contents
+            .get("errorMessage")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| text_of(contents));
+        return format!("Error: {message}\n");
     }
     if let Some(markdown) = entry.get("HumanReadable").and_then(Value::as_str) {
         return render_markdown(markdown, width);
