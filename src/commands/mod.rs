@@ -71,6 +71,8 @@ pub struct Runtime {
     pub frozen_now: Option<DateTime<Utc>>,
     /// `--record FILE`: the cassette to record Okta traffic to.
     pub record_to: Option<PathBuf>,
+    /// No request reaches the network (replay, the demo): a missing API token is no error.
+    pub offline: bool,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
@@ -118,6 +120,7 @@ impl Runtime {
             tuning: ClientTuning::default(),
             frozen_now: None,
             record_to: None,
+            offline: false,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
         }
@@ -134,12 +137,21 @@ impl Runtime {
         self.frozen_now.unwrap_or_else(Utc::now)
     }
 
+    /// The API token of these params; offline, a missing one is replaced by a placeholder
+    /// that goes nowhere.
+    pub fn token(&self, params: &Params) -> Result<Secret, ParamsError> {
+        match params.token() {
+            Err(ParamsError::MissingToken) if self.offline => Ok(Secret::new("offline")),
+            other => other,
+        }
+    }
+
     /// The Okta client for these params (cached per configuration), with a fresh command
     /// deadline.
     pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
         let key = ClientKey {
             base_url: params.base_url()?.to_string(),
-            token: params.token()?,
+            token: self.token(params)?,
             insecure: params.boolean("insecure", false)?,
             proxy: params.boolean("proxy", false)?,
         };
@@ -241,7 +253,7 @@ pub async fn execute(
     let Some(spec) = catalogue::find(&context.command) else {
         return Execution {
             entries: vec![Entry::error(format!(
-                "Unknown command: {}. Run `okta-iam manifest` to list the commands this integration serves.",
+                "Unknown command: {}. Run `okta-iam commands` to list the commands this integration serves, with their arguments.",
                 context.command
             ))],
             exception: None,
@@ -438,7 +450,7 @@ mod tests {
         let execution = execute(&runtime, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
-            json!("Unknown command: no-such-command. Run `okta-iam manifest` to list the commands this integration serves.")
+            json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
         let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
         let execution = execute(&runtime, &missing, &mut state).await;

@@ -23,7 +23,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
 fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let base_url = inv.params.base_url()?;
-        inv.params.token()?;
+        inv.runtime.token(&inv.params)?;
         for (param, default) in [
             ("mapper-in", INCOMING_DEFAULT),
             ("mapper-out", OUTGOING_DEFAULT),
@@ -76,6 +76,11 @@ fn explain(error: &OktaError, base_url: &str) -> String {
         ),
         Some(_) => detail,
         None => match error {
+            OktaError::Transport { source, .. }
+                if source.kind == crate::okta::TransportErrorKind::NotRecorded =>
+            {
+                detail
+            }
             OktaError::Transport { .. } => format!(
                 "Cannot reach Okta at {base_url}: {detail}. Check the URL parameter, the network, and the proxy and certificate settings."
             ),

@@ -404,11 +404,14 @@ impl Client {
                             scrub_text(&source.message, config.token.expose()),
                         ),
                     };
-                    // `Other` (a request that could not be built, a replay miss) will not
-                    // get better by waiting.
+                    // `Other` (a request that could not be built) and a replay miss will
+                    // not get better by waiting.
                     if call.retry != Retry::Safe
                         || retries >= config.max_retries
-                        || source.kind == TransportErrorKind::Other
+                        || matches!(
+                            source.kind,
+                            TransportErrorKind::Other | TransportErrorKind::NotRecorded
+                        )
                     {
                         return Err(error);
                     }
@@ -451,7 +454,9 @@ impl Client {
                         concurrency,
                         wait_ms = wait.as_millis() as u64,
                         retry,
-                        "rate limited (429): waiting before retrying"
+                        "{request} rate limited (429); retry {retry} of {} in {:.1} s",
+                        config.max_retries,
+                        wait.as_secs_f64()
                     );
                     clock.sleep(wait).await;
                     retries = retry;
@@ -461,12 +466,13 @@ impl Client {
             if clock.now() + wait > deadline {
                 return Err(self.deadline_exceeded(request, attempts, Some(error)));
             }
+            // One line per retry, for a person watching a slow failure (no secret: the
+            // error text is scrubbed of the token, and URLs carry none).
             tracing::info!(
-                request = %request,
-                error = %error,
-                wait_ms = wait.as_millis() as u64,
-                retry,
-                "retrying after a failure"
+                "{request} failed ({}); retry {retry} of {} in {:.1} s",
+                retry_reason(&error),
+                config.max_retries,
+                wait.as_secs_f64()
             );
             clock.sleep(wait).await;
             retries = retry;
@@ -511,6 +517,20 @@ impl Client {
             headers,
             body: call.body.clone(),
         }
+    }
+}
+
+/// Why a call is retried, in one line: the transport failure, or Okta's answer.
+fn retry_reason(error: &OktaError) -> String {
+    match error {
+        OktaError::Transport { source, .. } => source.to_string(),
+        other => other
+            .message_for_people()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 

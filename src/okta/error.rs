@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::okta::transport::{HttpResponse, TransportError};
+use crate::okta::transport::{HttpResponse, TransportError, TransportErrorKind};
 
 /// Okta's `errorCode` for "API call exceeded rate limit due to too many requests".
 pub const RATE_LIMIT_ERROR_CODE: &str = "E0000047";
@@ -282,6 +282,11 @@ impl OktaError {
                 excerpt,
                 ..
             } => format!("Error in API call [{status}] - {reason}\n{excerpt}"),
+            OktaError::Transport { source, .. }
+                if source.kind == TransportErrorKind::NotRecorded =>
+            {
+                format!("Cassette miss: {}", source.message)
+            }
             OktaError::Transport { request, source } => {
                 format!("Could not reach Okta for {request}: {source}")
             }

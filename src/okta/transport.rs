@@ -132,7 +132,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while the request or response was in flight.
     Reset,
-    /// Anything else (a request that could not be built, a replay miss, ...).
+    /// A replayed cassette holds no answer for the request (nothing was sent anywhere).
+    NotRecorded,
+    /// Anything else (a request that could not be built, ...).
     Other,
 }
 
@@ -142,6 +144,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Reset => "connection closed",
+            TransportErrorKind::NotRecorded => "cassette miss",
             TransportErrorKind::Other => "request failed",
         })
     }
