@@ -108,6 +108,7 @@
 //! `#[tokio::test(start_paused = true)]`.
 
 mod apps;
+pub mod auth;
 mod client;
 mod clock;
 pub mod connector;
