@@ -13,13 +13,14 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::okta::auth::{ClientKey, DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
 use crate::secret::Secret;
 
 /// Environment variable that may carry the API token.
 pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
 
 /// Keys whose values are secrets: never logged, never written to the state file.
-const SECRET_KEYS: &[&str] = &["apitoken", "credentials", "password", "token"];
+const SECRET_KEYS: &[&str] = &["apitoken", "credentials", "password", "token", "private_key"];
 
 /// Errors in the instance configuration. Each message says what to fix.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -34,6 +35,9 @@ pub enum ParamsError {
     MissingToken,
     #[error("The parameter '{name}' must be true or false; got {value}.")]
     NotABoolean { name: String, value: String },
+    /// A missing or contradictory OAuth setting; the message names the param.
+    #[error("{0}")]
+    OAuth(String),
 }
 
 /// The merged params of one execution.
@@ -106,6 +110,71 @@ impl Params {
             Ok(token) if !token.is_empty() => Ok(Secret::new(token)),
             _ => Err(ParamsError::MissingToken),
         }
+    }
+
+    /// Whether OAuth 2.0 (`use_oauth`) replaces the API token.
+    pub fn use_oauth(&self) -> Result<bool, ParamsError> {
+        self.boolean("use_oauth", false)
+    }
+
+    /// The OAuth settings when `use_oauth` is on (`None` when off): `client_id`,
+    /// `private_key` (a string, or a credentials object's `password`), `jwt_algorithm`
+    /// (RS256 by default, checked against the key), `key_id`, `scopes` and `dpop`. Each
+    /// missing or contradictory setting is an error naming its param.
+    pub fn oauth(&self) -> Result<Option<OAuthSettings>, ParamsError> {
+        if !self.use_oauth()? {
+            return Ok(None);
+        }
+        let oauth = |text: &str| ParamsError::OAuth(text.to_owned());
+        let client_id = self.string("client_id").ok_or_else(|| {
+            oauth("OAuth is on (use_oauth) but the Client ID parameter (client_id) is empty. Set it to the client ID of the Okta API Services app.")
+        })?;
+        let private_key = match self.values.get("private_key") {
+            Some(Value::String(text)) => Some(text.as_str()),
+            Some(Value::Object(credentials)) => credentials.get("password").and_then(Value::as_str),
+            _ => None,
+        }
+        .filter(|text| !text.trim().is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| {
+            oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app.")
+        })?;
+        let algorithm = match self.string("jwt_algorithm") {
+            None => JwtAlgorithm::Rs256,
+            Some(text) => text.parse().map_err(|()| {
+                ParamsError::OAuth(format!("The JWT algorithm parameter (jwt_algorithm) must be RS256 or ES256; got '{}'.", text.trim()))
+            })?,
+        };
+        let dpop = match self.string("dpop") {
+            None => DpopMode::Auto,
+            Some(text) => text.parse().map_err(|()| {
+                ParamsError::OAuth(format!("The DPoP parameter (dpop) must be auto, on or off; got '{}'.", text.trim()))
+            })?,
+        };
+        let scopes: Vec<String> = self
+            .string("scopes")
+            .unwrap_or_else(|| DEFAULT_SCOPES.to_owned())
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if scopes.is_empty() {
+            return Err(oauth("The scopes parameter (scopes) names no scope. Leave it empty for the default scopes."));
+        }
+        if let Some(bad) = scopes.iter().find(|s| !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')) {
+            return Err(ParamsError::OAuth(format!("The scopes parameter (scopes) holds '{bad}', which is not a scope name.")));
+        }
+        if client_id.bytes().any(|b| b.is_ascii_control()) {
+            return Err(oauth("The Client ID parameter (client_id) holds control characters."));
+        }
+        let key_id = self.string("key_id").map(|k| k.trim().to_owned());
+        let key = ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?;
+        Ok(Some(OAuthSettings {
+            client_id: client_id.trim().to_owned(),
+            key,
+            scopes,
+            dpop,
+        }))
     }
 
     /// The API base URL `<url>/api/v1/`, after the url rule: https, or http for loopback only.

@@ -19,6 +19,7 @@ pub mod fetch;
 pub mod groups;
 pub mod logs;
 pub mod test_module;
+mod token_cache;
 pub mod users;
 
 use std::any::Any;
@@ -104,7 +105,8 @@ impl Default for ClientTuning {
 #[derive(PartialEq, Eq)]
 struct ClientKey {
     base_url: String,
-    token: Secret,
+    /// The API token, or (OAuth) the settings' identity.
+    credentials: Secret,
     insecure: bool,
     proxy: bool,
 }
@@ -137,9 +139,13 @@ impl Runtime {
     /// The Okta client for these params (cached per configuration), with a fresh command
     /// deadline.
     pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
+        let oauth = params.oauth()?;
         let key = ClientKey {
             base_url: params.base_url()?.to_string(),
-            token: params.token()?,
+            credentials: match &oauth {
+                Some(settings) => Secret::new(format!("oauth|{}", settings.identity())),
+                None => params.token()?,
+            },
             insecure: params.boolean("insecure", false)?,
             proxy: params.boolean("proxy", false)?,
         };
@@ -151,7 +157,12 @@ impl Runtime {
             return Ok(client.for_command());
         }
         let base_url = params.base_url()?;
-        let mut config = ClientConfig::new(base_url, key.token.clone());
+        let token = match oauth {
+            Some(_) => Secret::default(),
+            None => key.credentials.clone(),
+        };
+        let mut config = ClientConfig::new(base_url, token);
+        config.oauth = oauth;
         config.insecure = key.insecure;
         config.proxy = key.proxy;
         config.connect_timeout = self.tuning.connect_timeout;
@@ -262,6 +273,11 @@ pub async fn execute_spec(
         Err(e) => return failure(spec.name, CommandError::Args(e)),
     };
     let params = Params::merged(&runtime.base_params, &context.params);
+    // OAuth: settings checked for every command; a token kept by an earlier process offered.
+    let oauth_client = match token_cache::load(runtime, &params, state).await {
+        Ok(client) => client,
+        Err(e) => return failure(spec.name, e),
+    };
     let span = tracing::info_span!("command", name = spec.name, instance = %context.instance);
     let invocation = Invocation {
         runtime,
@@ -303,6 +319,9 @@ pub async fn execute_spec(
     if !execution.failed() {
         // The state borrow moved into the invocation; it is back now that the handler ended.
         execution = commit(spec, state, execution).await;
+        if let Some(client) = &oauth_client {
+            token_cache::save(client, state).await;
+        }
     }
     execution
 }

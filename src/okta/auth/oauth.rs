@@ -73,6 +73,8 @@ pub struct OAuthAuth {
     dpop_declined: AtomicBool,
     /// Bumped whenever a new token is issued, so callers know when to save it.
     generation: AtomicU64,
+    /// The generation last written to (or read from) the integration context.
+    saved_generation: AtomicU64,
     token_requests: AtomicU64,
 }
 
@@ -107,6 +109,7 @@ impl OAuthAuth {
             nonces: Mutex::new(Nonces::default()),
             dpop_declined: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            saved_generation: AtomicU64::new(0),
             token_requests: AtomicU64::new(0),
         }
     }
@@ -141,21 +144,32 @@ impl OAuthAuth {
         }
     }
 
+    /// Whether a token was issued since the last [`OAuthAuth::mark_saved`].
+    pub fn unsaved(&self) -> bool {
+        self.generation() != self.saved_generation.load(Ordering::Relaxed)
+    }
+
+    /// Records that the token of `generation` is in the integration context.
+    pub fn mark_saved(&self, generation: u64) {
+        self.saved_generation.store(generation, Ordering::Relaxed);
+    }
+
     /// The token as kept in the integration context: the access token, its type, expiry
     /// (Unix seconds), the client id and scopes it was issued for, and for a DPoP-bound
     /// token the thumbprint of the key it is bound to (another process has another key and
-    /// cannot use it). `None` when there is no token.
-    pub fn export(&self) -> Option<Value> {
+    /// cannot use it), with the generation it belongs to. `None` when there is no token.
+    pub fn export(&self) -> Option<(u64, Value)> {
         let slot = self.token.try_lock().ok()?;
         let token = slot.as_ref()?;
-        Some(json!({
+        let generation = self.generation();
+        Some((generation, json!({
             "client_id": self.settings.client_id,
             "scope": self.settings.scope(),
             "token_type": if token.dpop_bound { "DPoP" } else { "Bearer" },
             "access_token": token.value.expose(),
             "expires_at": token.expires_epoch,
             "jkt": if token.dpop_bound { self.dpop_thumbprint().map(str::to_owned) } else { None },
-        }))
+        })))
     }
 
     /// Takes a token kept by [`OAuthAuth::export`] when it fits these settings, is not about
@@ -197,6 +211,7 @@ impl OAuthAuth {
             expires_at: self.clock.now() + Duration::from_secs(left as u64),
             expires_epoch,
         });
+        self.mark_saved(self.generation());
         tracing::debug!(expires_in_s = left, "okta oauth: using the token kept in the integration context");
         true
     }
@@ -215,6 +230,12 @@ impl OAuthAuth {
         *slot = Some(token.clone());
         self.generation.fetch_add(1, Ordering::Relaxed);
         Ok(token)
+    }
+
+    /// Gets a token now unless a usable one is held (test-module's first check).
+    pub async fn ensure_token(&self, deadline: Option<Instant>) -> Result<(), OktaError> {
+        let deadline = deadline.unwrap_or_else(|| self.clock.now() + self.request_timeout);
+        self.current_token(deadline).await.map(drop)
     }
 
     /// Forgets `sent` (a token a resource refused) unless a newer one replaced it already.
