@@ -174,6 +174,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         let replay = ReplayTransport::load(path)?;
         runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
         runtime = runtime.with_transport(Arc::new(replay));
+        runtime.replaying = true;
     } else if let Some(path) = &options.record {
         // Whole seconds, as the cassette stores it, so replay sees the same time.
         let now = chrono::Utc::now();
@@ -337,7 +338,8 @@ pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
     let replay = ReplayTransport::new(cassette);
     let mut runtime = Runtime::new(base_params, MapperRegistry::builtin());
     runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    let runtime = runtime.with_transport(Arc::new(replay));
+    let mut runtime = runtime.with_transport(Arc::new(replay));
+    runtime.replaying = true;
     let (state_path, temporary) = match &options.state {
         Some(path) => (path.clone(), false),
         None => (

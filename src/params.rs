@@ -122,6 +122,12 @@ impl Params {
     /// (RS256 by default, checked against the key), `key_id`, `scopes` and `dpop`. Each
     /// missing or contradictory setting is an error naming its param.
     pub fn oauth(&self) -> Result<Option<OAuthSettings>, ParamsError> {
+        self.oauth_settings(false)
+    }
+
+    /// [`Params::oauth`]; with `replaying`, a missing `private_key` is replaced by a throwaway
+    /// key (a cassette holds no assertion to check it against).
+    pub fn oauth_settings(&self, replaying: bool) -> Result<Option<OAuthSettings>, ParamsError> {
         if !self.use_oauth()? {
             return Ok(None);
         }
@@ -129,14 +135,18 @@ impl Params {
         let client_id = self.string("client_id").ok_or_else(|| {
             oauth("OAuth is on (use_oauth) but the Client ID parameter (client_id) is empty. Set it to the client ID of the Okta API Services app.")
         })?;
-        let private_key = match self.values.get("private_key") {
+        let private_key_given = match self.values.get("private_key") {
             Some(Value::String(text)) => Some(text.as_str()),
             Some(Value::Object(credentials)) => credentials.get("password").and_then(Value::as_str),
             _ => None,
         }
         .filter(|text| !text.trim().is_empty())
-        .map(Secret::new)
-        .ok_or_else(|| {
+        .map(Secret::new);
+        let replay_key = match (&private_key_given, replaying) {
+            (None, true) => Some(ClientKey::throwaway().map_err(ParamsError::OAuth)?),
+            _ => None,
+        };
+        let private_key = private_key_given.or_else(|| replay_key.as_ref().map(|_| Secret::default())).ok_or_else(|| {
             oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app.")
         })?;
         let algorithm = match self.string("jwt_algorithm") {
@@ -168,7 +178,10 @@ impl Params {
             return Err(oauth("The Client ID parameter (client_id) holds control characters."));
         }
         let key_id = self.string("key_id").map(|k| k.trim().to_owned());
-        let key = ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?;
+        let key = match replay_key {
+            Some(key) => key,
+            None => ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?,
+        };
         Ok(Some(OAuthSettings {
             client_id: client_id.trim().to_owned(),
             key,

@@ -70,6 +70,8 @@ pub struct Runtime {
     /// When set, the daemon's clock is frozen at this time (record and replay), so relative
     /// times give the same requests in both.
     pub frozen_now: Option<DateTime<Utc>>,
+    /// Replaying a cassette: OAuth needs no private key (the cassette holds no assertion).
+    pub replaying: bool,
     /// `--record FILE`: the cassette to record Okta traffic to.
     pub record_to: Option<PathBuf>,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
@@ -119,6 +121,7 @@ impl Runtime {
             transport: None,
             tuning: ClientTuning::default(),
             frozen_now: None,
+            replaying: false,
             record_to: None,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
@@ -136,10 +139,18 @@ impl Runtime {
         self.frozen_now.unwrap_or_else(Utc::now)
     }
 
+    /// The OAuth settings of these params (`None` without `use_oauth`).
+    pub fn oauth_settings(
+        &self,
+        params: &Params,
+    ) -> Result<Option<crate::okta::auth::OAuthSettings>, ParamsError> {
+        params.oauth_settings(self.replaying)
+    }
+
     /// The Okta client for these params (cached per configuration), with a fresh command
     /// deadline.
     pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
-        let oauth = params.oauth()?;
+        let oauth = self.oauth_settings(params)?;
         let key = ClientKey {
             base_url: params.base_url()?.to_string(),
             credentials: match &oauth {

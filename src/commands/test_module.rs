@@ -27,7 +27,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
 fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let base_url = inv.params.base_url()?;
-        let oauth = inv.params.oauth()?;
+        let oauth = inv.runtime.oauth_settings(&inv.params)?;
         if oauth.is_none() {
             inv.params.token()?;
         }

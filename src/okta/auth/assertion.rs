@@ -88,6 +88,23 @@ impl ClientKey {
         Ok(client_key)
     }
 
+    /// A throwaway ES256 key, for replaying a cassette: the recorded token exchange holds
+    /// no assertion, so any key signs one that replay accepts.
+    pub fn throwaway() -> Result<ClientKey, String> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &rng,
+        )
+        .map_err(|_| "could not generate a key".to_owned())?;
+        Ok(ClientKey {
+            algorithm: JwtAlgorithm::Es256,
+            key: Arc::new(EncodingKey::from_ec_der(pkcs8.as_ref())),
+            key_id: None,
+            fingerprint: "throwaway".to_owned(),
+        })
+    }
+
     pub fn algorithm(&self) -> JwtAlgorithm {
         self.algorithm
     }
