@@ -20,7 +20,13 @@ use crate::secret::Secret;
 pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
 
 /// Keys whose values are secrets: never logged, never written to the state file.
-const SECRET_KEYS: &[&str] = &["apitoken", "credentials", "password", "token", "private_key"];
+const SECRET_KEYS: &[&str] = &[
+    "apitoken",
+    "credentials",
+    "password",
+    "token",
+    "private_key",
+];
 
 /// Errors in the instance configuration. Each message says what to fix.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -152,13 +158,19 @@ impl Params {
         let algorithm = match self.string("jwt_algorithm") {
             None => JwtAlgorithm::Rs256,
             Some(text) => text.parse().map_err(|()| {
-                ParamsError::OAuth(format!("The JWT algorithm parameter (jwt_algorithm) must be RS256 or ES256; got '{}'.", text.trim()))
+                ParamsError::OAuth(format!(
+                    "The JWT algorithm parameter (jwt_algorithm) must be RS256 or ES256; got '{}'.",
+                    text.trim()
+                ))
             })?,
         };
         let dpop = match self.string("dpop") {
             None => DpopMode::Auto,
             Some(text) => text.parse().map_err(|()| {
-                ParamsError::OAuth(format!("The DPoP parameter (dpop) must be auto, on or off; got '{}'.", text.trim()))
+                ParamsError::OAuth(format!(
+                    "The DPoP parameter (dpop) must be auto, on or off; got '{}'.",
+                    text.trim()
+                ))
             })?,
         };
         let scopes: Vec<String> = self
@@ -171,16 +183,25 @@ impl Params {
         if scopes.is_empty() {
             return Err(oauth("The scopes parameter (scopes) names no scope. Leave it empty for the default scopes."));
         }
-        if let Some(bad) = scopes.iter().find(|s| !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')) {
-            return Err(ParamsError::OAuth(format!("The scopes parameter (scopes) holds '{bad}', which is not a scope name.")));
+        if let Some(bad) = scopes.iter().find(|s| {
+            !s.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        }) {
+            return Err(ParamsError::OAuth(format!(
+                "The scopes parameter (scopes) holds '{bad}', which is not a scope name."
+            )));
         }
         if client_id.bytes().any(|b| b.is_ascii_control()) {
-            return Err(oauth("The Client ID parameter (client_id) holds control characters."));
+            return Err(oauth(
+                "The Client ID parameter (client_id) holds control characters.",
+            ));
         }
         let key_id = self.string("key_id").map(|k| k.trim().to_owned());
         let key = match replay_key {
             Some(key) => key,
-            None => ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?,
+            None => {
+                ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?
+            }
         };
         Ok(Some(OAuthSettings {
             client_id: client_id.trim().to_owned(),

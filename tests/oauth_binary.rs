@@ -5,11 +5,11 @@
 //! a revoked token is renewed; a missing scope is named; nothing secret leaks.
 
 mod common;
-#[path = "common/oauth_keys.rs"]
-mod oauth_keys;
 #[path = "fake_okta/mod.rs"]
 #[allow(clippy::unnecessary_map_or)]
 mod fake_okta;
+#[path = "common/oauth_keys.rs"]
+mod oauth_keys;
 
 use std::path::Path;
 use std::time::Duration;
@@ -175,7 +175,11 @@ fn the_lifecycle_and_a_fetch_run_with_oauth_and_dpop() {
             if command.contains("fetch-incidents") {
                 let batch: Vec<Value> =
                     serde_json::from_str(entry["Contents"].as_str().unwrap()).unwrap();
-                fetched.extend(batch.into_iter().map(|i| i["dbotMirrorId"].as_str().unwrap().to_owned()));
+                fetched.extend(
+                    batch
+                        .into_iter()
+                        .map(|i| i["dbotMirrorId"].as_str().unwrap().to_owned()),
+                );
             }
         }
         if index == 0 {
@@ -196,14 +200,21 @@ fn the_lifecycle_and_a_fetch_run_with_oauth_and_dpop() {
         .filter(|r| r.path.starts_with("/api/v1/"))
         .collect();
     assert!(resource_requests.len() > 15);
-    assert!(resource_requests
-        .iter()
-        .all(|r| r.header("authorization").unwrap().starts_with("DPoP ") && r.header("dpop").is_some()));
+    assert!(resource_requests.iter().all(|r| r
+        .header("authorization")
+        .unwrap()
+        .starts_with("DPoP ")
+        && r.header("dpop").is_some()));
 
     // The token is kept in the state file, which only its owner may read.
     assert_owner_only(&state);
     let kept: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    let instance = kept["instances"].as_object().unwrap().values().next().unwrap();
+    let instance = kept["instances"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
     let token = &instance["integrationContext"]["oktaOAuthToken"];
     assert_eq!(token["token_type"], "DPoP", "{kept}");
     assert_eq!(token["client_id"], CLIENT_ID);
@@ -219,7 +230,11 @@ fn the_lifecycle_and_a_fetch_run_with_oauth_and_dpop() {
         .filter(|s| !s.starts_with("fake-okta-access-token-"))
         .cloned()
         .collect();
-    assert_clean("state file", &std::fs::read(&state).unwrap(), &without_token);
+    assert_clean(
+        "state file",
+        &std::fs::read(&state).unwrap(),
+        &without_token,
+    );
 
     // The cassette replays without the private key.
     let replay_params = dir.join("replay-params.json");
@@ -297,7 +312,10 @@ fn a_bearer_token_is_reused_by_the_next_process_and_renewed_when_revoked() {
     assert_eq!(fake.oauth_tokens_issued(), 2);
     let requests = fake.requests();
     let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
-    assert_eq!(paths[..3], ["/api/v1/users", "/oauth2/v1/token", "/api/v1/users"]);
+    assert_eq!(
+        paths[..3],
+        ["/api/v1/users", "/oauth2/v1/token", "/api/v1/users"]
+    );
     assert_ne!(
         requests[0].header("authorization"),
         requests[2].header("authorization"),
@@ -311,7 +329,9 @@ fn engine_mode_keeps_the_token_through_the_host() {
     register(&fake, ALL_SCOPES, false);
     let params = oauth_params(&fake, "off");
     let mut daemon = Daemon::spawn(&["serve"], &[]);
-    let command = json!({"command": "okta-iam-list-applications", "args": {"limit": "1"}, "params": params}).to_string();
+    let command =
+        json!({"command": "okta-iam-list-applications", "args": {"limit": "1"}, "params": params})
+            .to_string();
     let timeout = Duration::from_secs(30);
 
     daemon.send(&command);
@@ -381,7 +401,10 @@ fn missing_scopes_and_bad_settings_are_named() {
         .as_bytes(),
     );
     let text = only_entry(&protocol_lines(&output.stdout))["Contents"].to_string();
-    assert!(text.contains("was not granted the scope okta.logs.read"), "{text}");
+    assert!(
+        text.contains("was not granted the scope okta.logs.read"),
+        "{text}"
+    );
     // A wrong client id and a missing key, at test-module and at any command.
     let mut params = oauth_params(&fake, "auto");
     params["client_id"] = json!("0oa-unknown");
@@ -393,7 +416,11 @@ fn missing_scopes_and_bad_settings_are_named() {
     assert!(test_module(params.clone()).contains("(private_key)"));
     let output = run(
         &["serve"],
-        format!("{}\n", json!({"command": "okta-iam-get-configuration", "params": params})).as_bytes(),
+        format!(
+            "{}\n",
+            json!({"command": "okta-iam-get-configuration", "params": params})
+        )
+        .as_bytes(),
     );
     let text = only_entry(&protocol_lines(&output.stdout))["Contents"].to_string();
     assert!(text.contains("(private_key)"), "{text}");

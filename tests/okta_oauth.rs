@@ -2,10 +2,10 @@
 //! proofs and nonces, one token for many requests, renewal before expiry and after a 401,
 //! and errors a person can act on.
 
-#[path = "common/okta_support.rs"]
-mod okta_support;
 #[path = "common/oauth_keys.rs"]
 mod oauth_keys;
+#[path = "common/okta_support.rs"]
+mod okta_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,7 +140,12 @@ async fn the_assertion_verifies_with_the_public_key_and_carries_the_right_claims
         assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
         // And a wrong public key does not verify it.
         let (_, ox, oy) = ec_key();
-        assert!(verify_assertion(assertion, &PublicKey::Ec { x: ox, y: oy }, &token_url(&server)).is_err());
+        assert!(verify_assertion(
+            assertion,
+            &PublicKey::Ec { x: ox, y: oy },
+            &token_url(&server)
+        )
+        .is_err());
 
         let user_requests = requests_to(&server, &format!("/api/v1/users/{USER}")).await;
         assert_eq!(
@@ -200,7 +205,10 @@ async fn dpop_proofs_bind_method_url_and_token_and_the_token_nonce_exchange_work
         Some(&*format!("DPoP {ACCESS_TOKEN}"))
     );
     let (claims, jkt) = verify_proof(header(resource, "dpop").unwrap()).unwrap();
-    assert_eq!(jkt, first_jkt, "the resource proof uses the key the token is bound to");
+    assert_eq!(
+        jkt, first_jkt,
+        "the resource proof uses the key the token is bound to"
+    );
     assert_eq!(claims["htm"], "GET");
     assert_eq!(
         claims["htu"],
@@ -273,7 +281,12 @@ async fn one_token_request_serves_a_thousand_commands() {
     assert_eq!(resource.len(), 1000);
     let jtis: std::collections::HashSet<String> = resource
         .iter()
-        .map(|r| verify_proof(header(r, "dpop").unwrap()).unwrap().0["jti"].as_str().unwrap().to_owned())
+        .map(|r| {
+            verify_proof(header(r, "dpop").unwrap()).unwrap().0["jti"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(jtis.len(), 1000, "a fresh proof per request");
 }
@@ -283,7 +296,9 @@ async fn concurrent_requests_share_one_token_request() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/v1/token"))
-        .respond_with(token_answer(ACCESS_TOKEN, "Bearer", 3600).set_delay(Duration::from_millis(50)))
+        .respond_with(
+            token_answer(ACCESS_TOKEN, "Bearer", 3600).set_delay(Duration::from_millis(50)),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -316,7 +331,14 @@ async fn the_token_is_renewed_a_minute_before_it_expires() {
         .await;
     mount_user(&server).await;
     let (client, clock) = oauth_client(&server, settings(json!({"dpop": "off"})));
-    let get = || async { client.for_command().users().get(&UserId::new(USER)).await.unwrap() };
+    let get = || async {
+        client
+            .for_command()
+            .users()
+            .get(&UserId::new(USER))
+            .await
+            .unwrap()
+    };
     get().await;
     clock.advance(Duration::from_secs(3600 - 61));
     get().await;
@@ -378,7 +400,12 @@ async fn a_401_renews_the_token_once() {
         Some(&*format!("Bearer {SECOND_TOKEN}"))
     );
     // The renewed token serves the next command without another token request.
-    client.for_command().users().get(&UserId::new(USER)).await.unwrap();
+    client
+        .for_command()
+        .users()
+        .get(&UserId::new(USER))
+        .await
+        .unwrap();
     assert_eq!(requests_to(&server, "/oauth2/v1/token").await.len(), 2);
 }
 
@@ -399,7 +426,11 @@ async fn a_401_that_persists_fails_instead_of_looping() {
     let error = client.users().get(&UserId::new(USER)).await.unwrap_err();
     assert_eq!(error.status(), Some(401));
     let resource = requests_to(&server, &format!("/api/v1/users/{USER}")).await;
-    assert_eq!(resource.len(), 3, "the first try and at most two auth retries");
+    assert_eq!(
+        resource.len(),
+        3,
+        "the first try and at most two auth retries"
+    );
 }
 
 #[tokio::test]
@@ -457,7 +488,9 @@ async fn token_endpoint_refusals_say_what_to_fix() {
         let text = error.to_string();
         assert!(text.contains(expected), "{text}");
         assert_eq!(error.request_id(), Some("reqTOKEN1"));
-        assert!(requests_to(&server, &format!("/api/v1/users/{USER}")).await.is_empty());
+        assert!(requests_to(&server, &format!("/api/v1/users/{USER}"))
+            .await
+            .is_empty());
     }
 }
 
@@ -498,8 +531,14 @@ async fn auto_falls_back_to_bearer_when_the_app_takes_no_dpop() {
 fn contradictory_settings_name_the_param() {
     let (ec_pem, _, _) = ec_key();
     let cases = [
-        (json!({"use_oauth": true, "private_key": rsa_private_pem()}), "(client_id)"),
-        (json!({"use_oauth": "true", "client_id": "x"}), "(private_key)"),
+        (
+            json!({"use_oauth": true, "private_key": rsa_private_pem()}),
+            "(client_id)",
+        ),
+        (
+            json!({"use_oauth": "true", "client_id": "x"}),
+            "(private_key)",
+        ),
         (
             json!({"use_oauth": true, "client_id": "x", "private_key": ec_pem, "jwt_algorithm": "RS256"}),
             "is an EC key, but jwt_algorithm is RS256",
@@ -520,7 +559,10 @@ fn contradictory_settings_name_the_param() {
             json!({"use_oauth": true, "client_id": "x", "private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}),
             "(private_key) is not a PEM private key",
         ),
-        (json!({"use_oauth": "yes"}), "'use_oauth' must be true or false"),
+        (
+            json!({"use_oauth": "yes"}),
+            "'use_oauth' must be true or false",
+        ),
     ];
     for (params, expected) in cases {
         let error = Params::from_map(params.as_object().unwrap().clone())

@@ -97,16 +97,19 @@ async fn check_oauth(client: &Client, scopes: &[String], base_url: &str) -> Comm
     if has("okta.schemas.read") {
         client.schemas().user_default().await.map_err(fail)?;
     }
-    if !["okta.users.read", "okta.apps.read", "okta.groups.read", "okta.logs.read", "okta.schemas.read"]
-        .iter()
-        .any(|s| has(s))
+    if ![
+        "okta.users.read",
+        "okta.apps.read",
+        "okta.groups.read",
+        "okta.logs.read",
+        "okta.schemas.read",
+    ]
+    .iter()
+    .any(|s| has(s))
     {
         // No read scope asked for: the token request alone is the check.
         if let Some(oauth) = client.auth().oauth() {
-            oauth
-                .ensure_token(client.deadline())
-                .await
-                .map_err(fail)?;
+            oauth.ensure_token(client.deadline()).await.map_err(fail)?;
         }
     }
     Ok(vec![Entry::text("ok")])

@@ -41,7 +41,9 @@ pub(super) async fn load(
                     oauth.restore(kept);
                 }
             }
-            Err(error) => warn!("cannot read the OAuth token from the integration context: {error}"),
+            Err(error) => {
+                warn!("cannot read the OAuth token from the integration context: {error}")
+            }
         }
     }
     Ok(Some(client))

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::okta::apps::Apps;
-use crate::okta::auth::{ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
+use crate::okta::auth::{self, ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
 use crate::okta::clock::{Clock, TokioClock};
 use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
 use crate::okta::groups::Groups;
@@ -358,7 +358,10 @@ impl Client {
                 return Err(self.deadline_exceeded(request, retries, None));
             }
             let timeout = left.min(config.request_timeout);
-            let auth_headers = inner.auth.authorize(call.method, &call.url, deadline).await?;
+            let auth_headers = inner
+                .auth
+                .authorize(call.method, &call.url, deadline)
+                .await?;
             let http_request = self.build(&call, retries, retry_for.as_deref(), &auth_headers);
             let attempts = retries + 1;
             tracing::trace!(request = %request, url = %call.url, attempt = attempts, "okta request");
@@ -396,7 +399,10 @@ impl Client {
                     if response.is_success() {
                         return Ok(response);
                     }
-                    match inner.auth.on_rejection(&response, &auth_headers, auth_retries) {
+                    match inner
+                        .auth
+                        .on_rejection(&response, &auth_headers, auth_retries)
+                    {
                         Verdict::Retry => {
                             auth_retries += 1;
                             continue;
@@ -404,7 +410,8 @@ impl Client {
                         Verdict::Fail(error) => return Err(error),
                         Verdict::Ordinary => {}
                     }
-                    let error = OktaError::from_response(&response, config.token.expose());
+                    let shown = auth::without_echoed_credentials(&response, &auth_headers);
+                    let error = OktaError::from_response(&shown, config.token.expose());
                     retry_for = request_id;
                     if response.status == 429 {
                         let api = match error {

@@ -121,10 +121,18 @@ impl OAuthServer {
         if fields.get("client_assertion_type").map(String::as_str)
             != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
         {
-            return oauth_error(401, "invalid_client", "Client authentication failed: no JWT client assertion.");
+            return oauth_error(
+                401,
+                "invalid_client",
+                "Client authentication failed: no JWT client assertion.",
+            );
         }
         let Some(assertion) = fields.get("client_assertion") else {
-            return oauth_error(401, "invalid_client", "Client authentication failed: no client_assertion.");
+            return oauth_error(
+                401,
+                "invalid_client",
+                "Client authentication failed: no client_assertion.",
+            );
         };
         let audience = format!("{base}/oauth2/v1/token");
         let client_id = match self.verify_assertion(assertion, &audience) {
@@ -142,7 +150,9 @@ impl OAuthServer {
                             "use_dpop_nonce",
                             "Authorization server requires nonce in DPoP proof.",
                         );
-                        response.headers.push(("DPoP-Nonce".into(), self.nonce.clone()));
+                        response
+                            .headers
+                            .push(("DPoP-Nonce".into(), self.nonce.clone()));
                         return response;
                     }
                     if !app.require_dpop {
@@ -153,7 +163,11 @@ impl OAuthServer {
                 Err(message) => return oauth_error(400, "invalid_dpop_proof", &message),
             },
             None if app.require_dpop => {
-                return oauth_error(400, "invalid_dpop_proof", "The DPoP proof JWT header is missing.")
+                return oauth_error(
+                    400,
+                    "invalid_dpop_proof",
+                    "The DPoP proof JWT header is missing.",
+                )
             }
             None => {}
         }
@@ -176,7 +190,11 @@ impl OAuthServer {
         }
         self.counter += 1;
         self.tokens_issued += 1;
-        let token = format!("fake-okta-access-token-{:04}-{}", self.counter, URL_SAFE_NO_PAD.encode(self.counter.to_le_bytes()));
+        let token = format!(
+            "fake-okta-access-token-{:04}-{}",
+            self.counter,
+            URL_SAFE_NO_PAD.encode(self.counter.to_le_bytes())
+        );
         let kind = if jkt.is_some() { "DPoP" } else { "Bearer" };
         self.tokens.insert(
             token.clone(),
@@ -223,7 +241,10 @@ impl OAuthServer {
             ),
         };
         if header.alg != algorithm {
-            return Err("The client_assertion signature algorithm does not match the registered key.".into());
+            return Err(
+                "The client_assertion signature algorithm does not match the registered key."
+                    .into(),
+            );
         }
         let mut validation = Validation::new(algorithm);
         validation.set_audience(&[audience]);
@@ -235,7 +256,10 @@ impl OAuthServer {
         if claims["sub"] != claims["iss"] {
             return Err("The client_assertion sub must equal iss.".into());
         }
-        let (iat, exp) = (claims["iat"].as_u64().unwrap_or(0), claims["exp"].as_u64().unwrap_or(0));
+        let (iat, exp) = (
+            claims["iat"].as_u64().unwrap_or(0),
+            claims["exp"].as_u64().unwrap_or(0),
+        );
         if exp <= iat || exp - iat > 3600 {
             return Err("The client_assertion exp must be within one hour of iat.".into());
         }
@@ -301,7 +325,8 @@ impl OAuthServer {
             shown["x"].as_str().unwrap_or_default(),
             shown["y"].as_str().unwrap_or_default()
         );
-        let thumbprint = URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, canonical.as_bytes()));
+        let thumbprint =
+            URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, canonical.as_bytes()));
         Ok((thumbprint, claims["nonce"].as_str().map(str::to_owned)))
     }
 
@@ -320,7 +345,11 @@ impl OAuthServer {
                 401,
                 serde_json::to_vec(&json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided", "errorLink": "E0000011", "errorId": "oaeOAuth", "errorCauses": []})).unwrap_or_default(),
             );
-            let scheme = if scheme == "dpop" { "DPoP algs=\"ES256\"," } else { "Bearer" };
+            let scheme = if scheme == "dpop" {
+                "DPoP algs=\"ES256\","
+            } else {
+                "Bearer"
+            };
             response.headers.push((
                 "WWW-Authenticate".into(),
                 format!("{scheme} error=\"{error}\", error_description=\"{description}\""),
@@ -342,17 +371,30 @@ impl OAuthServer {
                 let htu = format!("{base}{}", req.path);
                 match self.verify_proof(proof, &req.method, &htu, Some(token)) {
                     Ok((thumbprint, _)) if &thumbprint == jkt => {}
-                    Ok(_) => return challenge("invalid_dpop_proof", "The DPoP proof key is not the one the token is bound to."),
+                    Ok(_) => {
+                        return challenge(
+                            "invalid_dpop_proof",
+                            "The DPoP proof key is not the one the token is bound to.",
+                        )
+                    }
                     Err(message) => return challenge("invalid_dpop_proof", &message),
                 }
             }
-            (Some(_), _) => return challenge("invalid_token", "A DPoP-bound token must be sent as DPoP."),
+            (Some(_), _) => {
+                return challenge("invalid_token", "A DPoP-bound token must be sent as DPoP.")
+            }
             (None, "bearer") => {}
-            (None, _) => return challenge("invalid_token", "A Bearer token must be sent as Bearer."),
+            (None, _) => {
+                return challenge("invalid_token", "A Bearer token must be sent as Bearer.")
+            }
         }
         if !scopes.iter().any(|s| s == scope) {
             let mut response = Response::empty(403);
-            let scheme = if bound.is_some() { "DPoP algs=\"ES256\"," } else { "Bearer" };
+            let scheme = if bound.is_some() {
+                "DPoP algs=\"ES256\","
+            } else {
+                "Bearer"
+            };
             response.headers.push((
                 "WWW-Authenticate".into(),
                 format!(

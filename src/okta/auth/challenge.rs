@@ -28,7 +28,11 @@ pub fn parse_challenge(header: &str) -> Challenge {
     };
     while !rest.is_empty() {
         let Some(eq) = rest.find('=') else { break };
-        let name = rest[..eq].trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let name = rest[..eq]
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         rest = rest[eq + 1..].trim_start();
         let value;
         if let Some(quoted) = rest.strip_prefix('"') {
@@ -100,7 +104,9 @@ mod tests {
 
     #[test]
     fn dpop_nonce_challenge_and_odd_forms() {
-        let challenge = parse_challenge(r#"DPoP algs="RS256 ES256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#);
+        let challenge = parse_challenge(
+            r#"DPoP algs="RS256 ES256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#,
+        );
         assert_eq!(challenge.scheme, "DPoP");
         assert_eq!(challenge.error.as_deref(), Some("use_dpop_nonce"));
         let bare = parse_challenge("Bearer error=invalid_token, scope=a");
@@ -111,7 +117,14 @@ mod tests {
         assert_eq!(escaped.error_description.as_deref(), Some(r#"a "b", c"#));
         assert_eq!(escaped.error.as_deref(), Some("x"));
         // Never panics on junk.
-        for junk in ["", "=", "\"", "Bearer =\"", "Bearer a=\"unterminated", "Bearer ,,,=,"] {
+        for junk in [
+            "",
+            "=",
+            "\"",
+            "Bearer =\"",
+            "Bearer a=\"unterminated",
+            "Bearer ,,,=,",
+        ] {
             let _ = parse_challenge(junk);
         }
     }

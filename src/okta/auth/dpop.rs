@@ -156,7 +156,9 @@ mod tests {
     #[test]
     fn proof_verifies_with_its_own_jwk_and_binds_the_request() {
         let key = DpopKey::generate().unwrap();
-        let url: Url = "https://acme.okta.com/api/v1/users?limit=2#x".parse().unwrap();
+        let url: Url = "https://acme.okta.com/api/v1/users?limit=2#x"
+            .parse()
+            .unwrap();
         let token = Secret::new("access-token-value");
         let proof = key
             .proof(Method::Get, &url, Some(&token), Some("n-1"), 1_700_000_000)

@@ -74,6 +74,35 @@ pub trait AuthProvider: Send + Sync {
     }
 }
 
+/// The answer with every credential the request carried (the token after the scheme of
+/// `authorization`, the `dpop` proof) replaced by `***` in its body, in case a proxy or
+/// server echoed them into an error. Borrowed unchanged when nothing was echoed.
+pub fn without_echoed_credentials<'a>(
+    response: &'a HttpResponse,
+    sent: &[(String, String)],
+) -> std::borrow::Cow<'a, HttpResponse> {
+    let secrets: Vec<&str> = sent
+        .iter()
+        .filter_map(|(name, value)| match name.as_str() {
+            "authorization" => value.split_once(' ').map(|(_, secret)| secret),
+            "dpop" => Some(value.as_str()),
+            _ => None,
+        })
+        .filter(|secret| secret.len() >= 8)
+        .collect();
+    let body = String::from_utf8_lossy(&response.body);
+    if !secrets.iter().any(|secret| body.contains(secret)) {
+        return std::borrow::Cow::Borrowed(response);
+    }
+    let mut text = body.into_owned();
+    for secret in secrets {
+        text = text.replace(secret, "***");
+    }
+    let mut scrubbed = response.clone();
+    scrubbed.body = text.into_bytes();
+    std::borrow::Cow::Owned(scrubbed)
+}
+
 /// `Authorization: SSWS <token>`; answers need nothing from it.
 pub struct ApiTokenAuth {
     header: Secret,

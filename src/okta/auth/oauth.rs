@@ -23,12 +23,12 @@ use crate::okta::auth::challenge::{oauth_error, parse_challenge, Challenge};
 use crate::okta::auth::dpop::DpopKey;
 use crate::okta::auth::settings::{DpopMode, OAuthSettings};
 use crate::okta::auth::{AuthProvider, Verdict, CLIENT_ASSERTION_TYPE};
-use crate::okta::USER_AGENT;
 use crate::okta::clock::Clock;
 use crate::okta::error::OktaError;
 use crate::okta::transport::{
     BoxFuture, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
 };
+use crate::okta::USER_AGENT;
 use crate::secret::Secret;
 
 /// A token is renewed this long before Okta said it expires.
@@ -162,14 +162,17 @@ impl OAuthAuth {
         let slot = self.token.try_lock().ok()?;
         let token = slot.as_ref()?;
         let generation = self.generation();
-        Some((generation, json!({
-            "client_id": self.settings.client_id,
-            "scope": self.settings.scope(),
-            "token_type": if token.dpop_bound { "DPoP" } else { "Bearer" },
-            "access_token": token.value.expose(),
-            "expires_at": token.expires_epoch,
-            "jkt": if token.dpop_bound { self.dpop_thumbprint().map(str::to_owned) } else { None },
-        })))
+        Some((
+            generation,
+            json!({
+                "client_id": self.settings.client_id,
+                "scope": self.settings.scope(),
+                "token_type": if token.dpop_bound { "DPoP" } else { "Bearer" },
+                "access_token": token.value.expose(),
+                "expires_at": token.expires_epoch,
+                "jkt": if token.dpop_bound { self.dpop_thumbprint().map(str::to_owned) } else { None },
+            }),
+        ))
     }
 
     /// Takes a token kept by [`OAuthAuth::export`] when it fits these settings, is not about
@@ -212,7 +215,10 @@ impl OAuthAuth {
             expires_epoch,
         });
         self.mark_saved(self.generation());
-        tracing::debug!(expires_in_s = left, "okta oauth: using the token kept in the integration context");
+        tracing::debug!(
+            expires_in_s = left,
+            "okta oauth: using the token kept in the integration context"
+        );
         true
     }
 
@@ -287,7 +293,13 @@ impl OAuthAuth {
                 if let Some(key) = self.dpop_key()? {
                     let nonce = self.lock_nonces().token_endpoint.clone();
                     let proof = key
-                        .proof(Method::Post, &self.token_endpoint, None, nonce.as_deref(), now)
+                        .proof(
+                            Method::Post,
+                            &self.token_endpoint,
+                            None,
+                            nonce.as_deref(),
+                            now,
+                        )
                         .map_err(|m| auth_error(None, None, m, None))?;
                     headers.push(("dpop".to_owned(), proof.expose().to_owned()));
                 }
@@ -308,8 +320,7 @@ impl OAuthAuth {
             let timeout = left.min(self.request_timeout);
             self.token_requests.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(dpop = use_dpop, "okta oauth: token request");
-            let response = match tokio::time::timeout(timeout, self.transport.send(request)).await
-            {
+            let response = match tokio::time::timeout(timeout, self.transport.send(request)).await {
                 Err(_) => {
                     return Err(transport_error(TransportError::new(
                         TransportErrorKind::Timeout,
@@ -341,27 +352,48 @@ impl OAuthAuth {
                 && settings.dpop == DpopMode::Auto
                 && !declined_retried
                 && response.status == 400
-                && matches!(error.as_deref(), Some("invalid_request" | "invalid_dpop_proof"))
+                && matches!(
+                    error.as_deref(),
+                    Some("invalid_request" | "invalid_dpop_proof")
+                )
                 && mentions_dpop
-                && !description.as_deref().is_some_and(|d| d.to_ascii_lowercase().contains("nonce"))
+                && !description
+                    .as_deref()
+                    .is_some_and(|d| d.to_ascii_lowercase().contains("nonce"))
             {
-                tracing::info!("okta oauth: the app does not take DPoP proofs; asking for a Bearer token");
+                tracing::info!(
+                    "okta oauth: the app does not take DPoP proofs; asking for a Bearer token"
+                );
                 self.dpop_declined.store(true, Ordering::Relaxed);
                 use_dpop = false;
                 declined_retried = true;
                 continue;
             }
-            return Err(self.token_refused(response.status, error, description, request_id, use_dpop));
+            return Err(self.token_refused(
+                response.status,
+                error,
+                description,
+                request_id,
+                use_dpop,
+            ));
         }
     }
 
-    fn read_token(&self, response: &HttpResponse, sent_proof: bool) -> Result<AccessToken, OktaError> {
-        let body: Value = serde_json::from_slice(&response.body).map_err(|e| OktaError::Decode {
-            request: TOKEN_REQUEST.to_owned(),
-            path: format!("line {} column {}", e.line(), e.column()),
-            message: "not JSON".to_owned(),
-        })?;
-        let Some(value) = body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty())
+    fn read_token(
+        &self,
+        response: &HttpResponse,
+        sent_proof: bool,
+    ) -> Result<AccessToken, OktaError> {
+        let body: Value =
+            serde_json::from_slice(&response.body).map_err(|e| OktaError::Decode {
+                request: TOKEN_REQUEST.to_owned(),
+                path: format!("line {} column {}", e.line(), e.column()),
+                message: "not JSON".to_owned(),
+            })?;
+        let Some(value) = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
         else {
             return Err(OktaError::Decode {
                 request: TOKEN_REQUEST.to_owned(),
@@ -369,7 +401,10 @@ impl OAuthAuth {
                 message: "missing".to_owned(),
             });
         };
-        let kind = body.get("token_type").and_then(Value::as_str).unwrap_or("Bearer");
+        let kind = body
+            .get("token_type")
+            .and_then(Value::as_str)
+            .unwrap_or("Bearer");
         let dpop_bound = kind.eq_ignore_ascii_case("DPoP");
         if dpop_bound && !sent_proof {
             return Err(auth_error(Some(response.status), None, "Okta issued a DPoP-bound token to a request without a DPoP proof. Set the dpop parameter to auto or on.".to_owned(), None));
@@ -381,7 +416,11 @@ impl OAuthAuth {
             .get("expires_in")
             .and_then(Value::as_u64)
             .unwrap_or(DEFAULT_LIFETIME_SECS);
-        tracing::debug!(token_type = kind, expires_in_s = lifetime, "okta oauth: token issued");
+        tracing::debug!(
+            token_type = kind,
+            expires_in_s = lifetime,
+            "okta oauth: token issued"
+        );
         Ok(AccessToken {
             value: Secret::new(value),
             dpop_bound,
@@ -447,7 +486,9 @@ impl OAuthAuth {
     }
 
     fn lock_nonces(&self) -> std::sync::MutexGuard<'_, Nonces> {
-        self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.nonces
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -467,11 +508,22 @@ impl AuthProvider for OAuthAuth {
             )];
             if token.dpop_bound {
                 let key = self.dpop_key()?.ok_or_else(|| {
-                    auth_error(None, None, "A DPoP-bound token needs DPoP proofs, but dpop is off.".to_owned(), None)
+                    auth_error(
+                        None,
+                        None,
+                        "A DPoP-bound token needs DPoP proofs, but dpop is off.".to_owned(),
+                        None,
+                    )
                 })?;
                 let nonce = self.lock_nonces().resource.clone();
                 let proof = key
-                    .proof(method, url, Some(&token.value), nonce.as_deref(), epoch_now())
+                    .proof(
+                        method,
+                        url,
+                        Some(&token.value),
+                        nonce.as_deref(),
+                        epoch_now(),
+                    )
                     .map_err(|m| auth_error(None, None, m, None))?;
                 headers.push(("dpop".to_owned(), proof.expose().to_owned()));
             }
@@ -537,7 +589,12 @@ impl AuthProvider for OAuthAuth {
     }
 }
 
-fn challenge_error(status: u16, challenge: &Challenge, text: &str, request_id: Option<String>) -> OktaError {
+fn challenge_error(
+    status: u16,
+    challenge: &Challenge,
+    text: &str,
+    request_id: Option<String>,
+) -> OktaError {
     let message = match &challenge.error_description {
         Some(description) => format!("{text} Okta said: {description}."),
         None => text.to_owned(),
