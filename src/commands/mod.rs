@@ -8,6 +8,8 @@
 //! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
+//! - `token_cache`: the OAuth access token in the integration context (read before a
+//!   command when the process holds none, written after one that got a new token).
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up in the catalogue, check its arguments, merge params, run the handler
