@@ -529,5 +529,11 @@ mod tests {
         for p in PARAMS {
             assert!(manifest.contains(&format!("- name: {}\n", p.name)));
         }
+        // The OAuth key is a credentials param showing only its password field.
+        assert!(
+            manifest.contains("- name: private_key\n  display: Private Key (OAuth)\n  displaypassword: Private Key\n  hiddenusername: true\n  type: 9\n"),
+            "{manifest}"
+        );
+        assert!(manifest.contains("- name: use_oauth\n"));
     }
 }

@@ -391,7 +391,22 @@ fn missing_scopes_and_bad_settings_are_named() {
     // Not asked for, the token is issued; a command that needs it names the scope.
     let mut params = oauth_params(&fake, "auto");
     params["scopes"] = json!(granted.join(" "));
+    fake.reset_requests();
     assert_eq!(test_module(params.clone()), "ok");
+    // test-module: the token, then one read per read scope asked for (no logs here).
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/oauth2/v1/token",
+            "/oauth2/v1/token",
+            "/api/v1/users",
+            "/api/v1/apps",
+            "/api/v1/groups",
+            "/api/v1/meta/schemas/user/default"
+        ],
+        "the first token request is answered use_dpop_nonce"
+    );
     let output = run(
         &["serve"],
         format!(

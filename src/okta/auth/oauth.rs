@@ -626,3 +626,143 @@ fn transport_error(source: TransportError) -> OktaError {
 fn epoch_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::okta::auth::ClientKey;
+    use crate::okta::clock::VirtualClock;
+
+    /// A transport that must not be used: these tests never send.
+    struct NoNetwork;
+
+    impl Transport for NoNetwork {
+        fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            Box::pin(async { panic!("no request expected") })
+        }
+    }
+
+    fn provider(dpop: DpopMode) -> OAuthAuth {
+        let settings = OAuthSettings {
+            client_id: "0oa1".to_owned(),
+            key: ClientKey::throwaway().unwrap(),
+            scopes: vec!["okta.users.read".to_owned()],
+            dpop,
+        };
+        OAuthAuth::new(
+            settings,
+            &"https://acme.okta.com/api/v1/".parse().unwrap(),
+            Arc::new(NoNetwork),
+            Arc::new(VirtualClock::new()),
+            Duration::from_secs(30),
+        )
+    }
+
+    fn kept(kind: &str, expires_in: i64, jkt: Option<&str>) -> Value {
+        json!({"client_id": "0oa1", "scope": "okta.users.read", "token_type": kind,
+               "access_token": "kept-token-0123456789", "expires_at": epoch_now() + expires_in,
+               "jkt": jkt})
+    }
+
+    #[test]
+    fn the_token_endpoint_is_next_to_the_api() {
+        let auth = provider(DpopMode::Off);
+        assert_eq!(
+            auth.token_endpoint().as_str(),
+            "https://acme.okta.com/oauth2/v1/token"
+        );
+    }
+
+    #[test]
+    fn a_kept_token_is_taken_only_when_it_fits() {
+        let auth = provider(DpopMode::Off);
+        assert!(auth.wants_token());
+        // About to expire, another client, other scopes, not a token at all: refused.
+        assert!(!auth.restore(&kept("Bearer", 59, None)));
+        let mut other = kept("Bearer", 3000, None);
+        other["client_id"] = json!("0oa2");
+        assert!(!auth.restore(&other));
+        let mut other = kept("Bearer", 3000, None);
+        other["scope"] = json!("okta.users.read okta.logs.read");
+        assert!(!auth.restore(&other));
+        assert!(!auth.restore(&json!("junk")));
+        assert!(auth.wants_token());
+        // A good one is taken, counted as saved, and exported as it came.
+        assert!(auth.restore(&kept("Bearer", 3000, None)));
+        assert!(!auth.wants_token());
+        assert!(!auth.unsaved());
+        let (_, exported) = auth.export().unwrap();
+        assert_eq!(exported["access_token"], "kept-token-0123456789");
+        assert_eq!(exported["token_type"], "Bearer");
+        // A second offer does not replace a usable token.
+        assert!(!auth.restore(&kept("Bearer", 3500, None)));
+    }
+
+    #[test]
+    fn a_dpop_bound_token_needs_this_process_key() {
+        let auth = provider(DpopMode::Auto);
+        assert!(!auth.restore(&kept("DPoP", 3000, Some("another-key-thumbprint"))));
+        assert!(!auth.restore(&kept("DPoP", 3000, None)));
+        let jkt = auth.dpop_thumbprint().unwrap().to_owned();
+        assert!(auth.restore(&kept("DPoP", 3000, Some(&jkt))));
+        // `dpop: on` refuses a kept Bearer token.
+        let on = provider(DpopMode::On);
+        assert!(!on.restore(&kept("Bearer", 3000, None)));
+    }
+
+    #[test]
+    fn refusals_become_verdicts() {
+        let auth = provider(DpopMode::Auto);
+        let sent = vec![("authorization".to_owned(), "DPoP t-0123456789".to_owned())];
+        let answer = |status: u16, challenge: &str, nonce: Option<&str>| {
+            let mut headers = vec![("www-authenticate".to_owned(), challenge.to_owned())];
+            if let Some(nonce) = nonce {
+                headers.push(("dpop-nonce".to_owned(), nonce.to_owned()));
+            }
+            HttpResponse {
+                status,
+                headers,
+                body: Vec::new(),
+            }
+        };
+        let nonce = answer(401, r#"DPoP error="use_dpop_nonce""#, Some("n1"));
+        assert!(matches!(
+            auth.on_rejection(&nonce, &sent, 0),
+            Verdict::Retry
+        ));
+        assert_eq!(auth.lock_nonces().resource.as_deref(), Some("n1"));
+        assert!(matches!(
+            auth.on_rejection(&nonce, &sent, 2),
+            Verdict::Fail(_)
+        ));
+        let expired = answer(401, r#"DPoP error="invalid_token""#, None);
+        assert!(matches!(
+            auth.on_rejection(&expired, &sent, 1),
+            Verdict::Retry
+        ));
+        assert!(matches!(
+            auth.on_rejection(&expired, &sent, 2),
+            Verdict::Ordinary
+        ));
+        let scope = answer(
+            403,
+            r#"DPoP algs="ES256", scope="okta.logs.read", error="insufficient_scope""#,
+            None,
+        );
+        match auth.on_rejection(&scope, &sent, 0) {
+            Verdict::Fail(error) => {
+                assert!(
+                    error.to_string().contains("scope okta.logs.read"),
+                    "{error}"
+                );
+                assert_eq!(error.status(), Some(403));
+            }
+            other => panic!("{other:?}"),
+        }
+        let forbidden = answer(403, "", None);
+        assert!(matches!(
+            auth.on_rejection(&forbidden, &sent, 0),
+            Verdict::Ordinary
+        ));
+    }
+}

@@ -88,8 +88,8 @@ impl OAuthSettings {
         self.scopes.join(" ")
     }
 
-    /// What makes two settings need different tokens (no secret in it: the key enters only
-    /// as the SHA-256 of its public half... of its DER, see [`ClientKey::fingerprint`]).
+    /// What makes two settings need different tokens. Holds no secret: the key enters only
+    /// as a truncated SHA-256 digest ([`ClientKey::fingerprint`]).
     pub fn identity(&self) -> String {
         format!(
             "{}|{}|{}|{}|{}",
