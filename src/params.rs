@@ -19,6 +19,17 @@ use crate::secret::Secret;
 /// Environment variable that may carry the API token.
 pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
 
+/// The params that make up the OAuth settings.
+const OAUTH_PARAMS: &[&str] = &[
+    "use_oauth",
+    "client_id",
+    "private_key",
+    "jwt_algorithm",
+    "key_id",
+    "scopes",
+    "dpop",
+];
+
 /// Keys whose values are secrets: never logged, never written to the state file.
 const SECRET_KEYS: &[&str] = &[
     "apitoken",
@@ -129,6 +140,25 @@ impl Params {
     /// missing or contradictory setting is an error naming its param.
     pub fn oauth(&self) -> Result<Option<OAuthSettings>, ParamsError> {
         self.oauth_settings(false)
+    }
+
+    /// A SHA-256 digest (hex) of the OAuth params as given: equal digests give equal
+    /// settings. Holds nothing of the key.
+    pub fn oauth_digest(&self) -> String {
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        for name in OAUTH_PARAMS {
+            let value = self.values.get(*name).cloned().unwrap_or(Value::Null);
+            context.update(name.as_bytes());
+            context.update(&[0]);
+            context.update(value.to_string().as_bytes());
+            context.update(&[0]);
+        }
+        context
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// [`Params::oauth`]; with `replaying`, a missing `private_key` is replaced by a throwaway

@@ -79,6 +79,9 @@ pub struct Runtime {
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
+    /// Checked OAuth settings by a digest of their params, so the key is read and checked
+    /// once per configuration, not at every command.
+    oauth_settings: Mutex<Vec<(String, crate::okta::auth::OAuthSettings)>>,
 }
 
 /// The Okta client's timeouts and retry budget; defaults are the client's (see `okta`).
@@ -127,6 +130,7 @@ impl Runtime {
             record_to: None,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
+            oauth_settings: Mutex::new(Vec::new()),
         }
     }
 
@@ -146,7 +150,25 @@ impl Runtime {
         &self,
         params: &Params,
     ) -> Result<Option<crate::okta::auth::OAuthSettings>, ParamsError> {
-        params.oauth_settings(self.replaying)
+        if !params.use_oauth()? {
+            return Ok(None);
+        }
+        let digest = params.oauth_digest();
+        let mut known = self
+            .oauth_settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, settings)) = known.iter().find(|(d, _)| *d == digest) {
+            return Ok(Some(settings.clone()));
+        }
+        let settings = params.oauth_settings(self.replaying)?;
+        if let Some(settings) = &settings {
+            if known.len() >= 16 {
+                known.remove(0);
+            }
+            known.push((digest, settings.clone()));
+        }
+        Ok(settings)
     }
 
     /// The Okta client for these params (cached per configuration), with a fresh command
