@@ -35,12 +35,20 @@ fn measure(name: &str, mut sign: impl FnMut()) {
 }
 
 fn main() {
-    let url: url::Url = "https://acme.okta.com/api/v1/users?limit=200".parse().unwrap();
+    let url: url::Url = "https://acme.okta.com/api/v1/users?limit=200"
+        .parse()
+        .unwrap();
     let token = Secret::new("eyJraWQiOiJ0ZXN0In0.access-token-for-the-measurement");
     let dpop = DpopKey::generate().expect("DPoP key");
     measure("DPoP proof (ES256)", || {
-        dpop.proof(Method::Get, &url, Some(&token), Some("nonce"), 1_700_000_000)
-            .unwrap();
+        dpop.proof(
+            Method::Get,
+            &url,
+            Some(&token),
+            Some("nonce"),
+            1_700_000_000,
+        )
+        .unwrap();
     });
     let rsa_pem = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -352,16 +352,17 @@ impl Client {
                 clock.sleep(pace).await;
             }
 
+            // May ask for a token first, so before the request's own time budget is set.
+            let auth_headers = inner
+                .auth
+                .authorize(call.method, &call.url, deadline)
+                .await?;
             let now = clock.now();
             let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
                 return Err(self.deadline_exceeded(request, retries, None));
             }
             let timeout = left.min(config.request_timeout);
-            let auth_headers = inner
-                .auth
-                .authorize(call.method, &call.url, deadline)
-                .await?;
             let http_request = self.build(&call, retries, retry_for.as_deref(), &auth_headers);
             let attempts = retries + 1;
             tracing::trace!(request = %request, url = %call.url, attempt = attempts, "okta request");

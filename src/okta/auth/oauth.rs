@@ -480,6 +480,9 @@ impl OAuthAuth {
             Some("unauthorized_client") => format!(
                 "The OAuth app may not use the client credentials grant ({okta_said}). Use an API Services app."
             ),
+            _ if status == 429 || status >= 500 => format!(
+                "Okta's token endpoint could not issue a token now ({okta_said}); run the command again later."
+            ),
             _ => format!("Okta refused the OAuth token request ({okta_said})."),
         };
         auth_error(Some(status), error, message, request_id)
