@@ -1,4 +1,5 @@
-//! Instance params: merging, typed access, the url rule and the API token.
+//! Instance params: merging, typed access, the url rule, the API token and the OAuth
+//! settings.
 //!
 //! Params come from two places: the `--params FILE` object given at start-up, and the `params`
 //! of each calling context, which override it key by key. Booleans arrive as JSON booleans or
@@ -171,20 +172,16 @@ impl Params {
         let client_id = self.string("client_id").ok_or_else(|| {
             oauth("OAuth is on (use_oauth) but the Client ID parameter (client_id) is empty. Set it to the client ID of the Okta API Services app.")
         })?;
-        let private_key_given = match self.values.get("private_key") {
+        let private_key = match self.values.get("private_key") {
             Some(Value::String(text)) => Some(text.as_str()),
             Some(Value::Object(credentials)) => credentials.get("password").and_then(Value::as_str),
             _ => None,
         }
         .filter(|text| !text.trim().is_empty())
         .map(Secret::new);
-        let replay_key = match (&private_key_given, replaying) {
-            (None, true) => Some(ClientKey::throwaway().map_err(ParamsError::OAuth)?),
-            _ => None,
-        };
-        let private_key = private_key_given.or_else(|| replay_key.as_ref().map(|_| Secret::default())).ok_or_else(|| {
-            oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app.")
-        })?;
+        if private_key.is_none() && !replaying {
+            return Err(oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app."));
+        }
         let algorithm = match self.string("jwt_algorithm") {
             None => JwtAlgorithm::Rs256,
             Some(text) => text.parse().map_err(|()| {
@@ -227,12 +224,11 @@ impl Params {
             ));
         }
         let key_id = self.string("key_id").map(|k| k.trim().to_owned());
-        let key = match replay_key {
-            Some(key) => key,
-            None => {
-                ClientKey::from_pem(&private_key, algorithm, key_id).map_err(ParamsError::OAuth)?
-            }
-        };
+        let key = match &private_key {
+            Some(pem) => ClientKey::from_pem(pem, algorithm, key_id),
+            None => ClientKey::throwaway(),
+        }
+        .map_err(ParamsError::OAuth)?;
         Ok(Some(OAuthSettings {
             client_id: client_id.trim().to_owned(),
             key,
