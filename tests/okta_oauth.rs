@@ -575,3 +575,52 @@ fn contradictory_settings_name_the_param() {
     let off = Params::from_map(json!({"client_id": "x"}).as_object().unwrap().clone());
     assert!(off.oauth().unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_busy_token_endpoint_is_asked_again_after_a_backoff() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(json(503, r#"{"error":"temporarily_unavailable"}"#))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(token_answer(ACCESS_TOKEN, "Bearer", 3600))
+        .mount(&server)
+        .await;
+    mount_user(&server).await;
+    let (client, clock) = oauth_client(&server, settings(json!({"dpop": "off"})));
+    client.users().get(&UserId::new(USER)).await.unwrap();
+    let requests = requests_to(&server, "/oauth2/v1/token").await;
+    assert_eq!(requests.len(), 2);
+    let assertions: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            field(&form(&r.body), "client_assertion")
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_ne!(assertions[0], assertions[1], "a fresh assertion each time");
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 1, "{sleeps:?}");
+    assert!(sleeps[0] >= Duration::from_secs(1) && sleeps[0] <= Duration::from_millis(1250));
+
+    // Still failing after the retries: an error that says to try later.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(json(503, r#"{"error":"temporarily_unavailable"}"#))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let (client, _) = oauth_client(&server, settings(json!({"dpop": "off"})));
+    let error = client.users().get(&UserId::new(USER)).await.unwrap_err();
+    assert!(
+        error.to_string().contains("could not issue a token now"),
+        "{error}"
+    );
+}

@@ -170,9 +170,9 @@ impl Client {
             Some(settings) => Arc::new(OAuthAuth::new(
                 settings.clone(),
                 &base,
+                &config,
                 transport.clone(),
                 clock.clone(),
-                config.request_timeout,
             )),
             None => Arc::new(ApiTokenAuth::new(&config.token)),
         };

@@ -25,14 +25,18 @@ use crate::okta::auth::settings::{DpopMode, OAuthSettings};
 use crate::okta::auth::{AuthProvider, Verdict, CLIENT_ASSERTION_TYPE};
 use crate::okta::clock::Clock;
 use crate::okta::error::OktaError;
+use crate::okta::rate_limit::{backoff, reset_wait, RateLimitInfo};
 use crate::okta::transport::{
     BoxFuture, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
 };
-use crate::okta::USER_AGENT;
+use crate::okta::{ClientConfig, USER_AGENT};
 use crate::secret::Secret;
 
 /// A token is renewed this long before Okta said it expires.
 pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
+
+/// How often a token request is repeated after a 429, a 5xx or a connection failure.
+const TOKEN_REQUEST_RETRIES: u32 = 2;
 
 /// Okta's access tokens live one hour; used when the answer has no `expires_in`.
 const DEFAULT_LIFETIME_SECS: u64 = 3600;
@@ -65,6 +69,9 @@ pub struct OAuthAuth {
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     request_timeout: Duration,
+    /// Backoff of a token request that met a 429, a 5xx or a connection failure.
+    backoff_base: Duration,
+    backoff_cap: Duration,
     dpop_key: Option<Result<DpopKey, String>>,
     /// Held across a token request: never two renewals at once.
     token: tokio::sync::Mutex<Option<AccessToken>>,
@@ -80,13 +87,14 @@ pub struct OAuthAuth {
 
 impl OAuthAuth {
     /// `api_base` is the client's `<url>/api/v1/`; the token endpoint is
-    /// `<url>/oauth2/v1/token`. The DPoP key is generated here unless `dpop` is `off`.
+    /// `<url>/oauth2/v1/token`. Timeouts and backoff come from `config`. The DPoP key is
+    /// generated here unless `dpop` is `off`.
     pub fn new(
         settings: OAuthSettings,
         api_base: &Url,
+        config: &ClientConfig,
         transport: Arc<dyn Transport>,
         clock: Arc<dyn Clock>,
-        request_timeout: Duration,
     ) -> OAuthAuth {
         let mut token_endpoint = api_base.clone();
         let org_path = api_base
@@ -103,7 +111,9 @@ impl OAuthAuth {
             token_endpoint,
             transport,
             clock,
-            request_timeout,
+            request_timeout: config.request_timeout,
+            backoff_base: config.backoff_base,
+            backoff_cap: config.backoff_cap,
             dpop_key,
             token: tokio::sync::Mutex::new(None),
             nonces: Mutex::new(Nonces::default()),
@@ -267,6 +277,7 @@ impl OAuthAuth {
         let mut use_dpop = self.dpop_key.is_some() && !self.dpop_declined.load(Ordering::Relaxed);
         let mut nonce_retried = false;
         let mut declined_retried = false;
+        let mut busy_retries = 0;
         loop {
             let now = epoch_now();
             let assertion = settings
@@ -320,16 +331,44 @@ impl OAuthAuth {
             let timeout = left.min(self.request_timeout);
             self.token_requests.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(dpop = use_dpop, "okta oauth: token request");
-            let response = match tokio::time::timeout(timeout, self.transport.send(request)).await {
-                Err(_) => {
-                    return Err(transport_error(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("no answer within {} s", timeout.as_secs_f64()),
-                    )))
-                }
-                Ok(Err(error)) => return Err(transport_error(error)),
-                Ok(Ok(response)) => response,
+            let outcome = match tokio::time::timeout(timeout, self.transport.send(request)).await {
+                Err(_) => Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no answer within {} s", timeout.as_secs_f64()),
+                )),
+                Ok(outcome) => outcome,
             };
+            // A 429, a 5xx or a lost connection may pass: wait and ask again (a fresh
+            // assertion and proof each time), within the command's deadline.
+            let wait =
+                match &outcome {
+                    Err(error) if error.kind != TransportErrorKind::Other => Some(backoff(
+                        self.backoff_base,
+                        self.backoff_cap,
+                        busy_retries + 1,
+                    )),
+                    Ok(response) if response.status == 429 => Some(
+                        reset_wait(&RateLimitInfo::from_response(response)).unwrap_or_else(|| {
+                            backoff(self.backoff_base, self.backoff_cap, busy_retries + 1)
+                        }),
+                    ),
+                    Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => Some(
+                        backoff(self.backoff_base, self.backoff_cap, busy_retries + 1),
+                    ),
+                    _ => None,
+                };
+            if let Some(wait) = wait {
+                if busy_retries < TOKEN_REQUEST_RETRIES && self.clock.now() + wait < deadline {
+                    busy_retries += 1;
+                    tracing::info!(
+                        wait_ms = wait.as_millis() as u64,
+                        "okta oauth: token request failed; waiting before asking again"
+                    );
+                    self.clock.sleep(wait).await;
+                    continue;
+                }
+            }
+            let response = outcome.map_err(transport_error)?;
             let request_id = response.header("x-okta-request-id").map(str::to_owned);
             if response.is_success() {
                 return self.read_token(&response, use_dpop);
@@ -655,9 +694,12 @@ mod tests {
         OAuthAuth::new(
             settings,
             &"https://acme.okta.com/api/v1/".parse().unwrap(),
+            &ClientConfig::new(
+                "https://acme.okta.com/api/v1/".parse().unwrap(),
+                Secret::default(),
+            ),
             Arc::new(NoNetwork),
             Arc::new(VirtualClock::new()),
-            Duration::from_secs(30),
         )
     }
 
