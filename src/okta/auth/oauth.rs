@@ -5,6 +5,8 @@
 //!   kept in memory, and renewed [`RENEW_BEFORE_EXPIRY`] before it expires or when a
 //!   resource answers 401. One lock is held across the token request, so concurrent
 //!   requests wait for the one renewal instead of starting their own.
+//! - A token request answered 429 or 5xx, or lost, is asked again at most twice after a
+//!   backoff, within the command's deadline.
 //! - DPoP: a `use_dpop_nonce` answer (400 from the token endpoint, 401 from a resource) is
 //!   retried once with the nonce from its `DPoP-Nonce` header; the nonce is kept for the
 //!   next proofs to that server.
