@@ -14,7 +14,10 @@
 //!   recorded; a file that already holds a cassette keeps its exchanges and its clock). Request headers are not stored at all (so neither is `Authorization`); only
 //!   the response headers that matter are kept; body fields that look secret (password,
 //!   token, secret, client_secret, recovery answer, activation URLs) are replaced at any
-//!   depth, and the token itself is scrubbed from any text.
+//!   depth, and the token itself is scrubbed from any text. The OAuth token request is kept
+//!   as its form fields with `client_assertion` redacted, and `access_token` in its answer
+//!   is redacted like any token, so a cassette holds no key, assertion, proof or token;
+//!   replaying it needs no private key (see [`crate::commands::Runtime::offline`]).
 //! - [`ReplayTransport`] answers from the cassette with no network. A request matches an
 //!   interaction by method, path, query (order-insensitive) and, for bodies, JSON equality
 //!   (after the same redaction). Identical requests consume their interactions in order. A
@@ -53,6 +56,8 @@ const KEPT_HEADERS: &[&str] = &[
     "x-rate-limit-remaining",
     "x-rate-limit-reset",
     "x-okta-request-id",
+    "www-authenticate",
+    "dpop-nonce",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +256,16 @@ fn request_key(
     let body = match &request.body {
         None => Value::Null,
         Some(bytes) if bytes.is_empty() => Value::Null,
+        Some(bytes) if is_form(request) => {
+            // The OAuth token request: its fields as an object, the client assertion redacted.
+            let mut value = Value::Object(
+                url::form_urlencoded::parse(bytes)
+                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                    .collect(),
+            );
+            redact(&mut value, token);
+            value
+        }
         Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
             Ok(mut value) => {
                 redact(&mut value, token);
@@ -267,10 +282,20 @@ fn request_key(
     )
 }
 
+fn is_form(request: &HttpRequest) -> bool {
+    request
+        .header("content-type")
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// Whether a body key holds a secret.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
+    if key == "token_type" || key == "client_assertion_type" {
+        return false;
+    }
     key.contains("password")
+        || key.contains("assertion")
         || key.contains("secret")
         || key.contains("token")
         || key == "answer"
