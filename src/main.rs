@@ -2,14 +2,25 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use okta_iam::cli::{self, exit, Cli, Command};
+use okta_iam::cli::{self, exit, Command, LogLevel};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Manifest = cli.command {
-        cli::run_manifest();
-        return ExitCode::from(exit::OK);
+    let cli = cli::parse();
+    // Commands that only print what the binary knows: no runtime needed.
+    match &cli.command {
+        Command::Manifest => {
+            cli::run_manifest();
+            return ExitCode::from(exit::OK);
+        }
+        Command::Commands => {
+            cli::run_commands();
+            return ExitCode::from(exit::OK);
+        }
+        Command::Completions(options) => {
+            cli::run_completions(options);
+            return ExitCode::from(exit::OK);
+        }
+        Command::Serve(_) | Command::Call(_) | Command::Demo(_) => {}
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -24,15 +35,16 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match &cli.command {
             Command::Serve(options) => {
-                cli::init_tracing(options);
+                cli::init_tracing(options, LogLevel::Warn);
                 cli::run_serve(options).await
             }
             Command::Call(options) => {
-                cli::init_tracing(&options.shared);
+                // A person at the other end: say what is retried and why.
+                cli::init_tracing(&options.shared, LogLevel::Info);
                 cli::run_call(options).await
             }
-            Command::Demo(options) => cli::run_demo(options).await.map(|()| exit::OK),
-            Command::Manifest => Ok(exit::OK),
+            Command::Demo(options) => cli::run_demo(options).await,
+            Command::Manifest | Command::Commands | Command::Completions(_) => Ok(exit::OK),
         }
     });
     // A read of stdin may still be blocked in tokio's blocking pool (a stop signal while

@@ -78,9 +78,7 @@ fn stderr_of(output: &Output) -> String {
 }
 
 fn retries_logged(output: &Output) -> usize {
-    stderr_of(output)
-        .matches("retrying after a failure")
-        .count()
+    stderr_of(output).matches("); retry ").count()
 }
 
 fn params_for(url: &str) -> Value {

@@ -24,7 +24,7 @@ use crate::okta::transport::{TransportError, TransportErrorKind};
 /// A duration for people: `10 s`, `0.5 s`, `1.3 s` (never `22.18752941 s`).
 pub fn seconds(duration: Duration) -> String {
     let tenths = (duration.as_millis() + 50) / 100;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{} s", tenths / 10)
     } else {
         format!("{}.{} s", tenths / 10, tenths % 10)
