@@ -9,13 +9,13 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::cassette::ReplayTransport;
-use crate::catalogue;
 use crate::commands::{execute, ClientTuning, Execution, Runtime};
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
 use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
 use crate::protocol::{serve, write_execution, ServeConfig, StateMode};
 use crate::state::{LocalState, MemoryState, StateStore};
+pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,7 +35,10 @@ pub enum Command {
     /// Run one command for a person and print its markdown (or --json: the protocol messages).
     Call(CallOptions),
     /// Print the XSOAR integration manifest (YAML) generated from the command catalogue.
-    Manifest,
+    Manifest(PackageOptions),
+    /// Write the XSOAR content pack (integration, mappers, classifier, README, metadata) to
+    /// DIR, and DIR/<pack>.zip to upload.
+    Pack(PackOptions),
     /// Run the demo: the whole lifecycle against the embedded recorded cassette (no Okta org
     /// needed), printing the protocol output.
     Demo(DemoOptions),
@@ -363,6 +366,11 @@ pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
 }
 
 /// `okta-iam manifest`.
-pub fn run_manifest() {
-    print!("{}", catalogue::manifest_yaml());
+pub fn run_manifest(options: &PackageOptions) {
+    crate::xsoar::cli::run_manifest(options);
+}
+
+/// `okta-iam pack DIR`: returns the process exit code.
+pub fn run_pack(options: &PackOptions) -> u8 {
+    crate::xsoar::cli::run_pack(options)
 }

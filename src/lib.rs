@@ -16,6 +16,7 @@
 //! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
 //! - [`progress`]: the progress line of `okta-iam call` (terminal only).
 //! - [`secret`]: the redacted token type.
+//! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 
 pub mod cassette;
 pub mod catalogue;
@@ -30,3 +31,4 @@ pub mod progress;
 pub mod protocol;
 pub mod secret;
 pub mod state;
+pub mod xsoar;

@@ -7,9 +7,13 @@ use okta_iam::cli::{self, exit, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Manifest = cli.command {
-        cli::run_manifest();
-        return ExitCode::from(exit::OK);
+    match &cli.command {
+        Command::Manifest(options) => {
+            cli::run_manifest(options);
+            return ExitCode::from(exit::OK);
+        }
+        Command::Pack(options) => return ExitCode::from(cli::run_pack(options)),
+        _ => {}
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -32,7 +36,7 @@ fn main() -> ExitCode {
                 cli::run_call(options).await
             }
             Command::Demo(options) => cli::run_demo(options).await.map(|()| exit::OK),
-            Command::Manifest => Ok(exit::OK),
+            Command::Manifest(_) | Command::Pack(_) => Ok(exit::OK),
         }
     });
     match outcome {
