@@ -10,7 +10,7 @@
 //! executions after 5 warm-up ones, and the same for a long-running `okta-iam serve`.
 
 #[path = "../tests/fake_okta/mod.rs"]
-#[allow(dead_code, clippy::unnecessary_map_or)]
+#[allow(clippy::unnecessary_map_or)]
 mod fake_okta;
 #[path = "../tests/xsoar/server.rs"]
 mod server;
