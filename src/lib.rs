@@ -10,6 +10,7 @@
 //! - [`commands`]: one file per command family; handlers only.
 //! - [`params`]: instance params: merging, booleans, the url rule, the token.
 //! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
+//! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`okta`]: the async Okta v1 client, organised by resource.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
@@ -22,6 +23,7 @@ pub mod cassette;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;
+pub mod host;
 pub mod iam;
 pub mod mapper;
 pub mod okta;

@@ -71,6 +71,22 @@ pub trait StateStore {
     fn set_last_run(&mut self, value: Value);
     /// Writes the buffered last run, if any. Called only after an execution without error.
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>>;
+    /// The server, for requests other than state (`mapObject`, `searchIndicators`): engine
+    /// mode only; `None` where no server listens (local mode, `call`).
+    fn host(&mut self) -> Option<&mut dyn HostChannel> {
+        None
+    }
+}
+
+/// Requests to the server over the protocol channel (see `crate::host`).
+pub trait HostChannel {
+    /// Sends `{"type":"executeCommand","command":...,"args":...}` and returns the reply; a
+    /// reply with the host error marker is [`StateError::Host`].
+    fn request<'a>(
+        &'a mut self,
+        command: &'a str,
+        args: Value,
+    ) -> LocalBoxFuture<'a, Result<Value, StateError>>;
 }
 
 /// Engine mode: state requests go to the host over the protocol channel.
@@ -216,6 +232,24 @@ where
             }
             Ok(())
         })
+    }
+
+    fn host(&mut self) -> Option<&mut dyn HostChannel> {
+        Some(self)
+    }
+}
+
+impl<R, W> HostChannel for EngineState<'_, R, W>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    fn request<'a>(
+        &'a mut self,
+        command: &'a str,
+        args: Value,
+    ) -> LocalBoxFuture<'a, Result<Value, StateError>> {
+        Box::pin(EngineState::request(self, command, args))
     }
 }
 
