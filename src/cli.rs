@@ -77,6 +77,10 @@ pub struct SharedOptions {
     /// Pass requests to Okta and record them, redacted, to this cassette file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// A JSON list of User Profile indicators that fetch-incidents enriches events with in
+    /// local mode (engine mode asks the XSOAR server).
+    #[arg(long, value_name = "FILE")]
+    pub user_profiles: Option<PathBuf>,
     /// Seconds to establish a connection to Okta.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
@@ -166,6 +170,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
     };
     let mappers = load_mappers(options.mappers.as_deref())?;
     let mut runtime = Runtime::new(base_params, mappers);
+    runtime.user_profiles = options.user_profiles.clone();
     runtime.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,

@@ -223,61 +223,239 @@ fn the_public_loops_demisto_object_and_its_error_prefix() {
     assert_token_in_no_message(&server);
 }
 
-fn fetched_uuids(execution: &server::Execution) -> Vec<String> {
+/// The events behind a fetch execution's incidents.
+fn fetched_events(execution: &server::Execution) -> Vec<Value> {
     assert!(execution.exception.is_none(), "{execution:?}");
     let incidents = contents(execution.entry());
     incidents
         .as_array()
         .expect("a list of incidents")
         .iter()
-        .map(|i| i["dbotMirrorId"].as_str().unwrap().to_string())
+        .map(|i| serde_json::from_str(i["rawJSON"].as_str().unwrap()).unwrap())
         .collect()
 }
 
+fn uuid(event: &Value) -> String {
+    event["uuid"].as_str().unwrap().to_string()
+}
+
+/// The users the daemon dropped events for, from its log (sent with `demisto.debug`).
+fn dropped_in(execution: &server::Execution) -> usize {
+    execution
+        .logs
+        .iter()
+        .map(|l| {
+            l.to_string()
+                .matches("Dropping incident for user with username")
+                .count()
+        })
+        .sum()
+}
+
+fn user_profile(email: &str, name: &str) -> Value {
+    json!({
+        "id": format!("ioc-{email}"),
+        "indicator_type": "User Profile",
+        "value": email,
+        "CustomFields": {"email": email, "displayname": name, "employeeid": format!("E-{name}"), "username": email},
+    })
+}
+
 #[test]
-fn fetch_delivers_every_event_once_with_the_last_run_kept_by_the_server() {
+fn fetch_enriches_drops_and_delivers_every_event_once_with_the_last_run_kept_by_the_server() {
     let Some(mut server) = start(Flavour::Modern) else {
         return;
     };
     let okta = FakeOkta::start();
     let params = params(&okta);
-    let expected = okta.push_events(100, PUBLISHED);
-    let mut got = Vec::new();
+    for (login, first) in [
+        ("ada@example.com", "Ada"),
+        ("bo@example.com", "Bo"),
+        ("cy@example.com", "Cy"),
+    ] {
+        okta.add_user(
+            json!({"login": login, "email": login, "firstName": first, "lastName": "X"}),
+            "ACTIVE",
+        );
+    }
+    okta.add_app("salesforce", "Salesforce");
+    // XSOAR knows Ada and Bo, not Cy: Cy's events are dropped.
+    server.indicators = vec![
+        user_profile("ada@example.com", "Ada X"),
+        user_profile("bo@example.com", "Bo X"),
+    ];
+    let mut pushed = okta.push_events(100, PUBLISHED);
+    let mut delivered = Vec::new();
+    let mut dropped = 0;
     for run in 0..3 {
-        let batch = fetched_uuids(&server.execute("fetch-incidents", json!({}), &params));
-        assert_eq!(batch.len(), 40.min(100 - run * 40), "run {run}");
-        got.extend(batch);
+        let execution = server.execute("fetch-incidents", json!({}), &params);
+        dropped += dropped_in(&execution);
+        let events = fetched_events(&execution);
+        assert!(!events.is_empty(), "run {run}");
+        for event in &events {
+            let user = event["target"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["type"] == "User")
+                .unwrap()["alternateId"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert_ne!(user, "cy@example.com");
+            assert_eq!(event["UserProfile"]["email"], user.as_str());
+            assert_eq!(event["email"], user.as_str(), "profile fields merged in");
+            assert!(event["displayname"].as_str().unwrap().ends_with(" X"));
+        }
+        delivered.extend(events.iter().map(uuid));
         assert!(server.last_run.is_object() && server.last_run != json!({}));
+        assert!(
+            execution
+                .requests
+                .iter()
+                .any(|r| r["command"] == "searchIndicators"
+                    && r["args"]["query"] == "type:\"User Profile\""),
+            "{:?}",
+            execution.requests
+        );
     }
     // A fetch whose setLastRun the server fails ([ERROR-…] marker): its incidents are not
     // counted as delivered, and the last run stays where it was.
-    okta.push_events(5, "2025-05-20T16:00:01.000Z");
+    pushed.extend(okta.push_events(6, "2025-05-20T16:00:01.000Z"));
     let before = server.last_run.clone();
     server.fail_next("setLastRun", "version conflict");
     let failed = server.execute("fetch-incidents", json!({}), &params);
     assert_eq!(server.last_run, before);
     assert!(
-        failed.entries.iter().any(|e| e["Type"] == 4)
-            || failed
-                .exception
-                .as_deref()
-                .is_some_and(|e| e.contains("version conflict")),
+        failed.entries.iter().any(|e| e["Type"] == 4
+            && e["Contents"]
+                .as_str()
+                .is_some_and(|c| c.contains("version conflict"))),
         "{failed:?}"
     );
-    // The next fetch brings them.
-    let again = fetched_uuids(&server.execute("fetch-incidents", json!({}), &params));
-    assert_eq!(again.len(), 5);
-    got.extend(again);
-    let empty = fetched_uuids(&server.execute("fetch-incidents", json!({}), &params));
-    assert!(empty.is_empty());
-    let unique: HashSet<&String> = got.iter().collect();
-    assert_eq!(unique.len(), got.len(), "a duplicate");
-    assert_eq!(got.len(), 105);
-    for uuid in &expected {
-        assert!(unique.contains(uuid));
+    // The next fetches bring them, then nothing.
+    loop {
+        let execution = server.execute("fetch-incidents", json!({}), &params);
+        dropped += dropped_in(&execution);
+        let events = fetched_events(&execution);
+        if events.is_empty() && dropped_in(&execution) == 0 {
+            break;
+        }
+        delivered.extend(events.iter().map(uuid));
     }
+    let unique: HashSet<&String> = delivered.iter().collect();
+    assert_eq!(unique.len(), delivered.len(), "a duplicate");
+    assert!(dropped > 0, "Cy's events are dropped");
+    assert_eq!(
+        delivered.len() + dropped,
+        106,
+        "every event delivered or dropped once"
+    );
+    assert!(delivered.iter().all(|u| pushed.contains(u)));
     assert_no_child(&server);
     assert_token_in_no_message(&server);
+}
+
+#[test]
+fn the_public_loop_has_no_searchindicators_so_events_are_not_enriched_nor_dropped() {
+    let Some(mut server) = start(Flavour::Legacy) else {
+        return;
+    };
+    let okta = FakeOkta::start();
+    let params = params(&okta);
+    okta.push_events(5, PUBLISHED);
+    let execution = server.execute("fetch-incidents", json!({}), &params);
+    let events = fetched_events(&execution);
+    assert_eq!(events.len(), 5);
+    assert!(events.iter().all(|e| e.get("UserProfile").is_none()));
+    assert!(execution.logs.iter().any(|l| l
+        .to_string()
+        .contains("cannot search User Profile indicators")));
+}
+
+/// The server's own mapping of an Okta user, standing in for a mapper customised in XSOAR.
+fn server_mapper(source: &Value, mapper: &str, mapper_type: &str) -> Value {
+    json!({
+        "email": source["profile"]["email"].as_str().or(source["email"].as_str()),
+        "mappedBy": format!("server:{mapper}:{mapper_type}"),
+    })
+}
+
+#[test]
+fn map_object_lets_the_servers_mappers_apply_and_the_builtin_engine_is_the_fallback() {
+    let Some(mut server) = start(Flavour::Modern) else {
+        return;
+    };
+    let okta = FakeOkta::start();
+    let mut params = params(&okta);
+    okta.add_user(
+        json!({"login": "dana.lee@example.com", "email": "dana.lee@example.com", "firstName": "Dana", "lastName": "Lee"}),
+        "ACTIVE",
+    );
+    let args = json!({"user-profile": "{\"email\": \"dana.lee@example.com\"}"});
+    let profile_of = |execution: &server::Execution| -> Value {
+        let context = execution.entry()["EntryContext"]
+            .as_object()
+            .unwrap()
+            .clone();
+        context
+            .iter()
+            .find(|(k, _)| k.starts_with("IAM.UserProfile"))
+            .map(|(_, v)| v.clone())
+            .expect("IAM.UserProfile")
+    };
+
+    // The server maps: a mapper only the server knows is fine.
+    server.map_object = Some(server_mapper);
+    params["mapper-in"] = json!("User Profile - Okta (Incoming)_copy");
+    let mapped = server.execute("iam-get-user", args.clone(), &params);
+    assert_eq!(
+        profile_of(&mapped)["mappedBy"],
+        "server:User Profile - Okta (Incoming)_copy:User Profile",
+        "{mapped:?}"
+    );
+    let map_requests: Vec<&Value> = mapped
+        .requests
+        .iter()
+        .filter(|r| r["command"] == "mapObject")
+        .collect();
+    assert_eq!(
+        map_requests.len(),
+        2,
+        "the outgoing and the incoming mapping"
+    );
+    assert_eq!(
+        map_requests[0]["args"]["mapper"],
+        "User Profile - Okta (Outgoing)"
+    );
+    assert_eq!(
+        map_requests[0]["args"]["mapperType"],
+        "User Profile - Update"
+    );
+    assert!(mapped
+        .logs
+        .iter()
+        .any(|l| l.to_string().contains("mapped by the XSOAR server")));
+
+    // The server cannot map: the built-in engine does, and says so.
+    server.map_object = None;
+    params["mapper-in"] = json!("User Profile - Okta (Incoming)");
+    let fallback = server.execute("iam-get-user", args.clone(), &params);
+    let profile = profile_of(&fallback);
+    assert_eq!(profile["Given Name"], "Dana", "{fallback:?}");
+    assert!(profile.get("mappedBy").is_none());
+    assert!(fallback.logs.iter().any(|l| l
+        .to_string()
+        .contains("mapped by the built-in mapper engine")));
+
+    // A mapper only the server knows, and the server cannot map: a clear error.
+    params["mapper-in"] = json!("Only On The Server");
+    let failed = server.execute("iam-get-user", args, &params);
+    assert!(
+        failed.entry().to_string().contains("Only On The Server"),
+        "{failed:?}"
+    );
+    assert_no_child(&server);
 }
 
 /// A stand-in for the binary: records its argv and environment, then runs the real one.

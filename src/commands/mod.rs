@@ -71,6 +71,9 @@ pub struct Runtime {
     pub frozen_now: Option<DateTime<Utc>>,
     /// `--record FILE`: the cassette to record Okta traffic to.
     pub record_to: Option<PathBuf>,
+    /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
+    /// local mode (engine mode asks the server).
+    pub user_profiles: Option<PathBuf>,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
@@ -118,6 +121,7 @@ impl Runtime {
             tuning: ClientTuning::default(),
             frozen_now: None,
             record_to: None,
+            user_profiles: None,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
         }
