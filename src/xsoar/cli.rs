@@ -12,7 +12,12 @@ use super::{manifest, pack, DEFAULT_DOCKER_IMAGE};
 pub struct PackageOptions {
     /// The Docker image XSOAR runs the integration in (the image built from the repository's
     /// Dockerfile).
-    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_DOCKER_IMAGE)]
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = DEFAULT_DOCKER_IMAGE,
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
     pub docker_image: String,
 }
 

@@ -51,7 +51,13 @@ class RelayError(Exception):
 
 
 def okta_iam_binary():
-    path = os.environ.get('OKTA_IAM_BIN') or shutil.which('okta-iam')
+    path = os.environ.get('OKTA_IAM_BIN')
+    if path:
+        if not os.path.isfile(path):
+            raise RelayError('okta-iam binary not found: OKTA_IAM_BIN is %s, which does not '
+                             'exist; check the integration\'s Docker image setting' % path)
+        return path
+    path = shutil.which('okta-iam')
     if not path:
         raise RelayError('okta-iam binary not found: set OKTA_IAM_BIN or put okta-iam on '
                          'PATH (the okta-iam Docker image has it at /usr/local/bin/okta-iam); '
@@ -209,10 +215,14 @@ def run(api, calling_context):
     message['native'] = True
     line = (json.dumps(message) + '\n').encode('utf-8')
     deadline = time.monotonic() + execution_timeout(calling_context)
-    process = subprocess.Popen(
-        [okta_iam_binary(), 'serve', '--log-level', log_level],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=child_environment(params), close_fds=True)
+    binary = okta_iam_binary()
+    try:
+        process = subprocess.Popen(
+            [binary, 'serve', '--log-level', log_level],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=child_environment(params), close_fds=True)
+    except OSError as error:
+        raise RelayError('cannot start okta-iam (%s): %s' % (binary, error))
     stderr = StderrTail(process.stderr)
     lines = queue.Queue()
     reader = threading.Thread(target=read_lines, args=(process.stdout, lines))
@@ -248,8 +258,11 @@ def run(api, calling_context):
                 continue
             kind = msg.get('type')
             if kind == 'executeCommand':
-                process.stdin.write(reply_line(server, msg).encode('utf-8'))
-                process.stdin.flush()
+                try:
+                    process.stdin.write(reply_line(server, msg).encode('utf-8'))
+                    process.stdin.flush()
+                except (BrokenPipeError, OSError):
+                    pass  # the daemon died: its end of output is reported with its stderr
             elif kind == 'result':
                 api.results(msg.get('results') or [])
             elif kind == 'exception':
