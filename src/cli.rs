@@ -160,6 +160,8 @@ pub enum StartupError {
     Duration(&'static str),
     #[error("{0}")]
     Cassette(#[from] crate::cassette::CassetteError),
+    #[error("{0}")]
+    State(#[from] crate::state::StateError),
 }
 
 /// Builds the runtime shared by every execution.
@@ -228,6 +230,8 @@ fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
 /// `okta-iam serve`.
 pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
     let runtime = build_runtime(options)?;
+    // Locked for the daemon's lifetime; a second daemon on the same file exits 2 here.
+    let _state_file = lock_state_file(options.state.as_deref())?;
     let mode = match &options.state {
         Some(path) => StateMode::Local(path.clone()),
         None => StateMode::Engine,
@@ -240,9 +244,17 @@ pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
     Ok(())
 }
 
+/// Opens and locks the `--state` file, if any, for as long as the handle lives.
+fn lock_state_file(
+    path: Option<&Path>,
+) -> Result<Option<Arc<crate::state::file::StateFile>>, StartupError> {
+    Ok(path.map(crate::state::file::StateFile::open).transpose()?)
+}
+
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     let runtime = build_runtime(&options.shared)?;
+    let _state_file = lock_state_file(options.shared.state.as_deref())?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument

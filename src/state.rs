@@ -1,29 +1,40 @@
 //! Integration context and last run, behind one trait so commands never know which mode runs.
 //!
 //! - Engine mode ([`EngineState`]): each read or write is an `executeCommand` request written
-//!   on stdout, answered by exactly one line on stdin. A reply holding the host error marker
-//!   fails the command with the text after the marker; a host that does not answer within
-//!   [`HOST_REPLY_TIMEOUT`] fails the command, and the daemon goes on.
+//!   on stdout and answered by one reply line on stdin ([`EngineState::execute_command`], the
+//!   one path every host request takes). While it waits, a `ping` is answered, a calling
+//!   context is kept to be served after the current one, and blank lines are skipped: only a
+//!   line shaped like a reply is taken as the reply. A reply holding the host error marker
+//!   fails the command with the text after the marker; a host that does not answer within the
+//!   command deadline fails the command, and the daemon goes on.
 //! - Local mode ([`LocalState`]): a JSON file keeps, per integration instance, the integration
-//!   context and the last run. Every write goes to a temporary file in the same directory,
-//!   is fsynced, then renamed over the old file, so a crash leaves the old or the new state,
-//!   never a torn one.
+//!   context and the last run; [`file`] locks it for the process, writes it atomically and per
+//!   instance.
 //! - [`MemoryState`]: for `okta-iam call` without `--state`; nothing outlives the process.
+//!
+//! Every mode refuses to store what could not be read back ([`check_storable`]): a value
+//! nested deeper than [`MAX_STATE_DEPTH`], an integration context over [`MAX_CONTEXT_BYTES`],
+//! a last run over [`MAX_LAST_RUN_BYTES`].
 //!
 //! The last run is buffered by `set_last_run` and only written by `commit`, which the
 //! dispatcher calls when the execution ended without an error.
 
+pub mod file;
+
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use thiserror::Error;
 use tokio::io::{AsyncBufRead, AsyncWrite};
+use tracing::warn;
 
 use crate::protocol::framing::{write_line, Line, LineReader};
 use crate::protocol::message::Outgoing;
+use file::StateFile;
 
 /// A boxed future that need not be `Send`: commands run on the loop's own task.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -31,11 +42,19 @@ pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// The marker the host puts in a reply line to report an error.
 pub const HOST_ERROR_MARKER: &str = "[ERROR-fd5a7750-7182-4b38-90ba-091824478903]";
 
-/// How long engine mode waits for the host's reply to a state request.
-pub const HOST_REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long engine mode waits for the host's reply when no command deadline applies (the
+/// serve loop uses the command deadline, `--command-deadline`).
+pub const HOST_REPLY_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The version of the local state file format.
-const STATE_FILE_VERSION: u64 = 1;
+/// The deepest nesting stored (objects and arrays). serde_json reads at most 128 levels, and
+/// a stored value travels inside up to five more (the state file, a request or a reply line).
+pub const MAX_STATE_DEPTH: usize = 64;
+/// The largest integration context stored, as compact JSON. A host may send it back escaped
+/// (nearly twice as long) and a reply line holds at most 16 MiB.
+pub const MAX_CONTEXT_BYTES: usize = 1024 * 1024;
+/// The largest last run stored, as compact JSON (the fetch keeps it near 20 KB; only a
+/// migrated reference backlog makes it larger, and that only shrinks).
+pub const MAX_LAST_RUN_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum StateError {
@@ -47,12 +66,87 @@ pub enum StateError {
     HostGone { request: String },
     #[error("The XSOAR server's reply to {request} is not valid: {detail}")]
     BadReply { request: String, detail: String },
+    #[error("{request} needs the XSOAR server; it is not available in local mode (--state).")]
+    NoHost { request: String },
     #[error("Cannot read the state file {path}: {detail}")]
     Read { path: String, detail: String },
     #[error("Cannot write the state file {path}: {detail}")]
     Write { path: String, detail: String },
+    #[error("Cannot open the state file {path}: {detail}")]
+    Open { path: String, detail: String },
+    #[error("The state file {path} is in use by another okta-iam process ({holder}, holding {lock}). One state file serves one daemon at a time: stop the other process, or give this one its own --state file.")]
+    InUse {
+        path: String,
+        holder: String,
+        lock: String,
+    },
+    #[error("The state file {path} was written by a newer okta-iam (state file format {version}; this one reads format 1). It is left untouched: upgrade okta-iam, or point --state at another file.")]
+    NewerFormat { path: String, version: String },
+    #[error("The state file {path} is read-only; it is left untouched. Make it writable (chmod u+w) or point --state at another file.")]
+    ReadOnly { path: String },
+    #[error("The state of instance '{instance}' in {path} is damaged ({field}: {detail}). Other instances are not affected. Fix the entry, or remove it from the file to start this instance afresh.")]
+    Damaged {
+        path: String,
+        instance: String,
+        field: String,
+        detail: String,
+    },
+    #[error("The integration context of instance '{}' in {} is damaged: {} cannot be read (nested too deeply, or not JSON). Other instances are not affected. Run okta-iam-set-configuration to replace the configuration, or fix the file.", .0.instance, .0.path, .0.damaged.join(", "))]
+    DamagedContext(Box<DamagedContext>),
+    #[error("The {what} is nested {depth} levels deep; the limit is {MAX_STATE_DEPTH} levels. Nothing was saved.")]
+    TooDeep { what: &'static str, depth: usize },
+    #[error("The {what} is {bytes} bytes as JSON; the limit is {limit} bytes. Nothing was saved.")]
+    TooLarge {
+        what: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
     #[error("I/O error while talking to the XSOAR server: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// An integration context (local mode) of which some keys cannot be read.
+#[derive(Debug)]
+pub struct DamagedContext {
+    pub path: String,
+    pub instance: String,
+    /// The keys that cannot be read.
+    pub damaged: Vec<String>,
+    /// The keys that can.
+    pub readable: Map<String, Value>,
+}
+
+/// Refuses a value that could not be read back: nested deeper than [`MAX_STATE_DEPTH`] or
+/// longer than `limit` bytes of compact JSON.
+pub fn check_storable(what: &'static str, value: &Value, limit: usize) -> Result<(), StateError> {
+    let depth = json_depth(value);
+    if depth > MAX_STATE_DEPTH {
+        return Err(StateError::TooDeep { what, depth });
+    }
+    let bytes = serde_json::to_vec(value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if bytes > limit {
+        return Err(StateError::TooLarge { what, bytes, limit });
+    }
+    Ok(())
+}
+
+/// How deeply arrays and objects nest in `value` (a scalar is 0, `{}` is 1). Iterative: a
+/// value built in memory may be deeper than any parser accepts.
+pub fn json_depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth + 1);
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
 }
 
 /// Where commands read and write state.
@@ -65,28 +159,29 @@ pub trait StateStore {
         &mut self,
         value: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), StateError>>;
-    /// The last run (`{}` the first time).
+    /// The last run as stored (`{}` the first time); the fetch judges its shape.
     fn last_run(&mut self) -> LocalBoxFuture<'_, Result<Value, StateError>>;
     /// Buffers a new last run; it is written by [`StateStore::commit`].
     fn set_last_run(&mut self, value: Value);
     /// Writes the buffered last run, if any. Called only after an execution without error.
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>>;
-    /// The server, for requests other than state (`mapObject`, `searchIndicators`): engine
-    /// mode only; `None` where no server listens (local mode, `call`).
-    fn host(&mut self) -> Option<&mut dyn HostChannel> {
-        None
+    /// Whether a server answers [`StateStore::execute_command`] (engine mode).
+    fn has_host(&self) -> bool {
+        false
     }
-}
-
-/// Requests to the server over the protocol channel (see `crate::host`).
-pub trait HostChannel {
-    /// Sends `{"type":"executeCommand","command":...,"args":...}` and returns the reply; a
-    /// reply with the host error marker is [`StateError::Host`].
-    fn request<'a>(
+    /// Sends any other `executeCommand` request to the host and returns its reply. Only
+    /// engine mode has a host; the other modes answer [`StateError::NoHost`].
+    fn execute_command<'a>(
         &'a mut self,
         command: &'a str,
-        args: Value,
-    ) -> LocalBoxFuture<'a, Result<Value, StateError>>;
+        _args: Value,
+    ) -> LocalBoxFuture<'a, Result<Value, StateError>> {
+        Box::pin(async move {
+            Err(StateError::NoHost {
+                request: command.to_string(),
+            })
+        })
+    }
 }
 
 /// Engine mode: state requests go to the host over the protocol channel.
@@ -95,8 +190,23 @@ pub struct EngineState<'a, R, W> {
     writer: &'a mut W,
     reply_timeout: Duration,
     pending_last_run: Option<Value>,
+    /// Requests sent in this execution.
+    sent: usize,
     /// Requests whose reply did not come in time (it may still come, late).
     unanswered: usize,
+    /// Calling contexts that arrived while a reply was awaited, to serve next, in order.
+    deferred: Vec<String>,
+}
+
+/// What one input line is while a reply is awaited.
+enum Incoming {
+    Reply(Value),
+    HostError(String),
+    Ping,
+    CallingContext(String),
+    Skip,
+    Bad(&'static str),
+    Eof,
 }
 
 impl<'a, R, W> EngineState<'a, R, W>
@@ -104,58 +214,116 @@ where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    /// `reply_timeout`: how long each request waits for its reply (the command deadline).
     pub fn new(reader: &'a mut LineReader<R>, writer: &'a mut W, reply_timeout: Duration) -> Self {
         EngineState {
             reader,
             writer,
             reply_timeout,
             pending_last_run: None,
+            sent: 0,
             unanswered: 0,
+            deferred: Vec::new(),
         }
     }
 
-    /// How many requests of this execution timed out. Their replies may still arrive; the
-    /// serve loop then takes them for what they are instead of for calling contexts.
+    /// How many requests this execution sent. After one, a stray reply (a duplicate, or a
+    /// late one) may follow; the serve loop drops reply-shaped lines until the next context.
+    pub fn requests_sent(&self) -> usize {
+        self.sent
+    }
+
+    /// How many requests of this execution timed out.
     pub fn unanswered(&self) -> usize {
         self.unanswered
     }
 
-    /// Sends one request and returns the host's reply as JSON.
-    async fn request(&mut self, command: &str, args: Value) -> Result<Value, StateError> {
+    /// The calling contexts that arrived while a reply was awaited, oldest first.
+    pub fn take_deferred(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.deferred)
+    }
+
+    /// Sends one `executeCommand` request and waits, up to the reply timeout, for the line
+    /// that answers it. Every host request goes through here.
+    pub async fn request(&mut self, command: &str, args: Value) -> Result<Value, StateError> {
         let line = Outgoing::ExecuteCommand { command, args }.to_line();
         write_line(self.writer, &line).await?;
-        let reply = match tokio::time::timeout(self.reply_timeout, self.reader.next_line()).await {
-            Err(_) => {
-                self.unanswered += 1;
-                return Err(StateError::HostTimeout {
-                    request: command.to_string(),
-                    seconds: self.reply_timeout.as_secs(),
-                });
+        self.sent += 1;
+        let deadline = tokio::time::Instant::now() + self.reply_timeout;
+        loop {
+            let line = match tokio::time::timeout_at(deadline, self.reader.next_line()).await {
+                Err(_) => {
+                    self.unanswered += 1;
+                    return Err(StateError::HostTimeout {
+                        request: command.to_string(),
+                        seconds: self.reply_timeout.as_secs(),
+                    });
+                }
+                Ok(result) => result?,
+            };
+            match classify(line) {
+                Incoming::Reply(value) => return Ok(value),
+                Incoming::HostError(message) => {
+                    return Err(StateError::Host {
+                        request: command.to_string(),
+                        message,
+                    })
+                }
+                Incoming::Ping => write_line(self.writer, &Outgoing::Pong.to_line()).await?,
+                Incoming::CallingContext(text) => {
+                    warn!(
+                        request = command,
+                        "a calling context arrived while a reply was awaited; it is served after this one"
+                    );
+                    self.deferred.push(text);
+                }
+                Incoming::Skip => {}
+                Incoming::Bad(detail) => return Err(bad_reply(command, detail)),
+                Incoming::Eof => {
+                    return Err(StateError::HostGone {
+                        request: command.to_string(),
+                    })
+                }
             }
-            Ok(result) => result?,
-        };
-        let text = match reply {
-            Line::Text(text) => text,
-            Line::Eof => {
-                return Err(StateError::HostGone {
-                    request: command.to_string(),
-                })
-            }
-            Line::InvalidUtf8 => return Err(bad_reply(command, "not UTF-8")),
-            Line::TooLong { .. } => return Err(bad_reply(command, "too long")),
-        };
-        if let Some(pos) = text.find(HOST_ERROR_MARKER) {
-            let message = text[pos + HOST_ERROR_MARKER.len()..].trim().to_string();
-            return Err(StateError::Host {
-                request: command.to_string(),
-                message,
-            });
         }
-        if text.trim().is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text).map_err(|e| bad_reply(command, &e.to_string()))
     }
+}
+
+/// Sorts one input line read while a reply is awaited.
+fn classify(line: Line) -> Incoming {
+    let text = match line {
+        Line::Text(text) => text,
+        Line::Eof => return Incoming::Eof,
+        Line::InvalidUtf8 => return Incoming::Bad("not UTF-8"),
+        Line::TooLong { .. } => return Incoming::Bad("longer than the line limit"),
+    };
+    if let Some(pos) = text.find(HOST_ERROR_MARKER) {
+        return Incoming::HostError(text[pos + HOST_ERROR_MARKER.len()..].trim().to_string());
+    }
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Incoming::Skip;
+    }
+    if trimmed == "ping" {
+        return Incoming::Ping;
+    }
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(value) if is_calling_context(&value) => Incoming::CallingContext(text),
+        Ok(value) => Incoming::Reply(value),
+        Err(_) => Incoming::Bad("not JSON"),
+    }
+}
+
+/// A calling context is an object with a string `command`; no reply has one.
+pub fn is_calling_context(value: &Value) -> bool {
+    value.get("command").is_some_and(Value::is_string)
+}
+
+/// True for a line that can only be a reply to a state request (a late or duplicate one
+/// when no request is waiting): the host error marker, or JSON that is not a calling context.
+pub fn is_reply_shaped(text: &str) -> bool {
+    text.contains(HOST_ERROR_MARKER)
+        || serde_json::from_str::<Value>(text.trim()).is_ok_and(|v| !is_calling_context(&v))
 }
 
 fn bad_reply(request: &str, detail: &str) -> StateError {
@@ -163,6 +331,52 @@ fn bad_reply(request: &str, detail: &str) -> StateError {
         request: request.to_string(),
         detail: detail.to_string(),
     }
+}
+
+/// The integration context in a `getIntegrationContext` reply. The host answers with the
+/// envelope `{"context": {...}, "version": {...}}`; a bare context is accepted too. The two
+/// are told apart by their whole shape: an envelope has no key but `context` and `version`,
+/// and a version that looks like one; anything else is a bare context, a `version` key
+/// included.
+fn context_from_reply(reply: Value) -> Result<Map<String, Value>, StateError> {
+    let Value::Object(mut object) = reply else {
+        return match reply {
+            Value::Null => Ok(Map::new()),
+            _ => Err(bad_reply("getIntegrationContext", "not a JSON object")),
+        };
+    };
+    if !is_envelope(&object) {
+        return Ok(object);
+    }
+    match object.remove("context") {
+        Some(Value::Object(context)) => Ok(context),
+        _ => Ok(Map::new()),
+    }
+}
+
+fn is_envelope(object: &Map<String, Value>) -> bool {
+    let envelope_keys = object.keys().all(|k| k == "context" || k == "version");
+    let context = match object.get("context") {
+        None => false,
+        Some(Value::Object(_) | Value::Null) => true,
+        Some(_) => return false,
+    };
+    let version = match object.get("version") {
+        None | Some(Value::Null | Value::Number(_)) => true,
+        Some(Value::Object(v)) => {
+            // An envelope's version: {"version", "sequenceNumber", "primaryTerm"} or empty.
+            let looks_like_one = v
+                .keys()
+                .all(|k| matches!(k.as_str(), "version" | "sequenceNumber" | "primaryTerm"));
+            if looks_like_one && !context {
+                // `{"version": {...}}` alone: an envelope without a context.
+                return envelope_keys;
+            }
+            looks_like_one
+        }
+        Some(_) => false,
+    };
+    envelope_keys && context && version
 }
 
 impl<R, W> StateStore for EngineState<'_, R, W>
@@ -177,21 +391,7 @@ where
             let reply = self
                 .request("getIntegrationContext", json!({"refresh": false}))
                 .await?;
-            match reply {
-                Value::Null => Ok(Map::new()),
-                Value::Object(mut object) => match object.remove("context") {
-                    Some(Value::Object(context)) => Ok(context),
-                    Some(Value::Null) => Ok(Map::new()),
-                    Some(_) => Err(bad_reply(
-                        "getIntegrationContext",
-                        "'context' is not an object",
-                    )),
-                    // A bare object without the envelope: take it as the context itself.
-                    None if !object.contains_key("version") => Ok(object),
-                    None => Ok(Map::new()),
-                },
-                _ => Err(bad_reply("getIntegrationContext", "not a JSON object")),
-            }
+            context_from_reply(reply)
         })
     }
 
@@ -200,6 +400,8 @@ where
         value: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), StateError>> {
         Box::pin(async move {
+            let value = Value::Object(value);
+            check_storable("integration context", &value, MAX_CONTEXT_BYTES)?;
             let args = json!({
                 "value": value,
                 "version": {"version": -1, "sequenceNumber": -1, "primaryTerm": -1},
@@ -210,13 +412,7 @@ where
     }
 
     fn last_run(&mut self) -> LocalBoxFuture<'_, Result<Value, StateError>> {
-        Box::pin(async move {
-            match self.request("getLastRun", json!({})).await? {
-                Value::Null => Ok(json!({})),
-                value @ Value::Object(_) => Ok(value),
-                _ => Err(bad_reply("getLastRun", "not a JSON object")),
-            }
-        })
+        Box::pin(async move { self.request("getLastRun", json!({})).await })
     }
 
     fn set_last_run(&mut self, value: Value) {
@@ -226,6 +422,7 @@ where
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>> {
         Box::pin(async move {
             if let Some(value) = self.pending_last_run.take() {
+                check_storable("last run", &value, MAX_LAST_RUN_BYTES)?;
                 self.request("setLastRun", json!({ "value": value }))
                     .await
                     .map(drop)?;
@@ -234,22 +431,16 @@ where
         })
     }
 
-    fn host(&mut self) -> Option<&mut dyn HostChannel> {
-        Some(self)
+    fn has_host(&self) -> bool {
+        true
     }
-}
 
-impl<R, W> HostChannel for EngineState<'_, R, W>
-where
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    fn request<'a>(
+    fn execute_command<'a>(
         &'a mut self,
         command: &'a str,
         args: Value,
     ) -> LocalBoxFuture<'a, Result<Value, StateError>> {
-        Box::pin(EngineState::request(self, command, args))
+        Box::pin(async move { self.request(command, args).await })
     }
 }
 
@@ -257,6 +448,7 @@ where
 pub struct LocalState {
     path: PathBuf,
     instance: String,
+    file: Option<Arc<StateFile>>,
     pending_last_run: Option<Value>,
 }
 
@@ -265,52 +457,42 @@ impl LocalState {
         LocalState {
             path: path.into(),
             instance: instance.into(),
+            file: None,
             pending_last_run: None,
         }
     }
 
-    fn instance_field(&self, field: &str) -> Result<Value, StateError> {
-        let file = read_state_file(&self.path)?;
-        Ok(file
-            .get("instances")
-            .and_then(|i| i.get(&self.instance))
-            .and_then(|i| i.get(field))
-            .cloned()
+    /// The state file, locked for this process (shared with every other user in it).
+    fn file(&mut self) -> Result<Arc<StateFile>, StateError> {
+        if let Some(file) = &self.file {
+            return Ok(file.clone());
+        }
+        let file = StateFile::open(&self.path)?;
+        self.file = Some(file.clone());
+        Ok(file)
+    }
+
+    fn instance_field(&mut self, field: &str) -> Result<Value, StateError> {
+        let instance = self.instance.clone();
+        Ok(self
+            .file()?
+            .read_field(&instance, field)?
             .unwrap_or_else(|| json!({})))
     }
 
-    fn write_instance_field(&self, field: &str, value: Value) -> Result<(), StateError> {
-        let mut file = read_state_file(&self.path)?;
-        let root = file
-            .as_object_mut()
-            .ok_or_else(|| self.read_error("not an object"))?;
-        root.insert("version".into(), json!(STATE_FILE_VERSION));
-        let instances = root
-            .entry("instances")
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .ok_or_else(|| self.read_error("'instances' is not an object"))?;
-        let entry = instances
-            .entry(self.instance.clone())
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .ok_or_else(|| self.read_error("an instance entry is not an object"))?;
-        entry.insert(field.to_string(), value);
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| StateError::Write {
-            path: self.path.display().to_string(),
-            detail: e.to_string(),
-        })?;
-        write_atomically(&self.path, &bytes).map_err(|e| StateError::Write {
-            path: self.path.display().to_string(),
-            detail: e.to_string(),
-        })
+    fn write_instance_field(&mut self, field: &str, value: Value) -> Result<(), StateError> {
+        let instance = self.instance.clone();
+        self.file()?.write_field(&instance, field, &value)
     }
 
-    fn read_error(&self, detail: &str) -> StateError {
-        StateError::Read {
-            path: self.path.display().to_string(),
-            detail: detail.to_string(),
-        }
+    /// The readable keys of a damaged integration context and the names of the damaged ones
+    /// (local mode only: the host's copy is one line, read whole or not at all).
+    fn integration_context_keys(
+        &mut self,
+    ) -> Result<(Map<String, Value>, Vec<String>), StateError> {
+        let instance = self.instance.clone();
+        self.file()?
+            .read_field_keys(&instance, "integrationContext")
     }
 }
 
@@ -319,9 +501,24 @@ impl StateStore for LocalState {
         &mut self,
     ) -> LocalBoxFuture<'_, Result<Map<String, Value>, StateError>> {
         Box::pin(async move {
-            match self.instance_field("integrationContext")? {
-                Value::Object(map) => Ok(map),
-                _ => Ok(Map::new()),
+            match self.instance_field("integrationContext") {
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(_) => Ok(Map::new()),
+                Err(error @ StateError::Damaged { .. }) => {
+                    // Name the damaged keys, and keep the others for a repair.
+                    match self.integration_context_keys() {
+                        Ok((readable, damaged)) if !damaged.is_empty() => {
+                            Err(StateError::DamagedContext(Box::new(DamagedContext {
+                                path: self.path.display().to_string(),
+                                instance: self.instance.clone(),
+                                damaged,
+                                readable,
+                            })))
+                        }
+                        _ => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
             }
         })
     }
@@ -330,9 +527,11 @@ impl StateStore for LocalState {
         &mut self,
         value: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), StateError>> {
-        Box::pin(
-            async move { self.write_instance_field("integrationContext", Value::Object(value)) },
-        )
+        Box::pin(async move {
+            let value = Value::Object(value);
+            check_storable("integration context", &value, MAX_CONTEXT_BYTES)?;
+            self.write_instance_field("integrationContext", value)
+        })
     }
 
     fn last_run(&mut self) -> LocalBoxFuture<'_, Result<Value, StateError>> {
@@ -346,7 +545,10 @@ impl StateStore for LocalState {
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>> {
         Box::pin(async move {
             match self.pending_last_run.take() {
-                Some(value) => self.write_instance_field("lastRun", value),
+                Some(value) => {
+                    check_storable("last run", &value, MAX_LAST_RUN_BYTES)?;
+                    self.write_instance_field("lastRun", value)
+                }
                 None => Ok(()),
             }
         })
@@ -373,7 +575,11 @@ impl StateStore for MemoryState {
         value: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), StateError>> {
         Box::pin(async move {
-            self.context = value;
+            let value = Value::Object(value);
+            check_storable("integration context", &value, MAX_CONTEXT_BYTES)?;
+            if let Value::Object(map) = value {
+                self.context = map;
+            }
             Ok(())
         })
     }
@@ -389,6 +595,7 @@ impl StateStore for MemoryState {
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>> {
         Box::pin(async move {
             if let Some(value) = self.pending_last_run.take() {
+                check_storable("last run", &value, MAX_LAST_RUN_BYTES)?;
                 self.last_run = Some(value);
             }
             Ok(())
@@ -396,41 +603,8 @@ impl StateStore for MemoryState {
     }
 }
 
-/// Reads the state file; a missing or empty file is an empty state. A corrupt file is an
-/// error (never silently replaced: it may hold the only copy of a fetch checkpoint).
-fn read_state_file(path: &Path) -> Result<Value, StateError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(empty_state()),
-        Err(e) => {
-            return Err(StateError::Read {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            })
-        }
-    };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(empty_state());
-    }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(StateError::Read {
-            path: path.display().to_string(),
-            detail: "not a JSON object".into(),
-        }),
-        Err(e) => Err(StateError::Read {
-            path: path.display().to_string(),
-            detail: format!("not valid JSON ({e}); fix or remove the file"),
-        }),
-    }
-}
-
-fn empty_state() -> Value {
-    json!({"version": STATE_FILE_VERSION, "instances": {}})
-}
-
 /// Temporary file in the same directory, fsync, rename over the target, fsync the directory.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -500,7 +674,7 @@ mod tests {
         std::fs::write(&path, b"{half").unwrap();
         let mut s = LocalState::new(&path, "i");
         let err = s.last_run().await.unwrap_err();
-        assert!(err.to_string().contains("not valid JSON"));
+        assert!(err.to_string().contains("not a valid JSON object"));
         assert_eq!(std::fs::read(&path).unwrap(), b"{half");
     }
 
@@ -536,6 +710,68 @@ mod tests {
                 r#"{"type":"executeCommand","command":"getLastRun","args":{}}"#,
             ]
         );
+    }
+
+    #[test]
+    fn envelope_and_bare_context_are_told_apart_by_shape() {
+        let read = |reply: Value| context_from_reply(reply).unwrap();
+        let rows = json!([{"ApplicationID": "0oa1"}]);
+        assert_eq!(
+            read(
+                json!({"context": {"IAMConfiguration": rows}, "version": {"version": 1, "sequenceNumber": 2, "primaryTerm": 3}})
+            ),
+            json!({"IAMConfiguration": rows})
+                .as_object()
+                .cloned()
+                .unwrap()
+        );
+        assert!(read(json!({"version": {"version": -1}})).is_empty());
+        assert!(read(json!({"context": null, "version": 4})).is_empty());
+        assert!(read(Value::Null).is_empty());
+        for bare in [
+            json!({"version": 3, "IAMConfiguration": rows}),
+            json!({"version": 3}),
+            json!({"context": "a string", "version": {}}),
+            json!({"context": {}, "version": {"custom": true}}),
+            json!({"context": {}, "other": 1}),
+        ] {
+            assert_eq!(Value::Object(read(bare.clone())), bare);
+        }
+        assert!(context_from_reply(json!([1])).is_err());
+    }
+
+    #[test]
+    fn depth_and_size_limits() {
+        assert_eq!(json_depth(&json!(1)), 0);
+        assert_eq!(json_depth(&json!({})), 1);
+        assert_eq!(json_depth(&json!({"a": [1, {"b": []}]})), 4);
+        let mut deep = json!(1);
+        for _ in 0..MAX_STATE_DEPTH {
+            deep = json!([deep]);
+        }
+        assert!(check_storable("last run", &deep, MAX_LAST_RUN_BYTES).is_ok());
+        let too_deep = json!([deep]);
+        assert_eq!(
+            check_storable("last run", &too_deep, MAX_LAST_RUN_BYTES)
+                .unwrap_err()
+                .to_string(),
+            "The last run is nested 65 levels deep; the limit is 64 levels. Nothing was saved."
+        );
+        let big = json!({"k": "x".repeat(MAX_CONTEXT_BYTES)});
+        assert!(matches!(
+            check_storable("integration context", &big, MAX_CONTEXT_BYTES),
+            Err(StateError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn reply_shapes() {
+        assert!(is_reply_shaped("{}"));
+        assert!(is_reply_shaped("null"));
+        assert!(is_reply_shaped(&format!("x {HOST_ERROR_MARKER} y")));
+        assert!(!is_reply_shaped(r#"{"command":"test-module"}"#));
+        assert!(!is_reply_shaped("ping"));
+        assert!(!is_reply_shaped("{not json"));
     }
 
     #[tokio::test(start_paused = true)]

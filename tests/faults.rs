@@ -684,7 +684,7 @@ impl Host {
             let runtime = runtime();
             let mut config =
                 okta_iam::protocol::ServeConfig::new(okta_iam::protocol::StateMode::Engine);
-            config.host_reply_timeout = reply_timeout;
+            config.host_reply_timeout = Some(reply_timeout);
             okta_iam::protocol::serve(daemon_in, daemon_out, &runtime, &config).await
         });
         Host {

@@ -207,8 +207,9 @@ fn kill_during_state_write_never_tears_the_file() {
     let dir = temp_dir("kill");
     let state = dir.join("state.json");
     let state_arg = state.to_str().unwrap().to_string();
-    // A large configuration so each write takes a while.
-    let rows: Vec<Value> = (0..20_000)
+    // A large configuration (under the 1 MiB integration-context limit) so each write takes
+    // a while.
+    let rows: Vec<Value> = (0..12_000)
         .map(|i| json!({"ApplicationID": format!("0oa{i:08}"), "Name": "app", "Instance": "HR"}))
         .collect();
     let config_text = serde_json::to_string(&rows).unwrap();
@@ -247,7 +248,7 @@ fn kill_during_state_write_never_tears_the_file() {
                 ["IAMConfiguration"];
             assert_eq!(
                 stored.as_array().map(Vec::len),
-                Some(20_000),
+                Some(12_000),
                 "round {round}"
             );
         }

@@ -2,15 +2,20 @@
 //! the ILM App Sync flow, kept under `IAMConfiguration` in the integration context.
 
 use serde_json::{Map, Value};
+use tracing::warn;
 
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
 use crate::output::markdown;
 use crate::output::{command_results, Entry};
-use crate::state::LocalBoxFuture;
+use crate::state::{json_depth, LocalBoxFuture, StateError, MAX_CONTEXT_BYTES};
 
 /// The integration-context key that holds the configuration rows.
 pub const CONFIGURATION_KEY: &str = "IAMConfiguration";
+
+/// The deepest a configuration row may nest (the row object itself is level 1). A real row
+/// is flat; the limit keeps every stored copy readable (see `state::MAX_STATE_DEPTH`).
+pub const MAX_ROW_DEPTH: usize = 32;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -30,7 +35,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "okta-iam-set-configuration",
-        description: "Sets the IAM configuration: a JSON list of rows, each with a string ApplicationID (and usually Name, Label, Logo, Instance). Other keys of the integration context are kept.",
+        description: "Sets the IAM configuration: a JSON list of rows, each with a string ApplicationID (and usually Name, Label, Logo, Instance). Other keys of the integration context are kept. A row nests at most 32 levels; the whole configuration is at most 1 MiB of JSON.",
         args: &[ArgSpec::required(
             "configuration",
             "The configuration: a JSON list of objects, each with at least a string ApplicationID.",
@@ -76,7 +81,17 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             .unwrap_or(Value::Null);
         let rows = parse_configuration(&raw)?;
         let count = rows.len();
-        let mut context = inv.state.integration_context().await?;
+        let mut context = match inv.state.integration_context().await {
+            Ok(context) => context,
+            // The stored configuration itself is unreadable: this command is the repair.
+            Err(StateError::DamagedContext(damage))
+                if damage.damaged.iter().all(|key| key == CONFIGURATION_KEY) =>
+            {
+                warn!("the stored IAM configuration cannot be read; replacing it");
+                damage.readable
+            }
+            Err(error) => return Err(error.into()),
+        };
         context.insert(CONFIGURATION_KEY.to_string(), Value::Array(rows));
         inv.state.set_integration_context(context).await?;
         Ok(vec![Entry::markdown(format!(
@@ -87,8 +102,9 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 }
 
 /// Parses and checks the `configuration` argument: a JSON list (given as text or as JSON) of
-/// objects that each carry a non-empty string `ApplicationID`. Nothing is stored if any row is
-/// invalid; the message names the first bad row by index.
+/// objects that each carry a non-empty string `ApplicationID`, none nested deeper than
+/// [`MAX_ROW_DEPTH`], all together at most `state::MAX_CONTEXT_BYTES` of JSON. Nothing is
+/// stored if any row is invalid; the message names the first bad row by index.
 pub fn parse_configuration(raw: &Value) -> Result<Vec<Value>, CommandError> {
     let value = match raw {
         Value::String(text) => serde_json::from_str::<Value>(text).map_err(|e| {
@@ -103,12 +119,26 @@ pub fn parse_configuration(raw: &Value) -> Result<Vec<Value>, CommandError> {
             "The configuration argument must be a JSON list of objects, each with an ApplicationID.".into(),
         ));
     };
+    // `{"IAMConfiguration":[` and `]}` around the rows, and a comma between two.
+    let mut total = 23usize;
     for (index, row) in rows.iter().enumerate() {
         let Value::Object(object) = row else {
             return Err(CommandError::Invalid(format!(
                 "Configuration row {index} is not a JSON object."
             )));
         };
+        let depth = json_depth(row);
+        if depth > MAX_ROW_DEPTH {
+            return Err(CommandError::Invalid(format!(
+                "Configuration row {index} is nested {depth} levels deep; the limit is {MAX_ROW_DEPTH}. Nothing was saved."
+            )));
+        }
+        total += serde_json::to_vec(row).map(|v| v.len()).unwrap_or(0) + 1;
+        if total > MAX_CONTEXT_BYTES {
+            return Err(CommandError::Invalid(format!(
+                "Configuration row {index} brings the configuration past {MAX_CONTEXT_BYTES} bytes of JSON, the limit of the integration context. Nothing was saved."
+            )));
+        }
         match object.get("ApplicationID") {
             Some(Value::String(id)) if !id.trim().is_empty() => {}
             Some(Value::String(_)) => {
@@ -163,5 +193,26 @@ mod tests {
             assert!(err.contains(expected), "{input} → {err}");
         }
         assert!(parse_configuration(&json!([])).unwrap().is_empty());
+        let mut deep = json!("x");
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        let err = parse_configuration(
+            &json!([{"ApplicationID": "a"}, {"ApplicationID": "b", "x": deep}]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "Configuration row 1 is nested 41 levels deep; the limit is 32. Nothing was saved."
+        );
+        let big: Vec<Value> = (0..20_000)
+            .map(|i| json!({"ApplicationID": format!("0oa{i:08}"), "Name": "a".repeat(40)}))
+            .collect();
+        let err = parse_configuration(&Value::Array(big))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("Configuration row 1"), "{err}");
+        assert!(err.contains("past 1048576 bytes"), "{err}");
     }
 }

@@ -28,6 +28,10 @@ use crate::output::{Entry, EntryType};
 use crate::params::Params;
 use crate::state::{LocalBoxFuture, StateStore};
 
+mod last_run;
+use last_run::{in_future, repair_future_position};
+pub use last_run::{read_last_run, Resume, Salvage, SavedRun, CLOCK_SKEW_MINUTES};
+
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "fetch-incidents",
     description: "Fetches Okta System Log events matching the query filter as incidents, each event exactly once across runs.",
@@ -147,20 +151,39 @@ pub fn parse_first_fetch(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
     now.checked_sub_signed(span).ok_or_else(bad)
 }
 
+/// The `first_fetch` param as an instant: it must parse and must not be after `now` (a first
+/// fetch in the future would save a position no event ever reaches).
+pub fn first_fetch_setting(
+    params: &Params,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, CommandError> {
+    let text = params
+        .string("first_fetch")
+        .unwrap_or_else(|| "0 minutes".to_string());
+    let at = parse_first_fetch(&text, now)?;
+    if at > now {
+        return Err(CommandError::Invalid(format!(
+            "First fetch timestamp parameter (first_fetch) is in the future: '{}' is after the current time {}. Use a past time, e.g. 3 days or {}.",
+            text.trim(),
+            iso(&now),
+            now.format("%Y-%m-%d")
+        )));
+    }
+    Ok(at)
+}
+
 /// What `test-module` checks when `isFetch` is set: a query filter can be built, `first_fetch`
-/// parses, `max_fetch` is valid.
+/// parses and is not in the future, `max_fetch` is valid.
 pub async fn check_fetch_settings(
     params: &Params,
     state: &mut dyn StateStore,
+    now: DateTime<Utc>,
 ) -> Result<(), CommandError> {
     if !params.boolean("isFetch", false)? {
         return Ok(());
     }
     query_filter(params, state).await?;
-    let first_fetch = params
-        .string("first_fetch")
-        .unwrap_or_else(|| "0 minutes".to_string());
-    parse_first_fetch(&first_fetch, Utc::now())?;
+    first_fetch_setting(params, now)?;
     max_fetch(params)?;
     Ok(())
 }
@@ -231,66 +254,6 @@ impl Cursor {
     }
 }
 
-/// What a stored last run turned out to be.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SavedRun {
-    /// `{}` (the first run, or a reset), or an object of no known format.
-    Fresh,
-    Current(LastRun),
-    /// Written by the reference integration.
-    Reference {
-        last_run_time: Option<String>,
-        incidents: Vec<Value>,
-        full_url: Option<String>,
-    },
-}
-
-/// Reads a stored last run. A damaged last run of this format is an error (restarting would
-/// lose or repeat events): the message says how to reset it.
-pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
-    let Value::Object(map) = raw else {
-        return Ok(SavedRun::Fresh);
-    };
-    if map.is_empty() {
-        return Ok(SavedRun::Fresh);
-    }
-    if map.contains_key("cursor") {
-        let version = map.get("version").and_then(Value::as_u64).unwrap_or(0);
-        if version > LAST_RUN_VERSION {
-            return Err(CommandError::Invalid(format!(
-                "The last run was written by a newer okta-iam (format {version}; this one reads up to {LAST_RUN_VERSION}). Upgrade okta-iam, or reset the last run of this instance to start over."
-            )));
-        }
-        return serde_json::from_value::<LastRun>(raw.clone())
-            .map(SavedRun::Current)
-            .map_err(|e| {
-                CommandError::Invalid(format!(
-                    "The last run of this instance is damaged ({e}). Reset the last run of the instance (it restarts from first_fetch)."
-                ))
-            });
-    }
-    let reference = ["last_run_time", "incidents", "last_run_full_url"];
-    if reference.iter().any(|k| map.contains_key(*k)) {
-        let text = |k: &str| {
-            map.get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string)
-        };
-        let incidents = match map.get("incidents") {
-            Some(Value::Array(items)) => items.clone(),
-            _ => Vec::new(),
-        };
-        return Ok(SavedRun::Reference {
-            last_run_time: text("last_run_time"),
-            incidents,
-            full_url: text("last_run_full_url"),
-        });
-    }
-    warn!("the last run has no known format; starting from first_fetch");
-    Ok(SavedRun::Fresh)
-}
-
 /// The settings of one fetch.
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
@@ -308,10 +271,7 @@ impl FetchSettings {
     ) -> Result<FetchSettings, CommandError> {
         let filter = query_filter(params, state).await?;
         let max_fetch = max_fetch(params)?;
-        let first_fetch = params
-            .string("first_fetch")
-            .unwrap_or_else(|| "0 minutes".to_string());
-        let first_fetch = parse_first_fetch(&first_fetch, now)?;
+        let first_fetch = first_fetch_setting(params, now)?;
         Ok(FetchSettings {
             filter,
             max_fetch,
@@ -497,10 +457,16 @@ pub fn with_limit(url: &str, limit: u32) -> String {
 /// Where a time-based restart begins: the high-water mark minus [`FALLBACK_LAG_MINUTES`] (or
 /// the cursor's own `since` when nothing was delivered yet), never before the retention window.
 fn fallback_since(last_run: &LastRun, now: DateTime<Utc>) -> String {
+    fallback_from(last_run.high_water.as_deref(), &last_run.since, now)
+}
+
+/// `high_water` minus the lag when it is a time (else `since` itself, else now), never before
+/// the retention window.
+fn fallback_from(high_water: Option<&str>, since: &str, now: DateTime<Utc>) -> String {
     let oldest = now - ChronoDuration::days(RETENTION_DAYS);
-    let start = match last_run.high_water.as_deref().and_then(parse_time) {
-        Some(high_water) => high_water - ChronoDuration::minutes(FALLBACK_LAG_MINUTES),
-        None => parse_time(&last_run.since).unwrap_or(now),
+    let start = match high_water.and_then(parse_time) {
+        Some(at) => at - ChronoDuration::minutes(FALLBACK_LAG_MINUTES),
+        None => parse_time(since).unwrap_or(now),
     };
     iso(&start.max(oldest))
 }
@@ -769,7 +735,15 @@ pub async fn run_fetch(
             }
         }
         SavedRun::Current(mut last_run) => {
-            if last_run.filter != fingerprint {
+            if repair_future_position(&mut last_run, settings, now) {
+                last_run.filter = fingerprint.clone();
+                last_run.cursor = Cursor::at(polling_url(
+                    client,
+                    &settings.filter,
+                    &last_run.since,
+                    page_size,
+                )?);
+            } else if last_run.filter != fingerprint {
                 let since = fallback_since(&last_run, now);
                 info!(since = %since, "the query filter changed: restarting from the high-water mark minus the lag");
                 last_run.filter = fingerprint.clone();
@@ -786,6 +760,13 @@ pub async fn run_fetch(
             full_url,
         } => {
             let start = match last_run_time.as_deref().map(|t| (t, parse_time(t))) {
+                Some((text, Some(at))) if in_future(at, now) => {
+                    warn!(
+                        last_run_time = text,
+                        "the reference last_run_time is in the future; starting from first_fetch"
+                    );
+                    settings.first_fetch
+                }
                 Some((_, Some(at))) => at,
                 Some((text, None)) => {
                     warn!(
@@ -812,6 +793,40 @@ pub async fn run_fetch(
                 seen: Vec::new(),
                 legacy_incidents: incidents,
                 legacy_tail: full_url.map(Cursor::at),
+            }
+        }
+        SavedRun::Salvaged(salvage) => {
+            let high_water = match &salvage.resume {
+                Resume::HighWater(text) => parse_time(text)
+                    .filter(|at| !in_future(*at, now))
+                    .map(|_| text.clone()),
+                Resume::Since(_) => None,
+            };
+            let since = match (&salvage.resume, &high_water) {
+                (Resume::Since(since), _) => parse_time(since)
+                    .filter(|at| !in_future(*at, now))
+                    .map(|_| since.clone())
+                    .unwrap_or_else(|| iso(&settings.first_fetch)),
+                (Resume::HighWater(_), Some(high_water)) => {
+                    fallback_from(Some(high_water), "", now)
+                }
+                (Resume::HighWater(_), None) => iso(&settings.first_fetch),
+            };
+            warn!(
+                damage = %salvage.damage,
+                since = %since,
+                remembered = salvage.seen.len(),
+                "the last run is damaged; repaired from its high-water mark and delivered uuids"
+            );
+            LastRun {
+                version: LAST_RUN_VERSION,
+                filter: fingerprint.clone(),
+                cursor: Cursor::at(polling_url(client, &settings.filter, &since, page_size)?),
+                since,
+                high_water,
+                seen: salvage.seen,
+                legacy_incidents: salvage.legacy_incidents,
+                legacy_tail: None,
             }
         }
     };
@@ -1075,11 +1090,20 @@ mod tests {
     #[test]
     fn last_run_formats() {
         assert_eq!(read_last_run(&json!({})).unwrap(), SavedRun::Fresh);
-        assert_eq!(read_last_run(&json!(null)).unwrap(), SavedRun::Fresh);
-        assert_eq!(
-            read_last_run(&json!({"something": "else"})).unwrap(),
-            SavedRun::Fresh
-        );
+        for damaged in [
+            json!(null),
+            json!("garbage"),
+            json!(42),
+            json!([]),
+            json!({"something": "else"}),
+        ] {
+            let message = read_last_run(&damaged).unwrap_err().to_string();
+            assert!(
+                message.starts_with("The last run of this instance is damaged: ")
+                    && message.contains("reset the last run"),
+                "{damaged} → {message}"
+            );
+        }
         let reference = json!({
             "incidents": [{"rawJSON": "{}"}],
             "last_run_time": "2025-05-20T16:00:00Z",
@@ -1114,11 +1138,74 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("newer okta-iam"));
-        let damaged = json!({"version": 2, "cursor": "nope"});
-        assert!(read_last_run(&damaged)
+        // A damaged cursor is repaired from the high-water mark and the uuids...
+        let lost = json!({"version": 2, "cursor": "nope", "high_water": "2025-05-20T16:00:00.000Z", "seen": ["a", 7, "b"]});
+        let SavedRun::Salvaged(salvage) = read_last_run(&lost).unwrap() else {
+            panic!("salvaged")
+        };
+        assert_eq!(
+            salvage.resume,
+            Resume::HighWater("2025-05-20T16:00:00.000Z".into())
+        );
+        assert_eq!(salvage.seen, ["a", "b"]);
+        // ... or from `since` when it says nothing was delivered yet ...
+        let fresh = json!({"version": 2, "since": "2025-05-01T00:00:00.000Z", "high_water": null, "seen": []});
+        let SavedRun::Salvaged(salvage) = read_last_run(&fresh).unwrap() else {
+            panic!("salvaged")
+        };
+        assert_eq!(
+            salvage.resume,
+            Resume::Since("2025-05-01T00:00:00.000Z".into())
+        );
+        // ... and is an error when nothing says where to resume.
+        let hopeless = json!({"version": 2, "cursor": "nope", "seen": ["a"]});
+        assert!(read_last_run(&hopeless)
             .unwrap_err()
             .to_string()
-            .contains("Reset the last run"));
+            .contains("no high-water mark"));
+    }
+
+    #[test]
+    fn future_positions_are_repaired() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let settings = FetchSettings {
+            filter: "f".into(),
+            max_fetch: 10,
+            first_fetch: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        };
+        let mut run = LastRun {
+            version: LAST_RUN_VERSION,
+            filter: String::new(),
+            since: "2062-01-01T00:00:00.000Z".into(),
+            cursor: Cursor::at("x"),
+            high_water: None,
+            seen: Vec::new(),
+            legacy_incidents: Vec::new(),
+            legacy_tail: None,
+        };
+        assert!(repair_future_position(&mut run, &settings, now));
+        assert_eq!(run.since, "2026-11-01T00:00:00.000Z");
+        run.since = "2062-01-01T00:00:00.000Z".into();
+        run.high_water = Some("2026-11-28T11:00:00.000Z".into());
+        assert!(repair_future_position(&mut run, &settings, now));
+        assert_eq!(run.since, "2026-11-28T10:50:00.000Z");
+        run.high_water = Some("2062-01-02T00:00:00.000Z".into());
+        assert!(repair_future_position(&mut run, &settings, now));
+        assert_eq!(run.high_water, None);
+        assert_eq!(run.since, "2026-11-01T00:00:00.000Z");
+        // Within the clock-skew allowance: trusted.
+        run.high_water = Some("2026-11-28T12:04:00.000Z".into());
+        assert!(!repair_future_position(&mut run, &settings, now));
+        let params = Params::from_map(
+            json!({"first_fetch": "2062-01-01T00:00:00Z"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(
+            first_fetch_setting(&params, now).unwrap_err().to_string(),
+            "First fetch timestamp parameter (first_fetch) is in the future: '2062-01-01T00:00:00Z' is after the current time 2026-11-28T12:00:00.000Z. Use a past time, e.g. 3 days or 2026-11-28."
+        );
     }
 
     #[test]

@@ -33,14 +33,14 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                 .string(param)
                 .unwrap_or_else(|| default.to_string());
             // In engine mode the server may know a mapper the daemon does not (it maps).
-            if inv.state.host().is_none() {
+            if !inv.state.has_host() {
                 inv.runtime
                     .mappers
                     .get(&name)
                     .map_err(|e| CommandError::Invalid(format!("{param}: {e}")))?;
             }
         }
-        super::fetch::check_fetch_settings(&inv.params, inv.state).await?;
+        super::fetch::check_fetch_settings(&inv.params, inv.state, inv.runtime.now()).await?;
         let client = inv.runtime.okta_client(&inv.params)?;
         if let Err(error) = client.users().me().await {
             return Err(CommandError::Invalid(explain(&error, base_url.as_str())));

@@ -183,14 +183,14 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         .string("mapper-out")
         .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
     // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
-    let engine = inv.state.host().is_some();
+    let engine = inv.state.has_host();
     let mappers = &inv.runtime.mappers;
     let mapper_in = mapper_ref(mappers, "mapper-in", &mapper_in_name, engine)?;
     let mapper_out = mapper_ref(mappers, "mapper-out", &mapper_out_name, engine)?;
     let client = inv.runtime.okta_client(&inv.params)?;
     let connector = OktaConnector::new(client);
     let builtin = BuiltinMapping;
-    let host_mapping = inv.state.host().map(HostMapping::new);
+    let host_mapping = engine.then(|| HostMapping::new(&mut *inv.state));
     let mapping: &dyn ProfileMapping = match &host_mapping {
         Some(host) => host,
         None => &builtin,

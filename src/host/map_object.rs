@@ -13,17 +13,17 @@ use serde_json::{json, Map, Value};
 use tracing::{info, warn};
 
 use crate::iam::{MapperRef, ProfileMapping};
-use crate::state::{HostChannel, LocalBoxFuture, StateError};
+use crate::state::{LocalBoxFuture, StateError, StateStore};
 
 /// Maps on the server first, with the built-in engine as the fallback.
 pub struct HostMapping<'a> {
-    host: tokio::sync::Mutex<&'a mut dyn HostChannel>,
+    host: tokio::sync::Mutex<&'a mut dyn StateStore>,
     /// Set once the server could not map: the rest of the execution maps locally.
     server_declined: Cell<bool>,
 }
 
 impl<'a> HostMapping<'a> {
-    pub fn new(host: &'a mut dyn HostChannel) -> Self {
+    pub fn new(host: &'a mut dyn StateStore) -> Self {
         HostMapping {
             host: tokio::sync::Mutex::new(host),
             server_declined: Cell::new(false),
@@ -42,7 +42,7 @@ impl<'a> HostMapping<'a> {
         let args = json!({"source": source, "mapper": mapper, "mapperType": type_name});
         let reply = {
             let mut host = self.host.lock().await;
-            host.request("mapObject", args).await
+            host.execute_command("mapObject", args).await
         };
         match reply {
             Ok(Value::Object(mapped)) => {
@@ -56,6 +56,7 @@ impl<'a> HostMapping<'a> {
                 "the XSOAR server's mapObject reply is not an object ({}); the built-in mapper engine maps",
                 crate::protocol::message::json_kind(&other)
             ),
+            Err(StateError::NoHost { .. }) => {}
             Err(StateError::Host { message, .. }) => info!(
                 mapper,
                 "the XSOAR server did not map ({message}); the built-in mapper engine maps"
@@ -107,8 +108,29 @@ mod tests {
         requests: Vec<(String, Value)>,
     }
 
-    impl HostChannel for ScriptedHost {
-        fn request<'a>(
+    impl StateStore for ScriptedHost {
+        fn integration_context(
+            &mut self,
+        ) -> LocalBoxFuture<'_, Result<Map<String, Value>, StateError>> {
+            Box::pin(async { Ok(Map::new()) })
+        }
+        fn set_integration_context(
+            &mut self,
+            _value: Map<String, Value>,
+        ) -> LocalBoxFuture<'_, Result<(), StateError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn last_run(&mut self) -> LocalBoxFuture<'_, Result<Value, StateError>> {
+            Box::pin(async { Ok(json!({})) })
+        }
+        fn set_last_run(&mut self, _value: Value) {}
+        fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn has_host(&self) -> bool {
+            true
+        }
+        fn execute_command<'a>(
             &'a mut self,
             command: &'a str,
             args: Value,

@@ -1,6 +1,6 @@
 //! What only the XSOAR server has, asked for in engine mode through the state store's host
-//! channel (`crate::state::HostChannel`; the relay bridges each request to the `demisto`
-//! object).
+//! request path (`StateStore::execute_command`; inside XSOAR the relay bridges each request
+//! to the `demisto` object).
 //!
 //! - [`map_object`]: `mapObject`, so mappers a user customised in XSOAR apply; the built-in
 //!   mapper engine maps when the server cannot.

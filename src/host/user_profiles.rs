@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use tracing::{info, warn};
 
 use crate::commands::{fetch, CommandError, Runtime};
-use crate::state::{HostChannel, StateError, StateStore};
+use crate::state::{StateError, StateStore};
 
 /// The indicator query, as the Python integration sends it.
 pub const QUERY: &str = "type:\"User Profile\"";
@@ -91,11 +91,11 @@ impl UserProfiles {
     }
 
     /// Every User Profile indicator the server has, page by page.
-    pub async fn search(host: &mut dyn HostChannel) -> Result<UserProfiles, StateError> {
+    pub async fn search(host: &mut dyn StateStore) -> Result<UserProfiles, StateError> {
         let mut items = Vec::new();
         for page in 0..MAX_PAGES {
             let args = json!({"query": QUERY, "size": PAGE_SIZE, "page": page});
-            let reply = host.request("searchIndicators", args).await?;
+            let reply = host.execute_command("searchIndicators", args).await?;
             let iocs = reply
                 .get("iocs")
                 .and_then(Value::as_array)
@@ -188,8 +188,8 @@ pub async fn enrich_fetched(
     if !about_users {
         return Ok(incidents);
     }
-    let profiles = match state.host() {
-        Some(host) => match UserProfiles::search(host).await {
+    let profiles = match state.has_host() {
+        true => match UserProfiles::search(state).await {
             Ok(profiles) => profiles,
             Err(StateError::Host { message, .. }) => {
                 warn!("the XSOAR server cannot search User Profile indicators ({message}); events are not enriched and none is dropped");
@@ -197,7 +197,7 @@ pub async fn enrich_fetched(
             }
             Err(error) => return Err(CommandError::State(error)),
         },
-        None => match &runtime.user_profiles {
+        false => match &runtime.user_profiles {
             Some(path) => UserProfiles::from_file(path).map_err(CommandError::Invalid)?,
             None => {
                 NO_PROFILES_SAID.call_once(|| {

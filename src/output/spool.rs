@@ -4,44 +4,37 @@
 //! arrive; a [`SpooledEntry`] is the entry's JSON as an ordered list of pieces, literal text or
 //! spool files (one file may appear twice: the events are both `Contents` and context). When
 //! the result is written, the pieces are copied to the output in order, so memory stays flat
-//! whatever the size. Spool files are deleted when the last reference goes.
+//! whatever the size. Spool files have no name (see [`SpoolFile`]): they vanish with the last
+//! reference, or with the process.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Write};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-static NEXT_SPOOL: AtomicU64 = AtomicU64::new(0);
-
-/// A temporary file written once, read any number of times, removed on drop.
+/// A temporary file written once, read any number of times.
+///
+/// The file has no name: `tempfile::tempfile` creates it in `$TMPDIR` and unlinks it at once
+/// (it is set owner-only, 0600, as well), so no other user can open it while the command runs and nothing is
+/// left behind on any exit path, a kill included (the kernel frees it with the last handle).
 #[derive(Debug)]
 pub struct SpoolFile {
-    path: PathBuf,
+    file: File,
     writer: Option<BufWriter<File>>,
     len: u64,
 }
 
 impl SpoolFile {
     pub fn new() -> std::io::Result<SpoolFile> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "okta-iam-{}-{}-{nanos}.spool",
-            std::process::id(),
-            NEXT_SPOOL.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let file = tempfile::tempfile()?;
+        // Linux's O_TMPFILE path creates it with the umask's mode: make it owner-only.
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        let writer = BufWriter::with_capacity(64 * 1024, file.try_clone()?);
         Ok(SpoolFile {
-            path,
-            writer: Some(BufWriter::with_capacity(64 * 1024, file)),
+            file,
+            writer: Some(writer),
             len: 0,
         })
     }
@@ -77,15 +70,12 @@ impl SpoolFile {
         self.len == 0
     }
 
-    fn open(&self) -> std::io::Result<File> {
-        File::open(&self.path)
-    }
-}
-
-impl Drop for SpoolFile {
-    fn drop(&mut self) {
-        self.writer = None;
-        let _ = std::fs::remove_file(&self.path);
+    /// The file from its start. Readers take turns (the result is written piece by piece),
+    /// so sharing one file offset is safe.
+    fn open(&self) -> std::io::Result<&File> {
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
     }
 }
 
@@ -155,14 +145,13 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn pieces_are_copied_in_order_and_files_removed() {
+    async fn pieces_are_copied_in_order_and_read_again_from_the_start() {
         let mut events = SpoolFile::new().unwrap();
         events.write_str("[1,2]").unwrap();
         let events = events.finish().unwrap();
         let mut md = SpoolFile::new().unwrap();
         write_json_string_body(&mut md, "a\n|b\"").unwrap();
         let md = md.finish().unwrap();
-        let path = events.path.clone();
         let entry = SpooledEntry {
             pieces: vec![
                 Piece::Text("{\"Contents\":".into()),
@@ -183,8 +172,9 @@ mod tests {
             serde_json::json!({"Contents":[1,2],"HumanReadable":"a\n|b\"","Again":[1,2]})
         );
         assert_eq!(entry.human_readable_text().unwrap(), "a\n|b\"");
-        assert!(path.exists());
-        drop(entry);
-        assert!(!path.exists());
+        // Read twice (both pieces of the same file, then again): each read starts at 0.
+        let mut again: Vec<u8> = Vec::new();
+        entry.write_to(&mut again).await.unwrap();
+        assert_eq!(again, out);
     }
 }

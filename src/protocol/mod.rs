@@ -8,16 +8,20 @@
 //!   are skipped; every bad line gets an error entry and `completed`; end of input ends the
 //!   loop; `native: true` ends it after that execution.
 //!
-//! In engine mode a state request whose reply does not come within the reply timeout fails
-//! its command. If the host answers later, that reply would be read as the next input line;
-//! answering it with an error entry and `completed` would shift every later answer by one
-//! execution. So, for each request that timed out, the next input line that is not a
-//! calling context (a late reply never is) is dropped with a warning on stderr; a calling
-//! context in its place means the host has moved on, and nothing more is dropped.
+//! In engine mode a state request waits for its reply up to the command deadline
+//! (`--command-deadline`). While it waits, a `ping` is answered and a calling context is kept
+//! and served right after the current execution (see `state::EngineState::request`). After an
+//! execution that sent requests, a line shaped like a reply (the host error marker, or JSON
+//! that is not a calling context) can only be a late or duplicate reply: until the next
+//! calling context it is dropped with a warning on stderr, not answered (answering it with an
+//! error entry and `completed` would pair every later answer with the wrong execution).
+//!
+//! In local mode the state file is locked for as long as the loop runs (`state::file`).
 
 pub mod framing;
 pub mod message;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,7 +30,8 @@ use tracing::{debug, info, warn};
 
 use crate::commands::{execute, Execution, Runtime};
 use crate::output::Entry;
-use crate::state::{EngineState, LocalState, HOST_REPLY_TIMEOUT};
+use crate::state::file::StateFile;
+use crate::state::{is_reply_shaped, EngineState, LocalState};
 use framing::{write_line, Line, LineReader, MAX_LINE_BYTES};
 use message::{CallingContext, ExceptionArgs, Outgoing};
 
@@ -43,15 +48,16 @@ pub enum StateMode {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub state: StateMode,
-    /// How long engine mode waits for the host's reply to a state request.
-    pub host_reply_timeout: Duration,
+    /// How long engine mode waits for the host's reply to a state request; `None`: the
+    /// command deadline (`Runtime.tuning.command_deadline`).
+    pub host_reply_timeout: Option<Duration>,
 }
 
 impl ServeConfig {
     pub fn new(state: StateMode) -> Self {
         ServeConfig {
             state,
-            host_reply_timeout: HOST_REPLY_TIMEOUT,
+            host_reply_timeout: None,
         }
     }
 }
@@ -68,11 +74,28 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    // Held for the whole loop: one state file serves one daemon at a time.
+    let _state_file = match &config.state {
+        StateMode::Local(path) => {
+            Some(StateFile::open(path).map_err(|error| std::io::Error::other(error.to_string()))?)
+        }
+        StateMode::Engine => None,
+    };
+    let reply_timeout = config
+        .host_reply_timeout
+        .unwrap_or(runtime.tuning.command_deadline);
     let mut reader = LineReader::new(BufReader::new(input));
     // Replies still owed by the host for state requests that timed out.
     let mut late_replies = 0usize;
+    // The last execution sent state requests: a stray reply may follow until the next context.
+    let mut stray_replies_possible = false;
+    // Calling contexts that arrived while a reply was awaited.
+    let mut deferred: VecDeque<String> = VecDeque::new();
     loop {
-        let line = reader.next_line().await?;
+        let line = match deferred.pop_front() {
+            Some(text) => Line::Text(text),
+            None => reader.next_line().await?,
+        };
         if late_replies > 0 && matches!(line, Line::InvalidUtf8 | Line::TooLong { .. }) {
             late_replies -= 1;
             warn!(
@@ -106,9 +129,15 @@ where
             write_line(&mut output, &Outgoing::Pong.to_line()).await?;
             continue;
         }
+        if stray_replies_possible && is_reply_shaped(trimmed) {
+            late_replies = late_replies.saturating_sub(1);
+            warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
+            continue;
+        }
         let context = match CallingContext::parse(trimmed) {
             Ok(context) => {
                 late_replies = 0;
+                stray_replies_possible = false;
                 context
             }
             Err(_) if late_replies > 0 => {
@@ -124,10 +153,11 @@ where
         debug!(command = %context.command, "calling context");
         let execution = match &config.state {
             StateMode::Engine => {
-                let mut state =
-                    EngineState::new(&mut reader, &mut output, config.host_reply_timeout);
+                let mut state = EngineState::new(&mut reader, &mut output, reply_timeout);
                 let execution = execute(runtime, &context, &mut state).await;
                 late_replies += state.unanswered();
+                stray_replies_possible = state.requests_sent() > 0;
+                deferred.extend(state.take_deferred());
                 execution
             }
             StateMode::Local(path) => {

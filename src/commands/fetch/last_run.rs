@@ -1,0 +1,201 @@
+//! Reading a stored last run, and repairing what can be repaired: a last run of this module's
+//! format that lost its cursor (resumed from its high-water mark and delivered uuids), and a
+//! saved position in the future (never trusted). Anything else unusable is an error that
+//! says what is damaged and how to reset: a silent restart from `first_fetch` would deliver
+//! every event again. `docs/fetch.md` lists each case.
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use serde_json::{Map, Value};
+use tracing::warn;
+
+use super::{
+    fallback_from, iso, parse_time, CommandError, FetchSettings, LastRun, LAST_RUN_VERSION,
+};
+
+/// A saved position (`since`, the high-water mark, the reference's `last_run_time`) later than
+/// now by more than this is in the future: never trusted, repaired. The allowance covers clock
+/// skew between Okta (which writes `published`) and this host.
+pub const CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// What a stored last run turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SavedRun {
+    /// `{}`: the first run, or a reset (what XSOAR's "reset the last run" writes).
+    Fresh,
+    Current(LastRun),
+    /// Written by the reference integration.
+    Reference {
+        last_run_time: Option<String>,
+        incidents: Vec<Value>,
+        full_url: Option<String>,
+    },
+    /// A last run of this format that lost its cursor (or another key): what survives.
+    Salvaged(Salvage),
+}
+
+/// The parts of a damaged last run that still say what was delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Salvage {
+    /// What is damaged, for the log.
+    pub damage: String,
+    /// Where to resume: the high-water mark, or `since` when nothing was delivered yet.
+    pub resume: Resume,
+    pub seen: Vec<String>,
+    pub legacy_incidents: Vec<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resume {
+    /// From this high-water mark minus the fallback lag.
+    HighWater(String),
+    /// From this `since` exactly (the last run says nothing was delivered yet).
+    Since(String),
+}
+
+/// The keys of this module's last run.
+const LAST_RUN_KEYS: &[&str] = &[
+    "version",
+    "filter",
+    "since",
+    "cursor",
+    "high_water",
+    "seen",
+    "legacy_incidents",
+    "legacy_tail",
+];
+
+/// How to start over, in every message about a damaged last run.
+const RESET_HINT: &str = "To start again from first_fetch (events published since then are fetched again), reset the last run of this instance: in XSOAR, the instance's Fetch History > Reset the \"last run\" timestamp; in local mode, set its lastRun to {} in the state file.";
+
+fn damaged(what: &str) -> CommandError {
+    warn!("the last run is damaged and cannot be repaired: {what}; nothing fetched");
+    CommandError::Invalid(format!(
+        "The last run of this instance is damaged: {what}. Nothing was fetched, so nothing is lost or repeated. {RESET_HINT}"
+    ))
+}
+
+/// Reads a stored last run. `{}` starts from `first_fetch`; a last run of this format that lost
+/// its cursor is repaired from what survives (the high-water mark and the delivered uuids);
+/// anything else unusable is an error that says what is damaged and how to reset: restarting
+/// silently would deliver everything again.
+pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
+    let Value::Object(map) = raw else {
+        return Err(damaged(&format!(
+            "it is {}, not an object, so nothing in it says where the fetch stopped",
+            crate::protocol::message::json_kind(raw)
+        )));
+    };
+    if map.is_empty() {
+        return Ok(SavedRun::Fresh);
+    }
+    let reference = ["last_run_time", "incidents", "last_run_full_url"];
+    let ours = map.keys().any(|k| LAST_RUN_KEYS.contains(&k.as_str()));
+    if ours && !reference.iter().any(|k| map.contains_key(*k)) {
+        let version = map.get("version").and_then(Value::as_u64).unwrap_or(0);
+        if version > LAST_RUN_VERSION {
+            return Err(CommandError::Invalid(format!(
+                "The last run was written by a newer okta-iam (format {version}; this one reads up to {LAST_RUN_VERSION}). Upgrade okta-iam, or reset the last run of this instance to start over."
+            )));
+        }
+        return match serde_json::from_value::<LastRun>(raw.clone()) {
+            Ok(last_run) => Ok(SavedRun::Current(last_run)),
+            Err(error) => salvage(map, &error.to_string()).map(SavedRun::Salvaged),
+        };
+    }
+    if reference.iter().any(|k| map.contains_key(*k)) {
+        let text = |k: &str| {
+            map.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        };
+        let incidents = match map.get("incidents") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        return Ok(SavedRun::Reference {
+            last_run_time: text("last_run_time"),
+            incidents,
+            full_url: text("last_run_full_url"),
+        });
+    }
+    let keys: Vec<&str> = map.keys().map(String::as_str).take(5).collect();
+    Err(damaged(&format!(
+        "it has no known format (keys: {})",
+        keys.join(", ")
+    )))
+}
+
+/// What survives of a damaged last run of this format, or the error when nothing says where to
+/// resume without repeating.
+fn salvage(map: &Map<String, Value>, damage: &str) -> Result<Salvage, CommandError> {
+    let seen: Vec<String> = match map.get("seen") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let legacy_incidents = match map.get("legacy_incidents") {
+        Some(Value::Array(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    let time = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_str)
+            .filter(|t| parse_time(t).is_some())
+            .map(str::to_string)
+    };
+    let resume = match (map.get("high_water"), time("high_water"), time("since")) {
+        (_, Some(high_water), _) => Resume::HighWater(high_water),
+        // Nothing delivered yet: `since` is exactly where the cursor began.
+        (Some(Value::Null), None, Some(since)) if seen.is_empty() => Resume::Since(since),
+        _ => {
+            return Err(damaged(&format!(
+                "{damage}, and it keeps no high-water mark to resume from without repeating events"
+            )))
+        }
+    };
+    Ok(Salvage {
+        damage: damage.to_string(),
+        resume,
+        seen,
+        legacy_incidents,
+    })
+}
+
+/// Later than now by more than the clock-skew allowance.
+pub(super) fn in_future(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at > now + ChronoDuration::minutes(CLOCK_SKEW_MINUTES)
+}
+
+/// A saved position in the future (a `since` or high-water mark after now: a first fetch time
+/// typed wrong, or a clock that ran ahead) would wait for events that never come. It is never
+/// trusted: a future high-water mark is dropped, and the cursor restarts from the high-water
+/// mark minus the lag, or from `first_fetch` when there is none. Returns whether it repaired.
+pub(super) fn repair_future_position(
+    last_run: &mut LastRun,
+    settings: &FetchSettings,
+    now: DateTime<Utc>,
+) -> bool {
+    let future = |text: &str| parse_time(text).is_some_and(|at| in_future(at, now));
+    let high_water_future = last_run.high_water.as_deref().is_some_and(future);
+    if !high_water_future && !future(&last_run.since) {
+        return false;
+    }
+    if high_water_future {
+        last_run.high_water = None;
+    }
+    let since = match last_run.high_water.as_deref() {
+        Some(high_water) => fallback_from(Some(high_water), "", now),
+        None => iso(&settings.first_fetch),
+    };
+    warn!(
+        saved_since = %last_run.since,
+        since = %since,
+        "the saved fetch position is in the future; restarting from the high-water mark (or first_fetch)"
+    );
+    last_run.since = since;
+    true
+}
