@@ -580,3 +580,26 @@ fn a_missing_binary_and_an_early_exit_are_exceptions_with_the_reason() {
         assert_no_child(&server);
     }
 }
+
+#[test]
+fn only_what_the_daemon_reads_of_a_large_calling_context_reaches_it() {
+    let Some(mut server) = start(Flavour::Modern) else {
+        return;
+    };
+    let okta = FakeOkta::start();
+    // Over the daemon's 16 MiB line limit: the relay must not pass the incident context on.
+    let big = "x".repeat(17 * 1024 * 1024);
+    let execution = server.execute_with(
+        "test-module",
+        json!({}),
+        &params(&okta),
+        json!({"ExecutionContext": {"blob": big}, "IntegrationInstance": "Okta IAM_big"}),
+    );
+    assert_eq!(
+        execution.entry()["Contents"],
+        "ok",
+        "{:?}",
+        execution.exception
+    );
+    assert_no_child(&server);
+}

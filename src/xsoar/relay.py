@@ -2,8 +2,9 @@
 
 XSOAR runs this code under its Python loop with a `demisto` object in scope. For each
 execution the relay starts `okta-iam serve` (the binary named by OKTA_IAM_BIN, else `okta-iam`
-on PATH) with its own pipes, writes the calling context as one line with `native: true`, and
-bridges the daemon's messages to the server until `completed`:
+on PATH) with its own pipes, writes the calling context as one line with `native: true` (only
+what the daemon reads of it), and bridges the daemon's messages to the server until
+`completed`:
 
 - `executeCommand` requests (integration context, last run, mapObject, searchIndicators) go to
   the matching `demisto` method; a server-side failure is answered with the error marker the
@@ -42,6 +43,8 @@ DEFAULT_TIMEOUT_SECONDS = 300
 EXIT_GRACE_SECONDS = 10
 STDERR_TAIL_LINES = 40
 STDERR_TAIL_CHARS = 4000
+# The keys of the calling context's `context` object the daemon reads.
+DAEMON_CONTEXT_KEYS = ('IntegrationBrand', 'IntegrationInstance', 'IsDebug')
 SEARCH_INDICATOR_ARGS = ('fromDate', 'query', 'size', 'page', 'toDate', 'value',
                          'searchAfter', 'populateFields')
 
@@ -211,8 +214,15 @@ def run(api, calling_context):
     params = calling_context.get('params') or {}
     inner = calling_context.get('context') or {}
     log_level = 'debug' if inner.get('IsDebug') else 'info'
-    message = dict((k, v) for k, v in calling_context.items() if k != 'script')
-    message['native'] = True
+    # What the daemon reads of the calling context; the server's execution context (the
+    # incident, its context data, ...) can be large and is not needed.
+    message = {
+        'command': command,
+        'args': calling_context.get('args') or {},
+        'params': params,
+        'context': dict((k, inner[k]) for k in DAEMON_CONTEXT_KEYS if k in inner),
+        'native': True,
+    }
     line = (json.dumps(message) + '\n').encode('utf-8')
     deadline = time.monotonic() + execution_timeout(calling_context)
     binary = okta_iam_binary()
