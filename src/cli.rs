@@ -34,7 +34,8 @@ pub enum Command {
     Serve(SharedOptions),
     /// Run one command for a person and print its markdown (or --json: the protocol messages).
     Call(CallOptions),
-    /// Print the XSOAR integration manifest (YAML) generated from the command catalogue.
+    /// Print the integration YAML XSOAR imports: the relay as its code, the Docker image, and
+    /// the params and commands of the command catalogue.
     Manifest(PackageOptions),
     /// Write the XSOAR content pack (integration, mappers, classifier, README, metadata) to
     /// DIR, and DIR/<pack>.zip to upload.

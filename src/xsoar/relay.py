@@ -274,7 +274,8 @@ def run(api, calling_context):
                 except (BrokenPipeError, OSError):
                     pass  # the daemon died: its end of output is reported with its stderr
             elif kind == 'result':
-                api.results(msg.get('results') or [])
+                if msg.get('results'):
+                    api.results(msg['results'])
             elif kind == 'exception':
                 detail = (msg.get('args') or {}).get('exception')
                 exception = detail if isinstance(detail, str) else json.dumps(detail)
