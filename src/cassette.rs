@@ -11,14 +11,18 @@
 //!
 //! - [`RecordingTransport`] passes requests to Okta and appends every exchange, redacted, to
 //!   the cassette file (rewritten atomically after each exchange, so a crash keeps what was
-//!   recorded). Request headers are not stored at all (so neither is `Authorization`); only
+//!   recorded; a file that already holds a cassette keeps its exchanges and its clock). Request headers are not stored at all (so neither is `Authorization`); only
 //!   the response headers that matter are kept; body fields that look secret (password,
 //!   token, secret, client_secret, recovery answer, activation URLs) are replaced at any
-//!   depth, and the token itself is scrubbed from any text.
+//!   depth, and the token itself is scrubbed from any text. The OAuth token request is kept
+//!   as its form fields with `client_assertion` redacted, and `access_token` in its answer
+//!   is redacted like any token, so a cassette holds no key, assertion, proof or token;
+//!   replaying it needs no private key (see [`crate::commands::Runtime::offline`]).
 //! - [`ReplayTransport`] answers from the cassette with no network. A request matches an
 //!   interaction by method, path, query (order-insensitive) and, for bodies, JSON equality
 //!   (after the same redaction). Identical requests consume their interactions in order. A
-//!   request with no match fails with a message naming it and the nearest recorded request.
+//!   request with no match fails as a cassette miss (never retried), naming it and the
+//!   nearest recorded request.
 //!
 //! Links in recorded responses carry the recorded origin; replay rewrites them to the origin
 //! of the instance's URL, so a cassette recorded against one org replays under any URL.
@@ -52,6 +56,8 @@ const KEPT_HEADERS: &[&str] = &[
     "x-rate-limit-remaining",
     "x-rate-limit-reset",
     "x-okta-request-id",
+    "www-authenticate",
+    "dpop-nonce",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +176,24 @@ impl Cassette {
         })
     }
 
+    /// The cassette a `--record FILE` run appends to: `None` when FILE does not exist yet
+    /// (or is empty); an error when it holds something that is not a cassette, so a second
+    /// recording never replaces what the file held.
+    pub fn load_for_append(path: &Path) -> Result<Option<Cassette>, CassetteError> {
+        match std::fs::metadata(path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Ok(metadata) if metadata.is_file() && metadata.len() == 0 => return Ok(None),
+            Ok(metadata) if metadata.is_dir() => {
+                return Err(CassetteError::Read {
+                    path: path.display().to_string(),
+                    detail: "it is a directory".into(),
+                })
+            }
+            _ => {}
+        }
+        Cassette::load(path).map(Some)
+    }
+
     /// Parses a cassette's text. Never panics on any input.
     pub fn parse(text: &str) -> Result<Cassette, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -232,6 +256,16 @@ fn request_key(
     let body = match &request.body {
         None => Value::Null,
         Some(bytes) if bytes.is_empty() => Value::Null,
+        Some(bytes) if is_form(request) => {
+            // The OAuth token request: its fields as an object, the client assertion redacted.
+            let mut value = Value::Object(
+                url::form_urlencoded::parse(bytes)
+                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                    .collect(),
+            );
+            redact(&mut value, token);
+            value
+        }
         Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
             Ok(mut value) => {
                 redact(&mut value, token);
@@ -248,10 +282,20 @@ fn request_key(
     )
 }
 
+fn is_form(request: &HttpRequest) -> bool {
+    request
+        .header("content-type")
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// Whether a body key holds a secret.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
+    if key == "token_type" || key == "client_assertion_type" {
+        return false;
+    }
     key.contains("password")
+        || key.contains("assertion")
         || key.contains("secret")
         || key.contains("token")
         || key == "answer"
@@ -347,11 +391,13 @@ impl ReplayTransport {
             });
         let Some((index, interaction)) = found else {
             return Err(TransportError::new(
-                TransportErrorKind::Other,
+                TransportErrorKind::NotRecorded,
                 format!(
-                    "the cassette has no recorded answer for {} (nearest recorded: {})",
+                    "the cassette has no recorded answer for {} (nearest recorded: {}). \
+                     A replay answers only the requests that were recorded: record this \
+                     command again with --record FILE.",
                     describe(&method, &path, &query),
-                    self.nearest(&method, &path, &query)
+                    self.nearest(&method, &path, &query, &used)
                 ),
             ));
         };
@@ -382,23 +428,46 @@ impl ReplayTransport {
         })
     }
 
-    /// The recorded request most like this one, for the error message.
-    fn nearest(&self, method: &str, path: &str, query: &[(String, String)]) -> String {
-        let score = |it: &Interaction| {
-            let mut s = 0usize;
-            if it.method == method {
-                s += 1000;
-            }
-            if it.path == path {
-                s += 100;
-            }
-            s + it.query.iter().filter(|p| query.contains(p)).count()
+    /// The recorded request most like this one, for the error message: the same method and
+    /// path first, then the same path, then the longest shared path prefix, the same
+    /// method, the most shared query pairs, and one not replayed yet; the earliest on a tie.
+    fn nearest(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        used: &[bool],
+    ) -> String {
+        let segments: Vec<&str> = path.split('/').collect();
+        let key = |index: usize, it: &Interaction| {
+            let shared_segments = it
+                .path
+                .split('/')
+                .zip(&segments)
+                .take_while(|(a, b)| a == *b)
+                .count();
+            (
+                it.method == method && it.path == path,
+                it.path == path,
+                shared_segments,
+                it.method == method,
+                it.query.iter().filter(|p| query.contains(p)).count(),
+                !used.get(index).copied().unwrap_or(false),
+                std::cmp::Reverse(index),
+            )
         };
         self.cassette
             .interactions
             .iter()
-            .max_by_key(|it| score(it))
-            .map(|it| describe(&it.method, &it.path, &it.query))
+            .enumerate()
+            .max_by_key(|(index, it)| key(*index, it))
+            .map(|(index, it)| {
+                let mut text = describe(&it.method, &it.path, &it.query);
+                if used.get(index).copied().unwrap_or(false) {
+                    text.push_str(", already replayed");
+                }
+                text
+            })
             .unwrap_or_else(|| "none: the cassette is empty".to_string())
     }
 }
@@ -433,16 +502,36 @@ pub struct RecordingTransport {
 }
 
 impl RecordingTransport {
-    /// Records to `path` (created or replaced), with the clock frozen at `recorded_at`.
+    /// Records to `path`, with the clock frozen at `recorded_at`. When `path` already holds
+    /// a cassette, new exchanges are appended to it and its `recorded_at` is kept; it must
+    /// have been recorded from the same origin (its `Link` headers are rewritten from it).
     pub fn new(
         config: &ClientConfig,
         path: PathBuf,
         recorded_at: DateTime<Utc>,
     ) -> Result<Self, crate::okta::OktaError> {
-        let cassette = Cassette {
-            origin: Some(config.base_url.origin().ascii_serialization()),
-            recorded_at: Some(recorded_at),
-            interactions: Vec::new(),
+        let origin = config.base_url.origin().ascii_serialization();
+        let existing = Cassette::load_for_append(&path)
+            .map_err(|e| crate::okta::OktaError::InvalidRequest(e.to_string()))?;
+        let cassette = match existing {
+            Some(cassette) => {
+                if let Some(recorded) = cassette.origin.as_deref().filter(|o| *o != origin) {
+                    return Err(crate::okta::OktaError::InvalidRequest(format!(
+                        "the cassette {} was recorded from {recorded}; record {origin} into another file",
+                        path.display()
+                    )));
+                }
+                Cassette {
+                    origin: Some(origin),
+                    recorded_at: cassette.recorded_at.or(Some(recorded_at)),
+                    interactions: cassette.interactions,
+                }
+            }
+            None => Cassette {
+                origin: Some(origin),
+                recorded_at: Some(recorded_at),
+                interactions: Vec::new(),
+            },
         };
         let transport = RecordingTransport {
             inner: ReqwestTransport::new(config)?,
@@ -578,6 +667,58 @@ mod tests {
                 .contains("nearest recorded: GET /api/v1/users?filter=id eq \"1\"&limit=2"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn the_nearest_request_shares_the_longest_path_and_says_when_it_was_used() {
+        let replay = ReplayTransport::new(
+            Cassette::parse(
+                &json!({"version": 1, "interactions": [
+                    {"request": {"method": "POST", "path": "/api/v1/users/00u1/lifecycle/suspend"}, "response": {"status": 200}},
+                    {"request": {"method": "GET", "path": "/api/v1/users/00u1"}, "response": {"status": 200}},
+                    {"request": {"method": "POST", "path": "/api/v1/groups"}, "response": {"status": 200}}
+                ]})
+                .to_string(),
+            )
+            .unwrap(),
+        );
+        let miss = |method, url| replay.answer(&request(method, url, None)).unwrap_err();
+        let error = miss(
+            Method::Post,
+            "https://acme.okta.com/api/v1/users/00u2/lifecycle/suspend",
+        );
+        assert_eq!(error.kind, TransportErrorKind::NotRecorded);
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: POST /api/v1/users/00u1/lifecycle/suspend)"),
+            "{}",
+            error.message
+        );
+        // The same path with another method beats the same method on another path.
+        let error = miss(Method::Delete, "https://acme.okta.com/api/v1/users/00u1");
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: GET /api/v1/users/00u1)"),
+            "{}",
+            error.message
+        );
+        replay
+            .answer(&request(
+                Method::Get,
+                "https://acme.okta.com/api/v1/users/00u1",
+                None,
+            ))
+            .unwrap();
+        let error = miss(Method::Get, "https://acme.okta.com/api/v1/users/00u1");
+        assert!(
+            error
+                .message
+                .contains("(nearest recorded: GET /api/v1/users/00u1, already replayed)"),
+            "{}",
+            error.message
         );
     }
 

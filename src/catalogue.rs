@@ -241,6 +241,24 @@ pub const PARAMS: &[ParamSpec] = &[
     param("url", "Okta URL (https://<domain>.okta.com)", 0).required(),
     param("credentials", "API Token (see detailed instructions)", 9),
     param("apitoken", "API Token", 4).hidden(),
+    param(
+        "use_oauth",
+        "Use OAuth 2.0 (an Okta API Services app) instead of the API token",
+        8,
+    )
+    .info("See docs/oauth.md for the steps in the Okta admin console."),
+    param("client_id", "Client ID (OAuth)", 0),
+    param("private_key", "Private Key (OAuth)", 9).info(
+        "The PEM private key (PKCS#8, RSA or EC P-256) whose public key is registered with the app.",
+    ),
+    param("jwt_algorithm", "JWT Signing Algorithm (OAuth): RS256 or ES256", 0)
+        .default_value("RS256"),
+    param("key_id", "Key ID (OAuth, optional kid of the registered public key)", 0),
+    param("scopes", "Scopes (OAuth)", 0)
+        .default_value(crate::okta::auth::DEFAULT_SCOPES),
+    param("dpop", "DPoP (OAuth): auto, on or off", 0)
+        .default_value("auto")
+        .info("auto sends DPoP proofs from the first token request and follows the token type Okta issues."),
     param("insecure", "Trust any certificate (not secure)", 8),
     param("proxy", "Use system proxy settings", 8),
     param("create-user-enabled", "Allow creating users", 8).default_value("true"),
@@ -405,5 +423,11 @@ mod tests {
         for p in PARAMS {
             assert!(manifest.contains(&format!("- name: {}\n", p.name)));
         }
+        // The OAuth key is a credentials param showing only its password field.
+        assert!(
+            manifest.contains("- name: private_key\n  display: Private Key (OAuth)\n  displaypassword: Private Key\n  hiddenusername: true\n  type: 9\n"),
+            "{manifest}"
+        );
+        assert!(manifest.contains("- name: use_oauth\n"));
     }
 }

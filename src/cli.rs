@@ -1,14 +1,32 @@
-//! The command line: `serve`, `call` and `manifest`, and what each runs.
+//! The command line: the subcommands, their options, and what each runs.
+//!
+//! What lives where:
+//! - this file: the clap definitions ([`Cli`], [`Command`]), the runtime built from the
+//!   options, and `serve` / `call` / `demo` / `manifest`;
+//! - [`help`]: `--help` texts (environment, params file, exit codes, examples), `--version`;
+//! - [`listing`]: `okta-iam commands`, the command list of `call --help`, "did you mean";
+//! - [`logging`]: `--log-level`, `NO_COLOR`, tracing on stderr;
+//! - [`outcome`]: exit codes from results;
+//! - [`startup`]: checks of files named on the command line;
+//! - [`walkthrough`]: the demo as a person reads it.
+
+pub mod help;
+pub mod listing;
+pub mod logging;
+pub mod outcome;
+pub mod startup;
+pub mod walkthrough;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::cassette::ReplayTransport;
+use crate::catalogue;
 use crate::commands::{execute, ClientTuning, Execution, Runtime};
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
@@ -20,8 +38,9 @@ pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 #[derive(Debug, Parser)]
 #[command(
     name = "okta-iam",
-    version,
-    about = "Okta IAM integration for Cortex XSOAR: speaks the XSOAR loop protocol on stdin/stdout"
+    version = help::VERSION,
+    about = "Okta IAM integration for Cortex XSOAR: speaks the XSOAR loop protocol on stdin/stdout",
+    after_help = help::MAIN_AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,18 +50,26 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the XSOAR loop protocol on stdin/stdout (engine mode, or local mode with --state).
+    #[command(after_help = help::SERVE_AFTER_HELP)]
     Serve(SharedOptions),
     /// Run one command for a person and print its markdown (or --json: the protocol messages).
+    #[command(after_help = help::CALL_AFTER_HELP)]
     Call(CallOptions),
+    /// List every command with its arguments (from the command catalogue).
+    Commands,
     /// Print the integration YAML XSOAR imports: the relay as its code, the Docker image, and
     /// the params and commands of the command catalogue.
     Manifest(PackageOptions),
     /// Write the XSOAR content pack (integration, mappers, classifier, README, metadata) to
     /// DIR, and DIR/<pack>.zip to upload.
     Pack(PackOptions),
-    /// Run the demo: the whole lifecycle against the embedded recorded cassette (no Okta org
-    /// needed), printing the protocol output.
+    /// Run the demo: the whole lifecycle against the embedded cassette (no Okta org needed),
+    /// shown step by step (--json: the protocol output).
+    #[command(after_help = help::DEMO_AFTER_HELP)]
     Demo(DemoOptions),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(after_help = help::COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsOptions),
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -50,10 +77,50 @@ pub struct DemoOptions {
     /// Keep the demo's state in FILE (default: a temporary file, removed afterwards).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Print the protocol messages (as `serve` writes them) instead of the walkthrough.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// The demo, built into the binary: a cassette recorded from a realistic org, the command
-/// script that walks the lifecycle, and the instance params (`fixtures/demo/`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CompletionsOptions {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses the command line (usage errors exit 2, `--help` and `--version` exit 0).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// The full clap command: the derive definitions plus what comes from the catalogue (the
+/// command list of `call --help`).
+pub fn command() -> clap::Command {
+    Cli::command().mut_subcommand("call", |call| {
+        call.after_long_help(listing::call_long_help())
+    })
+}
+
+/// `okta-iam completions SHELL`: the script clap generates from [`command`].
+pub fn run_completions(options: &CompletionsOptions) {
+    clap_complete::generate(
+        options.shell,
+        &mut command(),
+        "okta-iam",
+        &mut std::io::stdout(),
+    );
+}
+
+/// `okta-iam commands`.
+pub fn run_commands() {
+    print!("{}", listing::commands_text());
+}
+
+/// The demo, built into the binary: a cassette recorded from the project's own fake Okta
+/// (`tests/fake_okta/`) seeded like a small org, the command script that walks the
+/// lifecycle, and the instance params (`fixtures/demo/`).
 pub mod demo {
     pub const CASSETTE: &str = include_str!("../fixtures/demo/cassette.json");
     pub const COMMANDS: &str = include_str!("../fixtures/demo/commands.ndjson");
@@ -91,12 +158,14 @@ pub struct SharedOptions {
     /// Seconds for everything one command does: requests, retries and rate-limit waits.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     pub command_deadline: f64,
-    /// Retries of one Okta call (429, 503/504, connection errors).
+    /// Retries of one Okta call: on 429 (rate limit), on 500, 502, 503 and 504 and on
+    /// connection errors (reads and idempotent calls only); waits double from 1 s up to 16 s,
+    /// all within --command-deadline.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_retries: u32,
-    /// Diagnostics level on stderr: error, warn, info, debug or trace.
-    #[arg(long, value_name = "LEVEL", default_value = "warn")]
-    pub log_level: String,
+    /// Diagnostics level on stderr [default: info for call, warn for serve].
+    #[arg(long, value_name = "LEVEL", value_enum)]
+    pub log_level: Option<LogLevel>,
     /// Diagnostics format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -112,9 +181,11 @@ pub struct CallOptions {
     /// Integration instance name (selects the state entry).
     #[arg(long, default_value = DEFAULT_INSTANCE)]
     pub instance: String,
-    /// The command to run, e.g. iam-get-user.
+    /// The command to run, e.g. iam-get-user (`okta-iam commands` lists them).
+    // Checked against the catalogue (with a "did you mean"), and completed by the shell.
+    #[arg(value_parser = listing::CommandNameParser, hide_possible_values = true)]
     pub command: String,
-    /// Arguments as name=value; a value may be JSON.
+    /// Arguments as name=value; a value may be JSON. Names must be the command's own.
     #[arg(value_name = "NAME=VALUE")]
     pub arguments: Vec<String>,
 }
@@ -125,27 +196,26 @@ pub enum LogFormat {
     Json,
 }
 
+pub use logging::LogLevel;
+
 /// Exit codes of `okta-iam`.
 pub mod exit {
     pub const OK: u8 = 0;
-    /// `call`: the result was an error entry or an exception.
+    /// `call` and `demo`: a result was an error entry, an exception, or an IAM result with
+    /// `success: false`.
     pub const COMMAND_FAILED: u8 = 1;
-    /// Usage or start-up errors (bad options, unreadable params or mappers).
+    /// Usage or start-up errors (unknown command or argument, bad option value, unusable
+    /// params, state, mappers or cassette file).
     pub const USAGE: u8 = 2;
 }
 
-/// Sets up tracing on stderr. stdout is never written by diagnostics.
-pub fn init_tracing(options: &SharedOptions) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&options.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match options.log_format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
+/// Sets up tracing on stderr (stdout is never written by diagnostics); `default_level` when
+/// `--log-level` is not given.
+pub fn init_tracing(options: &SharedOptions, default_level: LogLevel) {
+    logging::init(
+        options.log_level.unwrap_or(default_level),
+        options.log_format,
+    );
 }
 
 /// A start-up error: printed on stderr, exit code 2.
@@ -157,16 +227,27 @@ pub enum StartupError {
     Mappers { path: String, detail: String },
     #[error("invalid argument '{0}': expected NAME=VALUE")]
     Argument(String),
+    #[error("{0}")]
+    UnknownCommand(String),
+    #[error("{0}")]
+    UnknownArgument(String),
+    #[error("cannot use the state file {path}: {detail}")]
+    State { path: String, detail: String },
+    #[error("cannot record to {path}: {detail}")]
+    Record { path: String, detail: String },
     #[error("{0} must be a positive number of seconds")]
     Duration(&'static str),
     #[error("{0}")]
     Cassette(#[from] crate::cassette::CassetteError),
     #[error("{0}")]
-    State(#[from] crate::state::StateError),
+    StateFile(#[from] crate::state::StateError),
 }
 
 /// Builds the runtime shared by every execution.
 pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
+    if let Some(path) = &options.state {
+        startup::check_state_path(path)?;
+    }
     let base_params = match &options.params {
         Some(path) => read_params(path)?,
         None => Map::new(),
@@ -185,11 +266,17 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         let replay = ReplayTransport::load(path)?;
         runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
         runtime = runtime.with_transport(Arc::new(replay));
+        runtime.offline = true;
     } else if let Some(path) = &options.record {
-        // Whole seconds, as the cassette stores it, so replay sees the same time.
+        startup::check_record_path(path)?;
+        // Appending to a cassette keeps its clock, so the whole file replays at one time;
+        // a new one starts at now, in whole seconds as the cassette stores it.
+        let recorded_at = crate::cassette::Cassette::load_for_append(path)?
+            .and_then(|cassette| cassette.recorded_at);
         let now = chrono::Utc::now();
-        runtime.frozen_now =
-            Some(now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos())));
+        runtime.frozen_now = Some(recorded_at.unwrap_or_else(|| {
+            now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
+        }));
         runtime.record_to = Some(path.clone());
     }
     Ok(runtime)
@@ -254,16 +341,25 @@ fn lock_state_file(
 
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
-    let runtime = build_runtime(&options.shared)?;
-    let _state_file = lock_state_file(options.shared.state.as_deref())?;
+    let spec = catalogue::find(&options.command).ok_or_else(|| {
+        StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
+    })?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument
             .split_once('=')
             .filter(|(name, _)| !name.is_empty())
             .ok_or_else(|| StartupError::Argument(argument.clone()))?;
+        if !spec.args.iter().any(|arg| arg.name == name) {
+            return Err(StartupError::UnknownArgument(
+                listing::unknown_argument_message(spec, name),
+            ));
+        }
         args.insert(name.to_string(), Value::String(value.to_string()));
     }
+    let runtime = build_runtime(&options.shared)?;
+    // Locked for the whole call; a daemon holding the same file makes this exit 2.
+    let _state_file = lock_state_file(options.shared.state.as_deref())?;
     let context = CallingContext {
         command: options.command.clone(),
         args,
@@ -298,11 +394,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     } else {
         print_for_people(&execution);
     }
-    Ok(if execution.failed() {
-        exit::COMMAND_FAILED
-    } else {
-        exit::OK
-    })
+    Ok(outcome::exit_code(&execution))
 }
 
 /// Markdown of normal entries to stdout; error entries and exceptions to stderr.
@@ -338,8 +430,12 @@ fn entry_text(entry: &Entry) -> String {
 }
 
 /// `okta-iam demo`: the embedded script through the serve loop, answered by the embedded
-/// cassette, in local mode.
-pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
+/// cassette, in local mode; shown as a walkthrough, or with `--json` as the protocol output.
+/// Returns the exit code: 1 when a step failed (see [`outcome`]).
+pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
+    if let Some(path) = &options.state {
+        startup::check_state_path(path)?;
+    }
     let base_params = match serde_json::from_str::<Value>(demo::PARAMS) {
         Ok(Value::Object(map)) => map,
         _ => {
@@ -358,7 +454,9 @@ pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
     let replay = ReplayTransport::new(cassette);
     let mut runtime = Runtime::new(base_params, MapperRegistry::builtin());
     runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    let runtime = runtime.with_transport(Arc::new(replay));
+    runtime.offline = true;
+    let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
+    let runtime = runtime.with_transport(counter.clone());
     let (state_path, temporary) = match &options.state {
         Some(path) => (path.clone(), false),
         None => (
@@ -366,21 +464,44 @@ pub async fn run_demo(options: &DemoOptions) -> Result<(), StartupError> {
             true,
         ),
     };
+    let reused_state = (!temporary && state_path.exists()).then_some(state_path.as_path());
     let config = ServeConfig::new(StateMode::Local(state_path.clone()));
-    let result = serve(
-        demo::COMMANDS.as_bytes(),
-        tokio::io::stdout(),
-        &runtime,
-        &config,
-    )
-    .await;
+    let started = std::time::Instant::now();
+    let mut output = Vec::new();
+    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &runtime, &config).await;
+    let elapsed = started.elapsed();
     if temporary {
         let _ = std::fs::remove_file(&state_path);
     }
     if let Err(error) = result {
-        tracing::error!("cannot write the demo output: {error}");
+        eprintln!("okta-iam: cannot run the demo script: {error}");
     }
-    Ok(())
+    let steps = walkthrough::steps(demo::COMMANDS, &output);
+    let code = outcome::steps_exit_code(&steps);
+    let printed = if options.json {
+        std::io::Write::write_all(&mut std::io::stdout(), &output)
+    } else {
+        let summary = walkthrough::Summary {
+            requests: counter.answered(),
+            misses: counter.failed(),
+            elapsed,
+        };
+        let text = walkthrough::render(&steps, &summary, walkthrough::width_from_env());
+        std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())
+    };
+    // A reader that stopped early (`| head`) is no error worth a message.
+    if let Err(error) = printed.and_then(|()| std::io::Write::flush(&mut std::io::stdout())) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("okta-iam: cannot write the demo output: {error}");
+        }
+    }
+    if code != exit::OK {
+        eprintln!(
+            "okta-iam: {}",
+            walkthrough::failure_note(&steps, reused_state)
+        );
+    }
+    Ok(code)
 }
 
 /// `okta-iam manifest`.

@@ -14,6 +14,8 @@
 //! - [`okta`]: the async Okta v1 client, organised by resource.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
+//! - [`cli`]: the command line: subcommands and options, help, exit codes, start-up checks,
+//!   the demo walkthrough.
 //! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
 //! - [`progress`]: the progress line of `okta-iam call` (terminal only).
 //! - [`secret`]: the redacted token type.

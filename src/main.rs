@@ -2,18 +2,26 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use okta_iam::cli::{self, exit, Cli, Command};
+use okta_iam::cli::{self, exit, Command, LogLevel};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
+    // Commands that only print or write what the binary knows: no runtime needed.
     match &cli.command {
         Command::Manifest(options) => {
             cli::run_manifest(options);
             return ExitCode::from(exit::OK);
         }
         Command::Pack(options) => return ExitCode::from(cli::run_pack(options)),
-        _ => {}
+        Command::Commands => {
+            cli::run_commands();
+            return ExitCode::from(exit::OK);
+        }
+        Command::Completions(options) => {
+            cli::run_completions(options);
+            return ExitCode::from(exit::OK);
+        }
+        Command::Serve(_) | Command::Call(_) | Command::Demo(_) => {}
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -28,15 +36,19 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match &cli.command {
             Command::Serve(options) => {
-                cli::init_tracing(options);
+                cli::init_tracing(options, LogLevel::Warn);
                 cli::run_serve(options).await.map(|()| exit::OK)
             }
             Command::Call(options) => {
-                cli::init_tracing(&options.shared);
+                // A person at the other end: say what is retried and why.
+                cli::init_tracing(&options.shared, LogLevel::Info);
                 cli::run_call(options).await
             }
-            Command::Demo(options) => cli::run_demo(options).await.map(|()| exit::OK),
-            Command::Manifest(_) | Command::Pack(_) => Ok(exit::OK),
+            Command::Demo(options) => cli::run_demo(options).await,
+            Command::Manifest(_)
+            | Command::Pack(_)
+            | Command::Commands
+            | Command::Completions(_) => Ok(exit::OK),
         }
     });
     match outcome {

@@ -1,4 +1,5 @@
-//! Instance params: merging, typed access, the url rule and the API token.
+//! Instance params: merging, typed access, the url rule, the API token and the OAuth
+//! settings.
 //!
 //! Params come from two places: the `--params FILE` object given at start-up, and the `params`
 //! of each calling context, which override it key by key. Booleans arrive as JSON booleans or
@@ -13,13 +14,31 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::okta::auth::{ClientKey, DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
 use crate::secret::Secret;
 
 /// Environment variable that may carry the API token.
 pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
 
+/// The params that make up the OAuth settings.
+const OAUTH_PARAMS: &[&str] = &[
+    "use_oauth",
+    "client_id",
+    "private_key",
+    "jwt_algorithm",
+    "key_id",
+    "scopes",
+    "dpop",
+];
+
 /// Keys whose values are secrets: never logged, never written to the state file.
-const SECRET_KEYS: &[&str] = &["apitoken", "credentials", "password", "token"];
+const SECRET_KEYS: &[&str] = &[
+    "apitoken",
+    "credentials",
+    "password",
+    "token",
+    "private_key",
+];
 
 /// Errors in the instance configuration. Each message says what to fix.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -34,6 +53,9 @@ pub enum ParamsError {
     MissingToken,
     #[error("The parameter '{name}' must be true or false; got {value}.")]
     NotABoolean { name: String, value: String },
+    /// A missing or contradictory OAuth setting; the message names the param.
+    #[error("{0}")]
+    OAuth(String),
 }
 
 /// The merged params of one execution.
@@ -106,6 +128,113 @@ impl Params {
             Ok(token) if !token.is_empty() => Ok(Secret::new(token)),
             _ => Err(ParamsError::MissingToken),
         }
+    }
+
+    /// Whether OAuth 2.0 (`use_oauth`) replaces the API token.
+    pub fn use_oauth(&self) -> Result<bool, ParamsError> {
+        self.boolean("use_oauth", false)
+    }
+
+    /// The OAuth settings when `use_oauth` is on (`None` when off): `client_id`,
+    /// `private_key` (a string, or a credentials object's `password`), `jwt_algorithm`
+    /// (RS256 by default, checked against the key), `key_id`, `scopes` and `dpop`. Each
+    /// missing or contradictory setting is an error naming its param.
+    pub fn oauth(&self) -> Result<Option<OAuthSettings>, ParamsError> {
+        self.oauth_settings(false)
+    }
+
+    /// A SHA-256 digest (hex) of the OAuth params as given: equal digests give equal
+    /// settings. Holds nothing of the key.
+    pub fn oauth_digest(&self) -> String {
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        for name in OAUTH_PARAMS {
+            let value = self.values.get(*name).cloned().unwrap_or(Value::Null);
+            context.update(name.as_bytes());
+            context.update(&[0]);
+            context.update(value.to_string().as_bytes());
+            context.update(&[0]);
+        }
+        context
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// [`Params::oauth`]; with `replaying`, a missing `private_key` is replaced by a throwaway
+    /// key (a cassette holds no assertion to check it against).
+    pub fn oauth_settings(&self, replaying: bool) -> Result<Option<OAuthSettings>, ParamsError> {
+        if !self.use_oauth()? {
+            return Ok(None);
+        }
+        let oauth = |text: &str| ParamsError::OAuth(text.to_owned());
+        let client_id = self.string("client_id").ok_or_else(|| {
+            oauth("OAuth is on (use_oauth) but the Client ID parameter (client_id) is empty. Set it to the client ID of the Okta API Services app.")
+        })?;
+        let private_key = match self.values.get("private_key") {
+            Some(Value::String(text)) => Some(text.as_str()),
+            Some(Value::Object(credentials)) => credentials.get("password").and_then(Value::as_str),
+            _ => None,
+        }
+        .filter(|text| !text.trim().is_empty())
+        .map(Secret::new);
+        if private_key.is_none() && !replaying {
+            return Err(oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app."));
+        }
+        let algorithm = match self.string("jwt_algorithm") {
+            None => JwtAlgorithm::Rs256,
+            Some(text) => text.parse().map_err(|()| {
+                ParamsError::OAuth(format!(
+                    "The JWT algorithm parameter (jwt_algorithm) must be RS256 or ES256; got '{}'.",
+                    text.trim()
+                ))
+            })?,
+        };
+        let dpop = match self.string("dpop") {
+            None => DpopMode::Auto,
+            Some(text) => text.parse().map_err(|()| {
+                ParamsError::OAuth(format!(
+                    "The DPoP parameter (dpop) must be auto, on or off; got '{}'.",
+                    text.trim()
+                ))
+            })?,
+        };
+        let scopes: Vec<String> = self
+            .string("scopes")
+            .unwrap_or_else(|| DEFAULT_SCOPES.to_owned())
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if scopes.is_empty() {
+            return Err(oauth("The scopes parameter (scopes) names no scope. Leave it empty for the default scopes."));
+        }
+        if let Some(bad) = scopes.iter().find(|s| {
+            !s.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        }) {
+            return Err(ParamsError::OAuth(format!(
+                "The scopes parameter (scopes) holds '{bad}', which is not a scope name."
+            )));
+        }
+        if client_id.bytes().any(|b| b.is_ascii_control()) {
+            return Err(oauth(
+                "The Client ID parameter (client_id) holds control characters.",
+            ));
+        }
+        let key_id = self.string("key_id").map(|k| k.trim().to_owned());
+        let key = match &private_key {
+            Some(pem) => ClientKey::from_pem(pem, algorithm, key_id),
+            None => ClientKey::throwaway(),
+        }
+        .map_err(ParamsError::OAuth)?;
+        Ok(Some(OAuthSettings {
+            client_id: client_id.trim().to_owned(),
+            key,
+            scopes,
+            dpop,
+        }))
     }
 
     /// The API base URL `<url>/api/v1/`, after the url rule: https, or http for loopback only.

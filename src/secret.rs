@@ -1,8 +1,10 @@
-//! A string that must never be printed: the Okta API token.
+//! A string that must never be printed: the Okta API token, the OAuth private key, client
+//! assertions, DPoP proofs and access tokens.
 //!
-//! `Debug` and `Display` both render `***`, so a token can sit inside params, clients and
+//! `Debug` and `Display` both render `***`, so a secret can sit inside params, clients and
 //! errors that are logged with `{:?}` without leaking. Only [`Secret::expose`] gives the value,
-//! and it is called in exactly one place: building the `Authorization` header.
+//! where it leaves the process (an HTTP header, the token request's body) or is written to
+//! the integration context (the access token, see `docs/oauth.md`).
 
 use std::fmt;
 

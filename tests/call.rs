@@ -1,4 +1,5 @@
 //! `okta-iam call` for people: markdown on stdout, errors on stderr, exit codes 0 / 1 / 2.
+//! (More of the command line: `tests/cli.rs`.)
 
 mod common;
 
@@ -63,10 +64,12 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn unknown_command_is_exit_1_not_a_crash() {
+fn unknown_command_is_a_usage_error_not_a_crash() {
     let output = run(&["call", "no-such-command"], b"");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("Unknown command: no-such-command"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("error: unknown command 'no-such-command'."));
 }
 
 #[test]

@@ -168,3 +168,78 @@ fn a_broken_cassette_is_a_startup_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("version 7 is not supported"), "{stderr}");
 }
+
+#[test]
+fn a_second_recording_into_the_same_file_appends() {
+    let dir = temp_dir("cassette-append");
+    let cassette = dir.join("cassette.json");
+    let cassette_arg = cassette.to_str().unwrap();
+    let fake = FakeOkta::start();
+    let lines: Vec<String> = script(&fake.url()).lines().map(str::to_string).collect();
+    let (first, second) = (lines[..2].join("\n") + "\n", lines[2..].join("\n") + "\n");
+    let state = dir.join("s1.json");
+    let record = |input: &str| {
+        serve(
+            &[
+                "serve",
+                "--state",
+                state.to_str().unwrap(),
+                "--record",
+                cassette_arg,
+            ],
+            input,
+        )
+    };
+    let recorded_first = record(&first);
+    let after_first: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cassette).unwrap()).unwrap();
+    let first_count = after_first["interactions"].as_array().unwrap().len();
+    assert!(first_count >= 3);
+    let recorded_second = record(&second);
+    let after_second: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cassette).unwrap()).unwrap();
+    let interactions = after_second["interactions"].as_array().unwrap();
+    assert!(interactions.len() > first_count);
+    assert_eq!(
+        &interactions[..first_count],
+        after_first["interactions"].as_array().unwrap().as_slice(),
+        "the first recording was kept as it was"
+    );
+    assert_eq!(after_second["recorded_at"], after_first["recorded_at"]);
+    drop(fake);
+
+    // Both recordings replay, in one run, as they were recorded.
+    let replay_lines: Vec<String> = script("https://replay.okta.invalid")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let replayed = serve(
+        &[
+            "serve",
+            "--state",
+            dir.join("s2.json").to_str().unwrap(),
+            "--replay",
+            cassette_arg,
+        ],
+        &(replay_lines.join("\n") + "\n"),
+    );
+    let mut recorded = recorded_first.stdout.clone();
+    recorded.extend_from_slice(&recorded_second.stdout);
+    assert_eq!(
+        String::from_utf8_lossy(&replayed.stdout),
+        String::from_utf8_lossy(&recorded)
+    );
+
+    // A file that is not a cassette is not overwritten: a start-up error.
+    let not_a_cassette = dir.join("notes.json");
+    std::fs::write(&not_a_cassette, "my notes").unwrap();
+    let output = run(
+        &["serve", "--record", not_a_cassette.to_str().unwrap()],
+        b"ping\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&not_a_cassette).unwrap(),
+        "my notes"
+    );
+}

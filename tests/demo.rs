@@ -21,7 +21,7 @@ fn demo_dir() -> PathBuf {
 
 #[test]
 fn the_demo_walks_the_whole_lifecycle_offline() {
-    let output = run(&["demo"], b"");
+    let output = run(&["demo", "--json"], b"");
     assert!(
         output.status.success(),
         "{}",
@@ -59,6 +59,39 @@ fn the_demo_walks_the_whole_lifecycle_offline() {
         String::from_utf8_lossy(&served.stdout),
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// The README shows a few lines of the walkthrough: they are the demo's real output (the
+/// time in the summary aside), in the width a pipe gets.
+#[test]
+fn the_readme_shows_lines_of_the_real_demo_walkthrough() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after_command = readme
+        .split_once("cargo run --release -- demo\n```\n")
+        .expect("the README shows the demo command")
+        .1;
+    let block = after_command
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("the README shows the demo's output after its command")
+        .0;
+    let output = run_with_env(&["demo"], b"", &[("COLUMNS", "100")]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let chunks: Vec<&str> = block.split("...\n").collect();
+    assert!(chunks.len() >= 2, "{block}");
+    for chunk in chunks {
+        match chunk.strip_prefix("Summary: ") {
+            Some(summary) => {
+                // Everything but the time it took.
+                let (fixed, time) = summary.trim_end().rsplit_once(". ").unwrap();
+                assert!(time.ends_with(" s."), "{summary}");
+                assert!(stdout.contains(&format!("\nSummary: {fixed}. ")), "{fixed}");
+            }
+            None => assert!(stdout.contains(chunk), "not in the demo output:\n{chunk}"),
+        }
+    }
 }
 
 #[test]
@@ -125,6 +158,9 @@ fn the_readme_names_the_commands_these_tests_run() {
     ] {
         assert!(readme.contains(command), "README.md does not show: {command}");
     }
+    // Where the demo cassette comes from (`regenerate` below): the fake Okta, not an org.
+    assert!(readme.contains("The cassette was recorded from the project's own fake Okta"));
+    assert!(!readme.contains("demo org"));
 }
 
 /// Seeds the fake like a small real org, records the demo script against it, and writes

@@ -4,6 +4,8 @@
 //! This file is its own test binary with one test, because it installs a global subscriber
 //! (with the `log` bridge, so reqwest's and hyper's own lines are captured too).
 
+#[path = "common/oauth_keys.rs"]
+mod oauth_keys;
 #[path = "common/okta_support.rs"]
 mod okta_support;
 
@@ -17,6 +19,9 @@ use serde_json::Map;
 use tracing_subscriber::util::SubscriberInitExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// The OAuth access token of this test; it must show up nowhere either.
+const OAUTH_TOKEN: &str = "oauth-ACCESS-token-NEVER-print-0123456789";
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -51,6 +56,12 @@ impl Respond for EchoHeaders {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        let proof = request
+            .headers
+            .get("dpop")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let auth = format!("{auth} {proof}");
         let body = if self.json {
             serde_json::json!({
                 "errorCode": "E0000011",
@@ -188,7 +199,49 @@ async fn the_token_appears_in_no_log_line_and_no_error() {
     };
     outputs.push(format!("{request:?}"));
 
-    assert_eq!(errors.len(), 9);
+    // OAuth with DPoP: the access token, assertion, proofs and key stay out of errors and
+    // logs too, even when an answer echoes the request's credentials.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(json(
+            200,
+            &serde_json::json!({"token_type": "DPoP", "expires_in": 3600, "access_token": OAUTH_TOKEN}).to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let settings = okta_iam::params::Params::from_map(
+        serde_json::json!({"use_oauth": true, "client_id": "0oa-secrets", "private_key": oauth_keys::rsa_private_pem()})
+            .as_object()
+            .unwrap()
+            .clone(),
+    )
+    .oauth()
+    .unwrap()
+    .unwrap();
+    let mut oauth_config = okta_support::config(&server);
+    oauth_config.token = Secret::default();
+    oauth_config.oauth = Some(settings.clone());
+    let (oauth_client, _) = client_with(oauth_config);
+    outputs.push(format!("{oauth_client:?}"));
+    outputs.push(format!("{settings:?}"));
+    for id in ["json-echo", "html-echo"] {
+        errors.push(
+            oauth_client
+                .users()
+                .get(&UserId::new(id))
+                .await
+                .unwrap_err(),
+        );
+    }
+    assert!(
+        errors[errors.len() - 2]
+            .to_string()
+            .contains("DPoP *** ***"),
+        "{}",
+        errors[errors.len() - 2]
+    );
+
+    assert_eq!(errors.len(), 11);
     for error in &errors {
         outputs.push(error.to_string());
         outputs.push(format!("{error:?}"));
@@ -198,6 +251,49 @@ async fn the_token_appears_in_no_log_line_and_no_error() {
     // The echoed token was scrubbed, not just left out.
     assert!(errors[0].to_string().contains("SSWS ***"), "{}", errors[0]);
     assert!(errors[1].to_string().contains("SSWS ***"), "{}", errors[1]);
+
+    let key_lines: Vec<String> = oauth_keys::rsa_private_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::to_owned)
+        .collect();
+    let requests = server.received_requests().await.unwrap();
+    let mut jwts: Vec<String> = requests
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("dpop")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .collect();
+    jwts.extend(
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/oauth2/v1/token")
+            .map(|r| {
+                oauth_keys::field(&oauth_keys::form(&r.body), "client_assertion")
+                    .unwrap()
+                    .to_owned()
+            }),
+    );
+    assert!(jwts.len() >= 3, "an assertion and proofs were sent");
+    let all = format!(
+        "{}\n{}",
+        outputs.join("\n"),
+        String::from_utf8_lossy(&buffer.0.lock().unwrap())
+    );
+    assert!(!all.contains(OAUTH_TOKEN), "access token in:\n{all}");
+    assert!(!all.contains("eyJ"), "a JWT in:\n{all}");
+    for line in &key_lines {
+        assert!(!all.contains(line.as_str()), "the private key in:\n{all}");
+    }
+    for jwt in &jwts {
+        assert!(
+            !all.contains(&jwt[jwt.len() - 30..]),
+            "an assertion or proof in:\n{all}"
+        );
+    }
 
     for output in &outputs {
         assert!(!output.contains(TOKEN), "token in: {output}");

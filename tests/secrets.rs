@@ -310,3 +310,48 @@ fn a_panic_message_that_formats_the_client_holds_no_token() {
     assert!(message.contains("unexpected state"), "{message}");
     assert_clean("panic message", message.as_bytes());
 }
+
+#[path = "common/oauth_keys.rs"]
+mod oauth_keys;
+
+#[test]
+fn debug_and_panic_output_redact_the_oauth_private_key() {
+    let pem = oauth_keys::rsa_private_pem();
+    let key_lines: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    for private_key in [json!(pem), json!({"identifier": "", "password": pem})] {
+        let params = Params::from_map(
+            json!({"url": "https://acme.okta.com", "use_oauth": true, "client_id": "0oa1",
+                   "private_key": private_key})
+            .as_object()
+            .unwrap()
+            .clone(),
+        );
+        let settings = params.oauth().unwrap().unwrap();
+        let mut config = ClientConfig::new(
+            "https://acme.okta.com/api/v1/".parse().unwrap(),
+            Secret::default(),
+        );
+        config.oauth = Some(settings.clone());
+        let client = Client::new(config.clone()).unwrap();
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            panic!("unexpected: {client:?} {params:?} {settings:?}");
+        }))
+        .unwrap_err();
+        let shown = [
+            format!("{params:?}"),
+            format!("{:?}", params.redacted()),
+            format!("{settings:?}"),
+            format!("{settings:#?}"),
+            format!("{config:?}"),
+            format!("{client:?}"),
+            panic.downcast_ref::<String>().cloned().unwrap_or_default(),
+        ];
+        for text in &shown {
+            for line in &key_lines {
+                assert!(!text.contains(line), "the private key in: {text}");
+            }
+        }
+        assert!(shown[0].contains("***"), "{}", shown[0]);
+        assert!(shown[2].contains("0oa1"), "{}", shown[2]);
+    }
+}

@@ -8,6 +8,8 @@
 //! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
 //! - [`test_module`]: the `test-module` check.
 //! - [`users`]: the IAM user commands and `get-mapping-fields`.
+//! - `token_cache`: the OAuth access token in the integration context (read before a
+//!   command when the process holds none, written after one that got a new token).
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up in the catalogue, check its arguments, merge params, run the handler
@@ -19,6 +21,7 @@ pub mod fetch;
 pub mod groups;
 pub mod logs;
 pub mod test_module;
+mod token_cache;
 pub mod users;
 
 use std::any::Any;
@@ -74,9 +77,15 @@ pub struct Runtime {
     /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
     /// local mode (engine mode asks the server).
     pub user_profiles: Option<PathBuf>,
+    /// No request reaches the network (replay, the demo): a missing API token is no error,
+    /// and OAuth needs no private key (the cassette holds no assertion).
+    pub offline: bool,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections.
     clients: Mutex<Vec<(ClientKey, Client)>>,
+    /// Checked OAuth settings by a digest of their params, so the key is read and checked
+    /// once per configuration, not at every command.
+    oauth_settings: Mutex<Vec<(String, crate::okta::auth::OAuthSettings)>>,
 }
 
 /// The Okta client's timeouts and retry budget; defaults are the client's (see `okta`).
@@ -107,7 +116,8 @@ impl Default for ClientTuning {
 #[derive(PartialEq, Eq)]
 struct ClientKey {
     base_url: String,
-    token: Secret,
+    /// The API token, or (OAuth) the settings' identity.
+    credentials: Secret,
     insecure: bool,
     proxy: bool,
 }
@@ -122,8 +132,10 @@ impl Runtime {
             frozen_now: None,
             record_to: None,
             user_profiles: None,
+            offline: false,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),
+            oauth_settings: Mutex::new(Vec::new()),
         }
     }
 
@@ -138,12 +150,51 @@ impl Runtime {
         self.frozen_now.unwrap_or_else(Utc::now)
     }
 
+    /// The API token of these params; offline, a missing one is replaced by a placeholder
+    /// that goes nowhere.
+    pub fn token(&self, params: &Params) -> Result<Secret, ParamsError> {
+        match params.token() {
+            Err(ParamsError::MissingToken) if self.offline => Ok(Secret::new("offline")),
+            other => other,
+        }
+    }
+
+    /// The OAuth settings of these params (`None` without `use_oauth`).
+    pub fn oauth_settings(
+        &self,
+        params: &Params,
+    ) -> Result<Option<crate::okta::auth::OAuthSettings>, ParamsError> {
+        if !params.use_oauth()? {
+            return Ok(None);
+        }
+        let digest = params.oauth_digest();
+        let mut known = self
+            .oauth_settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, settings)) = known.iter().find(|(d, _)| *d == digest) {
+            return Ok(Some(settings.clone()));
+        }
+        let settings = params.oauth_settings(self.offline)?;
+        if let Some(settings) = &settings {
+            if known.len() >= 16 {
+                known.remove(0);
+            }
+            known.push((digest, settings.clone()));
+        }
+        Ok(settings)
+    }
+
     /// The Okta client for these params (cached per configuration), with a fresh command
     /// deadline.
     pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
+        let oauth = self.oauth_settings(params)?;
         let key = ClientKey {
             base_url: params.base_url()?.to_string(),
-            token: params.token()?,
+            credentials: match &oauth {
+                Some(settings) => Secret::new(format!("oauth|{}", settings.identity())),
+                None => self.token(params)?,
+            },
             insecure: params.boolean("insecure", false)?,
             proxy: params.boolean("proxy", false)?,
         };
@@ -155,7 +206,12 @@ impl Runtime {
             return Ok(client.for_command());
         }
         let base_url = params.base_url()?;
-        let mut config = ClientConfig::new(base_url, key.token.clone());
+        let token = match oauth {
+            Some(_) => Secret::default(),
+            None => key.credentials.clone(),
+        };
+        let mut config = ClientConfig::new(base_url, token);
+        config.oauth = oauth;
         config.insecure = key.insecure;
         config.proxy = key.proxy;
         config.connect_timeout = self.tuning.connect_timeout;
@@ -245,7 +301,7 @@ pub async fn execute(
     let Some(spec) = catalogue::find(&context.command) else {
         return Execution {
             entries: vec![Entry::error(format!(
-                "Unknown command: {}. Run `okta-iam manifest` to list the commands this integration serves.",
+                "Unknown command: {}. Run `okta-iam commands` to list the commands this integration serves, with their arguments.",
                 context.command
             ))],
             exception: None,
@@ -266,6 +322,11 @@ pub async fn execute_spec(
         Err(e) => return failure(spec.name, CommandError::Args(e)),
     };
     let params = Params::merged(&runtime.base_params, &context.params);
+    // OAuth: settings checked for every command; a token kept by an earlier process offered.
+    let oauth_client = match token_cache::load(runtime, &params, state).await {
+        Ok(client) => client,
+        Err(e) => return failure(spec.name, e),
+    };
     let span = tracing::info_span!("command", name = spec.name, instance = %context.instance);
     let invocation = Invocation {
         runtime,
@@ -307,6 +368,9 @@ pub async fn execute_spec(
     if !execution.failed() {
         // The state borrow moved into the invocation; it is back now that the handler ended.
         execution = commit(spec, state, execution).await;
+        if let Some(client) = &oauth_client {
+            token_cache::save(client, state).await;
+        }
     }
     execution
 }
@@ -442,7 +506,7 @@ mod tests {
         let execution = execute(&runtime, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
-            json!("Unknown command: no-such-command. Run `okta-iam manifest` to list the commands this integration serves.")
+            json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
         let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
         let execution = execute(&runtime, &missing, &mut state).await;

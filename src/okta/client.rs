@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::okta::apps::Apps;
+use crate::okta::auth::{self, ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
 use crate::okta::clock::{Clock, TokioClock};
 use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
 use crate::okta::groups::Groups;
@@ -61,6 +62,8 @@ pub struct ClientConfig {
     pub backoff_base: Duration,
     /// Largest backoff step.
     pub backoff_cap: Duration,
+    /// OAuth 2.0 instead of the API token (`token` is then unused).
+    pub oauth: Option<OAuthSettings>,
 }
 
 impl ClientConfig {
@@ -78,6 +81,7 @@ impl ClientConfig {
             max_retries: DEFAULT_MAX_RETRIES,
             backoff_base: DEFAULT_BACKOFF_BASE,
             backoff_cap: DEFAULT_BACKOFF_CAP,
+            oauth: None,
         }
     }
 }
@@ -94,7 +98,8 @@ pub struct Client {
 struct Inner {
     config: ClientConfig,
     base: Url,
-    authorization: String,
+    /// The seam that authorises every request (`okta::auth`).
+    auth: Arc<dyn AuthProvider>,
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     pacer: Pacer,
@@ -161,12 +166,21 @@ impl Client {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let authorization = format!("SSWS {}", config.token.expose());
+        let auth: Arc<dyn AuthProvider> = match &config.oauth {
+            Some(settings) => Arc::new(OAuthAuth::new(
+                settings.clone(),
+                &base,
+                &config,
+                transport.clone(),
+                clock.clone(),
+            )),
+            None => Arc::new(ApiTokenAuth::new(&config.token)),
+        };
         Client {
             inner: Arc::new(Inner {
                 config,
                 base,
-                authorization,
+                auth,
                 transport,
                 clock,
                 pacer: Pacer::new(),
@@ -196,6 +210,11 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// How this client's requests are authorised (API token or OAuth).
+    pub fn auth(&self) -> &dyn AuthProvider {
+        &*self.inner.auth
     }
 
     pub fn users(&self) -> Users<'_> {
@@ -313,6 +332,8 @@ impl Client {
         let request = label(call.method, &call.url);
         let mut retries: u32 = 0;
         let mut retry_for: Option<String> = None;
+        // Repeats asked for by the auth seam (a DPoP nonce, a renewed token).
+        let mut auth_retries: u32 = 0;
         loop {
             let now = clock.now();
             let pace = inner.pacer.reserve(&call.bucket, now);
@@ -331,13 +352,18 @@ impl Client {
                 clock.sleep(pace).await;
             }
 
+            // May ask for a token first, so before the request's own time budget is set.
+            let auth_headers = inner
+                .auth
+                .authorize(call.method, &call.url, deadline)
+                .await?;
             let now = clock.now();
             let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
                 return Err(self.deadline_exceeded(request, retries, None));
             }
             let timeout = left.min(config.request_timeout);
-            let http_request = self.build(&call, retries, retry_for.as_deref());
+            let http_request = self.build(&call, retries, retry_for.as_deref(), &auth_headers);
             let attempts = retries + 1;
             tracing::trace!(request = %request, url = %call.url, attempt = attempts, "okta request");
             let outcome = tokio::time::timeout(timeout, inner.transport.send(http_request)).await;
@@ -374,7 +400,19 @@ impl Client {
                     if response.is_success() {
                         return Ok(response);
                     }
-                    let error = OktaError::from_response(&response, config.token.expose());
+                    match inner
+                        .auth
+                        .on_rejection(&response, &auth_headers, auth_retries)
+                    {
+                        Verdict::Retry => {
+                            auth_retries += 1;
+                            continue;
+                        }
+                        Verdict::Fail(error) => return Err(error),
+                        Verdict::Ordinary => {}
+                    }
+                    let shown = auth::without_echoed_credentials(&response, &auth_headers);
+                    let error = OktaError::from_response(&shown, config.token.expose());
                     retry_for = request_id;
                     if response.status == 429 {
                         let api = match error {
@@ -404,11 +442,14 @@ impl Client {
                             scrub_text(&source.message, config.token.expose()),
                         ),
                     };
-                    // `Other` (a request that could not be built, a replay miss) will not
-                    // get better by waiting.
+                    // `Other` (a request that could not be built) and a replay miss will
+                    // not get better by waiting.
                     if call.retry != Retry::Safe
                         || retries >= config.max_retries
-                        || source.kind == TransportErrorKind::Other
+                        || matches!(
+                            source.kind,
+                            TransportErrorKind::Other | TransportErrorKind::NotRecorded
+                        )
                     {
                         return Err(error);
                     }
@@ -451,7 +492,9 @@ impl Client {
                         concurrency,
                         wait_ms = wait.as_millis() as u64,
                         retry,
-                        "rate limited (429): waiting before retrying"
+                        "{request} rate limited (429); retry {retry} of {} in {:.1} s",
+                        config.max_retries,
+                        wait.as_secs_f64()
                     );
                     clock.sleep(wait).await;
                     retries = retry;
@@ -461,12 +504,13 @@ impl Client {
             if clock.now() + wait > deadline {
                 return Err(self.deadline_exceeded(request, attempts, Some(error)));
             }
+            // One line per retry, for a person watching a slow failure (no secret: the
+            // error text is scrubbed of the token, and URLs carry none).
             tracing::info!(
-                request = %request,
-                error = %error,
-                wait_ms = wait.as_millis() as u64,
-                retry,
-                "retrying after a failure"
+                "{request} failed ({}); retry {retry} of {} in {:.1} s",
+                retry_reason(&error),
+                config.max_retries,
+                wait.as_secs_f64()
             );
             clock.sleep(wait).await;
             retries = retry;
@@ -489,13 +533,19 @@ impl Client {
 
     /// The request as sent: fixed headers, `Content-Length: 0` for a bodiless POST/PUT, and
     /// the retry headers from the second attempt on.
-    fn build(&self, call: &Call, retries: u32, retry_for: Option<&str>) -> HttpRequest {
-        let mut headers = vec![
-            ("authorization".to_owned(), self.inner.authorization.clone()),
+    fn build(
+        &self,
+        call: &Call,
+        retries: u32,
+        retry_for: Option<&str>,
+        auth_headers: &[(String, String)],
+    ) -> HttpRequest {
+        let mut headers = auth_headers.to_vec();
+        headers.extend([
             ("accept".to_owned(), "application/json".to_owned()),
             ("content-type".to_owned(), "application/json".to_owned()),
             ("user-agent".to_owned(), USER_AGENT.to_owned()),
-        ];
+        ]);
         if call.body.is_none() && matches!(call.method, Method::Post | Method::Put) {
             headers.push(("content-length".to_owned(), "0".to_owned()));
         }
@@ -511,6 +561,20 @@ impl Client {
             headers,
             body: call.body.clone(),
         }
+    }
+}
+
+/// Why a call is retried, in one line: the transport failure, or Okta's answer.
+fn retry_reason(error: &OktaError) -> String {
+    match error {
+        OktaError::Transport { source, .. } => source.to_string(),
+        other => other
+            .message_for_people()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::okta::transport::{HttpResponse, TransportError};
+use crate::okta::transport::{HttpResponse, TransportError, TransportErrorKind};
 
 /// Okta's `errorCode` for "API call exceeded rate limit due to too many requests".
 pub const RATE_LIMIT_ERROR_CODE: &str = "E0000047";
@@ -192,6 +192,17 @@ pub enum OktaError {
     /// Refused before sending: an id that cannot be one path segment, a `next` URL on another
     /// origin, a bad base URL.
     InvalidRequest(String),
+    /// OAuth 2.0 failed: the token request was refused (`invalid_client`, `invalid_scope`,
+    /// ...), a DPoP proof was rejected, or a resource answered 403 for a missing scope.
+    /// `message` says what to fix; it never holds a key, assertion, proof or token.
+    Auth {
+        /// The HTTP status, when there was an answer.
+        status: Option<u16>,
+        /// The OAuth `error` code (`invalid_client`, `insufficient_scope`, ...).
+        code: Option<String>,
+        message: String,
+        request_id: Option<String>,
+    },
 }
 
 impl OktaError {
@@ -205,6 +216,13 @@ impl OktaError {
             },
             OktaError::Http { status, .. } => ErrorCode::Status(*status),
             OktaError::RateLimited { .. } => ErrorCode::Okta(RATE_LIMIT_ERROR_CODE.to_owned()),
+            OktaError::Auth {
+                code: Some(code), ..
+            } => ErrorCode::Okta(code.clone()),
+            OktaError::Auth {
+                status: Some(status),
+                ..
+            } => ErrorCode::Status(*status),
             OktaError::DeadlineExceeded {
                 last: Some(last), ..
             } => last.error_code(),
@@ -218,6 +236,7 @@ impl OktaError {
             OktaError::Api(api) => Some(api.status),
             OktaError::Http { status, .. } => Some(*status),
             OktaError::RateLimited { .. } => Some(429),
+            OktaError::Auth { status, .. } => *status,
             OktaError::DeadlineExceeded {
                 last: Some(last), ..
             } => last.status(),
@@ -230,6 +249,7 @@ impl OktaError {
         match self {
             OktaError::Api(api) => api.request_id.as_deref(),
             OktaError::Http { request_id, .. } => request_id.as_deref(),
+            OktaError::Auth { request_id, .. } => request_id.as_deref(),
             OktaError::RateLimited {
                 last: Some(api), ..
             } => api.request_id.as_deref(),
@@ -282,6 +302,11 @@ impl OktaError {
                 excerpt,
                 ..
             } => format!("Error in API call [{status}] - {reason}\n{excerpt}"),
+            OktaError::Transport { source, .. }
+                if source.kind == TransportErrorKind::NotRecorded =>
+            {
+                format!("Cassette miss: {}", source.message)
+            }
             OktaError::Transport { request, source } => {
                 format!("Could not reach Okta for {request}: {source}")
             }
@@ -330,6 +355,7 @@ impl OktaError {
                 text
             }
             OktaError::InvalidRequest(message) => message.clone(),
+            OktaError::Auth { message, .. } => message.clone(),
         }
     }
 

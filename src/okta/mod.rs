@@ -31,6 +31,7 @@
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
 //! | `rate_limit.rs` | rate-limit headers, the per-bucket [`rate_limit::Pacer`], backoff and jitter |
+//! | `auth/` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt (API token, or OAuth 2.0 with DPoP) and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
@@ -40,7 +41,9 @@
 //!
 //! # Requests
 //!
-//! Every request carries `Authorization: SSWS <token>`, `Accept: application/json`,
+//! Every request carries the headers of the [`auth::AuthProvider`] (`Authorization: SSWS
+//! <token>`; with OAuth `Authorization: DPoP <token>` and a `DPoP` proof, or `Bearer`),
+//! `Accept: application/json`,
 //! `Content-Type: application/json` and `User-Agent: okta-iam/<version>`; a POST or PUT
 //! without a body carries `Content-Length: 0` (Okta answers 411 otherwise). Query strings
 //! are `application/x-www-form-urlencoded` (spaces as `+`, `"` as `%22`, `@` as `%40`), as
@@ -82,6 +85,9 @@
 //!   after a 5xx or a timeout: that error is returned, since the user may exist now.
 //! - Any other answer (4xx other than 429, other 5xx) is returned at once as [`OktaError::Api`] (Okta error
 //!   body) or [`OktaError::Http`] (any other body).
+//! - **Authentication** (OAuth only): a 401 renews the access token, and a `use_dpop_nonce`
+//!   challenge is answered with the nonce; at most two such repeats per call, not counted as
+//!   retries (no retry headers). A 403 for a missing scope fails at once, naming the scope.
 //! - Retries send `X-Okta-Retry-For: <X-Okta-Request-Id of the failed answer>` and
 //!   `X-Okta-Retry-Count: <n>`.
 //!
@@ -108,6 +114,7 @@
 //! `#[tokio::test(start_paused = true)]`.
 
 mod apps;
+pub mod auth;
 mod client;
 mod clock;
 pub mod connector;

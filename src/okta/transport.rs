@@ -46,7 +46,8 @@ impl fmt::Display for Method {
 
 /// One request as it goes on the wire. Header names are lowercase.
 ///
-/// `Debug` shows `authorization` as `***` and the body only by its length.
+/// `Debug` shows `authorization` and `dpop` (a DPoP proof) as `***` and the body only by
+/// its length.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub method: Method,
@@ -69,7 +70,9 @@ impl fmt::Debug for HttpRequest {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_list()
                     .entries(self.0.iter().map(|(name, value)| {
-                        let shown = if name.eq_ignore_ascii_case("authorization") {
+                        let shown = if name.eq_ignore_ascii_case("authorization")
+                            || name.eq_ignore_ascii_case("dpop")
+                        {
                             "***"
                         } else {
                             value.as_str()
@@ -132,7 +135,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while the request or response was in flight.
     Reset,
-    /// Anything else (a request that could not be built, a replay miss, ...).
+    /// A replayed cassette holds no answer for the request (nothing was sent anywhere).
+    NotRecorded,
+    /// Anything else (a request that could not be built, ...).
     Other,
 }
 
@@ -142,6 +147,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Reset => "connection closed",
+            TransportErrorKind::NotRecorded => "cassette miss",
             TransportErrorKind::Other => "request failed",
         })
     }
@@ -299,12 +305,14 @@ mod tests {
             url: "https://acme.okta.com/api/v1/users/me".parse().unwrap(),
             headers: vec![
                 ("authorization".into(), "SSWS 00secretTOKEN".into()),
+                ("dpop".into(), "eyJproofPROOF".into()),
                 ("accept".into(), "application/json".into()),
             ],
             body: Some(b"{}".to_vec()),
         };
         let shown = format!("{request:?}");
         assert!(!shown.contains("00secretTOKEN"), "{shown}");
+        assert!(!shown.contains("PROOF"), "{shown}");
         assert!(shown.contains("application/json"));
         assert_eq!(request.header("Accept"), Some("application/json"));
     }

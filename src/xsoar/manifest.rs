@@ -67,7 +67,14 @@ fn push_param(y: &mut String, p: &ParamSpec) {
     y.push_str(&format!("- name: {}\n", scalar(p.name)));
     y.push_str(&format!("  display: {}\n", scalar(p.display)));
     if p.kind == 9 {
-        y.push_str("  displaypassword: API Token\n  hiddenusername: true\n");
+        let label = if p.name == "private_key" {
+            "Private Key"
+        } else {
+            "API Token"
+        };
+        y.push_str(&format!(
+            "  displaypassword: {label}\n  hiddenusername: true\n"
+        ));
     }
     y.push_str(&format!("  type: {}\n", p.kind));
     y.push_str(&format!("  required: {}\n", p.required));

@@ -403,7 +403,10 @@ impl State {
             next = Some(format!("{ms}_{i}"));
         } else {
             let key = |j: u32| (events[j as usize].published_ms, j as usize);
-            let until_ms = until.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            // Without `until`, events published up to and including this millisecond count
+            // (an event stored in the same millisecond as the query is not "in the future").
+            let until_ms =
+                until.unwrap_or_else(|| chrono::Utc::now().timestamp_millis().saturating_add(1));
             let order = &self.by_published;
             let mut more = false;
             if ascending {

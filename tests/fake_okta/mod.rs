@@ -16,7 +16,9 @@
 //! `GET|POST apps/{id}/users`; `GET|POST|DELETE apps/{id}/users/{user}`; `GET groups` (`q`,
 //! `search`, `filter`, paging); `GET groups/{id}`; `GET groups/{id}/users`; `PUT|DELETE
 //! groups/{id}/users/{user}`; `GET logs` (`since`, `until`, `limit`, `sortOrder`, `filter`,
-//! `q`, `after`).
+//! `q`, `after`). OAuth 2.0 (`oauth.rs`): `POST /oauth2/v1/token` for apps registered with
+//! [`FakeOkta::register_oauth_app`], and `Bearer`/`DPoP` tokens on every endpoint above, each
+//! checked for the scope Okta requires.
 //!
 //! Notes: every response has `Date`, `X-Okta-Request-Id` and `X-Rate-Limit-*`; a POST/PUT
 //! without `Content-Length` (and not chunked) gets an HTML 411 before authentication (reqwest
@@ -37,6 +39,7 @@ mod apps;
 mod filter;
 mod http;
 mod logs;
+mod oauth;
 mod state;
 mod users;
 
@@ -49,6 +52,9 @@ use tokio::net::TcpStream;
 
 use http::Reply;
 use state::{FaultRule, State};
+
+#[allow(unused_imports)]
+pub use oauth::{AppKey, OAuthApp};
 
 /// The API token the fake accepts (`Authorization: SSWS <TOKEN>`).
 pub const TOKEN: &str = "fake-okta-token-0123456789";
@@ -370,6 +376,31 @@ impl FakeOkta {
             fault,
             remaining: times,
         });
+    }
+
+    /// Registers an API Services app for OAuth 2.0 (client credentials, JWT assertion).
+    pub fn register_oauth_app(&self, app: OAuthApp) {
+        self.state().oauth.register(app);
+    }
+
+    /// Access tokens issued so far.
+    pub fn oauth_tokens_issued(&self) -> usize {
+        self.state().oauth.tokens_issued
+    }
+
+    /// Every token request's outcome, in order: `issued` or the OAuth `error`.
+    pub fn oauth_outcomes(&self) -> Vec<String> {
+        self.state().oauth.outcomes.clone()
+    }
+
+    /// Revokes every issued access token.
+    pub fn revoke_oauth_tokens(&self) {
+        self.state().oauth.revoke_all();
+    }
+
+    /// How long issued tokens live (default 3600 s).
+    pub fn set_oauth_token_lifetime(&self, seconds: u64) {
+        self.state().oauth.token_lifetime = seconds;
     }
 
     /// Drops queued faults.

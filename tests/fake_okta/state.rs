@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 
 use super::http::{Request, Response};
+use super::oauth::{scope_for, Access, OAuthServer};
 use super::{Fault, RecordedRequest, TOKEN};
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +328,7 @@ pub struct State {
     pub request_count: usize,
     pub custom_props: Vec<(String, String, String)>,
     pub validate_profiles: bool,
+    pub oauth: OAuthServer,
 }
 
 impl State {
@@ -372,6 +374,7 @@ impl State {
                 ("isContractor".into(), "Contractor".into(), "boolean".into()),
             ],
             validate_profiles: true,
+            oauth: OAuthServer::default(),
         };
         let admin = s.insert_user(
             json!({
@@ -429,8 +432,24 @@ impl State {
             let resp = Response::html(411);
             return self.finish(resp, false);
         }
+        if req.path == "/oauth2/v1/token" {
+            let base = self.base.clone();
+            let resp = self.oauth.token(req, &base);
+            return self.finish(resp, false);
+        }
         let (limit, remaining, reset, exhausted) = self.bucket.touch(true);
-        let resp = if exhausted {
+        let oauth = if exhausted {
+            Access::NotOAuth
+        } else {
+            let base = self.base.clone();
+            self.oauth
+                .authorise(req, &base, scope_for(&req.method, &req.path))
+        };
+        let resp = if let Access::Refused(refusal) = oauth {
+            refusal
+        } else if matches!(oauth, Access::Granted) {
+            self.route(req)
+        } else if exhausted {
             self.error(
                 429,
                 "E0000047",

@@ -1,0 +1,200 @@
+//! The command list a person reads, generated from the command catalogue: `okta-iam
+//! commands`, the list at the end of `okta-iam call --help`, and the "did you mean" of an
+//! unknown command or argument name. A command added to the catalogue appears here by itself.
+
+use crate::catalogue::{self, ArgSpec, CommandSpec};
+
+/// `okta-iam commands`: every command, its description and its arguments.
+pub fn commands_text() -> String {
+    let mut text = String::from(
+        "Commands (run one with `okta-iam call COMMAND [NAME=VALUE ...]`; the engine runs \
+         them through `okta-iam serve`):\n",
+    );
+    for spec in catalogue::all() {
+        text.push('\n');
+        text.push_str(&command_block(spec));
+    }
+    text
+}
+
+/// The end of `okta-iam call --help`.
+pub fn call_long_help() -> String {
+    let mut text = String::from(super::help::CALL_AFTER_HELP);
+    text.push_str("\n\n");
+    text.push_str(&commands_text());
+    text
+}
+
+/// One command: name (and who calls it), description, one line per argument.
+fn command_block(spec: &CommandSpec) -> String {
+    let mut block = spec.name.to_string();
+    if spec.internal {
+        block.push_str("  (called by XSOAR itself)");
+    }
+    block.push('\n');
+    block.push_str(&format!("    {}\n", spec.description));
+    if spec.args.is_empty() {
+        block.push_str("    no arguments\n");
+        return block;
+    }
+    let width = spec.args.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for arg in spec.args {
+        block.push_str(&format!(
+            "    {:width$}  {}\n",
+            arg.name,
+            argument_summary(arg)
+        ));
+    }
+    block
+}
+
+fn argument_summary(arg: &ArgSpec) -> String {
+    let mut notes = Vec::new();
+    if arg.required {
+        notes.push("required".to_string());
+    }
+    if let Some(default) = arg.default {
+        notes.push(format!("default {default}"));
+    }
+    if !arg.predefined.is_empty() {
+        notes.push(format!("one of {}", arg.predefined.join(", ")));
+    }
+    if notes.is_empty() {
+        arg.description.to_string()
+    } else {
+        format!("[{}] {}", notes.join("; "), arg.description)
+    }
+}
+
+/// Parses `call`'s COMMAND: a catalogued name, or a usage error with a "did you mean". It
+/// also offers the names to shell completion (`okta-iam completions`).
+#[derive(Debug, Clone, Copy)]
+pub struct CommandNameParser;
+
+impl clap::builder::TypedValueParser for CommandNameParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let name = value.to_string_lossy();
+        match catalogue::find(&name) {
+            Some(spec) => Ok(spec.name.to_string()),
+            None => Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{}\n", unknown_command_message(&name)),
+            )),
+        }
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            catalogue::all()
+                .iter()
+                .map(|spec| clap::builder::PossibleValue::new(spec.name)),
+        ))
+    }
+}
+
+/// The message for a command name the catalogue does not know.
+pub fn unknown_command_message(name: &str) -> String {
+    let names = catalogue::all().iter().map(|c| c.name);
+    let mut message = format!("unknown command '{name}'.");
+    if let Some(suggestion) = suggest(name, names) {
+        message.push_str(&format!(" Did you mean '{suggestion}'?"));
+    }
+    message.push_str(" Run `okta-iam commands` to list every command with its arguments.");
+    message
+}
+
+/// The message for an argument name the command does not take.
+pub fn unknown_argument_message(spec: &CommandSpec, name: &str) -> String {
+    let mut message = format!("unknown argument '{name}' for {}.", spec.name);
+    if spec.args.is_empty() {
+        message.push_str(&format!(" {} takes no arguments.", spec.name));
+        return message;
+    }
+    if let Some(suggestion) = suggest(name, spec.args.iter().map(|a| a.name)) {
+        message.push_str(&format!(" Did you mean '{suggestion}'?"));
+    }
+    let valid: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+    message.push_str(&format!(" Its arguments: {}.", valid.join(", ")));
+    message
+}
+
+/// The candidate closest to `given` when it is close enough to be a typo: a small edit
+/// distance (for its length), or one name containing the other.
+pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let given_lower = given.to_ascii_lowercase();
+    let limit = (given.chars().count() / 3).max(2);
+    candidates
+        .filter_map(|candidate| {
+            let distance = edit_distance(&given_lower, &candidate.to_ascii_lowercase());
+            let contains = given_lower.len() >= 4
+                && (candidate.contains(given_lower.as_str())
+                    || given_lower.contains(&candidate.to_ascii_lowercase()));
+            (distance <= limit || contains).then_some((distance, candidate))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("abc", "abd"), 1);
+        assert_eq!(edit_distance("abc", "ab"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 2);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggestions_for_typos_only() {
+        let names = ["iam-get-user", "iam-get-group", "okta-get-logs"];
+        assert_eq!(
+            suggest("iam-get-usr", names.iter().copied()),
+            Some("iam-get-user")
+        );
+        assert_eq!(
+            suggest("get-logs", names.iter().copied()),
+            Some("okta-get-logs")
+        );
+        assert_eq!(suggest("frobnicate", names.iter().copied()), None);
+    }
+
+    #[test]
+    fn every_catalogued_command_and_argument_is_listed() {
+        let text = commands_text();
+        for spec in catalogue::all() {
+            assert!(text.contains(&format!("\n{}", spec.name)), "{}", spec.name);
+            for arg in spec.args {
+                assert!(text.contains(&format!("    {}", arg.name)), "{}", arg.name);
+            }
+        }
+    }
+}
