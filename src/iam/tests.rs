@@ -162,8 +162,9 @@ const GATES_ON: Gates = Gates {
 fn iam<'a>(connector: &'a MockConnector, registry: &'a MapperRegistry, gates: Gates) -> Iam<'a> {
     Iam {
         connector,
-        mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-        mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapping: &BuiltinMapping,
         gates,
     }
 }
@@ -326,8 +327,9 @@ async fn bad_profiles_say_what_to_fix() {
         let registry = MapperRegistry::builtin();
         let iam = Iam {
             connector: &c,
-            mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-            mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+            mapping: &BuiltinMapping,
             gates: GATES_ON,
         };
         let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();
