@@ -1,4 +1,3 @@
-
 //! Every expected string below was produced by the real CommonServerPython
 //! `tableToMarkdown` (the examples XSOAR documents for it, and the same code run locally for
 //! the extra cases), with `TZ=UTC` for `date_fields`.
