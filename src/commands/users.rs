@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
-use crate::iam::{gates_from, Iam, Outcome, ProfileError};
+use crate::iam::{gates_from, Lifecycle, Outcome, ProfileError};
 use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::connector::OktaConnector;
 use crate::output::Entry;
@@ -188,7 +188,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         .map_err(|e| CommandError::Invalid(format!("mapper-out: {e}")))?;
     let client = inv.runtime.okta_client(&inv.params)?;
     let connector = OktaConnector::new(client);
-    let iam = Iam {
+    let iam = Lifecycle {
         connector: &connector,
         mapper_out,
         mapper_in,

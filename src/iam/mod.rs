@@ -41,8 +41,9 @@ pub struct Gates {
     pub create_if_not_exists: bool,
 }
 
-/// What one IAM command works with.
-pub struct Iam<'a> {
+/// The lifecycle flows of the IAM user commands, with what they work with: the vendor behind
+/// its connector, the outgoing and incoming mappers, and the instance gates.
+pub struct Lifecycle<'a> {
     pub connector: &'a dyn Connector,
     pub mapper_out: &'a Mapper,
     pub mapper_in: &'a Mapper,
@@ -62,7 +63,7 @@ enum LookupFailure {
     Result(Box<IamResult>),
 }
 
-impl<'a> Iam<'a> {
+impl<'a> Lifecycle<'a> {
     /// `iam-get-user`.
     pub async fn get_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
         let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
