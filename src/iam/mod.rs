@@ -1,6 +1,7 @@
 //! The vendor-neutral IAM user lifecycle: what `iam-get-user`, `iam-create-user`,
 //! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
 //!
+//! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
 //! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
 //! - [`result`]: the 13-key result, its entry and table.
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).

@@ -200,8 +200,8 @@ pub(super) fn render<Tz: TimeZone>(
 /// `tableToMarkdown(name, rows)` written row by row, for lists too large to hold in memory.
 ///
 /// For a non-empty list whose first row is a dict, with the default options (headers from the
-/// first row, sorted; no `removeNull`), `start` + every `row` gives exactly what [`table`]
-/// gives for the whole list.
+/// first row, sorted; no `removeNull`), `start` + every `row` gives exactly what
+/// [`table`](super::table) gives for the whole list.
 #[derive(Debug, Clone)]
 pub struct TableStream {
     headers: Vec<String>,
