@@ -278,8 +278,11 @@ fn fetch_incidents(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let outcome = run_fetch(&client, &saved, &settings, now).await?;
         let last_run = serde_json::to_value(&outcome.last_run)
             .map_err(|e| CommandError::Invalid(format!("Cannot serialise the last run: {e}")))?;
+        let incidents =
+            crate::host::user_profiles::enrich_fetched(outcome.incidents, inv.runtime, inv.state)
+                .await?;
         inv.state.set_last_run(last_run);
-        Ok(vec![incidents_entry(&outcome.incidents)])
+        Ok(vec![incidents_entry(&incidents)])
     })
 }
 

@@ -166,8 +166,9 @@ fn iam<'a>(
 ) -> Lifecycle<'a> {
     Lifecycle {
         connector,
-        mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-        mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapping: &BuiltinMapping,
         gates,
     }
 }
@@ -330,8 +331,9 @@ async fn bad_profiles_say_what_to_fix() {
         let registry = MapperRegistry::builtin();
         let iam = Lifecycle {
             connector: &c,
-            mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-            mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+            mapping: &BuiltinMapping,
             gates: GATES_ON,
         };
         let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();
