@@ -19,6 +19,8 @@
 //! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
 //! - [`progress`]: the progress line of `okta-iam call` (terminal only).
 //! - [`secret`]: the redacted token type.
+//! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
+//!   writes them (`2017-05-03T16:22:18.000Z`).
 //! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 
 pub mod cassette;
@@ -35,4 +37,5 @@ pub mod progress;
 pub mod protocol;
 pub mod secret;
 pub mod state;
+pub mod time;
 pub mod xsoar;

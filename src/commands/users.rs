@@ -8,7 +8,7 @@ use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
 use crate::host::map_object::HostMapping;
 use crate::iam::{
-    gates_from, BuiltinMapping, Iam, MapperRef, Outcome, ProfileError, ProfileMapping,
+    gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
 };
 use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::connector::OktaConnector;
@@ -195,7 +195,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Some(host) => host,
         None => &builtin,
     };
-    let iam = Iam {
+    let iam = Lifecycle {
         connector: &connector,
         mapper_out,
         mapper_in,

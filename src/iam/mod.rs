@@ -1,6 +1,7 @@
 //! The vendor-neutral IAM user lifecycle: what `iam-get-user`, `iam-create-user`,
 //! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
 //!
+//! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
 //! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
 //! - [`result`]: the 13-key result, its entry and table.
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
@@ -43,8 +44,9 @@ pub struct Gates {
     pub create_if_not_exists: bool,
 }
 
-/// What one IAM command works with.
-pub struct Iam<'a> {
+/// The lifecycle flows of the IAM user commands, with what they work with: the vendor behind
+/// its connector, the outgoing and incoming mappers, and the instance gates.
+pub struct Lifecycle<'a> {
     pub connector: &'a dyn Connector,
     pub mapper_out: MapperRef<'a>,
     pub mapper_in: MapperRef<'a>,
@@ -66,7 +68,7 @@ enum LookupFailure {
     Result(Box<IamResult>),
 }
 
-impl<'a> Iam<'a> {
+impl<'a> Lifecycle<'a> {
     /// The `user-profile` argument, mapped with the outgoing mapper.
     async fn profile(
         &self,

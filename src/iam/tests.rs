@@ -159,8 +159,12 @@ const GATES_ON: Gates = Gates {
     create_if_not_exists: true,
 };
 
-fn iam<'a>(connector: &'a MockConnector, registry: &'a MapperRegistry, gates: Gates) -> Iam<'a> {
-    Iam {
+fn iam<'a>(
+    connector: &'a MockConnector,
+    registry: &'a MapperRegistry,
+    gates: Gates,
+) -> Lifecycle<'a> {
+    Lifecycle {
         connector,
         mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
         mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
@@ -325,7 +329,7 @@ async fn bad_profiles_say_what_to_fix() {
     ];
     for (arg, expected) in cases {
         let registry = MapperRegistry::builtin();
-        let iam = Iam {
+        let iam = Lifecycle {
             connector: &c,
             mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
             mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
