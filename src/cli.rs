@@ -7,6 +7,7 @@
 //! - [`listing`]: `okta-iam commands`, the command list of `call --help`, "did you mean";
 //! - [`logging`]: `--log-level`, `NO_COLOR`, tracing on stderr;
 //! - [`outcome`]: exit codes from results;
+//! - [`progress`]: the progress line of `call` on a terminal (an observer of the pagers);
 //! - [`startup`]: checks of files named on the command line;
 //! - [`walkthrough`]: the demo as a person reads it.
 

@@ -30,15 +30,17 @@
 //! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
-//! | `rate_limit.rs` | rate-limit headers, the per-bucket [`rate_limit::Pacer`], backoff and jitter |
-//! | `auth/` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt (API token, or OAuth 2.0 with DPoP) and what a refusal means; see its module docs and `docs/oauth.md` |
-//! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
+//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the per-bucket [`rate_limit::Pacer`] |
+//! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
-//! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
-//! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure (a pure function) |
-//! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
-//! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
-//! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
+//!
+//! Built on the vendor-neutral HTTP core ([`crate::http`]): the [`Transport`] seam, the
+//! [`Clock`], [`crate::http::HttpSettings`] and their defaults, the retry decision
+//! ([`crate::http::retry::decide`]), backoff and jitter, failure words, the resolver, the URL
+//! limit, cassettes and the client cache. The seams' types are re-exported here
+//! ([`Clock`], [`Transport`], [`HttpRequest`], ...) so callers that name them under `okta`
+//! keep working. What stays here is Okta's: which failures are safe to repeat, what a 429
+//! means (ordinary or concurrency), the error type and its `errorCode`, paging by `Link`.
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -92,8 +94,8 @@
 //! - **Nothing reachable** (a name that does not resolve, a DNS server that does not answer,
 //!   a refused connection): one quick retry after 0.5 s.
 //! - **A server that stays silent** for `answer_timeout` (10 s): one retry, only when a whole
-//!   second attempt fits before the deadline. The decision is [`retry::decide`]; the words of
-//!   each failure are in [`failure`].
+//!   second attempt fits before the deadline. The decision is [`crate::http::retry::decide`];
+//!   the words of each failure are in [`crate::http::failure`].
 //!
 //! # Bounds
 //!
