@@ -13,6 +13,7 @@
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
 //! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure, a pure function of (failure, attempt, now, deadline) |
 //! | `backoff.rs` | exponential backoff steps and jitter |
+//! | `pacer.rs` | [`pacer::Pacer`]: per-bucket pacing from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
 //! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
@@ -31,6 +32,7 @@ pub mod cassette;
 pub mod client_cache;
 pub mod clock;
 pub mod failure;
+pub mod pacer;
 pub mod paging;
 pub mod resolve;
 pub mod retry;

@@ -13,6 +13,7 @@ use url::Url;
 use crate::http::backoff::{self, backoff};
 use crate::http::clock::{Clock, TokioClock};
 use crate::http::failure::seconds;
+use crate::http::pacer::Pacer;
 use crate::http::retry::{decide, Decision, FailureClass, RetryPolicy, Stop};
 use crate::http::transport::{
     HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
@@ -26,7 +27,7 @@ use crate::okta::groups::Groups;
 use crate::okta::logs::Logs;
 use crate::okta::pagination::Pager;
 use crate::okta::path::Route;
-use crate::okta::rate_limit::{reset_wait, Pacer, RateLimitInfo};
+use crate::okta::rate_limit::{reset_wait, RateLimitInfo};
 use crate::okta::schemas::Schemas;
 use crate::okta::users::Users;
 use crate::secret::Secret;
@@ -478,7 +479,9 @@ impl Client {
                         remaining = ?info.remaining,
                         "okta response"
                     );
-                    inner.pacer.observe(&call.bucket, &info, clock.now());
+                    inner
+                        .pacer
+                        .observe(&call.bucket, info.budget(), clock.now());
                     if response.is_success() {
                         return Ok(response);
                     }

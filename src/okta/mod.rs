@@ -30,12 +30,12 @@
 //! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
-//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the per-bucket [`rate_limit::Pacer`] |
+//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer (buckets are named in `client.rs`) |
 //! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //!
 //! Built on the vendor-neutral HTTP core ([`crate::http`]): the [`Transport`] seam, the
-//! [`Clock`], [`crate::http::HttpSettings`] and their defaults, the retry decision
+//! [`Clock`], [`crate::http::HttpSettings`] and their defaults, pacing, the retry decision
 //! ([`crate::http::retry::decide`]), backoff and jitter, failure words, the resolver, the URL
 //! limit, cassettes and the client cache. The seams' types are re-exported here
 //! ([`Clock`], [`Transport`], [`HttpRequest`], ...) so callers that name them under `okta`
