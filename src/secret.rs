@@ -2,9 +2,8 @@
 //! assertions, DPoP proofs and access tokens.
 //!
 //! `Debug` and `Display` both render `***`, so a secret can sit inside params, clients and
-//! errors that are logged with `{:?}` without leaking. Only [`Secret::expose`] gives the value,
-//! where it leaves the process (an HTTP header, the token request's body) or is written to
-//! the integration context (the access token, see `docs/oauth.md`).
+//! errors that are logged with `{:?}` without leaking. Only [`Secret::expose`] gives the value;
+//! its callers are listed on it.
 
 use std::fmt;
 
@@ -17,7 +16,19 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The raw value. Call only where the value must leave the process (the HTTP header).
+    /// The raw value. Its callers (`grep -rn "expose()" src`, outside tests) are all in the
+    /// vendor's client, its auth and the cassette recorder, and each needs the value itself:
+    ///
+    /// - to send it: the `Authorization` header (API token or access token), the `DPoP`
+    ///   proof, the token request's `client_assertion` (`okta::auth`);
+    /// - to sign with it: the private key, the access token's hash in a DPoP proof;
+    /// - to store it: the access token kept in the integration context (`docs/oauth.md`);
+    /// - to compare it: whether a refused access token is the one still held;
+    /// - to keep it out of text: scrubbing it from error bodies and transport messages
+    ///   (`okta::client`) and from recorded traffic (`http::cassette`), and refusing a token
+    ///   that cannot be sent in a header.
+    ///
+    /// A new caller belongs to one of these kinds, or the value is leaving where it should not.
     pub fn expose(&self) -> &str {
         &self.0
     }
