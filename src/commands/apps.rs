@@ -108,7 +108,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// client would refuse it too, with a less specific message). Nothing is sent either way.
 pub(crate) fn check_path_id(argument: &str, value: &str) -> Result<(), CommandError> {
     segment(value).map(|_| ()).map_err(|error| {
-        CommandError::Invalid(format!(
+        CommandError::argument(format!(
             "Invalid {argument}: {}. Give the Okta id itself.",
             error.message_for_people()
         ))
@@ -127,7 +127,7 @@ fn required_arg(inv: &Invocation<'_>, name: &'static str) -> Result<(Value, Stri
 }
 
 fn markdown_error(error: crate::output::markdown::MarkdownError) -> CommandError {
-    CommandError::Invalid(format!("Could not build the table: {error}"))
+    CommandError::internal(format!("Could not build the table: {error}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ fn get_app_user_assignment(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandRes
         .map_err(markdown_error)?;
         if assigned {
             let Value::Object(body) = &raw else {
-                return Err(CommandError::Invalid(format!(
+                return Err(CommandError::connector(format!(
                     "Okta's answer to GET apps/{app_id}/users/{user_id} is not a JSON object."
                 )));
             };
@@ -202,8 +202,8 @@ fn not_assigned_body(error: OktaError) -> Result<Value, CommandError> {
             status: 404,
             excerpt,
             ..
-        } => serde_json::from_str(excerpt).map_err(|_| CommandError::Okta(error)),
-        _ => Err(CommandError::Okta(error)),
+        } => serde_json::from_str(excerpt).map_err(|_| CommandError::from(error)),
+        _ => Err(CommandError::from(error)),
     }
 }
 
@@ -225,7 +225,7 @@ fn page_and_limit(inv: &Invocation<'_>) -> Result<(u64, u64), CommandError> {
     let page = match inv.args.raw("page") {
         None => 0,
         Some(value) => whole_number(value).ok_or_else(|| {
-            CommandError::Invalid(format!(
+            CommandError::argument(format!(
                 "Invalid page {}: page must be a whole number, 0 or more (0 is the first page).",
                 value
             ))
@@ -236,7 +236,7 @@ fn page_and_limit(inv: &Invocation<'_>) -> Result<(u64, u64), CommandError> {
         Some(value) => whole_number(value)
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
             .ok_or_else(|| {
-                CommandError::Invalid(format!(
+                CommandError::argument(format!(
                     "Invalid limit {}: limit must be a whole number from 1 to {MAX_LIMIT}.",
                     value
                 ))

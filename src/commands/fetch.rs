@@ -57,7 +57,7 @@ pub const DEFAULT_MAX_FETCH: u32 = 50;
 /// missing space in `and(`), with each application id escaped as a filter literal.
 pub fn auto_filter(application_ids: &[String]) -> Result<String, CommandError> {
     if application_ids.is_empty() {
-        return Err(CommandError::Invalid(FETCH_QUERY_EXCEPTION_MSG.to_string()));
+        return Err(CommandError::param(FETCH_QUERY_EXCEPTION_MSG.to_string()));
     }
     let targets: Vec<String> = application_ids
         .iter()
@@ -86,7 +86,7 @@ pub async fn query_filter(
                     .filter(|s| !s.trim().is_empty())
                     .map(str::to_string)
                     .ok_or_else(|| {
-                        CommandError::Invalid(format!(
+                        CommandError::param(format!(
                             "{CONFIGURATION_KEY} row {index} has no string ApplicationID; fix it with okta-iam-set-configuration."
                         ))
                     })
@@ -96,7 +96,7 @@ pub async fn query_filter(
     } else {
         params
             .string("fetch_query_filter")
-            .ok_or_else(|| CommandError::Invalid(FETCH_QUERY_EXCEPTION_MSG.to_string()))
+            .ok_or_else(|| CommandError::param(FETCH_QUERY_EXCEPTION_MSG.to_string()))
     }
 }
 
@@ -107,7 +107,7 @@ pub fn max_fetch(params: &Params) -> Result<u32, CommandError> {
     };
     match raw.trim().parse::<i64>() {
         Ok(n) if (1..=i64::from(MAX_FETCH_LIMIT)).contains(&n) => Ok(n as u32),
-        _ => Err(CommandError::Invalid(format!(
+        _ => Err(CommandError::param(format!(
             "The Fetch limit parameter (max_fetch) must be a whole number from 1 to {MAX_FETCH_LIMIT}; got '{raw}'."
         ))),
     }
@@ -118,7 +118,7 @@ pub fn max_fetch(params: &Params) -> Result<u32, CommandError> {
 /// reads it. Returns the instant.
 pub fn parse_first_fetch(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, CommandError> {
     let bad = || {
-        CommandError::Invalid(format!(
+        CommandError::param(format!(
             "First fetch timestamp parameter is not in the correct format: '{text}'. Use <number> <time unit>, e.g. 12 hours or 7 days, or an ISO-8601 time such as 2026-01-31T00:00:00Z."
         ))
     };
@@ -138,7 +138,7 @@ pub fn first_fetch_setting(
         .unwrap_or_else(|| "0 minutes".to_string());
     let at = parse_first_fetch(&text, now)?;
     if at > now {
-        return Err(CommandError::Invalid(format!(
+        return Err(CommandError::param(format!(
             "First fetch timestamp parameter (first_fetch) is in the future: '{}' is after the current time {}. Use a past time, e.g. 3 days or {}.",
             text.trim(),
             iso(&now),
@@ -185,7 +185,7 @@ fn check_filter_length(filter: &str, params: &Params) -> Result<(), CommandError
     } else {
         "shorten the fetch_query_filter param"
     };
-    Err(CommandError::Invalid(format!(
+    Err(CommandError::param(format!(
         "The fetch query filter is {encoded} bytes once URL-encoded, but the System Log URL has room for {room}: {source}."
     )))
 }
@@ -303,7 +303,7 @@ fn fetch_incidents(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let client = inv.runtime.okta_client(&inv.params)?;
         let outcome = run_fetch(&client, &saved, &settings, now).await?;
         let last_run = serde_json::to_value(&outcome.last_run)
-            .map_err(|e| CommandError::Invalid(format!("Cannot serialise the last run: {e}")))?;
+            .map_err(|e| CommandError::internal(format!("Cannot serialise the last run: {e}")))?;
         let incidents =
             crate::host::user_profiles::enrich_fetched(outcome.incidents, inv.runtime, inv.state)
                 .await?;
@@ -419,7 +419,7 @@ fn polling_url(
         .list(&query)
         .next_url()
         .map(|u| u.to_string())
-        .ok_or_else(|| CommandError::Invalid("Cannot build the System Log URL.".into()))
+        .ok_or_else(|| CommandError::internal("Cannot build the System Log URL."))
 }
 
 /// `limit=<n>` in a saved URL, replaced textually (nothing else re-encoded).
@@ -913,7 +913,7 @@ pub async fn run_fetch(
 /// A failure with nothing delivered fails the run; after some incidents it only ends it.
 fn fail_or_keep(run: &Run<'_>, error: OktaError) -> Result<(), CommandError> {
     if run.incidents.is_empty() {
-        return Err(CommandError::Okta(error));
+        return Err(CommandError::from(error));
     }
     warn!(
         error = %error,

@@ -145,21 +145,21 @@ fn parse_scim(raw: Option<&Value>) -> Result<Scim, CommandError> {
     let value = match raw {
         None => return Err(crate::catalogue::ArgError::Missing("scim").into()),
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
-            CommandError::Invalid(format!(
+            CommandError::argument(format!(
                 "The scim argument is not valid JSON: {e}. Expected a JSON object such as {SCIM_EXAMPLE}."
             ))
         })?,
         Some(other) => other.clone(),
     };
     let Value::Object(scim) = value else {
-        return Err(CommandError::Invalid(format!(
+        return Err(CommandError::argument(format!(
             "The scim argument must be a JSON object with 'id' and/or 'displayName', such as {SCIM_EXAMPLE}."
         )));
     };
     let id = scim_field(&scim, "id")?;
     let display_name = scim_field(&scim, "displayName")?;
     if id.is_none() && display_name.is_none() {
-        return Err(CommandError::Invalid(format!(
+        return Err(CommandError::argument(format!(
             "You must supply either 'id' or 'displayName' in the scim data, such as {SCIM_EXAMPLE}."
         )));
     }
@@ -177,7 +177,7 @@ fn scim_field(
         Some(value @ (Value::String(_) | Value::Number(_))) => {
             Ok(Some((value.clone(), python_str(value))))
         }
-        Some(other) => Err(CommandError::Invalid(format!(
+        Some(other) => Err(CommandError::argument(format!(
             "The scim '{key}' must be a string; got {other}."
         ))),
     }
@@ -206,8 +206,8 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             Some((_, id)) => id.clone(),
             None => {
                 let Some((_, name)) = scim.display_name.as_ref() else {
-                    return Err(CommandError::Invalid(
-                        "You must supply either 'id' or 'displayName' in the scim data".into(),
+                    return Err(CommandError::argument(
+                        "You must supply either 'id' or 'displayName' in the scim data",
                     ));
                 };
                 let found = match client.groups().search(name).await {
@@ -247,7 +247,7 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                     1 => match found[0].get("id") {
                         Some(Value::String(id)) if !id.is_empty() => id.clone(),
                         _ => {
-                            return Err(CommandError::Invalid(format!(
+                            return Err(CommandError::connector(format!(
                                 "The group Okta found for displayName {name:?} has no id."
                             )))
                         }
@@ -332,7 +332,7 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 fn error_body(error: OktaError) -> Result<Value, CommandError> {
     match error.api() {
         Some(api) => Ok(api.body.clone()),
-        None => Err(CommandError::Okta(error)),
+        None => Err(CommandError::from(error)),
     }
 }
 
@@ -372,7 +372,7 @@ fn entries(data: Value) -> CommandResult {
         ..TableOptions::new()
     };
     let readable = table_to_markdown(TITLE, &data, &options)
-        .map_err(|e| CommandError::Invalid(format!("Could not build the table: {e}")))?;
+        .map_err(|e| CommandError::internal(format!("Could not build the table: {e}")))?;
     let entry = command_results(Some(PREFIX), &["id"], data.clone(), readable, None)
         .with_context(context_key(REFERENCE_PREFIX, &["id"]), data);
     Ok(vec![entry])

@@ -18,6 +18,7 @@
 pub mod apps;
 pub mod client_cache;
 pub mod config;
+mod error;
 pub mod fetch;
 pub mod groups;
 pub mod logs;
@@ -37,19 +38,21 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use serde_json::{Map, Value};
-use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
 use crate::cassette::RecordingTransport;
-use crate::catalogue::{self, ArgError, Args, CommandSpec};
+use crate::catalogue::{self, Args, CommandSpec};
 use crate::mapper::MapperRegistry;
-use crate::okta::{Client, ClientConfig, OktaError, Transport};
+use crate::okta::{Client, ClientConfig, Transport};
 use crate::output::Entry;
 use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::secret::Secret;
-use crate::state::{LocalBoxFuture, StateError, StateStore};
+use crate::state::{LocalBoxFuture, StateStore};
 use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
+pub use error::{
+    CommandError, ConnectorFailure, InternalError, MappingError, StateFailure, UsageError,
+};
 
 /// Every command family, in manifest order.
 pub const FAMILIES: &[&[CommandSpec]] = &[
@@ -263,23 +266,6 @@ pub struct Invocation<'a> {
     pub state: &'a mut dyn StateStore,
 }
 
-/// A handler failure. The dispatcher turns it into an error entry:
-/// `Failed to execute <command> command. Error: <message>`.
-#[derive(Debug, Error)]
-pub enum CommandError {
-    #[error("{0}")]
-    Params(#[from] ParamsError),
-    #[error("{0}")]
-    Args(#[from] ArgError),
-    #[error("{0}")]
-    State(#[from] StateError),
-    /// A bad argument value, with a message that says what to fix.
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{}", .0.message_for_people())]
-    Okta(#[from] OktaError),
-}
-
 pub type CommandResult = Result<Vec<Entry>, CommandError>;
 
 /// A command handler.
@@ -327,7 +313,7 @@ pub async fn execute_spec(
 ) -> Execution {
     let args = match spec.validate(&context.args) {
         Ok(args) => args,
-        Err(e) => return failure(spec.name, CommandError::Args(e)),
+        Err(e) => return failure(spec.name, e.into()),
     };
     let params = Params::merged(&runtime.base_params, &context.params);
     // OAuth: settings checked for every command; a token kept by an earlier process offered.
@@ -386,11 +372,12 @@ pub async fn execute_spec(
 async fn commit(spec: &CommandSpec, state: &mut dyn StateStore, execution: Execution) -> Execution {
     match state.commit().await {
         Ok(()) => execution,
-        Err(error) => failure(spec.name, CommandError::State(error)),
+        Err(error) => failure(spec.name, error.into()),
     }
 }
 
 fn failure(command: &str, error: CommandError) -> Execution {
+    debug!(kind = error.kind_name(), "command failed");
     Execution {
         entries: vec![Entry::error(format!(
             "Failed to execute {command} command. Error: {error}"

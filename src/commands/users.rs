@@ -217,7 +217,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Op::Disable => iam.disable_user(profile).await,
         Op::Enable => iam.enable_user(profile).await,
     };
-    let outcome = outcome.map_err(|e| CommandError::Invalid(e.to_string()))?;
+    let outcome = outcome?;
     Ok(vec![outcome.result.to_entry(
         &inv.context.brand,
         &inv.context.instance,
@@ -242,7 +242,7 @@ fn mapper_ref<'a>(
             name,
             builtin: None,
         }),
-        Err(e) => Err(CommandError::Invalid(format!("{param}: {e}"))),
+        Err(e) => Err(CommandError::mapping(format!("{param}: {e}"))),
     }
 }
 
@@ -254,7 +254,7 @@ fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> 
         let connector = OktaConnector::new(client);
         let fields = crate::iam::Connector::schema_fields(&connector)
             .await
-            .map_err(|e| CommandError::Invalid(e.message))?;
+            .map_err(|e| CommandError::connector(e.message))?;
         let mut scheme = Map::new();
         for (name, title) in fields {
             scheme.insert(name, Value::String(title));

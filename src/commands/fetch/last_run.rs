@@ -69,7 +69,7 @@ const RESET_HINT: &str = "To start again from first_fetch (events published sinc
 
 fn damaged(what: &str) -> CommandError {
     warn!("the last run is damaged and cannot be repaired: {what}; nothing fetched");
-    CommandError::Invalid(format!(
+    CommandError::last_run(format!(
         "The last run of this instance is damaged: {what}. Nothing was fetched, so nothing is lost or repeated. {RESET_HINT}"
     ))
 }
@@ -93,7 +93,7 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
     if ours && !reference.iter().any(|k| map.contains_key(*k)) {
         let version = map.get("version").and_then(Value::as_u64).unwrap_or(0);
         if version > LAST_RUN_VERSION {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::last_run(format!(
                 "The last run was written by a newer okta-iam (format {version}; this one reads up to {LAST_RUN_VERSION}). Upgrade okta-iam, or reset the last run of this instance to start over."
             )));
         }
