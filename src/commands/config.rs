@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 use tracing::warn;
 
+use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::output::markdown;
 use crate::output::{command_results, Entry};
 use crate::state::{json_depth, LocalBoxFuture, StateError, MAX_CONTEXT_BYTES};
@@ -74,12 +75,7 @@ fn get_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 
 fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let raw = inv
-            .args
-            .raw("configuration")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let rows = parse_configuration(&raw)?;
+        let SetConfigurationArgs { rows } = SetConfigurationArgs::from_args(&inv.args)?;
         let count = rows.len();
         let mut context = match inv.state.integration_context().await {
             Ok(context) => context,
@@ -99,6 +95,21 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             if count == 1 { "" } else { "s" }
         ))])
     })
+}
+
+/// `okta-iam-set-configuration`: the configuration rows, every one checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetConfigurationArgs {
+    pub rows: Vec<Value>,
+}
+
+impl FromArgs for SetConfigurationArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let raw = args.raw("configuration").cloned().unwrap_or(Value::Null);
+        Ok(SetConfigurationArgs {
+            rows: parse_configuration(&raw)?,
+        })
+    }
 }
 
 /// Parses and checks the `configuration` argument: a JSON list (given as text or as JSON) of

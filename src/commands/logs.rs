@@ -16,8 +16,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::okta::{LogQuery, SortOrder};
 use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};
@@ -129,8 +130,14 @@ impl LogsArgs {
     }
 }
 
+impl FromArgs for LogsArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        parse_args(args)
+    }
+}
+
 /// Checks the arguments; each error says what is allowed.
-pub fn parse_args(args: &crate::catalogue::Args) -> Result<LogsArgs, CommandError> {
+pub fn parse_args(args: &Args) -> Result<LogsArgs, CommandError> {
     let limit_text = args.string("limit").unwrap_or_else(|| "100".to_string());
     let limit = parse_limit(&limit_text)?;
     let since = args
@@ -185,7 +192,7 @@ pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError>
 
 fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let args = parse_args(&inv.args)?;
+        let args = LogsArgs::from_args(&inv.args)?;
         let client = inv.runtime.okta_client(&inv.params)?;
         let mut pager = client.logs().list(&args.query());
         let mut sink = EventSink::new(SPOOL_AFTER_BYTES);

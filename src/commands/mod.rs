@@ -16,6 +16,7 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
+pub mod args;
 pub mod client_cache;
 pub mod config;
 mod error;
