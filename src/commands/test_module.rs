@@ -53,7 +53,10 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                     .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
             }
         }
-        super::fetch::check_fetch_settings(&inv.params, inv.state, inv.runtime.now()).await?;
+        // The fetch settings on purpose: as in the Python integration, a bad fetch param fails
+        // the instance test rather than the first fetch.
+        super::fetch::settings::check_fetch_settings(&inv.params, inv.state, inv.runtime.now())
+            .await?;
         let client = inv
             .runtime
             .okta_client(&inv.params)?

@@ -1,16 +1,81 @@
-//! Reading a stored last run, and repairing what can be repaired: a last run of this module's
+//! The last run: its format ([`LastRun`], a [`Cursor`] into the System Log), reading a stored
+//! one, and repairing what can be repaired: a last run of this module's
 //! format that lost its cursor (resumed from its high-water mark and delivered uuids), and a
 //! saved position in the future (never trusted). Anything else unusable is an error that
 //! says what is damaged and how to reset: a silent restart from `first_fetch` would deliver
 //! every event again. `docs/fetch.md` lists each case.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use super::{
-    fallback_from, iso, parse_time, CommandError, FetchSettings, LastRun, LAST_RUN_VERSION,
-};
+use super::settings::FetchSettings;
+use super::walk::fallback_from;
+use crate::commands::CommandError;
+use crate::time::{iso_millis as iso, parse_timestamp as parse_time};
+
+/// The version of the last-run format written by this module.
+pub const LAST_RUN_VERSION: u64 = 2;
+/// How many recently delivered event uuids the last run keeps (never delivered again).
+pub const SEEN_CAPACITY: usize = 500;
+/// How far before the published high-water mark a time-based restart begins (a changed
+/// filter, or a saved page URL that Okta or the client refuses). Events persisted up to this
+/// late are still found; the uuid set removes the ones already delivered.
+pub const FALLBACK_LAG_MINUTES: i64 = 10;
+/// Okta keeps 90 days of System Log; a restart never asks for older data (Okta refuses a
+/// `since` more than 180 days back).
+pub const RETENTION_DAYS: i64 = 90;
+/// The serialized last run (without a migrated reference backlog) is kept under this size by
+/// dropping the oldest uuids of the seen set; well under XSOAR's 64 KB advice.
+pub const LAST_RUN_MAX_BYTES: usize = 60_000;
+/// At most this many System Log requests per run (the run then ends with what it has).
+pub const MAX_PAGES_PER_RUN: usize = 200;
+
+/// The last run of this module (format [`LAST_RUN_VERSION`]). Field order is the JSON order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastRun {
+    pub version: u64,
+    /// Fingerprint of the query filter the cursor was built with (`fnv1a64:<hex>`).
+    pub filter: String,
+    /// `since` of the polling query the cursor belongs to.
+    pub since: String,
+    /// Where the next run starts reading.
+    pub cursor: Cursor,
+    /// The latest `published` of any delivered event, as Okta wrote it.
+    #[serde(default)]
+    pub high_water: Option<String>,
+    /// Uuids of the last [`SEEN_CAPACITY`] delivered events, oldest first.
+    #[serde(default)]
+    pub seen: Vec<String>,
+    /// Incidents of a reference last run not yet delivered (only while migrating).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legacy_incidents: Vec<Value>,
+    /// The reference's unfinished page walk (`last_run_full_url`), read before polling resumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_tail: Option<Cursor>,
+}
+
+/// A position in the System Log: a page URL (an Okta `next` link or the first query), how
+/// many of that page's events are already consumed, and the uuid of the last of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub url: String,
+    #[serde(default)]
+    pub skip: usize,
+    #[serde(default)]
+    pub last_uuid: Option<String>,
+}
+
+impl Cursor {
+    pub fn at(url: impl Into<String>) -> Cursor {
+        Cursor {
+            url: url.into(),
+            skip: 0,
+            last_uuid: None,
+        }
+    }
+}
 
 /// A saved position (`since`, the high-water mark, the reference's `last_run_time`) later than
 /// now by more than this is in the future: never trusted, repaired. The allowance covers clock
