@@ -6,7 +6,7 @@
 //! page being consumed, how many of its events were already taken (with the uuid of the last
 //! one, to check the position when the page is read again), the published high-water mark, and
 //! the uuids of the last [`SEEN_CAPACITY`] delivered events, which are never delivered again.
-//! A last run written by the reference integration (`last_run_time`, `incidents`,
+//! A last run written by the Python integration (`last_run_time`, `incidents`,
 //! `last_run_full_url`) is migrated: its stored incidents are delivered once, its unfinished
 //! page walk is completed, and polling resumes from its `last_run_time`. `docs/fetch.md`
 //! describes the algorithm and its guarantees.
@@ -79,7 +79,25 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn auto_filter_is_the_reference_string_with_escaping() {
+    fn the_python_integrations_backlog_keeps_its_saved_keys() {
+        let last_run = LastRun {
+            version: LAST_RUN_VERSION,
+            filter: "fnv1a64:0".into(),
+            since: "2025-05-20T16:00:00.000Z".into(),
+            cursor: Cursor::at("https://x/api/v1/logs"),
+            high_water: None,
+            seen: Vec::new(),
+            python_incidents: vec![json!({"rawJSON": "{}"})],
+            python_tail: Some(Cursor::at("https://x/api/v1/logs?after=1")),
+        };
+        let saved = serde_json::to_value(&last_run).unwrap();
+        assert_eq!(saved["legacy_incidents"], json!([{"rawJSON": "{}"}]));
+        assert_eq!(saved["legacy_tail"]["url"], "https://x/api/v1/logs?after=1");
+        assert_eq!(serde_json::from_value::<LastRun>(saved).unwrap(), last_run);
+    }
+
+    #[test]
+    fn auto_filter_is_the_python_integrations_string_with_escaping() {
         assert_eq!(
             auto_filter(&["A".into(), "B".into()]).unwrap(),
             r#"(eventType eq "application.user_membership.add" or eventType eq "application.user_membership.remove") and(target.id co "A" or target.id co "B")"#
@@ -221,14 +239,14 @@ mod tests {
                 "{damaged} → {message}"
             );
         }
-        let reference = json!({
+        let python_run = json!({
             "incidents": [{"rawJSON": "{}"}],
             "last_run_time": "2025-05-20T16:00:00Z",
             "last_run_full_url": null
         });
         assert_eq!(
-            read_last_run(&reference).unwrap(),
-            SavedRun::Reference {
+            read_last_run(&python_run).unwrap(),
+            SavedRun::Python {
                 last_run_time: Some("2025-05-20T16:00:00Z".into()),
                 incidents: vec![json!({"rawJSON": "{}"})],
                 full_url: None
@@ -241,8 +259,8 @@ mod tests {
             cursor: Cursor::at("https://acme.okta.com/api/v1/logs?limit=50"),
             high_water: None,
             seen: vec!["a".into()],
-            legacy_incidents: Vec::new(),
-            legacy_tail: None,
+            python_incidents: Vec::new(),
+            python_tail: None,
         };
         let value = serde_json::to_value(&ours).unwrap();
         assert_eq!(
@@ -297,8 +315,8 @@ mod tests {
             cursor: Cursor::at("x"),
             high_water: None,
             seen: Vec::new(),
-            legacy_incidents: Vec::new(),
-            legacy_tail: None,
+            python_incidents: Vec::new(),
+            python_tail: None,
         };
         assert!(repair_future_position(&mut run, &settings, now));
         assert_eq!(run.since, "2026-11-01T00:00:00.000Z");
@@ -390,11 +408,11 @@ mod tests {
             seen: (0..SEEN_CAPACITY)
                 .map(|i| format!("5d2f1c8e-3a6b-11f0-9c1e-{i:012}"))
                 .collect(),
-            legacy_incidents: vec![json!({"rawJSON": "y".repeat(100_000)})],
-            legacy_tail: None,
+            python_incidents: vec![json!({"rawJSON": "y".repeat(100_000)})],
+            python_tail: None,
         };
         shrink_to_budget(&mut big);
-        big.legacy_incidents.clear();
+        big.python_incidents.clear();
         let size = serde_json::to_vec(&big).unwrap().len();
         assert!(size <= LAST_RUN_MAX_BYTES, "{size}");
         assert!(!big.seen.is_empty() && big.seen.len() < SEEN_CAPACITY);
@@ -415,8 +433,8 @@ mod tests {
             cursor: Cursor::at("x"),
             high_water: Some("2026-11-28T11:00:00.000Z".into()),
             seen: Vec::new(),
-            legacy_incidents: Vec::new(),
-            legacy_tail: None,
+            python_incidents: Vec::new(),
+            python_tail: None,
         };
         assert_eq!(fallback_since(&run, now), "2026-11-28T10:50:00.000Z");
         run.high_water = None;

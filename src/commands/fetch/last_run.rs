@@ -26,7 +26,7 @@ pub const FALLBACK_LAG_MINUTES: i64 = 10;
 /// Okta keeps 90 days of System Log; a restart never asks for older data (Okta refuses a
 /// `since` more than 180 days back).
 pub const RETENTION_DAYS: i64 = 90;
-/// The serialized last run (without a migrated reference backlog) is kept under this size by
+/// The serialized last run (without a migrated backlog of the Python integration) is kept under this size by
 /// dropping the oldest uuids of the seen set; well under XSOAR's 64 KB advice.
 pub const LAST_RUN_MAX_BYTES: usize = 60_000;
 /// At most this many System Log requests per run (the run then ends with what it has).
@@ -48,12 +48,21 @@ pub struct LastRun {
     /// Uuids of the last [`SEEN_CAPACITY`] delivered events, oldest first.
     #[serde(default)]
     pub seen: Vec<String>,
-    /// Incidents of a reference last run not yet delivered (only while migrating).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub legacy_incidents: Vec<Value>,
-    /// The reference's unfinished page walk (`last_run_full_url`), read before polling resumes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legacy_tail: Option<Cursor>,
+    /// Incidents of a last run of the Python integration not yet delivered (only while migrating).
+    /// (The JSON key keeps its first name, so saved last runs stay readable.)
+    #[serde(
+        rename = "legacy_incidents",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub python_incidents: Vec<Value>,
+    /// the Python integration's unfinished page walk (`last_run_full_url`), read before polling resumes.
+    #[serde(
+        rename = "legacy_tail",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub python_tail: Option<Cursor>,
 }
 
 /// A position in the System Log: a page URL (an Okta `next` link or the first query), how
@@ -77,7 +86,7 @@ impl Cursor {
     }
 }
 
-/// A saved position (`since`, the high-water mark, the reference's `last_run_time`) later than
+/// A saved position (`since`, the high-water mark, the Python integration's `last_run_time`) later than
 /// now by more than this is in the future: never trusted, repaired. The allowance covers clock
 /// skew between Okta (which writes `published`) and this host.
 pub const CLOCK_SKEW_MINUTES: i64 = 5;
@@ -88,8 +97,8 @@ pub enum SavedRun {
     /// `{}`: the first run, or a reset (what XSOAR's "reset the last run" writes).
     Fresh,
     Current(LastRun),
-    /// Written by the reference integration.
-    Reference {
+    /// Written by the Python integration.
+    Python {
         last_run_time: Option<String>,
         incidents: Vec<Value>,
         full_url: Option<String>,
@@ -106,7 +115,7 @@ pub struct Salvage {
     /// Where to resume: the high-water mark, or `since` when nothing was delivered yet.
     pub resume: Resume,
     pub seen: Vec<String>,
-    pub legacy_incidents: Vec<Value>,
+    pub python_incidents: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -153,9 +162,9 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
     if map.is_empty() {
         return Ok(SavedRun::Fresh);
     }
-    let reference = ["last_run_time", "incidents", "last_run_full_url"];
+    let python_keys = ["last_run_time", "incidents", "last_run_full_url"];
     let ours = map.keys().any(|k| LAST_RUN_KEYS.contains(&k.as_str()));
-    if ours && !reference.iter().any(|k| map.contains_key(*k)) {
+    if ours && !python_keys.iter().any(|k| map.contains_key(*k)) {
         let version = map.get("version").and_then(Value::as_u64).unwrap_or(0);
         if version > LAST_RUN_VERSION {
             return Err(CommandError::last_run(format!(
@@ -167,7 +176,7 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
             Err(error) => salvage(map, &error.to_string()).map(SavedRun::Salvaged),
         };
     }
-    if reference.iter().any(|k| map.contains_key(*k)) {
+    if python_keys.iter().any(|k| map.contains_key(*k)) {
         let text = |k: &str| {
             map.get(k)
                 .and_then(Value::as_str)
@@ -178,7 +187,7 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
             Some(Value::Array(items)) => items.clone(),
             _ => Vec::new(),
         };
-        return Ok(SavedRun::Reference {
+        return Ok(SavedRun::Python {
             last_run_time: text("last_run_time"),
             incidents,
             full_url: text("last_run_full_url"),
@@ -202,7 +211,7 @@ fn salvage(map: &Map<String, Value>, damage: &str) -> Result<Salvage, CommandErr
             .collect(),
         _ => Vec::new(),
     };
-    let legacy_incidents = match map.get("legacy_incidents") {
+    let python_incidents = match map.get("legacy_incidents") {
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
     };
@@ -226,7 +235,7 @@ fn salvage(map: &Map<String, Value>, damage: &str) -> Result<Salvage, CommandErr
         damage: damage.to_string(),
         resume,
         seen,
-        legacy_incidents,
+        python_incidents,
     })
 }
 

@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::state::StateStore;
 use crate::time::{iso_millis as iso, parse_relative, parse_time_input};
 
-/// The reference's message when no query filter can be built.
+/// the Python integration's message when no query filter can be built.
 pub const FETCH_QUERY_EXCEPTION_MSG: &str = "If you marked the \"Query only application events configured in IAM Configuration\" checkbox in the instance configuration, you must add at least one application in the IAM Configuration incident before fetching logs from Okta. Alternatively, you can unmark this checkbox and provide a \"Fetch Query Filter\" parameter instead.";
 
 /// The largest `max_fetch`: one System Log page.
@@ -20,7 +20,7 @@ pub const MAX_FETCH_LIMIT: u32 = 1000;
 /// `max_fetch` when the param is absent (the manifest default).
 pub const DEFAULT_MAX_FETCH: u32 = 50;
 
-/// The auto-generated filter, exactly the reference's expression (including `co` and the
+/// The auto-generated filter, exactly the Python integration's expression (including `co` and the
 /// missing space in `and(`), with each application id escaped as a filter literal.
 pub fn auto_filter(application_ids: &[String]) -> Result<String, CommandError> {
     if application_ids.is_empty() {

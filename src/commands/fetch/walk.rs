@@ -133,7 +133,7 @@ pub(super) enum Stop {
     Budget,
     /// An empty page (or a page with no way further): nothing more for now.
     CaughtUp,
-    /// A finite walk (the reference's bounded query) reached its last page.
+    /// A finite walk (the Python integration's bounded query) reached its last page.
     Ended,
     /// [`MAX_PAGES_PER_RUN`] requests made.
     PageLimit,
@@ -188,9 +188,9 @@ impl Run<'_> {
         self.budget -= 1;
     }
 
-    /// Delivers one stored reference incident (`{"rawJSON": "..."}`, kept as stored, with
+    /// Delivers one stored incident of the Python integration (`{"rawJSON": "..."}`, kept as stored, with
     /// `name`, `occurred` and `dbotMirrorId` added when the event has them).
-    fn deliver_legacy(&mut self, stored: Value) {
+    fn deliver_python_incident(&mut self, stored: Value) {
         let (mut out, event) = match stored {
             Value::Object(map) => match map.get("rawJSON") {
                 Some(Value::String(raw)) => {
@@ -347,8 +347,8 @@ pub async fn run_fetch(
                 since,
                 high_water: None,
                 seen: Vec::new(),
-                legacy_incidents: Vec::new(),
-                legacy_tail: None,
+                python_incidents: Vec::new(),
+                python_tail: None,
             }
         }
         SavedRun::Current(mut last_run) => {
@@ -371,7 +371,7 @@ pub async fn run_fetch(
             last_run.version = LAST_RUN_VERSION;
             last_run
         }
-        SavedRun::Reference {
+        SavedRun::Python {
             last_run_time,
             incidents,
             full_url,
@@ -408,8 +408,8 @@ pub async fn run_fetch(
                 since,
                 high_water: None,
                 seen: Vec::new(),
-                legacy_incidents: incidents,
-                legacy_tail: full_url.map(Cursor::at),
+                python_incidents: incidents,
+                python_tail: full_url.map(Cursor::at),
             }
         }
         SavedRun::Salvaged(salvage) => {
@@ -442,8 +442,8 @@ pub async fn run_fetch(
                 since,
                 high_water,
                 seen: salvage.seen,
-                legacy_incidents: salvage.legacy_incidents,
-                legacy_tail: None,
+                python_incidents: salvage.python_incidents,
+                python_tail: None,
             }
         }
     };
@@ -461,29 +461,29 @@ pub async fn run_fetch(
         pages: 0,
     };
 
-    // 1. A migrated reference backlog, in its order.
-    let mut stored = std::mem::take(&mut last_run.legacy_incidents).into_iter();
+    // 1. A migrated backlog of the Python integration, in its order.
+    let mut stored = std::mem::take(&mut last_run.python_incidents).into_iter();
     while run.budget > 0 {
         let Some(item) = stored.next() else { break };
-        run.deliver_legacy(item);
+        run.deliver_python_incident(item);
     }
-    last_run.legacy_incidents = stored.collect();
+    last_run.python_incidents = stored.collect();
 
-    // 2. The reference's unfinished page walk, to its end.
-    let mut go_on = last_run.legacy_incidents.is_empty();
+    // 2. the Python integration's unfinished page walk, to its end.
+    let mut go_on = last_run.python_incidents.is_empty();
     if go_on {
-        if let Some(mut tail) = last_run.legacy_tail.take() {
+        if let Some(mut tail) = last_run.python_tail.take() {
             match run.walk(&mut tail, true, false).await {
                 Ok(Stop::Ended | Stop::CaughtUp) => {}
                 Ok(_) => {
-                    last_run.legacy_tail = Some(tail);
+                    last_run.python_tail = Some(tail);
                     go_on = false;
                 }
                 Err(e) if e.first && is_rejection(&e.error) => {
                     warn!(error = %e.error, "the reference's saved page URL is refused; skipping it");
                 }
                 Err(e) => {
-                    last_run.legacy_tail = Some(tail);
+                    last_run.python_tail = Some(tail);
                     fail_or_keep(&run, e.error)?;
                     go_on = false;
                 }
@@ -530,7 +530,7 @@ pub async fn run_fetch(
     info!(
         incidents = incidents.len(),
         pages,
-        backlog = last_run.legacy_incidents.len(),
+        backlog = last_run.python_incidents.len(),
         "fetch run done"
     );
     Ok(FetchOutcome {
@@ -556,7 +556,7 @@ pub(super) fn fail_or_keep(run: &Run<'_>, error: OktaError) -> Result<(), Comman
 /// Keeps the serialized last run (a migrated backlog aside) under [`LAST_RUN_MAX_BYTES`] by
 /// dropping the oldest uuids.
 pub(super) fn shrink_to_budget(last_run: &mut LastRun) {
-    let backlog = std::mem::take(&mut last_run.legacy_incidents);
+    let backlog = std::mem::take(&mut last_run.python_incidents);
     loop {
         let size = serde_json::to_vec(&*last_run).map(|v| v.len()).unwrap_or(0);
         if size <= LAST_RUN_MAX_BYTES || last_run.seen.is_empty() {
@@ -569,5 +569,5 @@ pub(super) fn shrink_to_budget(last_run: &mut LastRun) {
         );
         last_run.seen.drain(..drop);
     }
-    last_run.legacy_incidents = backlog;
+    last_run.python_incidents = backlog;
 }
