@@ -46,8 +46,8 @@ impl ParamSpec {
     }
 }
 
-/// The instance parameters (contract §6), with the defaults the daemon also applies when a
-/// param is absent.
+/// The instance parameters (the manifest's `configuration`), with the defaults the daemon
+/// also applies when a param is absent.
 pub const PARAMS: &[ParamSpec] = &[
     param("url", "Okta URL (https://<domain>.okta.com)", 0).required(),
     param("credentials", "API Token (see detailed instructions)", 9),

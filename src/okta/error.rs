@@ -98,8 +98,8 @@ impl ApiError {
     }
 }
 
-/// What `errorCode` is for a failure (contract §8.3): Okta's code when Okta sent one, else the
-/// HTTP status, else nothing (a failure with no HTTP answer).
+/// What `errorCode` is for a failure (an IAM output, see `docs/commands.md`): Okta's code
+/// when Okta sent one, else the HTTP status, else nothing (a failure with no HTTP answer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     Okta(String),
