@@ -61,6 +61,68 @@ fn the_demo_walks_the_whole_lifecycle_offline() {
     );
 }
 
+/// The demo's protocol output, byte for byte, as it was before the vendor seam was cut
+/// (`tests/golden/demo.protocol.ndjson`): `demo --json` and the same script through
+/// `serve --replay` must both print exactly these bytes. After a deliberate change of output
+/// (or a re-recorded cassette), regenerate it by hand:
+/// `cargo run -- demo --json > tests/golden/demo.protocol.ndjson`.
+#[test]
+fn the_demo_protocol_output_matches_the_golden_file() {
+    let golden: &[u8] = include_bytes!("golden/demo.protocol.ndjson");
+    let output = run(&["demo", "--json"], b"");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_same_bytes("demo --json", &output.stdout, golden);
+    let dir = temp_dir("demo-golden");
+    let script = std::fs::read(demo_dir().join("commands.ndjson")).unwrap();
+    let served = run(
+        &[
+            "serve",
+            "--replay",
+            demo_dir().join("cassette.json").to_str().unwrap(),
+            "--params",
+            demo_dir().join("params.json").to_str().unwrap(),
+            "--state",
+            dir.join("state.json").to_str().unwrap(),
+        ],
+        &script,
+    );
+    assert!(served.status.success());
+    assert_same_bytes("serve --replay", &served.stdout, golden);
+}
+
+/// Fails with the first line that differs, framed, instead of two 60 kB strings.
+fn assert_same_bytes(what: &str, actual: &[u8], golden: &[u8]) {
+    if actual == golden {
+        return;
+    }
+    let actual_lines: Vec<&[u8]> = actual.split(|b| *b == b'\n').collect();
+    let golden_lines: Vec<&[u8]> = golden.split(|b| *b == b'\n').collect();
+    let at = actual_lines
+        .iter()
+        .zip(&golden_lines)
+        .position(|(a, g)| a != g)
+        .unwrap_or(actual_lines.len().min(golden_lines.len()));
+    let line = |lines: &[&[u8]]| {
+        lines
+            .get(at)
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .unwrap_or_else(|| "<no line>".to_string())
+    };
+    panic!(
+        "{what} differs from tests/golden/demo.protocol.ndjson at line {} \
+         ({} bytes against {}):\n--- golden\n{}\n--- {what}\n{}\n---",
+        at + 1,
+        actual.len(),
+        golden.len(),
+        line(&golden_lines),
+        line(&actual_lines),
+    );
+}
+
 /// The README shows a few lines of the walkthrough: they are the demo's real output (the
 /// time in the summary aside), in the width a pipe gets.
 #[test]
