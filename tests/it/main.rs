@@ -17,8 +17,3 @@ mod client;
 mod dispatcher;
 mod protocol;
 mod support;
-
-#[path = "../fake_okta/mod.rs"]
-// The fake is shared test code; newer clippy lints it for `map_or(true, ..)`.
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;

@@ -2,7 +2,6 @@
 //! cannot rot. `cargo test --test it binary::demo::regenerate -- --ignored` re-records the demo cassette
 //! against the local fake Okta, seeded to look like a real org.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::path::PathBuf;

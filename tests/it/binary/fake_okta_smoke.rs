@@ -1,7 +1,5 @@
 //! Smoke tests of the fake Okta server, through a tiny blocking HTTP/1.1 client.
 
-use crate::fake_okta;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

@@ -18,7 +18,6 @@
 //! retries cost milliseconds. The silent host drives `okta_iam::protocol::serve` in-process
 //! with a short `ServeConfig.host_reply_timeout`.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,6 @@
 //! (`serve --state FILE`) across process restarts and a kill -9 in the middle of a fetch, and
 //! engine mode (`getLastRun`/`setLastRun` answered by a scripted host).
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::collections::HashSet;

@@ -4,7 +4,6 @@
 //! 0600; engine mode: through the host's state requests) and reused by the next process;
 //! a revoked token is renewed; a missing scope is named; nothing secret leaks.
 
-use crate::fake_okta;
 use crate::support as common;
 use crate::support::oauth_keys;
 

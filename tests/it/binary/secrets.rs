@@ -10,7 +10,6 @@
 //! (`tests/it/support` also checks stdout and stderr of every binary run in the suite for every
 //! token the suite uses: `KNOWN_TEST_TOKENS`.)
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::path::Path;

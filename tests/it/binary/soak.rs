@@ -15,7 +15,6 @@
 //! SOAK_COMMANDS=10000 cargo test --release --test it binary::soak -- --ignored --nocapture
 //! ```
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::time::{Duration, Instant};

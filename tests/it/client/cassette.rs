@@ -1,7 +1,6 @@
 //! Record against the local fake Okta, then replay offline: byte-identical protocol output,
 //! no secret in the cassette, and a clear error for a request the cassette cannot answer.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use common::*;

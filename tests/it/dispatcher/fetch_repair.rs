@@ -2,7 +2,6 @@
 //! binary (`serve --state FILE`) against the local fake Okta: nothing is delivered twice,
 //! nothing is skipped for ever, and every refusal says what to fix.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::path::Path;

@@ -4,8 +4,6 @@
 //! Every fetch test drains the log run after run and checks that each matching event became
 //! exactly one incident.
 
-use crate::fake_okta;
-
 use std::collections::HashSet;
 
 use chrono::{Duration, SecondsFormat, Utc};

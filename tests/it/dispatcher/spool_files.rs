@@ -1,7 +1,6 @@
 //! `okta-get-logs` spool files through the real binary: while a large result is being
 //! collected nothing readable by others appears in `$TMPDIR`, and a kill leaves nothing behind.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::os::unix::fs::PermissionsExt;

@@ -3,7 +3,6 @@
 //! context served after the current one, a duplicate reply dropped), and a bare integration
 //! context told apart from the envelope by its whole shape.
 
-use crate::fake_okta;
 use crate::support as common;
 
 use std::sync::Arc;

@@ -2,8 +2,10 @@
 //! benchmarks (never a real Okta). It serves plain HTTP/1.1 on 127.0.0.1 from its own thread
 //! and tokio runtime, so sync tests (spawning the binary) and async tests can both use it.
 //!
-//! Include it with `#[path = "fake_okta/mod.rs"] mod fake_okta;` (or the path relative to the
-//! including file). Behaviour follows okta-api.md (§1 headers/errors/rate limits/Link paging,
+//! A dev-dependency of the tests, benchmarks and examples (`fake_okta::FakeOkta`). The HTTP
+//! server, fault injection, rate-limit bucket and request log are the vendor-neutral
+//! `fake_http` crate's; this crate holds Okta's routes, state, errors and OAuth server.
+//! Behaviour follows okta-api.md (§1 headers/errors/rate limits/Link paging,
 //! §2 users and lifecycle, §3 apps and app users, §4 groups, §5 System Log, §7 checklist).
 //!
 //! Endpoints (all under `/api/v1`): `GET users/me`; `GET users` (`filter` on id, status,
@@ -27,7 +29,7 @@
 //! first request only, `next` always present); otherwise finite, ordered by `published`, no
 //! default `since` window and no 90-day retention (tests use fixed dates).
 //!
-//! ```ignore
+//! ```text
 //! let okta = FakeOkta::start();
 //! let id = okta.add_user(json!({"login": "dana@example.com", "email": "dana@example.com",
 //!                               "firstName": "Dana", "lastName": "Lee"}), "ACTIVE");
@@ -37,21 +39,20 @@
 
 mod apps;
 mod filter;
-mod http;
 mod logs;
 mod oauth;
 mod state;
 mod users;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
+use fake_http::Server;
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
-use http::Reply;
-use state::{FaultRule, State};
+use state::State;
+
+pub use fake_http::{Fault, RecordedRequest};
 
 #[allow(unused_imports)]
 pub use oauth::{AppKey, OAuthApp};
@@ -59,76 +60,9 @@ pub use oauth::{AppKey, OAuthApp};
 /// The API token the fake accepts (`Authorization: SSWS <TOKEN>`).
 pub const TOKEN: &str = "fake-okta-token-0123456789";
 
-/// A fault to inject into upcoming requests (see [`FakeOkta::fail_next`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fault {
-    /// This status with an Okta error body (`E0000009` for 5xx, …).
-    Status(u16),
-    /// 429 `E0000047` with `X-Rate-Limit-Remaining: 0` and a reset one second ahead.
-    RateLimit,
-    /// 429 `E0000047` with `X-Rate-Limit-Limit: 0` and `X-Rate-Limit-Remaining: 0`.
-    ConcurrencyLimit,
-    /// This status with an HTML body.
-    NonJson(u16),
-    /// The request is processed; the response announces a longer `Content-Length` than the
-    /// bytes sent (half the body), then the connection is closed.
-    Truncated,
-    /// The connection is closed without a response (the request is not processed).
-    Drop,
-    /// Wait, then answer normally.
-    Delay(Duration),
-}
-
-/// One request as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordedRequest {
-    pub method: String,
-    /// Path as sent (percent-encoding kept), without the query string.
-    pub path: String,
-    /// Decoded query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// Header names in lowercase, in order.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RecordedRequest {
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-}
-
-struct Shared {
-    state: Mutex<State>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 /// The running fake. Dropping it stops the server.
 pub struct FakeOkta {
-    shared: Arc<Shared>,
-    url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Server<State>,
 }
 
 impl FakeOkta {
@@ -137,60 +71,18 @@ impl FakeOkta {
 
     /// Binds 127.0.0.1:0 and serves from a background thread.
     pub fn start() -> FakeOkta {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("fake okta: bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("fake okta: nonblocking");
-        let port = listener.local_addr().expect("fake okta: local addr").port();
-        let url = format!("http://127.0.0.1:{port}");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(url.clone())),
-        });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-okta-{port}"))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .thread_name("fake-okta-worker")
-                    .enable_all()
-                    .build()
-                    .expect("fake okta: runtime");
-                rt.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(listener).expect("fake okta: listener");
-                    let mut rx = rx;
-                    loop {
-                        tokio::select! {
-                            _ = &mut rx => break,
-                            accepted = listener.accept() => {
-                                if let Ok((stream, _)) = accepted {
-                                    tokio::spawn(serve_connection(server.clone(), stream));
-                                }
-                            }
-                        }
-                    }
-                });
-                rt.shutdown_timeout(Duration::from_millis(200));
-            })
-            .expect("fake okta: thread");
         FakeOkta {
-            shared,
-            url,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            server: Server::start("fake-okta", State::new),
         }
     }
 
     /// `http://127.0.0.1:<port>` (no `/api/v1`).
     pub fn url(&self) -> String {
-        self.url.clone()
+        self.server.url()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.shared.lock()
+        self.server.lock()
     }
 
     // ------------------------------------------------------------------------------------------
@@ -361,21 +253,7 @@ impl FakeOkta {
     /// get `fault`. A matcher may start with a method: `"POST /api/v1/users"`. Rules are tried
     /// in the order added.
     pub fn fail_next(&self, matcher: &str, fault: Fault, times: usize) {
-        if times == 0 {
-            return;
-        }
-        let (method, prefix) = match matcher.split_once(' ') {
-            Some((m, p)) if !m.is_empty() && m.chars().all(|c| c.is_ascii_uppercase()) => {
-                (Some(m.to_string()), p.trim().to_string())
-            }
-            _ => (None, matcher.to_string()),
-        };
-        self.state().faults.push(FaultRule {
-            method,
-            prefix,
-            fault,
-            remaining: times,
-        });
+        self.state().faults.push(matcher, fault, times);
     }
 
     /// Registers an API Services app for OAuth 2.0 (client credentials, JWT assertion).
@@ -413,89 +291,20 @@ impl FakeOkta {
 
     /// Every request received since the last reset (when recording is on).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state().requests.clone()
+        self.state().recorder.requests.clone()
     }
 
     /// Number of requests received since the last reset (counted even when not recording).
     pub fn request_count(&self) -> usize {
-        self.state().request_count
+        self.state().recorder.count
     }
 
     pub fn reset_requests(&self) {
-        let mut s = self.state();
-        s.requests.clear();
-        s.request_count = 0;
+        self.state().recorder.reset();
     }
 
     /// Keep (default) or stop keeping request copies; benchmarks may turn it off.
     pub fn set_recording(&self, on: bool) {
-        self.state().recording = on;
-    }
-}
-
-impl Drop for FakeOkta {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let mut buf = Vec::new();
-    loop {
-        let req = match http::read_request(&mut stream, &mut buf).await {
-            Ok(Some(r)) => r,
-            Ok(None) => return,
-            Err(_) => {
-                let resp = http::Response::json(
-                    400,
-                    br#"{"errorCode":"E0000003","errorSummary":"The request body was not well-formed.","errorLink":"E0000003","errorId":"oaeBadRequest00000000000","errorCauses":[]}"#.to_vec(),
-                );
-                let _ = stream.write_all(&http::encode(&resp, true, None)).await;
-                return;
-            }
-        };
-        let fault = shared.lock().begin(&req);
-        let reply = match fault {
-            None => Reply::Full(shared.lock().respond(&req)),
-            Some(Fault::Delay(d)) => {
-                tokio::time::sleep(d).await;
-                Reply::Full(shared.lock().respond(&req))
-            }
-            Some(Fault::Drop) => Reply::Drop,
-            Some(Fault::Truncated) => Reply::Truncated(shared.lock().respond(&req)),
-            Some(f) => Reply::Full(shared.lock().fault_response(&f)),
-        };
-        match reply {
-            Reply::Full(resp) => {
-                if stream
-                    .write_all(&http::encode(&resp, req.close, None))
-                    .await
-                    .is_err()
-                    || req.close
-                {
-                    let _ = stream.shutdown().await;
-                    return;
-                }
-            }
-            Reply::Truncated(mut resp) => {
-                let declared = resp.body.len() + 64;
-                resp.body.truncate(resp.body.len() / 2);
-                let _ = stream
-                    .write_all(&http::encode(&resp, true, Some(declared)))
-                    .await;
-                let _ = stream.shutdown().await;
-                return;
-            }
-            Reply::Drop => {
-                let _ = stream.shutdown().await;
-                return;
-            }
-        }
+        self.state().recorder.recording = on;
     }
 }

@@ -1,14 +1,17 @@
-//! The fake org: data, ids, rate-limit bucket, fault queue, request log, and the router.
+//! The fake org: data, ids, rate-limit bucket, fault queue, request log, and the router
+//! (the bucket, queue and log are `fake_http`'s).
 //! Everything runs under one mutex; handlers are synchronous and small.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use super::http::{Request, Response};
 use super::oauth::{scope_for, Access, OAuthServer};
-use super::{Fault, RecordedRequest, TOKEN};
+use fake_http::http::{Request, Response};
+use fake_http::{Bucket, Fault, FaultQueue, Recorder, Routes};
+
+use super::TOKEN;
 
 // ---------------------------------------------------------------------------------------------
 // Ids and times
@@ -217,49 +220,6 @@ impl Default for Limits {
     }
 }
 
-pub struct Bucket {
-    pub limit: u32,
-    pub window: Duration,
-    used: u32,
-    ends: Option<(Instant, u64)>,
-}
-
-impl Bucket {
-    /// Returns `(limit, remaining, reset_epoch, exhausted)`.
-    pub fn touch(&mut self, consume: bool) -> (u32, u32, u64, bool) {
-        let now = Instant::now();
-        if self.ends.is_none_or(|(end, _)| now >= end) {
-            let end_wall = SystemTime::now() + self.window;
-            let d = end_wall.duration_since(UNIX_EPOCH).unwrap_or_default();
-            let reset = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-            self.ends = Some((now + self.window, reset));
-            self.used = 0;
-        }
-        let mut exhausted = false;
-        if consume {
-            if self.used >= self.limit {
-                exhausted = true;
-            } else {
-                self.used += 1;
-            }
-        }
-        let reset = self.ends.map(|(_, r)| r).unwrap_or(0);
-        (
-            self.limit,
-            self.limit.saturating_sub(self.used),
-            reset,
-            exhausted,
-        )
-    }
-}
-
-pub struct FaultRule {
-    pub method: Option<String>,
-    pub prefix: String,
-    pub fault: Fault,
-    pub remaining: usize,
-}
-
 pub const PROFILE_BASE: &[(&str, &str)] = &[
     ("login", "Username"),
     ("firstName", "First name"),
@@ -322,10 +282,8 @@ pub struct State {
     pub by_published: Vec<u32>,
     pub limits: Limits,
     pub bucket: Bucket,
-    pub faults: Vec<FaultRule>,
-    pub requests: Vec<RecordedRequest>,
-    pub recording: bool,
-    pub request_count: usize,
+    pub faults: FaultQueue,
+    pub recorder: Recorder,
     pub custom_props: Vec<(String, String, String)>,
     pub validate_profiles: bool,
     pub oauth: OAuthServer,
@@ -359,16 +317,9 @@ impl State {
             events: Vec::new(),
             by_published: Vec::new(),
             limits: Limits::default(),
-            bucket: Bucket {
-                limit: 1_000_000,
-                window: Duration::from_secs(60),
-                used: 0,
-                ends: None,
-            },
-            faults: Vec::new(),
-            requests: Vec::new(),
-            recording: true,
-            request_count: 0,
+            bucket: Bucket::new(1_000_000, Duration::from_secs(60)),
+            faults: FaultQueue::default(),
+            recorder: Recorder::default(),
             custom_props: vec![
                 ("hireDate".into(), "Hire date".into(), "string".into()),
                 ("isContractor".into(), "Contractor".into(), "boolean".into()),
@@ -396,34 +347,6 @@ impl State {
 
     // -----------------------------------------------------------------------------------------
     // Request entry points
-
-    /// Records the request and takes the first matching queued fault.
-    pub fn begin(&mut self, req: &Request) -> Option<Fault> {
-        self.request_count += 1;
-        if self.recording {
-            self.requests.push(RecordedRequest {
-                method: req.method.clone(),
-                path: req.path.clone(),
-                query: req.query.clone(),
-                headers: req.headers.clone(),
-                body: req.body.clone(),
-            });
-        }
-        let pos = self.faults.iter().position(|r| {
-            r.remaining > 0
-                && r.method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
-                && (r.prefix == "*" || req.path.starts_with(&r.prefix))
-        })?;
-        let rule = &mut self.faults[pos];
-        rule.remaining -= 1;
-        let fault = rule.fault.clone();
-        if rule.remaining == 0 {
-            self.faults.remove(pos);
-        }
-        Some(fault)
-    }
 
     /// The normal path: 411, rate bucket, authentication, routing.
     pub fn respond(&mut self, req: &Request) -> Response {
@@ -736,12 +659,30 @@ impl State {
     }
 
     pub fn set_rate_limit(&mut self, limit: u32, window: Duration) {
-        self.bucket = Bucket {
-            limit,
-            window,
-            used: 0,
-            ends: None,
-        };
+        self.bucket = Bucket::new(limit, window);
+    }
+}
+
+impl Routes for State {
+    /// Records the request and takes the first matching queued fault.
+    fn begin(&mut self, req: &Request) -> Option<Fault> {
+        self.recorder.record(req);
+        self.faults.take(req)
+    }
+
+    fn respond(&mut self, req: &Request) -> Response {
+        State::respond(self, req)
+    }
+
+    fn fault_response(&mut self, fault: &Fault) -> Response {
+        State::fault_response(self, fault)
+    }
+
+    fn malformed_request(&self) -> Response {
+        Response::json(
+            400,
+            br#"{"errorCode":"E0000003","errorSummary":"The request body was not well-formed.","errorLink":"E0000003","errorId":"oaeBadRequest00000000000","errorCauses":[]}"#.to_vec(),
+        )
     }
 }
 

@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::filter::{self, Expr, Lit, Op};
-use super::http::{Request, Response};
 use super::state::{now_iso, State};
+use fake_http::http::{Request, Response};
 
 impl State {
     // -----------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 use serde_json::{json, Map, Value};
 
 use super::filter::{self, Expr, Op};
-use super::http::{Request, Response};
 use super::state::{now_iso, State, User, PROFILE_BASE, REQUIRED};
+use fake_http::http::{Request, Response};
 
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {

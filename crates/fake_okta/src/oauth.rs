@@ -16,8 +16,8 @@ use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use ring::digest;
 use serde_json::{json, Value};
 
-use super::http::{Request, Response};
 use super::state::epoch_secs;
+use fake_http::http::{Request, Response};
 
 /// A public key registered with an app.
 #[derive(Clone)]

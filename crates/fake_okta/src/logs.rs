@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::filter::{self, Op, Scalar};
-use super::http::{Request, Response};
 use super::state::{now_iso, parse_ms, Event, State, View};
+use fake_http::http::{Request, Response};
 
 /// Top-level keys copied into `Event::proj`; filters on other paths parse the stored JSON.
 const PROJECTED: &[&str] = &[
