@@ -6,14 +6,13 @@
 use crate::support as common;
 use crate::support::okta_support;
 
-use okta_iam::commands::{execute, Runtime};
-use okta_iam::mapper::MapperRegistry;
-use okta_iam::protocol::message::CallingContext;
-use okta_iam::state::MemoryState;
 use okta_support::{fixture, json as respond, TOKEN};
 use serde_json::{json, Map, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::harness;
+use crate::support::okta_mock::{answer, answer_times, every, first_page, page_after};
 
 const USER: &str = "00u5kq2w9xYbT3nJR0h7";
 const APP: &str = "0oa7vhd1qPZr8xYt80h7";
@@ -32,16 +31,14 @@ const IAM_GET_GROUP_KEY: &str = "IamGetGroup(val.id && val.id == obj.id)";
 /// Runs one command against `server` with the given calling-context `context` and returns its
 /// only entry, as it is serialised on the wire.
 async fn call_in(server: &MockServer, command: &str, args: Value, context: Value) -> Value {
-    let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+    let runtime = harness::runtime(Map::new());
     let line = json!({
         "command": command,
         "args": args,
         "params": {"url": server.uri(), "apitoken": TOKEN},
         "context": context,
     });
-    let calling = CallingContext::parse(&line.to_string()).expect("calling context");
-    let mut state = MemoryState::default();
-    let execution = execute(&runtime, &calling, &mut state).await;
+    let execution = harness::execute_line(&runtime, &line).await;
     assert_eq!(execution.exception, None);
     assert_eq!(execution.entries.len(), 1, "{:?}", execution.entries);
     serde_json::to_value(&execution.entries[0]).expect("entry serialises")
@@ -49,6 +46,16 @@ async fn call_in(server: &MockServer, command: &str, args: Value, context: Value
 
 async fn call(server: &MockServer, command: &str, args: Value) -> Value {
     call_in(server, command, args, json!({})).await
+}
+
+/// `okta-get-app-user-assignment` for [`USER`] and [`APP`].
+async fn get_assignment(server: &MockServer) -> Value {
+    call(
+        server,
+        "okta-get-app-user-assignment",
+        json!({"user_id": USER, "application_id": APP}),
+    )
+    .await
 }
 
 /// Every request the server received, as `<server uri><path>?<query>` exactly as sent
@@ -121,19 +128,16 @@ async fn app_user_assignment_assigned() {
         "credentials": {"userName": "dana.lee@example.com"},
         "profile": {"title": "Analyst", "department": "Finance", "manager": null, "costCenter": ""},
     });
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/apps/{APP}/users/{USER}")))
-        .respond_with(respond(200, &body.to_string()))
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let entry = call(
+    answer_times(
         &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
+        "GET",
+        &format!("/api/v1/apps/{APP}/users/{USER}"),
+        respond(200, &body.to_string()),
+        1,
     )
     .await;
+
+    let entry = get_assignment(&server).await;
 
     assert_eq!(entry["Type"], 1);
     assert_eq!(entry["ContentsFormat"], "json");
@@ -162,17 +166,14 @@ async fn app_user_assignment_assigned() {
 #[tokio::test]
 async fn app_user_assignment_with_an_empty_profile() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/apps/{APP}/users/{USER}")))
-        .respond_with(respond(200, &fixture("app_user.json")))
-        .mount(&server)
-        .await;
-    let entry = call(
+    answer(
         &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
+        "GET",
+        &format!("/api/v1/apps/{APP}/users/{USER}"),
+        respond(200, &fixture("app_user.json")),
     )
     .await;
+    let entry = get_assignment(&server).await;
     assert_eq!(
         entry["EntryContext"][ASSIGNMENT_KEY],
         json!({"UserID": USER, "AppID": APP, "IsAssigned": true, "ProfileInApp": {}})
@@ -188,19 +189,16 @@ async fn app_user_assignment_with_an_empty_profile() {
 #[tokio::test]
 async fn app_user_assignment_not_assigned_is_a_result_not_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/apps/{APP}/users/{USER}")))
-        .respond_with(respond(404, &fixture("error_app_user_not_found.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let entry = call(
+    answer_times(
         &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
+        "GET",
+        &format!("/api/v1/apps/{APP}/users/{USER}"),
+        respond(404, &fixture("error_app_user_not_found.json")),
+        1,
     )
     .await;
+
+    let entry = get_assignment(&server).await;
 
     assert_eq!(entry["Type"], 1, "{entry}");
     let error_body: Value =
@@ -219,21 +217,11 @@ async fn app_user_assignment_not_assigned_is_a_result_not_an_error() {
 #[tokio::test]
 async fn app_user_assignment_other_statuses_are_error_entries() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/apps/{APP}/users/{USER}")))
-        .respond_with(respond(
+    answer_times(&server, "GET", &format!("/api/v1/apps/{APP}/users/{USER}"), respond(
             403,
             r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let entry = call(
-        &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
-    )
-    .await;
+        ), 1).await;
+    let entry = get_assignment(&server).await;
     assert_error(
         &entry,
         "Failed to execute okta-get-app-user-assignment command. Error: You do not have permission to perform the requested action. ",
@@ -243,16 +231,13 @@ async fn app_user_assignment_other_statuses_are_error_entries() {
 #[tokio::test]
 async fn app_user_assignment_404_without_a_json_body_is_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_string("<html>not here</html>"))
-        .mount(&server)
-        .await;
-    let entry = call(
+    every(
         &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
+        "GET",
+        ResponseTemplate::new(404).set_body_string("<html>not here</html>"),
     )
     .await;
+    let entry = get_assignment(&server).await;
     assert_error(
         &entry,
         "Failed to execute okta-get-app-user-assignment command. Error: Error in API call [404] - Not Found\n<html>not here</html>",
@@ -293,10 +278,12 @@ async fn app_user_assignment_dot_segments_are_refused_before_sending() {
 #[tokio::test]
 async fn app_user_assignment_ids_stay_one_path_segment() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(respond(404, &fixture("error_app_user_not_found.json")))
-        .mount(&server)
-        .await;
+    every(
+        &server,
+        "GET",
+        respond(404, &fixture("error_app_user_not_found.json")),
+    )
+    .await;
     let entry = call(
         &server,
         "okta-get-app-user-assignment",
@@ -406,34 +393,35 @@ async fn list_applications_page_two_follows_next_links_verbatim() {
     let second = format!("{base}?after=0oa2&limit=2&q=Work");
     let third = format!("{base}?limit=2&after=0oa4%3D%3D&q=Work&opaque=x%2By");
     let fourth = format!("{base}?after=0oa6&limit=2&q=Work");
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param_is_missing("after"))
-        .respond_with(page(
+    first_page(
+        "/api/v1/apps",
+        page(
             json!([
                 app("0oa1", "workday", "Workday", Some("https://x/1")),
                 app("0oa2", "box", "Box", Some("https://x/2"))
             ]),
             &first,
             Some(&second),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa2"))
-        .respond_with(page(
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    page_after(
+        "/api/v1/apps",
+        "0oa2",
+        page(
             json!([
                 app("0oa3", "github", "GitHub", Some("https://x/3")),
                 app("0oa4", "jira", "Jira", Some("https://x/4"))
             ]),
             &second,
             Some(&third),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
     let mut slack = app("0oa6", "slack", "Slack", None);
     slack["_links"] = json!({"logo": []});
     Mock::given(method("GET"))
@@ -448,17 +436,14 @@ async fn list_applications_page_two_follows_next_links_verbatim() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa6"))
-        .respond_with(page(
-            json!([app("0oa7", "okta", "Okta", None)]),
-            &fourth,
-            None,
-        ))
-        .expect(0)
-        .mount(&server)
-        .await;
+    page_after(
+        "/api/v1/apps",
+        "0oa6",
+        page(json!([app("0oa7", "okta", "Okta", None)]), &fourth, None),
+    )
+    .expect(0)
+    .mount(&server)
+    .await;
 
     let entry = call(
         &server,
@@ -484,28 +469,29 @@ async fn list_applications_page_two_follows_next_links_verbatim() {
 async fn list_applications_past_the_last_page_is_empty() {
     let server = MockServer::start().await;
     let base = format!("{}/api/v1/apps", server.uri());
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param_is_missing("after"))
-        .respond_with(page(
+    first_page(
+        "/api/v1/apps",
+        page(
             json!([app("0oa1", "workday", "Workday", None)]),
             &format!("{base}?limit=1"),
             Some(&format!("{base}?after=0oa1&limit=1")),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa1"))
-        .respond_with(page(
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    page_after(
+        "/api/v1/apps",
+        "0oa1",
+        page(
             json!([app("0oa2", "box", "Box", None)]),
             &format!("{base}?after=0oa1&limit=1"),
             None,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
 
     let entry = call(
         &server,
@@ -527,11 +513,7 @@ async fn list_applications_past_the_last_page_is_empty() {
 #[tokio::test]
 async fn list_applications_defaults_and_no_query() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .respond_with(respond(200, "[]"))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v1/apps", respond(200, "[]")).await;
 
     let entry = call(&server, "okta-iam-list-applications", json!({})).await;
     assert_eq!(
@@ -627,28 +609,30 @@ async fn mount_user_apps(server: &MockServer) -> [String; 3] {
         .expect(1)
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa2"))
-        .respond_with(page(
+    page_after(
+        "/api/v1/apps",
+        "0oa2",
+        page(
             json!([app("0oa3", "github", "GitHub | Eng", None)]),
             &second,
             Some(&third),
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa3"))
-        .respond_with(page(
+        ),
+    )
+    .expect(1)
+    .mount(server)
+    .await;
+    page_after(
+        "/api/v1/apps",
+        "0oa3",
+        page(
             json!([{"id": "0oa4", "name": "legacy_app", "status": "INACTIVE"}]),
             &third,
             None,
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
+        ),
+    )
+    .expect(1)
+    .mount(server)
+    .await;
     [first, second, third]
 }
 
@@ -715,24 +699,21 @@ async fn list_user_applications_escapes_the_filter_value() {
 async fn list_user_applications_failure_on_a_later_page_is_an_error_entry() {
     let server = MockServer::start().await;
     let base = format!("{}/api/v1/apps", server.uri());
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param_is_missing("after"))
-        .respond_with(page(
+    first_page(
+        "/api/v1/apps",
+        page(
             json!([app("0oa1", "workday", "Workday", None)]),
             &format!("{base}?filter=x"),
             Some(&format!("{base}?after=0oa1")),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/apps"))
-        .and(query_param("after", "0oa1"))
-        .respond_with(respond(
+        ),
+    )
+    .mount(&server)
+    .await;
+    page_after("/api/v1/apps", "0oa1", respond(
             403,
             r#"{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}"#,
         ))
-        .mount(&server)
+                .mount(&server)
         .await;
     let entry = call(
         &server,
@@ -811,45 +792,47 @@ async fn mount_members(server: &MockServer) -> [String; 3] {
     let first = base.clone();
     let second = format!("{base}?after=00u2&limit=2");
     let third = format!("{base}?limit=2&after=00u4");
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}/users")))
-        .and(query_param_is_missing("after"))
-        .respond_with(page(
+    first_page(
+        &format!("/api/v1/groups/{GROUP}/users"),
+        page(
             json!([
                 user("00u1", "ACTIVE", Some("dana.lee@example.com")),
                 user("00u2", "DEPROVISIONED", Some("gone@example.com")),
             ]),
             &first,
             Some(&second),
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}/users")))
-        .and(query_param("after", "00u2"))
-        .respond_with(page(
+        ),
+    )
+    .expect(1)
+    .mount(server)
+    .await;
+    page_after(
+        &format!("/api/v1/groups/{GROUP}/users"),
+        "00u2",
+        page(
             json!([
                 user("00u3", "SUSPENDED", Some("sam.roe@example.com")),
                 user("00u4", "ACTIVE", None),
             ]),
             &second,
             Some(&third),
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}/users")))
-        .and(query_param("after", "00u4"))
-        .respond_with(page(
+        ),
+    )
+    .expect(1)
+    .mount(server)
+    .await;
+    page_after(
+        &format!("/api/v1/groups/{GROUP}/users"),
+        "00u4",
+        page(
             json!([user("00u5", "ACTIVE", Some("kim.poe@example.com"))]),
             &third,
             None,
-        ))
-        .expect(1)
-        .mount(server)
-        .await;
+        ),
+    )
+    .expect(1)
+    .mount(server)
+    .await;
     [first, second, third]
 }
 
@@ -863,12 +846,14 @@ async fn get_group_by_name_with_members_over_three_pages() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(200, &group_body().to_string()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    answer_times(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(200, &group_body().to_string()),
+        1,
+    )
+    .await;
     let member_urls = mount_members(&server).await;
 
     let entry = call_in(
@@ -922,12 +907,14 @@ async fn get_group_by_name_with_members_over_three_pages() {
 #[tokio::test]
 async fn get_group_by_id_without_members() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(200, &group_body().to_string()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    answer_times(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(200, &group_body().to_string()),
+        1,
+    )
+    .await;
 
     // scim as a JSON object (not text); includeMembers in any case.
     let entry = call(
@@ -963,11 +950,13 @@ async fn get_group_by_id_without_members() {
 #[tokio::test]
 async fn get_group_by_id_reads_all_members_by_default() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(200, &group_body().to_string()))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(200, &group_body().to_string()),
+    )
+    .await;
     mount_members(&server).await;
     let entry = call(
         &server,
@@ -1034,12 +1023,14 @@ async fn get_group_not_found_by_id() {
         "errorSummary": "Not found: Resource not found: 00gMissing (UserGroup)",
         "errorCauses": [],
     });
-    Mock::given(method("GET"))
-        .and(path("/api/v1/groups/00gMissing"))
-        .respond_with(respond(404, &body.to_string()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    answer_times(
+        &server,
+        "GET",
+        "/api/v1/groups/00gMissing",
+        respond(404, &body.to_string()),
+        1,
+    )
+    .await;
 
     let entry = call(
         &server,
@@ -1076,19 +1067,23 @@ async fn get_group_not_found_by_id() {
 #[tokio::test]
 async fn get_group_found_once_by_name_then_404_keeps_name_and_id() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/groups"))
-        .respond_with(respond(200, &fixture("groups_search.json")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(
+    answer(
+        &server,
+        "GET",
+        "/api/v1/groups",
+        respond(200, &fixture("groups_search.json")),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(
             404,
             r#"{"errorCode":"E0000007","errorSummary":"Not found"}"#,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let entry = call(
         &server,
         "iam-get-group",
@@ -1118,16 +1113,20 @@ async fn get_group_other_errors_carry_okta_code_and_summary() {
         "errorSummary": "You do not have permission to perform the requested action",
         "errorCauses": [],
     });
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(403, &forbidden.to_string()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/groups"))
-        .respond_with(respond(401, &fixture("error_invalid_token.json")))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(403, &forbidden.to_string()),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v1/groups",
+        respond(401, &fixture("error_invalid_token.json")),
+    )
+    .await;
 
     let by_id = call(&server, "iam-get-group", json!({"scim": {"id": GROUP}})).await;
     assert_eq!(by_id["Type"], 1);
@@ -1273,27 +1272,30 @@ async fn get_group_bad_scim_is_an_error_entry() {
 async fn get_group_member_page_failure_is_an_error_entry() {
     let server = MockServer::start().await;
     let base = format!("{}/api/v1/groups/{GROUP}/users", server.uri());
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}")))
-        .respond_with(respond(200, &group_body().to_string()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}/users")))
-        .and(query_param_is_missing("after"))
-        .respond_with(page(
+    answer(
+        &server,
+        "GET",
+        &format!("/api/v1/groups/{GROUP}"),
+        respond(200, &group_body().to_string()),
+    )
+    .await;
+    first_page(
+        &format!("/api/v1/groups/{GROUP}/users"),
+        page(
             json!([user("00u1", "ACTIVE", Some("dana.lee@example.com"))]),
             &base,
             Some(&format!("{base}?after=00u1")),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/v1/groups/{GROUP}/users")))
-        .and(query_param("after", "00u1"))
-        .respond_with(ResponseTemplate::new(400).set_body_string("bad cursor"))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .mount(&server)
+    .await;
+    page_after(
+        &format!("/api/v1/groups/{GROUP}/users"),
+        "00u1",
+        ResponseTemplate::new(400).set_body_string("bad cursor"),
+    )
+    .mount(&server)
+    .await;
     let entry = call(&server, "iam-get-group", json!({"scim": {"id": GROUP}})).await;
     assert_error(
         &entry,

@@ -2,15 +2,14 @@
 //! vectors (reference-okta-iam.md §9.1, §9.3, §9.4), adapted where the contract deliberately
 //! differs (each adaptation is named), and each deliberate difference.
 
-use std::time::Duration;
-
-use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
-use okta_iam::mapper::MapperRegistry;
-use okta_iam::protocol::message::CallingContext;
-use okta_iam::state::MemoryState;
+use okta_iam::commands::Execution;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support::harness;
+use crate::support::okta_mock::{answer, answer_times, every, user_read_back, users_found};
+use crate::support::wiremock_ext::strict_server;
 
 const E: &str = "testdemisto2@paloaltonetworks.com";
 const TOKEN: &str = "iam-test-token-0123456789abcdef";
@@ -37,25 +36,16 @@ async fn run(server: &MockServer, command: &str, args: Value, params: Value) -> 
     if let (Some(base), Some(extra)) = (base.as_object_mut(), params.as_object()) {
         base.extend(extra.clone());
     }
-    let mut runtime = Runtime::new(
-        base.as_object().cloned().unwrap_or_default(),
-        MapperRegistry::builtin(),
-    );
-    runtime.tuning = ClientTuning {
-        max_retries: 2,
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(20),
-        command_deadline: Duration::from_secs(20),
-        ..ClientTuning::default()
-    };
-    let context = CallingContext::parse(
-        &json!({"command": command, "args": args,
-                "context": {"IntegrationBrand": "Okta IAM", "IntegrationInstance": "Okta IAM_instance_1"}})
-        .to_string(),
-    )
-    .unwrap();
-    let mut state = MemoryState::default();
-    execute(&runtime, &context, &mut state).await
+    let mut runtime = harness::runtime(base.as_object().cloned().unwrap_or_default());
+    runtime.tuning = harness::quick_retries();
+    let line = json!({"command": command, "args": args,
+        "context": {"IntegrationBrand": "Okta IAM", "IntegrationInstance": "Okta IAM_instance_1"}});
+    harness::execute_line(&runtime, &line).await
+}
+
+/// Runs `command` for the user profile `{"email": E}` with the default params.
+async fn run_email(server: &MockServer, command: &str) -> Execution {
+    run(server, command, profile(json!({"email": E})), json!({})).await
 }
 
 /// The single entry of an execution and its 13 outputs.
@@ -72,12 +62,12 @@ fn profile(v: Value) -> Value {
 }
 
 async fn lookup(server: &MockServer, filter: &str, users: Value) {
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users"))
-        .and(query_param("filter", filter))
-        .respond_with(ok(users))
-        .mount(server)
-        .await;
+    users_found(server, filter, users).await;
+}
+
+/// The lookup by `E`'s email answers `users`.
+async fn lookup_email(server: &MockServer, users: Value) {
+    lookup(server, &format!("profile.email eq \"{E}\""), users).await;
 }
 
 // ---- §9.1 #1a-#1c: get existing user by email, login and id ----
@@ -98,7 +88,7 @@ async fn get_existing_user_by_email_login_and_id() {
         ),
     ];
     for (user_profile, filter) in cases {
-        let server = MockServer::start().await;
+        let server = strict_server().await;
         lookup(&server, &filter, json!([okta_user("PROVISIONED")])).await;
         let execution = run(&server, "iam-get-user", profile(user_profile), json!({})).await;
         let (entry, out) = outputs(&execution);
@@ -121,20 +111,14 @@ async fn get_existing_user_by_email_login_and_id() {
 
 #[tokio::test]
 async fn get_user_sends_the_token_and_the_13_outputs_in_order() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
         .and(header("authorization", format!("SSWS {TOKEN}").as_str()))
         .respond_with(ok(json!([okta_user("ACTIVE")])))
         .mount(&server)
         .await;
-    let execution = run(
-        &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let execution = run_email(&server, "iam-get-user").await;
     let (entry, out) = outputs(&execution);
     let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
     assert_eq!(
@@ -169,15 +153,9 @@ async fn get_user_sends_the_token_and_the_13_outputs_in_order() {
 
 #[tokio::test]
 async fn get_non_existing_user() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
-    let execution = run(
-        &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
+    let execution = run_email(&server, "iam-get-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["action"], "get");
     assert_eq!(out["success"], false);
@@ -189,23 +167,19 @@ async fn get_non_existing_user() {
 
 #[tokio::test]
 async fn get_user_bad_response() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(okta_error(
+    let server = strict_server().await;
+    every(
+        &server,
+        "GET",
+        okta_error(
             500,
             "mock_error_code",
             "mock_error_summary",
             &["reason_1", "reason_2"],
-        ))
-        .mount(&server)
-        .await;
-    let execution = run(
-        &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
+        ),
     )
     .await;
+    let execution = run_email(&server, "iam-get-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["success"], false);
     assert_eq!(out["errorCode"], "mock_error_code");
@@ -219,8 +193,8 @@ async fn get_user_bad_response() {
 
 #[tokio::test]
 async fn create_user_success_stages_then_activates_without_email() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users"))
         .and(query_param("activate", "false"))
@@ -241,11 +215,7 @@ async fn create_user_success_stages_then_activates_without_email() {
         .mount(&server)
         .await;
     // Contract difference 5: details is the user after the change (read again).
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("PROVISIONED")))
-        .mount(&server)
-        .await;
+    user_read_back(&server, "mock_id", okta_user("PROVISIONED")).await;
     let args = profile(json!({"email": E, "givenname": "Jane", "surname": null}));
     let execution = run(&server, "iam-create-user", args, json!({})).await;
     let (_, out) = outputs(&execution);
@@ -260,13 +230,9 @@ async fn create_user_success_stages_then_activates_without_email() {
 
 #[tokio::test]
 async fn create_whose_activation_fails_reports_the_created_id() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users"))
-        .respond_with(ok(okta_user("STAGED")))
-        .mount(&server)
-        .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
+    answer(&server, "POST", "/api/v1/users", ok(okta_user("STAGED"))).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/mock_id/lifecycle/activate"))
         .respond_with(okta_error(
@@ -277,13 +243,7 @@ async fn create_whose_activation_fails_reports_the_created_id() {
         ))
         .mount(&server)
         .await;
-    let execution = run(
-        &server,
-        "iam-create-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let execution = run_email(&server, "iam-create-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["success"], false);
     assert_eq!(out["id"], "mock_id");
@@ -296,21 +256,17 @@ async fn create_whose_activation_fails_reports_the_created_id() {
 
 #[tokio::test]
 async fn create_is_never_repeated_after_a_5xx() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("unavailable"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let execution = run(
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
+    answer_times(
         &server,
-        "iam-create-user",
-        profile(json!({"email": E})),
-        json!({}),
+        "POST",
+        "/api/v1/users",
+        ResponseTemplate::new(503).set_body_string("unavailable"),
+        1,
     )
     .await;
+    let execution = run_email(&server, "iam-create-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["success"], false);
     assert_eq!(out["errorCode"], 503);
@@ -320,13 +276,8 @@ async fn create_is_never_repeated_after_a_5xx() {
 
 #[tokio::test]
 async fn update_with_allow_enable_enables_and_also_applies_the_profile() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("DEPROVISIONED")]),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("DEPROVISIONED")])).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/mock_id/lifecycle/activate"))
         .and(query_param("sendEmail", "false"))
@@ -334,11 +285,7 @@ async fn update_with_allow_enable_enables_and_also_applies_the_profile() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("PROVISIONED")))
-        .mount(&server)
-        .await;
+    user_read_back(&server, "mock_id", okta_user("PROVISIONED")).await;
     // Difference from the reference (which dropped the update): the profile is applied too.
     Mock::given(method("POST"))
         .and(path("/api/v1/users/mock_id"))
@@ -364,19 +311,16 @@ async fn update_with_allow_enable_enables_and_also_applies_the_profile() {
 
 #[tokio::test]
 async fn update_with_allow_enable_but_enable_gate_off_only_updates() {
-    let server = MockServer::start().await;
-    lookup(
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("DEPROVISIONED")])).await;
+    answer_times(
         &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("DEPROVISIONED")]),
+        "POST",
+        "/api/v1/users/mock_id",
+        ok(okta_user("DEPROVISIONED")),
+        1,
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("DEPROVISIONED")))
-        .expect(1)
-        .mount(&server)
-        .await;
     let args = json!({"user-profile": json!({"email": E}).to_string(), "allow-enable": "true"});
     let execution = run(
         &server,
@@ -394,24 +338,17 @@ async fn update_with_allow_enable_but_enable_gate_off_only_updates() {
 
 #[tokio::test]
 async fn update_non_existing_user_with_create_if_not_exists_creates() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users"))
-        .respond_with(ok(okta_user("STAGED")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/mock_id/lifecycle/activate"))
-        .respond_with(ok(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("PROVISIONED")))
-        .mount(&server)
-        .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
+    answer_times(&server, "POST", "/api/v1/users", ok(okta_user("STAGED")), 1).await;
+    answer(
+        &server,
+        "POST",
+        "/api/v1/users/mock_id/lifecycle/activate",
+        ok(json!({})),
+    )
+    .await;
+    user_read_back(&server, "mock_id", okta_user("PROVISIONED")).await;
     let params = json!({"update-user-enabled": true, "enable-user-enabled": true, "create-user-enabled": true, "create-if-not-exists": true});
     let args = profile(json!({"email": E, "givenname": "mock_first_name"}));
     let execution = run(&server, "iam-update-user", args, params).await;
@@ -424,8 +361,8 @@ async fn update_non_existing_user_with_create_if_not_exists_creates() {
 
 #[tokio::test]
 async fn update_non_existing_user_without_create_is_a_skip() {
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
     let execution = run(
         &server,
         "iam-update-user",
@@ -443,7 +380,7 @@ async fn update_non_existing_user_without_create_is_a_skip() {
 
 #[tokio::test]
 async fn update_when_command_is_disabled_makes_no_request() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     let params = json!({"update-user-enabled": false, "enable-user-enabled": true, "create-user-enabled": false, "create-if-not-exists": false});
     let execution = run(
         &server,
@@ -468,16 +405,18 @@ async fn update_when_command_is_disabled_makes_no_request() {
 
 #[tokio::test]
 async fn rate_limit_spent_is_an_error_entry() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(okta_error(
+    let server = strict_server().await;
+    every(
+        &server,
+        "GET",
+        okta_error(
             429,
             "E0000047",
             "API call exceeded rate limit due to too many requests.",
             &[],
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let params = json!({"update-user-enabled": true, "enable-user-enabled": true});
     let execution = run(
         &server,
@@ -506,23 +445,19 @@ async fn rate_limit_spent_is_an_error_entry() {
 async fn e0000007_means_not_found_not_already_disabled() {
     // Adapted (contract differences: E0000007 is Okta's generic not-found): the reference
     // reported "User is already disabled."; here the lookup's not-found is a missing user.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(okta_error(
+    let server = strict_server().await;
+    every(
+        &server,
+        "GET",
+        okta_error(
             400,
             "E0000007",
             "mock_error_summary",
             &["reason_1", "reason_2"],
-        ))
-        .mount(&server)
-        .await;
-    let execution = run(
-        &server,
-        "iam-disable-user",
-        profile(json!({"email": E})),
-        json!({}),
+        ),
     )
     .await;
+    let execution = run_email(&server, "iam-disable-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["action"], "disable");
     assert_eq!(out["success"], true);
@@ -534,13 +469,8 @@ async fn e0000007_means_not_found_not_already_disabled() {
 
 #[tokio::test]
 async fn disable_deactivates_and_reports_the_user_after_the_change() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("ACTIVE")]),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("ACTIVE")])).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/mock_id/lifecycle/deactivate"))
         .and(header("content-length", "0"))
@@ -548,18 +478,8 @@ async fn disable_deactivates_and_reports_the_user_after_the_change() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("DEPROVISIONED")))
-        .mount(&server)
-        .await;
-    let execution = run(
-        &server,
-        "iam-disable-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    user_read_back(&server, "mock_id", okta_user("DEPROVISIONED")).await;
+    let execution = run_email(&server, "iam-disable-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["action"], "disable");
     assert_eq!(out["active"], false);
@@ -568,20 +488,9 @@ async fn disable_deactivates_and_reports_the_user_after_the_change() {
 
 #[tokio::test]
 async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("DEPROVISIONED")]),
-    )
-    .await;
-    let execution = run(
-        &server,
-        "iam-disable-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("DEPROVISIONED")])).await;
+    let execution = run_email(&server, "iam-disable-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["skipped"], true);
     assert_eq!(out["reason"], "User is already disabled.");
@@ -592,31 +501,18 @@ async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
 
 #[tokio::test]
 async fn enable_picks_unsuspend_for_a_suspended_user() {
-    let server = MockServer::start().await;
-    lookup(
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("SUSPENDED")])).await;
+    answer_times(
         &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("SUSPENDED")]),
+        "POST",
+        "/api/v1/users/mock_id/lifecycle/unsuspend",
+        ok(json!({})),
+        1,
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/mock_id/lifecycle/unsuspend"))
-        .respond_with(ok(json!({})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("ACTIVE")))
-        .mount(&server)
-        .await;
-    let execution = run(
-        &server,
-        "iam-enable-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    user_read_back(&server, "mock_id", okta_user("ACTIVE")).await;
+    let execution = run_email(&server, "iam-enable-user").await;
     let (entry, out) = outputs(&execution);
     assert_eq!(out["action"], "enable");
     assert_eq!(out["active"], true);
@@ -628,20 +524,9 @@ async fn enable_picks_unsuspend_for_a_suspended_user() {
 
 #[tokio::test]
 async fn enable_skips() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("ACTIVE")]),
-    )
-    .await;
-    let execution = run(
-        &server,
-        "iam-enable-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("ACTIVE")])).await;
+    let execution = run_email(&server, "iam-enable-user").await;
     assert_eq!(outputs(&execution).1["reason"], "User is already enabled.");
     let execution = run(
         &server,
@@ -651,15 +536,9 @@ async fn enable_skips() {
     )
     .await;
     assert_eq!(outputs(&execution).1["reason"], "Command is disabled.");
-    let server = MockServer::start().await;
-    lookup(&server, &format!("profile.email eq \"{E}\""), json!([])).await;
-    let execution = run(
-        &server,
-        "iam-enable-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([])).await;
+    let execution = run_email(&server, "iam-enable-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["reason"], "User does not exist");
     assert_eq!(out["success"], true);
@@ -669,20 +548,9 @@ async fn enable_skips() {
 
 #[tokio::test]
 async fn suspended_user_is_not_active() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("SUSPENDED")]),
-    )
-    .await;
-    let execution = run(
-        &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("SUSPENDED")])).await;
+    let execution = run_email(&server, "iam-get-user").await;
     assert_eq!(outputs(&execution).1["active"], false);
 }
 
@@ -690,19 +558,16 @@ async fn suspended_user_is_not_active() {
 
 #[tokio::test]
 async fn create_of_an_existing_user_updates_it() {
-    let server = MockServer::start().await;
-    lookup(
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("DEPROVISIONED")])).await;
+    answer_times(
         &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("DEPROVISIONED")]),
+        "POST",
+        "/api/v1/users/mock_id",
+        ok(okta_user("DEPROVISIONED")),
+        1,
     )
     .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("DEPROVISIONED")))
-        .expect(1)
-        .mount(&server)
-        .await;
     let args = json!({"user-profile": json!({"email": E}).to_string(), "allow-enable": "false"});
     let execution = run(&server, "iam-create-user", args, json!({})).await;
     let (_, out) = outputs(&execution);
@@ -715,7 +580,7 @@ async fn create_of_an_existing_user_updates_it() {
 
 #[tokio::test]
 async fn update_looks_up_the_old_email() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     lookup(
         &server,
         "profile.email eq \"old@x\"",
@@ -737,22 +602,11 @@ async fn update_looks_up_the_old_email() {
 #[tokio::test]
 async fn ambiguous_lookup_is_an_error_and_never_creates() {
     // Contract difference 3 (the reference treated two matches as "not found" and created).
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     let mut second = okta_user("ACTIVE");
     second["id"] = json!("other_id");
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("ACTIVE"), second]),
-    )
-    .await;
-    let execution = run(
-        &server,
-        "iam-update-user",
-        profile(json!({"email": E})),
-        json!({}),
-    )
-    .await;
+    lookup_email(&server, json!([okta_user("ACTIVE"), second])).await;
+    let execution = run_email(&server, "iam-update-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["success"], false);
     assert!(out["errorMessage"]
@@ -767,18 +621,14 @@ async fn ambiguous_lookup_is_an_error_and_never_creates() {
 
 #[tokio::test]
 async fn non_json_502_gives_the_status_as_error_code() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-        .mount(&server)
-        .await;
-    let execution = run(
+    let server = strict_server().await;
+    every(
         &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
+        "GET",
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
     )
     .await;
+    let execution = run_email(&server, "iam-get-user").await;
     let (_, out) = outputs(&execution);
     assert_eq!(out["errorCode"], 502);
     assert!(out["errorMessage"]
@@ -789,13 +639,8 @@ async fn non_json_502_gives_the_status_as_error_code() {
 
 #[tokio::test]
 async fn already_active_on_activation_is_a_skip_with_the_okta_reason() {
-    let server = MockServer::start().await;
-    lookup(
-        &server,
-        &format!("profile.email eq \"{E}\""),
-        json!([okta_user("DEPROVISIONED")]),
-    )
-    .await;
+    let server = strict_server().await;
+    lookup_email(&server, json!([okta_user("DEPROVISIONED")])).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/mock_id/lifecycle/activate"))
         .respond_with(okta_error(
@@ -806,11 +651,13 @@ async fn already_active_on_activation_is_a_skip_with_the_okta_reason() {
         ))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/mock_id"))
-        .respond_with(ok(okta_user("ACTIVE")))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/api/v1/users/mock_id",
+        ok(okta_user("ACTIVE")),
+    )
+    .await;
     let args = json!({"user-profile": json!({"email": E}).to_string(), "allow-enable": "true"});
     let execution = run(&server, "iam-update-user", args, json!({})).await;
     let (_, out) = outputs(&execution);
@@ -821,7 +668,7 @@ async fn already_active_on_activation_is_a_skip_with_the_okta_reason() {
 
 #[tokio::test]
 async fn filter_values_are_escaped() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     let hostile = r#"a" or profile.email eq "b\"#;
     lookup(
         &server,
@@ -845,18 +692,14 @@ async fn filter_values_are_escaped() {
 
 #[tokio::test]
 async fn bad_token_is_a_normal_result_with_e0000011() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(okta_error(401, "E0000011", "Invalid token provided", &[]))
-        .mount(&server)
-        .await;
-    let execution = run(
+    let server = strict_server().await;
+    every(
         &server,
-        "iam-get-user",
-        profile(json!({"email": E})),
-        json!({}),
+        "GET",
+        okta_error(401, "E0000011", "Invalid token provided", &[]),
     )
     .await;
+    let execution = run_email(&server, "iam-get-user").await;
     let (entry, out) = outputs(&execution);
     assert_eq!(entry["Type"], 1);
     assert_eq!(out["success"], false);
@@ -866,7 +709,7 @@ async fn bad_token_is_a_normal_result_with_e0000011() {
 
 #[tokio::test]
 async fn every_bad_user_profile_says_what_to_fix() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     for (arg, expected) in [
         (json!("{not json"), "is not valid JSON"),
         (json!("[1,2]"), "must be a JSON object"),
@@ -915,7 +758,7 @@ async fn every_bad_user_profile_says_what_to_fix() {
 #[tokio::test]
 async fn get_mapping_fields_returns_the_schema() {
     // §9.1 #10.
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/meta/schemas/user/default"))
         .respond_with(ok(json!({"definitions": {

@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod harness;
 pub mod oauth_keys;
+pub mod okta_mock;
 pub mod okta_support;
 pub mod process;
 pub mod wiremock_ext;

@@ -41,3 +41,11 @@ pub fn describe(request: &Request) -> String {
         .unwrap_or_default();
     format!("{} {}{query}", request.method, request.url.path())
 }
+
+/// A fresh server with [`catch_all`] mounted: a request the test did not stub fails the
+/// command with an error that names it.
+pub async fn strict_server() -> MockServer {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    server
+}
