@@ -217,9 +217,8 @@ impl Cassette {
             .collect::<Result<Vec<_>, _>>()?;
         let recorded_at = match object.get("recorded_at").and_then(Value::as_str) {
             Some(text) => Some(
-                DateTime::parse_from_rfc3339(text)
-                    .map_err(|e| format!("recorded_at is not an RFC 3339 time: {e}"))?
-                    .with_timezone(&Utc),
+                crate::time::parse_rfc3339(text)
+                    .map_err(|e| format!("recorded_at is not an RFC 3339 time: {e}"))?,
             ),
             None => None,
         };

@@ -82,8 +82,8 @@ pub struct CommandSpec {
     pub outputs: &'static [OutputSpec],
     /// Potentially harmful (XSOAR asks before running it from the war room).
     pub execution: bool,
-    /// Internal commands (test-module, fetch-incidents, get-mapping-fields) are dispatched
-    /// but not listed in the manifest's `commands`.
+    /// Internal commands (test-module, fetch-incidents, get-mapping-fields) are called by
+    /// XSOAR itself; the manifest lists only those its package names (`get-mapping-fields`).
     pub internal: bool,
     pub handler: Handler,
 }
@@ -316,90 +316,13 @@ pub fn param_default(name: &str) -> Option<&'static str> {
         .and_then(|p| p.default)
 }
 
-/// The XSOAR integration manifest (YAML), generated from [`PARAMS`] and [`all`].
+/// The XSOAR integration manifest (YAML) of the Okta package with the default Docker image
+/// (see [`crate::xsoar::manifest`]).
 pub fn manifest_yaml() -> String {
-    let mut y = String::new();
-    y.push_str("commonfields:\n  id: Okta IAM\n  version: -1\n");
-    y.push_str("name: Okta IAM\ndisplay: Okta IAM\n");
-    y.push_str("category: Authentication & Identity Management\n");
-    y.push_str(&format!(
-        "description: {}\n",
-        yaml_str("Integrate with Okta's Identity Access Management service to execute CRUD operations on employee lifecycle processes. Served by the okta-iam daemon.")
-    ));
-    y.push_str("defaultclassifier: Okta IAM - App Sync (classifier)\n");
-    y.push_str("defaultmapperin: Okta IAM - App Sync (mapper)\n");
-    y.push_str("fromversion: 6.0.0\n");
-    y.push_str("configuration:\n");
-    for p in PARAMS {
-        y.push_str(&format!("- name: {}\n", yaml_str(p.name)));
-        y.push_str(&format!("  display: {}\n", yaml_str(p.display)));
-        if p.kind == 9 {
-            let label = if p.name == "private_key" {
-                "Private Key"
-            } else {
-                "API Token"
-            };
-            y.push_str(&format!(
-                "  displaypassword: {label}\n  hiddenusername: true\n"
-            ));
-        }
-        y.push_str(&format!("  type: {}\n", p.kind));
-        y.push_str(&format!("  required: {}\n", p.required));
-        if let Some(d) = p.default {
-            y.push_str(&format!("  defaultvalue: {}\n", yaml_str(d)));
-        }
-        if p.hidden {
-            y.push_str("  hidden: true\n");
-        }
-        if let Some(info) = p.additional_info {
-            y.push_str(&format!("  additionalinfo: {}\n", yaml_str(info)));
-        }
-    }
-    y.push_str("script:\n  script: '-'\n  type: python\n  subtype: python3\n");
-    y.push_str("  isfetch: true\n  ismappable: true\n  isremotesyncout: true\n");
-    y.push_str("  commands:\n");
-    for c in all().iter().filter(|c| !c.internal) {
-        y.push_str(&format!("  - name: {}\n", yaml_str(c.name)));
-        y.push_str(&format!("    description: {}\n", yaml_str(c.description)));
-        if c.execution {
-            y.push_str("    execution: true\n");
-        }
-        if c.args.is_empty() {
-            y.push_str("    arguments: []\n");
-        } else {
-            y.push_str("    arguments:\n");
-            for a in c.args {
-                y.push_str(&format!("    - name: {}\n", yaml_str(a.name)));
-                y.push_str(&format!("      description: {}\n", yaml_str(a.description)));
-                if a.required {
-                    y.push_str("      required: true\n");
-                }
-                if let Some(d) = a.default {
-                    y.push_str(&format!("      defaultValue: {}\n", yaml_str(d)));
-                }
-                if !a.predefined.is_empty() {
-                    y.push_str("      auto: PREDEFINED\n      predefined:\n");
-                    for p in a.predefined {
-                        y.push_str(&format!("      - {}\n", yaml_str(p)));
-                    }
-                }
-                if a.is_array {
-                    y.push_str("      isArray: true\n");
-                }
-            }
-        }
-        if c.outputs.is_empty() {
-            y.push_str("    outputs: []\n");
-        } else {
-            y.push_str("    outputs:\n");
-            for o in c.outputs {
-                y.push_str(&format!("    - contextPath: {}\n", yaml_str(o.path)));
-                y.push_str(&format!("      description: {}\n", yaml_str(o.description)));
-                y.push_str(&format!("      type: {}\n", yaml_str(o.kind)));
-            }
-        }
-    }
-    y
+    crate::xsoar::manifest::integration_yaml(
+        &crate::xsoar::okta(),
+        crate::xsoar::DEFAULT_DOCKER_IMAGE,
+    )
 }
 
 /// `docs/commands.md`, generated from the catalogue (a test keeps the file in sync).
@@ -421,7 +344,9 @@ pub fn commands_markdown() -> String {
     }
     for c in all() {
         md.push_str(&format!("\n## {}\n\n{}\n", c.name, c.description));
-        if c.internal {
+        if c.internal && crate::xsoar::okta().listed_internal.contains(&c.name) {
+            md.push_str("\nCalled by XSOAR itself (listed among the manifest's commands).\n");
+        } else if c.internal {
             md.push_str("\nCalled by XSOAR itself (not listed among the manifest's commands).\n");
         }
         if c.execution {
@@ -461,41 +386,10 @@ pub fn commands_markdown() -> String {
     md
 }
 
-/// A YAML scalar: plain when that is unambiguous, otherwise single-quoted.
-fn yaml_str(s: &str) -> String {
-    let plain_ok = !s.is_empty()
-        && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
-        && !s.ends_with(' ')
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.contains('\n')
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "null" | "~" | "on" | "off"
-        )
-        && s.parse::<f64>().is_err();
-    if plain_ok {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn yaml_quoting() {
-        assert_eq!(yaml_str("plain text"), "plain text");
-        assert_eq!(yaml_str("true"), "'true'");
-        assert_eq!(yaml_str("50"), "'50'");
-        assert_eq!(yaml_str("-"), "'-'");
-        assert_eq!(yaml_str("a: b"), "'a: b'");
-        assert_eq!(yaml_str("it's"), "it's");
-        assert_eq!(yaml_str("'x'"), "'''x'''");
-    }
 
     #[test]
     fn command_names_are_unique() {
@@ -520,8 +414,8 @@ mod tests {
         let manifest = manifest_yaml();
         for c in all() {
             assert_eq!(
-                manifest.contains(&format!("- name: {}\n", c.name)),
-                !c.internal,
+                manifest.contains(&format!("  - name: {}\n", c.name)),
+                !c.internal || c.name == "get-mapping-fields",
                 "{}",
                 c.name
             );

@@ -33,6 +33,7 @@ use crate::output::Entry;
 use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
 use crate::protocol::{serve, write_execution, ServeConfig, StateMode};
 use crate::state::{LocalState, MemoryState, StateStore};
+pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,8 +57,12 @@ pub enum Command {
     Call(CallOptions),
     /// List every command with its arguments (from the command catalogue).
     Commands,
-    /// Print the XSOAR integration manifest (YAML) generated from the command catalogue.
-    Manifest,
+    /// Print the integration YAML XSOAR imports: the relay as its code, the Docker image, and
+    /// the params and commands of the command catalogue.
+    Manifest(PackageOptions),
+    /// Write the XSOAR content pack (integration, mappers, classifier, README, metadata) to
+    /// DIR, and DIR/<pack>.zip to upload.
+    Pack(PackOptions),
     /// Run the demo: the whole lifecycle against the embedded cassette (no Okta org needed),
     /// shown step by step (--json: the protocol output).
     #[command(after_help = help::DEMO_AFTER_HELP)]
@@ -140,6 +145,10 @@ pub struct SharedOptions {
     /// Pass requests to Okta and record them, redacted, to this cassette file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// A JSON list of User Profile indicators that fetch-incidents enriches events with in
+    /// local mode (engine mode asks the XSOAR server).
+    #[arg(long, value_name = "FILE")]
+    pub user_profiles: Option<PathBuf>,
     /// Seconds to establish a connection to Okta.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
@@ -245,6 +254,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
     };
     let mappers = load_mappers(options.mappers.as_deref())?;
     let mut runtime = Runtime::new(base_params, mappers);
+    runtime.user_profiles = options.user_profiles.clone();
     runtime.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
@@ -495,6 +505,11 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
 }
 
 /// `okta-iam manifest`.
-pub fn run_manifest() {
-    print!("{}", catalogue::manifest_yaml());
+pub fn run_manifest(options: &PackageOptions) {
+    crate::xsoar::cli::run_manifest(options);
+}
+
+/// `okta-iam pack DIR`: returns the process exit code.
+pub fn run_pack(options: &PackOptions) -> u8 {
+    crate::xsoar::cli::run_pack(options)
 }

@@ -10,6 +10,7 @@
 //! - [`commands`]: one file per command family; handlers only.
 //! - [`params`]: instance params: merging, booleans, the url rule, the token.
 //! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
+//! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`okta`]: the async Okta v1 client, organised by resource.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
@@ -18,11 +19,15 @@
 //! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
 //! - [`progress`]: the progress line of `okta-iam call` (terminal only).
 //! - [`secret`]: the redacted token type.
+//! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
+//!   writes them (`2017-05-03T16:22:18.000Z`).
+//! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 
 pub mod cassette;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;
+pub mod host;
 pub mod iam;
 pub mod mapper;
 pub mod okta;
@@ -32,3 +37,5 @@ pub mod progress;
 pub mod protocol;
 pub mod secret;
 pub mod state;
+pub mod time;
+pub mod xsoar;

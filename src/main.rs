@@ -6,12 +6,13 @@ use okta_iam::cli::{self, exit, Command, LogLevel};
 
 fn main() -> ExitCode {
     let cli = cli::parse();
-    // Commands that only print what the binary knows: no runtime needed.
+    // Commands that only print or write what the binary knows: no runtime needed.
     match &cli.command {
-        Command::Manifest => {
-            cli::run_manifest();
+        Command::Manifest(options) => {
+            cli::run_manifest(options);
             return ExitCode::from(exit::OK);
         }
+        Command::Pack(options) => return ExitCode::from(cli::run_pack(options)),
         Command::Commands => {
             cli::run_commands();
             return ExitCode::from(exit::OK);
@@ -44,7 +45,10 @@ fn main() -> ExitCode {
                 cli::run_call(options).await
             }
             Command::Demo(options) => cli::run_demo(options).await,
-            Command::Manifest | Command::Commands | Command::Completions(_) => Ok(exit::OK),
+            Command::Manifest(_)
+            | Command::Pack(_)
+            | Command::Commands
+            | Command::Completions(_) => Ok(exit::OK),
         }
     });
     match outcome {

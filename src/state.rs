@@ -165,6 +165,10 @@ pub trait StateStore {
     fn set_last_run(&mut self, value: Value);
     /// Writes the buffered last run, if any. Called only after an execution without error.
     fn commit(&mut self) -> LocalBoxFuture<'_, Result<(), StateError>>;
+    /// Whether a server answers [`StateStore::execute_command`] (engine mode).
+    fn has_host(&self) -> bool {
+        false
+    }
     /// Sends any other `executeCommand` request to the host and returns its reply. Only
     /// engine mode has a host; the other modes answer [`StateError::NoHost`].
     fn execute_command<'a>(
@@ -425,6 +429,10 @@ where
             }
             Ok(())
         })
+    }
+
+    fn has_host(&self) -> bool {
+        true
     }
 
     fn execute_command<'a>(

@@ -10,7 +10,7 @@
 //! | target | input | asserts |
 //! |---|---|---|
 //! | `protocol` | stdin bytes for `serve` (local state, a canned Okta transport) | every output line is a protocol message; one `pong` per `ping`; per other non-blank line exactly one `completed`, after at most one `result`, and never an `exception`; the instance token never appears |
-//! | `engine` | the same, in engine mode: input lines are calling contexts and the host's replies | protocol messages only; state requests only of the four kinds; no more requests than lines; every execution closed by `completed`; no exception; no token |
+//! | `engine` | the same, in engine mode: input lines are calling contexts and the host's replies | protocol messages only; state requests only of the four kinds (and `mapObject`, `searchIndicators`); a `pong` inside an execution only while a request waits; no more requests than lines; every execution closed by `completed`; no exception; no token |
 //! | `mapper` | mapper JSON, NUL, source JSON | loading and mapping return (no panic); the built-in mappers and `UserProfile::parse` take the source too |
 //! | `link_header` | header values, one per line | no panic; URLs hold no `>`; rels are lowercase and non-empty; links written back and parsed again are the same, as separate values and comma-joined |
 //! | `filter_quote` | a string | `quote(s)` is exactly one JSON string literal that reads back as `s`, with no raw control character; `Filter::eq` keeps it one literal |
@@ -331,8 +331,8 @@ pub fn engine(data: &[u8]) {
     check_engine_output(data, &stdout);
 }
 
-/// Engine-mode output: protocol messages only, state requests only of the four kinds
-/// (contract §8.12), never more requests than input lines to answer them, every execution
+/// Engine-mode output: protocol messages only, requests only of the four state kinds
+/// (contract §8.12) and the two server ones (`mapObject`, `searchIndicators`), never more requests than input lines to answer them, every execution
 /// closed by `completed`, and no token.
 pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
     let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");
@@ -345,11 +345,17 @@ pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
     let input_lines = input.split(|&b| b == b'\n').count();
     let mut requests = 0;
     let mut open = false;
+    // A `ping` that comes while a request waits for its reply is answered then.
+    let mut awaiting_reply = false;
     for line in text.split_terminator('\n') {
         let value: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("output line is not JSON ({e}): {line}"));
-        match value["type"].as_str().unwrap_or_default() {
-            "pong" => assert!(!open, "pong inside an execution: {text}"),
+        let kind = value["type"].as_str().unwrap_or_default();
+        match kind {
+            "pong" => assert!(
+                !open || awaiting_reply,
+                "pong inside an execution, not while a request waits: {text}"
+            ),
             "executeCommand" => {
                 let command = value["command"].as_str().unwrap_or_default();
                 assert!(
@@ -359,8 +365,10 @@ pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
                             | "setIntegrationContext"
                             | "getLastRun"
                             | "setLastRun"
+                            | "mapObject"
+                            | "searchIndicators"
                     ),
-                    "not a state request: {line}"
+                    "not a state or server request: {line}"
                 );
                 requests += 1;
                 open = true;
@@ -370,6 +378,7 @@ pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
             "exception" => panic!("an internal error reached the host: {line}"),
             _ => panic!("not a protocol message: {line}"),
         }
+        awaiting_reply = kind == "executeCommand" || (kind == "pong" && awaiting_reply);
     }
     assert!(!open, "an execution without completed: {text}");
     assert!(

@@ -27,6 +27,9 @@ use crate::output::spool::{Piece, SpooledEntry};
 use crate::output::{Entry, EntryType};
 use crate::params::Params;
 use crate::state::{LocalBoxFuture, StateStore};
+use crate::time::{
+    iso_millis as iso, parse_relative, parse_time_input, parse_timestamp as parse_time,
+};
 
 mod last_run;
 use last_run::{in_future, repair_future_position};
@@ -111,44 +114,17 @@ pub fn max_fetch(params: &Params) -> Result<u32, CommandError> {
 }
 
 /// `first_fetch`: `<number> <unit>` (minutes, hours, days, weeks, months, years; singular or
-/// plural; an optional trailing `ago`), or an ISO-8601 timestamp. Returns the instant.
+/// plural; an optional trailing `ago`), or an ISO-8601 time as [`crate::time::parse_time_input`]
+/// reads it. Returns the instant.
 pub fn parse_first_fetch(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, CommandError> {
     let bad = || {
         CommandError::Invalid(format!(
             "First fetch timestamp parameter is not in the correct format: '{text}'. Use <number> <time unit>, e.g. 12 hours or 7 days, or an ISO-8601 time such as 2026-01-31T00:00:00Z."
         ))
     };
-    let trimmed = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(trimmed) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S") {
-        return Ok(naive.and_utc());
-    }
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
-        return Ok(date.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc());
-    }
-    let lowered = trimmed.to_ascii_lowercase();
-    let words: Vec<&str> = lowered.split_whitespace().filter(|w| *w != "ago").collect();
-    let [number, unit] = words.as_slice() else {
-        return Err(bad());
-    };
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    if !(0..=100_000).contains(&n) {
-        return Err(bad());
-    }
-    let unit = unit.trim_end_matches('s');
-    let span = match unit {
-        "second" | "sec" => ChronoDuration::seconds(n),
-        "minute" | "min" => ChronoDuration::minutes(n),
-        "hour" => ChronoDuration::hours(n),
-        "day" => ChronoDuration::days(n),
-        "week" => ChronoDuration::weeks(n),
-        "month" => ChronoDuration::days(30 * n),
-        "year" => ChronoDuration::days(365 * n),
-        _ => return Err(bad()),
-    };
-    now.checked_sub_signed(span).ok_or_else(bad)
+    parse_time_input(text)
+        .or_else(|| parse_relative(text, now))
+        .ok_or_else(bad)
 }
 
 /// The `first_fetch` param as an instant: it must parse and must not be after `now` (a first
@@ -302,8 +278,11 @@ fn fetch_incidents(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let outcome = run_fetch(&client, &saved, &settings, now).await?;
         let last_run = serde_json::to_value(&outcome.last_run)
             .map_err(|e| CommandError::Invalid(format!("Cannot serialise the last run: {e}")))?;
+        let incidents =
+            crate::host::user_profiles::enrich_fetched(outcome.incidents, inv.runtime, inv.state)
+                .await?;
         inv.state.set_last_run(last_run);
-        Ok(vec![incidents_entry(&outcome.incidents)])
+        Ok(vec![incidents_entry(&incidents)])
     })
 }
 
@@ -392,21 +371,6 @@ pub fn filter_fingerprint(filter: &str) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("fnv1a64:{hash:016x}")
-}
-
-fn iso(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        })
 }
 
 /// The URL of the first page of a polling query (`since`, no `until`, ascending).

@@ -13,7 +13,7 @@
 //! go to two spool files as they arrive and the entry is written from them, byte for byte the
 //! same as the in-memory one.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{CommandError, CommandResult, Invocation};
@@ -23,6 +23,7 @@ use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};
 use crate::output::{command_results, context_key, Entry};
 use crate::state::LocalBoxFuture;
+use crate::time::{iso_millis as iso, parse_time_input};
 
 /// The largest `limit` accepted. Memory stays flat for any size (the result is spooled), but
 /// an entry of more than 100,000 events (hundreds of MB, written twice: contents and context)
@@ -175,32 +176,11 @@ pub fn parse_limit(text: &str) -> Result<u64, CommandError> {
 /// An ISO-8601 time: `2017-05-03T16:22:18Z`, with fractional seconds or an offset, or without a
 /// zone (read as UTC), or a date alone (midnight UTC).
 pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError> {
-    let trimmed = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(trimmed) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(trimmed, format) {
-            return Ok(naive.and_utc());
-        }
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
-        if let Some(midnight) = date.and_hms_opt(0, 0, 0) {
-            return Ok(midnight.and_utc());
-        }
-    }
-    Err(CommandError::Invalid(format!(
-        "The {name} argument must be an ISO-8601 time such as 2017-05-03T16:22:18Z (or 2017-05-03T16:22:18.000+02:00, or a date such as 2017-05-03); got '{text}'."
-    )))
-}
-
-/// `2017-05-03T16:22:18.000Z`.
-pub fn iso(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    parse_time_input(text).ok_or_else(|| {
+        CommandError::Invalid(format!(
+            "The {name} argument must be an ISO-8601 time such as 2017-05-03T16:22:18Z (or 2017-05-03T16:22:18.000+02:00, or a date such as 2017-05-03); got '{text}'."
+        ))
+    })
 }
 
 fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {

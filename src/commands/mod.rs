@@ -74,6 +74,9 @@ pub struct Runtime {
     pub frozen_now: Option<DateTime<Utc>>,
     /// `--record FILE`: the cassette to record Okta traffic to.
     pub record_to: Option<PathBuf>,
+    /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
+    /// local mode (engine mode asks the server).
+    pub user_profiles: Option<PathBuf>,
     /// No request reaches the network (replay, the demo): a missing API token is no error,
     /// and OAuth needs no private key (the cassette holds no assertion).
     pub offline: bool,
@@ -128,6 +131,7 @@ impl Runtime {
             tuning: ClientTuning::default(),
             frozen_now: None,
             record_to: None,
+            user_profiles: None,
             offline: false,
             recorder: Mutex::new(None),
             clients: Mutex::new(Vec::new()),

@@ -6,7 +6,10 @@ use serde_json::{Map, Value};
 
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
-use crate::iam::{gates_from, Iam, Outcome, ProfileError};
+use crate::host::map_object::HostMapping;
+use crate::iam::{
+    gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
+};
 use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::connector::OktaConnector;
 use crate::output::Entry;
@@ -179,19 +182,24 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         .params
         .string("mapper-out")
         .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
+    // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
+    let engine = inv.state.has_host();
     let mappers = &inv.runtime.mappers;
-    let mapper_in = mappers
-        .get(&mapper_in_name)
-        .map_err(|e| CommandError::Invalid(format!("mapper-in: {e}")))?;
-    let mapper_out = mappers
-        .get(&mapper_out_name)
-        .map_err(|e| CommandError::Invalid(format!("mapper-out: {e}")))?;
+    let mapper_in = mapper_ref(mappers, "mapper-in", &mapper_in_name, engine)?;
+    let mapper_out = mapper_ref(mappers, "mapper-out", &mapper_out_name, engine)?;
     let client = inv.runtime.okta_client(&inv.params)?;
     let connector = OktaConnector::new(client);
-    let iam = Iam {
+    let builtin = BuiltinMapping;
+    let host_mapping = engine.then(|| HostMapping::new(&mut *inv.state));
+    let mapping: &dyn ProfileMapping = match &host_mapping {
+        Some(host) => host,
+        None => &builtin,
+    };
+    let iam = Lifecycle {
         connector: &connector,
         mapper_out,
         mapper_in,
+        mapping,
         gates: gates_from(&inv.params),
     };
     let profile = inv.args.raw("user-profile");
@@ -215,6 +223,27 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         &inv.context.instance,
         outcome.user_profile,
     )])
+}
+
+/// The mapper a param names: built in (or from `--mappers`); in engine mode a name only the
+/// server knows is fine too (the server maps with it).
+fn mapper_ref<'a>(
+    mappers: &'a crate::mapper::MapperRegistry,
+    param: &str,
+    name: &'a str,
+    engine: bool,
+) -> Result<MapperRef<'a>, CommandError> {
+    match mappers.get(name) {
+        Ok(mapper) => Ok(MapperRef {
+            name,
+            builtin: Some(mapper),
+        }),
+        Err(_) if engine => Ok(MapperRef {
+            name,
+            builtin: None,
+        }),
+        Err(e) => Err(CommandError::Invalid(format!("{param}: {e}"))),
+    }
 }
 
 /// `get-mapping-fields`: `{"User Profile": {field: title}}`, as a JSON string in `Contents`

@@ -1,9 +1,11 @@
 //! The vendor-neutral IAM user lifecycle: what `iam-get-user`, `iam-create-user`,
 //! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
 //!
+//! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
 //! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
 //! - [`result`]: the 13-key result, its entry and table.
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
+//! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
 //! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
 //! deliberate differences of the contract: an ambiguous lookup is an error and never leads to
@@ -13,16 +15,17 @@
 //! a not-found error is a not-found, never "already disabled".
 
 pub mod connector;
+pub mod mapping;
 pub mod profile;
 pub mod result;
 
 use serde_json::Value;
 
 pub use connector::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
+pub use mapping::{BuiltinMapping, MapperRef, ProfileMapping};
 pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE};
 pub use result::{Action, IamResult};
 
-use crate::mapper::Mapper;
 use crate::output::is_falsy;
 
 /// Skip reasons, as the reference words them.
@@ -41,11 +44,14 @@ pub struct Gates {
     pub create_if_not_exists: bool,
 }
 
-/// What one IAM command works with.
-pub struct Iam<'a> {
+/// The lifecycle flows of the IAM user commands, with what they work with: the vendor behind
+/// its connector, the outgoing and incoming mappers, and the instance gates.
+pub struct Lifecycle<'a> {
     pub connector: &'a dyn Connector,
-    pub mapper_out: &'a Mapper,
-    pub mapper_in: &'a Mapper,
+    pub mapper_out: MapperRef<'a>,
+    pub mapper_in: MapperRef<'a>,
+    /// Applies the mappers: the built-in engine, or the server first (engine mode).
+    pub mapping: &'a dyn ProfileMapping,
     pub gates: Gates,
 }
 
@@ -62,10 +68,19 @@ enum LookupFailure {
     Result(Box<IamResult>),
 }
 
-impl<'a> Iam<'a> {
+impl<'a> Lifecycle<'a> {
+    /// The `user-profile` argument, mapped with the outgoing mapper.
+    async fn profile(
+        &self,
+        argument: Option<&Value>,
+        type_name: &str,
+    ) -> Result<UserProfile, ProfileError> {
+        UserProfile::parse_with(argument, self.mapping, self.mapper_out, type_name).await
+    }
+
     /// `iam-get-user`.
     pub async fn get_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let profile = self.profile(argument, UPDATE_TYPE).await?;
         let action = Action::Get;
         let user = match self.lookup(&profile, action, false).await {
             Ok(user) => user,
@@ -75,9 +90,11 @@ impl<'a> Iam<'a> {
             }
             Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
         };
+        let source = self.connector.incoming_source(&user);
         let incoming = self
-            .mapper_in
-            .map(&self.connector.incoming_source(&user), INCOMING_TYPE);
+            .mapping
+            .map(&source, self.mapper_in, INCOMING_TYPE)
+            .await;
         let mapped_user = match incoming {
             Ok(mut mapped) => {
                 // Keep `email` so the IAM.UserProfile selector matches (contract §8.6).
@@ -107,7 +124,7 @@ impl<'a> Iam<'a> {
         argument: Option<&Value>,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = UserProfile::parse(argument, self.mapper_out, CREATE_TYPE)?;
+        let profile = self.profile(argument, CREATE_TYPE).await?;
         Ok(self.create_flow(&profile, allow_enable, self.gates).await)
     }
 
@@ -117,13 +134,13 @@ impl<'a> Iam<'a> {
         argument: Option<&Value>,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let profile = self.profile(argument, UPDATE_TYPE).await?;
         Ok(self.update_flow(&profile, allow_enable, self.gates).await)
     }
 
     /// `iam-disable-user`.
     pub async fn disable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let profile = self.profile(argument, UPDATE_TYPE).await?;
         let action = Action::Disable;
         let user = match self
             .gated_lookup(&profile, action, self.gates.disable)
@@ -151,7 +168,7 @@ impl<'a> Iam<'a> {
 
     /// `iam-enable-user` (the reference module's generic enable).
     pub async fn enable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = UserProfile::parse(argument, self.mapper_out, UPDATE_TYPE)?;
+        let profile = self.profile(argument, UPDATE_TYPE).await?;
         let action = Action::Enable;
         let user = match self.gated_lookup(&profile, action, self.gates.enable).await {
             Ok(user) => user,

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::mapping::{MapperRef, ProfileMapping};
 use crate::mapper::{Mapper, MapperError};
 
 /// Mapper types of the outgoing mapper, as XSOAR names them.
@@ -44,12 +45,68 @@ pub struct UserProfile {
 
 impl UserProfile {
     /// Parses the argument (a JSON object, or a string holding one) and maps it with the
-    /// outgoing mapper using `type_name`.
+    /// outgoing mapper using `type_name` (the built-in mapper engine).
     pub fn parse(
         argument: Option<&Value>,
         mapper: &Mapper,
         type_name: &str,
     ) -> Result<UserProfile, ProfileError> {
+        let (raw, source, old) = Self::split(argument)?;
+        let map = |value: Map<String, Value>| {
+            mapper
+                .map(&Value::Object(value), type_name)
+                .map_err(|e: MapperError| ProfileError::Mapping(e.to_string()))
+        };
+        let mapped = map(source)?;
+        let mapped_old = old.map(map).transpose()?;
+        Ok(UserProfile {
+            raw,
+            mapped,
+            mapped_old,
+        })
+    }
+
+    /// [`UserProfile::parse`] with `mapping` (the server first, in engine mode).
+    pub async fn parse_with(
+        argument: Option<&Value>,
+        mapping: &dyn ProfileMapping,
+        mapper: MapperRef<'_>,
+        type_name: &str,
+    ) -> Result<UserProfile, ProfileError> {
+        let (raw, source, old) = Self::split(argument)?;
+        let mapped = mapping
+            .map(&Value::Object(source), mapper, type_name)
+            .await
+            .map_err(ProfileError::Mapping)?;
+        let mapped_old = match old {
+            Some(old) => Some(
+                mapping
+                    .map(&Value::Object(old), mapper, type_name)
+                    .await
+                    .map_err(ProfileError::Mapping)?,
+            ),
+            None => None,
+        };
+        Ok(UserProfile {
+            raw,
+            mapped,
+            mapped_old,
+        })
+    }
+
+    /// The profile as given, the part the mapper reads (without `olduserdata`), and
+    /// `olduserdata` when given.
+    #[allow(clippy::type_complexity)]
+    fn split(
+        argument: Option<&Value>,
+    ) -> Result<
+        (
+            Map<String, Value>,
+            Map<String, Value>,
+            Option<Map<String, Value>>,
+        ),
+        ProfileError,
+    > {
         let raw = match argument {
             None | Some(Value::Null) => return Err(ProfileError::Missing),
             Some(Value::String(text)) if text.trim().is_empty() => {
@@ -74,26 +131,13 @@ impl UserProfile {
         if raw.is_empty() {
             return Err(ProfileError::Empty);
         }
-        let map_error = |e: MapperError| ProfileError::Mapping(e.to_string());
         let mut source = raw.clone();
-        let old = source.remove(OLD_USER_DATA);
-        let mapped = mapper
-            .map(&Value::Object(source), type_name)
-            .map_err(map_error)?;
-        let mapped_old = match old {
+        let old = match source.remove(OLD_USER_DATA) {
             None | Some(Value::Null) => None,
-            Some(Value::Object(old)) => Some(
-                mapper
-                    .map(&Value::Object(old), type_name)
-                    .map_err(map_error)?,
-            ),
+            Some(Value::Object(old)) => Some(old),
             Some(_) => return Err(ProfileError::BadOldUserData),
         };
-        Ok(UserProfile {
-            raw,
-            mapped,
-            mapped_old,
-        })
+        Ok((raw, source, old))
     }
 
     /// The first attribute, in `attributes` order, that has a value: `id` from the raw profile

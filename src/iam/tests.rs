@@ -159,11 +159,16 @@ const GATES_ON: Gates = Gates {
     create_if_not_exists: true,
 };
 
-fn iam<'a>(connector: &'a MockConnector, registry: &'a MapperRegistry, gates: Gates) -> Iam<'a> {
-    Iam {
+fn iam<'a>(
+    connector: &'a MockConnector,
+    registry: &'a MapperRegistry,
+    gates: Gates,
+) -> Lifecycle<'a> {
+    Lifecycle {
         connector,
-        mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-        mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapping: &BuiltinMapping,
         gates,
     }
 }
@@ -324,10 +329,11 @@ async fn bad_profiles_say_what_to_fix() {
     ];
     for (arg, expected) in cases {
         let registry = MapperRegistry::builtin();
-        let iam = Iam {
+        let iam = Lifecycle {
             connector: &c,
-            mapper_out: registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap(),
-            mapper_in: registry.get(crate::mapper::INCOMING_DEFAULT).unwrap(),
+            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
+            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+            mapping: &BuiltinMapping,
             gates: GATES_ON,
         };
         let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();

@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::okta::transport::HttpResponse;
+use crate::time::parse_http_date;
 
 /// Added to every reset-based wait: resets have one-second granularity and clocks differ.
 pub const RESET_MARGIN: Duration = Duration::from_secs(1);
@@ -72,13 +73,6 @@ fn smallest<T: std::str::FromStr + Ord>(response: &HttpResponse, name: &str) -> 
         .flat_map(|value| value.split(','))
         .filter_map(|part| part.trim().parse::<T>().ok())
         .min()
-}
-
-/// An HTTP `Date` (RFC 1123, e.g. `Tue, 20 May 2025 16:54:14 GMT`) as epoch seconds.
-pub fn parse_http_date(value: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc2822(value.trim())
-        .ok()
-        .map(|d| d.timestamp())
 }
 
 /// Exponential backoff for retry number `retry` (1-based): `base · 2^(retry-1)`, at most

@@ -18,6 +18,10 @@ use serde_json::{json, Map, Value};
 
 const FILTER: &str = r#"eventType eq "application.user_membership.add""#;
 const WAIT: Duration = Duration::from_secs(20);
+/// The reply of a server without User Profile search: fetched events are then delivered as
+/// they are (no enrichment, no drop).
+const NO_SEARCH: &str =
+    "[ERROR-fd5a7750-7182-4b38-90ba-091824478903] searchIndicators is not supported";
 
 fn fetch_params(url: &str, token: &str) -> Value {
     json!({
@@ -170,6 +174,8 @@ fn a_ping_or_a_calling_context_is_never_taken_for_a_reply() {
     host.send(&json!({"command": "okta-iam-get-configuration"}).to_string());
     host.send("");
     host.send("{}");
+    request("searchIndicators")(&host.next(WAIT));
+    host.send(NO_SEARCH);
     request("setLastRun")(&host.next(WAIT));
     host.send("{}");
     assert_eq!(incidents_of(&host.next(WAIT)), expected);
@@ -202,6 +208,8 @@ fn a_duplicate_reply_is_dropped_not_answered() {
     host.send(&fetch.to_string());
     request("getLastRun")(&host.next(WAIT));
     host.send("{}");
+    request("searchIndicators")(&host.next(WAIT));
+    host.send(NO_SEARCH);
     request("setLastRun")(&host.next(WAIT));
     host.send("{}");
     host.send("{}"); // the same reply twice

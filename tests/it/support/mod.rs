@@ -43,6 +43,12 @@ impl std::ops::Deref for TestDir {
     }
 }
 
+impl AsRef<std::ffi::OsStr> for TestDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.path().as_os_str()
+    }
+}
+
 impl AsRef<std::path::Path> for TestDir {
     fn as_ref(&self) -> &std::path::Path {
         self.0.path()

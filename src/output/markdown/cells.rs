@@ -1,0 +1,152 @@
+//! One cell's text: `formatCell`, `flattenCell`, and the `JsonTransformer` key tree that
+//! `is_auto_json_transform` prints instead of the flat `key: value` lines.
+
+use serde_json::Value;
+
+use super::python_value::{json_dumps, python_str, python_type_name};
+use super::MarkdownError;
+
+/// `formatCell(data, is_pretty=False, JsonTransformer(flatten=not is_auto_json_transform))`.
+pub(super) fn format_cell(value: &Value, flatten: bool) -> Result<String, MarkdownError> {
+    if let Value::String(s) = value {
+        return Ok(s.clone());
+    }
+    if !flatten {
+        return auto_json_to_str(value);
+    }
+    Ok(match value {
+        // One `key: flattenCell(value)` line per item.
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| format!("{key}: {}", flatten_cell(value)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => flatten_cell(other),
+    })
+}
+
+/// `flattenCell(data, is_pretty=False)`: strings unchanged, lists as the `,\n` join of Python
+/// `str()` of the items, anything else as compact `json.dumps`.
+fn flatten_cell(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(python_str).collect::<Vec<_>>().join(",\n"),
+        other => json_dumps(other),
+    }
+}
+
+/// One step of a `JsonTransformer` path: a dict key or a list index.
+#[derive(Debug, Clone, PartialEq)]
+enum PathStep<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// One `(path, key, value)` triple of `json_to_path_generator`, the value already flattened.
+struct PathLeaf<'a> {
+    path: Vec<PathStep<'a>>,
+    key: &'a str,
+    value: String,
+}
+
+/// `JsonTransformer(flatten=False).json_to_str(data, is_pretty=False)`: the
+/// `is_auto_json_transform` rendering. Scalars other than strings yield nothing, so they
+/// render as an empty cell, as in Python.
+fn auto_json_to_str(value: &Value) -> Result<String, MarkdownError> {
+    let mut leaves = Vec::new();
+    json_to_path_generator(value, &mut Vec::new(), &mut leaves)?;
+
+    let mut lines = Vec::with_capacity(leaves.len());
+    let mut prev_path: &[PathStep] = &[];
+    for leaf in &leaves {
+        let path = leaf.path.as_slice();
+        let mut str_path = String::new();
+        let mut full_tabs = "\t".repeat(path.len());
+        if path != prev_path {
+            let common = prev_path
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a == b)
+                .count();
+            for (i, step) in path.iter().enumerate().skip(common) {
+                str_path.push_str(&"\t".repeat(i));
+                match step {
+                    PathStep::Key(key) => {
+                        str_path.push_str("**");
+                        str_path.push_str(key);
+                        str_path.push_str("**:\n");
+                    }
+                    PathStep::Index(_) => str_path.push_str("**-**"),
+                }
+            }
+            prev_path = path;
+            if matches!(path.last(), Some(PathStep::Index(_))) {
+                // "if it is a beginning of a list, there is only one tab left"
+                full_tabs = "\t".to_string();
+            }
+        }
+        lines.push(format!(
+            "{str_path}{full_tabs}***{}***: {}",
+            leaf.key, leaf.value
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// `JsonTransformer.json_to_path_generator` with no `keys` filter.
+fn json_to_path_generator<'a>(
+    value: &'a Value,
+    path: &mut Vec<PathStep<'a>>,
+    leaves: &mut Vec<PathLeaf<'a>>,
+) -> Result<(), MarkdownError> {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if value.is_object() || value.is_array() {
+                    path.push(PathStep::Key(key));
+                    json_to_path_generator(value, path, leaves)?;
+                    path.pop();
+                } else {
+                    leaves.push(PathLeaf {
+                        path: path.clone(),
+                        key,
+                        value: flatten_cell(value),
+                    });
+                }
+            }
+        }
+        Value::Array(items) => {
+            let nested = items
+                .first()
+                .is_some_and(|first| first.is_object() || first.is_array());
+            if nested {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(PathStep::Index(i));
+                    json_to_path_generator(item, path, leaves)?;
+                    path.pop();
+                }
+            } else {
+                // `', '.join(json_input)`: every item must be a string.
+                let mut parts = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => parts.push(s.as_str()),
+                        other => {
+                            return Err(MarkdownError::TypeError(format!(
+                                "sequence item {i}: expected str instance, {} found",
+                                python_type_name(other)
+                            )))
+                        }
+                    }
+                }
+                leaves.push(PathLeaf {
+                    path: path.clone(),
+                    key: "values",
+                    value: parts.join(", "),
+                });
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

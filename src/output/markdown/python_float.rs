@@ -1,0 +1,141 @@
+//! CPython's `float.__repr__` (which `json.dumps` uses too): the shortest digits that read
+//! back, ties broken as CPython's `dtoa` does, in CPython's positional or scientific notation.
+
+/// CPython's `float_repr` (`repr` mode, shortest round-trip digits): positional notation when
+/// the decimal exponent is in `[-4, 16)`, with `.0` added to whole numbers; otherwise
+/// `d[.ddd]e±XX` with at least two exponent digits. `json` selects `json.dumps`'s spelling of
+/// the non-finite values (serde_json cannot hold them, so this is only for completeness).
+pub(super) fn python_float_repr(x: f64, json: bool) -> String {
+    if x.is_nan() {
+        return if json { "NaN" } else { "nan" }.to_string();
+    }
+    if x.is_infinite() {
+        let text = match (json, x > 0.0) {
+            (true, true) => "Infinity",
+            (true, false) => "-Infinity",
+            (false, true) => "inf",
+            (false, false) => "-inf",
+        };
+        return text.to_string();
+    }
+    let mut out = String::new();
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    let magnitude = x.abs();
+    if magnitude == 0.0 {
+        out.push_str("0.0");
+        return out;
+    }
+    let (digits, exponent) = shortest_digits(magnitude);
+    let ndigits = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    // The position of the decimal point relative to the digits.
+    let decpt = exponent + 1;
+    if decpt <= -4 || decpt > 16 {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        out.push_str(&format!("e{sign}{:02}", exponent.unsigned_abs()));
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        out.push_str(&"0".repeat(decpt.unsigned_abs() as usize));
+        out.push_str(&digits);
+    } else if decpt >= ndigits {
+        out.push_str(&digits);
+        out.push_str(&"0".repeat((decpt - ndigits) as usize));
+        out.push_str(".0");
+    } else {
+        let (whole, fraction) = digits.split_at(decpt as usize);
+        out.push_str(whole);
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// The shortest digits that read back as `magnitude` (a positive finite float) and the decimal
+/// exponent of the first one, chosen as CPython's `dtoa` mode 0 does.
+///
+/// Rust's `{:e}` also prints the shortest round-trip digits, but when the exact value lies
+/// exactly halfway between two shortest candidates it takes the upper one, where `dtoa` takes
+/// the one ending in an even digit (`1932959388700000.25` is `...0.2` in Python). Rust's
+/// fixed-precision formatting is exact, so it tells when that tie happens.
+fn shortest_digits(magnitude: f64) -> (String, i32) {
+    let (digits, exponent) = split_scientific(&format!("{magnitude:e}"));
+    // 1100 digits hold the whole exact expansion of any f64 (at most 767 significant digits).
+    let (exact, exact_exponent) = split_scientific(&format!("{magnitude:.1100e}"));
+    let exact = exact.trim_end_matches('0');
+    let tie_candidates = exact
+        .strip_suffix('5')
+        .filter(|lower| !lower.is_empty())
+        .and_then(|lower| {
+            let last = lower.chars().last()?.to_digit(10)?;
+            let upper = format!("{}{}", lower.get(..lower.len() - 1)?, last + 1);
+            Some((lower, last, upper))
+        });
+    if let Some((lower, last, upper)) = tie_candidates {
+        let lower_reads_back = format!("{lower}e{}", exact_exponent - lower.len() as i32 + 1)
+            .parse::<f64>()
+            .is_ok_and(|v| v == magnitude);
+        if last % 2 == 0
+            && last != 9
+            && upper == digits
+            && exponent == exact_exponent
+            && lower_reads_back
+        {
+            let lower = lower.trim_end_matches('0');
+            let lower = if lower.is_empty() { "0" } else { lower };
+            return (lower.to_string(), exact_exponent);
+        }
+    }
+    (digits, exponent)
+}
+
+/// `"d.ddde±x"` as Rust prints it → (the digits without the point, the exponent).
+fn split_scientific(text: &str) -> (String, i32) {
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+    (
+        mantissa.chars().filter(char::is_ascii_digit).collect(),
+        exponent.parse().unwrap_or(0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_repr() {
+        let cases = [
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345.6, "123456789012345.6"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (1.5e-7, "1.5e-07"),
+            (1e100, "1e+100"),
+            (2.5e16, "2.5e+16"),
+            (9007199254740993.0, "9007199254740992.0"),
+            (123.456, "123.456"),
+            (-1.5, "-1.5"),
+            (1e22, "1e+22"),
+            (5e-324, "5e-324"),
+            // An exact tie between two shortest candidates: Python keeps the even digit.
+            // (written as sums: the literals would trip clippy's excessive_precision)
+            (1932959388700000.0 + 0.25, "1932959388700000.2"),
+            (1932959388700000.0 + 0.75, "1932959388700000.8"),
+        ];
+        for (x, expected) in cases {
+            assert_eq!(python_float_repr(x, false), expected, "{x:e}");
+        }
+        assert_eq!(python_float_repr(f64::NAN, true), "NaN");
+        assert_eq!(python_float_repr(f64::NEG_INFINITY, false), "-inf");
+    }
+}

@@ -1,0 +1,205 @@
+//! Python's view of a JSON value: truthiness, `type(v).__name__`, and the two ways Python
+//! prints a value, `repr()` and `json.dumps`, as ONE tree walk ([`push_python`]) whose
+//! [`Style`] decides the spelling of `None`/`True`/`False`, the string quoting and escaping,
+//! and the non-finite floats. Brackets, separators and the order of keys are the same in both.
+
+use serde_json::{Number, Value};
+
+use super::python_float::python_float_repr;
+use super::unicode::is_python_printable;
+
+/// Python `str(v)` of a JSON value: strings bare, everything else as [`python_repr`]. This is
+/// how list items are shown in a cell.
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => python_repr(other),
+    }
+}
+
+/// Python `repr(v)` of a JSON value: `None`, `True`, `1.0`, `'text'`, `[1, 2]`, `{'k': 'v'}`.
+pub fn python_repr(value: &Value) -> String {
+    let mut out = String::new();
+    push_python(value, Style::Repr, &mut out);
+    out
+}
+
+/// Python `json.dumps(v, ensure_ascii=False)`: separators `", "` and `": "`, non-ASCII kept,
+/// floats as Python prints them (`1e+20`, `1.0`).
+pub fn json_dumps(value: &Value) -> String {
+    let mut out = String::new();
+    push_python(value, Style::Json, &mut out);
+    out
+}
+
+/// Which of Python's printers a value goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `repr(v)`: `None`, `True`, `'single-quoted'` strings.
+    Repr,
+    /// `json.dumps(v, ensure_ascii=False)`: `null`, `true`, `"double-quoted"` strings.
+    Json,
+}
+
+impl Style {
+    fn none(self) -> &'static str {
+        match self {
+            Style::Repr => "None",
+            Style::Json => "null",
+        }
+    }
+
+    fn boolean(self, value: bool) -> &'static str {
+        match (self, value) {
+            (Style::Repr, true) => "True",
+            (Style::Repr, false) => "False",
+            (Style::Json, true) => "true",
+            (Style::Json, false) => "false",
+        }
+    }
+
+    /// A string, or a dict key (both printers treat a key like any string).
+    fn push_str(self, s: &str, out: &mut String) {
+        match self {
+            Style::Repr => push_repr_str(s, out),
+            Style::Json => push_json_str(s, out),
+        }
+    }
+}
+
+/// The one walk behind [`python_repr`] and [`json_dumps`]: `[a, b]` and `{k: v}` with `", "`
+/// and `": "` in both, dicts in insertion order.
+fn push_python(value: &Value, style: Style, out: &mut String) {
+    match value {
+        Value::Null => out.push_str(style.none()),
+        Value::Bool(b) => out.push_str(style.boolean(*b)),
+        Value::Number(n) => out.push_str(&python_number(n, style)),
+        Value::String(s) => style.push_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_python(item, style, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                style.push_str(key, out);
+                out.push_str(": ");
+                push_python(item, style, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A number as Python prints it: integers as-is, floats with `float.__repr__` (the
+/// non-finite ones spelled per `style`).
+fn python_number(n: &Number, style: Style) -> String {
+    if let Some(i) = n.as_i64() {
+        i.to_string()
+    } else if let Some(u) = n.as_u64() {
+        u.to_string()
+    } else {
+        n.as_f64()
+            .map(|f| python_float_repr(f, style == Style::Json))
+            .unwrap_or_default()
+    }
+}
+
+/// Python truthiness of a JSON value.
+pub(super) fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => number_is_zero(n),
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+    }
+}
+
+fn number_is_zero(n: &Number) -> bool {
+    if let Some(i) = n.as_i64() {
+        i == 0
+    } else if let Some(u) = n.as_u64() {
+        u == 0
+    } else {
+        n.as_f64().is_some_and(|f| f == 0.0)
+    }
+}
+
+/// Python's `type(v).__name__`.
+pub(super) fn python_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// CPython's `unicode_repr`: single quotes unless the text has `'` and no `"`; backslash
+/// escapes for the quote, `\`, `\t`, `\n`, `\r`; `\xhh` for other ASCII controls; non-ASCII
+/// kept when printable, else `\xhh`, `\uhhhh` or `\Uhhhhhhhh` (lowercase hex).
+fn push_repr_str(s: &str, out: &mut String) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        let code = u32::from(c);
+        if c == quote || c == '\\' {
+            out.push('\\');
+            out.push(c);
+        } else if c == '\t' {
+            out.push_str("\\t");
+        } else if c == '\n' {
+            out.push_str("\\n");
+        } else if c == '\r' {
+            out.push_str("\\r");
+        } else if code < 0x20 || code == 0x7f {
+            out.push_str(&format!("\\x{code:02x}"));
+        } else if code < 0x7f || is_python_printable(c) {
+            out.push(c);
+        } else if code <= 0xff {
+            out.push_str(&format!("\\x{code:02x}"));
+        } else if code <= 0xffff {
+            out.push_str(&format!("\\u{code:04x}"));
+        } else {
+            out.push_str(&format!("\\U{code:08x}"));
+        }
+    }
+    out.push(quote);
+}
+
+/// `json.dumps` string escaping with `ensure_ascii=False`: only `"`, `\` and C0 controls.
+fn push_json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

@@ -1,0 +1,61 @@
+//! The options and runners of `okta-iam manifest` and `okta-iam pack` (the command line
+//! itself lives in `cli.rs`).
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+
+use super::{manifest, pack, DEFAULT_DOCKER_IMAGE};
+
+/// Options of `manifest` (and, flattened, `pack`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct PackageOptions {
+    /// The Docker image XSOAR runs the integration in (the image built from the repository's
+    /// Dockerfile).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = DEFAULT_DOCKER_IMAGE,
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub docker_image: String,
+}
+
+/// Options of `pack`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct PackOptions {
+    #[command(flatten)]
+    pub package: PackageOptions,
+    /// The directory to write the pack into (created when missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `okta-iam manifest`.
+pub fn run_manifest(options: &PackageOptions) {
+    print!(
+        "{}",
+        manifest::integration_yaml(&super::okta(), &options.docker_image)
+    );
+}
+
+/// `okta-iam pack DIR`: 0 when written, 2 when a file cannot be written.
+pub fn run_pack(options: &PackOptions) -> u8 {
+    match pack::write_pack(&super::okta(), &options.package.docker_image, &options.dir) {
+        Ok(written) => {
+            println!("wrote the pack {}", written.dir.display());
+            for file in &written.files {
+                println!("  {file}");
+            }
+            println!(
+                "wrote {} (Marketplace > Upload pack)",
+                written.zip.display()
+            );
+            0
+        }
+        Err(error) => {
+            eprintln!("okta-iam: {error}");
+            2
+        }
+    }
+}
