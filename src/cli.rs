@@ -152,15 +152,22 @@ pub struct SharedOptions {
     /// Seconds to establish a connection to Okta.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
+    /// Seconds to wait for the first byte of an Okta answer, connecting included.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub answer_timeout: f64,
     /// Seconds for one Okta request, sent to last byte.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub request_timeout: f64,
+    /// Largest Okta answer body read, in bytes; a larger answer fails its command.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::okta::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: u64,
     /// Seconds for everything one command does: requests, retries and rate-limit waits.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     pub command_deadline: f64,
     /// Retries of one Okta call: on 429 (rate limit), on 500, 502, 503 and 504 and on
-    /// connection errors (reads and idempotent calls only); waits double from 1 s up to 16 s,
-    /// all within --command-deadline.
+    /// broken connections (reads and idempotent calls only); waits double from 1 s up to 16 s,
+    /// all within --command-deadline. A refused port or an unknown name is retried once; an
+    /// untrusted certificate or an oversized answer never.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_retries: u32,
     /// Diagnostics level on stderr [default: info for call, warn for serve].
@@ -239,6 +246,8 @@ pub enum StartupError {
     Duration(&'static str),
     #[error("{0}")]
     Cassette(#[from] crate::cassette::CassetteError),
+    #[error("cannot install the signal handlers: {0}")]
+    Signals(std::io::Error),
     #[error("{0}")]
     StateFile(#[from] crate::state::StateError),
 }
@@ -257,7 +266,9 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
     runtime.user_profiles = options.user_profiles.clone();
     runtime.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
+        answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
+        max_response_bytes: options.max_response_bytes,
         command_deadline: seconds("--command-deadline", options.command_deadline)?,
         max_retries: options.max_retries,
         ..ClientTuning::default()
@@ -315,8 +326,9 @@ fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
     Ok(registry)
 }
 
-/// `okta-iam serve`.
-pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
+/// `okta-iam serve`: returns the exit status (see [`crate::protocol::shutdown`]).
+pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
+    let signals = crate::protocol::shutdown::Signals::install().map_err(StartupError::Signals)?;
     let runtime = build_runtime(options)?;
     // Locked for the daemon's lifetime; a second daemon on the same file exits 2 here.
     let _state_file = lock_state_file(options.state.as_deref())?;
@@ -325,11 +337,11 @@ pub async fn run_serve(options: &SharedOptions) -> Result<(), StartupError> {
         None => StateMode::Engine,
     };
     let config = ServeConfig::new(mode);
-    if let Err(error) = serve(tokio::io::stdin(), tokio::io::stdout(), &runtime, &config).await {
-        // The host closed our stdout or stdin failed: nothing more can be said on the channel.
-        tracing::error!("protocol channel failed: {error}");
-    }
-    Ok(())
+    let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
+    Ok(
+        crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals)
+            .await,
+    )
 }
 
 /// Opens and locks the `--state` file, if any, for as long as the handle lives.
@@ -402,6 +414,13 @@ fn print_for_people(execution: &Execution) {
     for entry in &execution.entries {
         if entry.is_error() {
             eprintln!("Error: {}", entry_text(entry));
+        } else if let Some(spooled) = &entry.spooled {
+            // Streamed from its spool file: a large result is never held in memory.
+            match spooled.write_human_readable(&mut std::io::stdout().lock()) {
+                Ok(true) => {}
+                Ok(false) => println!("{}", entry_text(entry)),
+                Err(error) => tracing::error!("cannot write the result to stdout: {error}"),
+            }
         } else {
             let text = entry_text(entry);
             if text.ends_with('\n') {

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Serve(options) => {
                 cli::init_tracing(options, LogLevel::Warn);
-                cli::run_serve(options).await.map(|()| exit::OK)
+                cli::run_serve(options).await
             }
             Command::Call(options) => {
                 // A person at the other end: say what is retried and why.
@@ -51,6 +51,9 @@ fn main() -> ExitCode {
             | Command::Completions(_) => Ok(exit::OK),
         }
     });
+    // A read of stdin may still be blocked in tokio's blocking pool (a stop signal while
+    // waiting for input): do not wait for it.
+    runtime.shutdown_background();
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

@@ -49,6 +49,8 @@ pub enum ParamsError {
     InvalidUrl(String),
     #[error("The Okta URL must use https:// (http:// is allowed only for a loopback host such as 127.0.0.1 or localhost); got '{0}'.")]
     InsecureUrl(String),
+    #[error("The url param must not contain a user name or password ('{0}'): remove them. Okta is reached with the API token param, never with credentials in the url.")]
+    CredentialsInUrl(String),
     #[error("Missing API token. Set the API Token parameter (credentials.password or apitoken) or the OKTA_API_TOKEN environment variable.")]
     MissingToken,
     #[error("The parameter '{name}' must be true or false; got {value}.")]
@@ -273,24 +275,45 @@ pub fn parse_bool(value: &Value) -> Option<bool> {
 /// `<url>` with surrounding slashes trimmed, then `/api/v1/` appended; https only, except
 /// http on a loopback host.
 pub fn api_base_url(raw: &str) -> Result<Url, ParamsError> {
+    // Every message shows the url with any user info replaced by `***`.
+    let shown = hide_userinfo(raw);
     let trimmed = raw.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|_| ParamsError::InvalidUrl(raw.to_string()))?;
+    let url = Url::parse(trimmed).map_err(|_| ParamsError::InvalidUrl(shown.clone()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ParamsError::CredentialsInUrl(shown));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(ParamsError::InsecureUrl(raw.to_string())),
-        _ => return Err(ParamsError::InvalidUrl(raw.to_string())),
+        "http" => return Err(ParamsError::InsecureUrl(shown)),
+        _ => return Err(ParamsError::InvalidUrl(shown)),
     }
     if url.host_str().is_none() || url.cannot_be_a_base() {
-        return Err(ParamsError::InvalidUrl(raw.to_string()));
+        return Err(ParamsError::InvalidUrl(shown));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ParamsError::InvalidUrl(raw.to_string()));
+        return Err(ParamsError::InvalidUrl(shown));
     }
     let path = url.path().trim_end_matches('/');
     let mut base = url.clone();
     base.set_path(&format!("{path}/api/v1/"));
     Ok(base)
+}
+
+/// `text` with whatever sits between `://` and the next `@` of the authority replaced by
+/// `***` (`https://user:pw@host` → `https://***@host`), so a password given in a url is
+/// never echoed in an error or a log line.
+pub fn hide_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_string();
+    };
+    let authority_end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &text[start + at..]),
+        None => text.to_string(),
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -308,6 +331,8 @@ fn redact_map(map: &Map<String, Value>) -> Map<String, Value> {
             let lowered = k.to_ascii_lowercase();
             let value = if SECRET_KEYS.iter().any(|s| lowered == *s) {
                 Value::String("***".into())
+            } else if let Value::String(text) = v {
+                Value::String(hide_userinfo(text))
             } else if let Value::Object(inner) = v {
                 Value::Object(redact_map(inner))
             } else {
@@ -369,6 +394,34 @@ mod tests {
             ok("https://a.okta.com/?x=1"),
             Err(ParamsError::InvalidUrl(_))
         ));
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_and_never_shown() {
+        for raw in [
+            "https://admin:Hunter2pw@acme.okta.com",
+            "https://admin@acme.okta.com",
+            "https://:Hunter2pw@acme.okta.com/",
+            "http://admin:Hunter2pw@127.0.0.1:9",
+        ] {
+            let error = api_base_url(raw).unwrap_err();
+            assert!(matches!(error, ParamsError::CredentialsInUrl(_)), "{raw}");
+            let text = error.to_string();
+            assert!(
+                !text.contains("Hunter2pw") && !text.contains("admin"),
+                "{text}"
+            );
+            assert!(text.starts_with("The url param must not contain"), "{text}");
+        }
+        // Unparseable or otherwise refused urls do not echo the password either.
+        for raw in ["https://a:Hunter2pw@ac me", "ftp://a:Hunter2pw@x/"] {
+            let text = api_base_url(raw).unwrap_err().to_string();
+            assert!(!text.contains("Hunter2pw"), "{text}");
+        }
+        assert_eq!(hide_userinfo("https://a:b@h/x@y"), "https://***@h/x@y");
+        assert_eq!(hide_userinfo("https://h/x@y"), "https://h/x@y");
+        let p = params(json!({"url": "https://a:Hunter2pw@h"}));
+        assert!(!format!("{p:?}").contains("Hunter2pw"));
     }
 
     #[test]

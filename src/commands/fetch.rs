@@ -158,10 +158,36 @@ pub async fn check_fetch_settings(
     if !params.boolean("isFetch", false)? {
         return Ok(());
     }
-    query_filter(params, state).await?;
+    let filter = query_filter(params, state).await?;
+    check_filter_length(&filter, params)?;
     first_fetch_setting(params, now)?;
     max_fetch(params)?;
     Ok(())
+}
+
+/// Room kept in the System Log URL for everything but the filter: the base URL is added
+/// separately; this covers `since`, `until`, `limit`, `sortOrder` and `after`.
+const OTHER_LOG_QUERY_BYTES: usize = 512;
+
+/// Refuses a query filter that cannot fit in a System Log URL (a long `fetch_query_filter`,
+/// or an IAM Configuration with thousands of applications), so test-module says so instead
+/// of every fetch failing.
+fn check_filter_length(filter: &str, params: &Params) -> Result<(), CommandError> {
+    let base = params.base_url().map(|u| u.as_str().len()).unwrap_or(0);
+    let encoded = crate::okta::url_limit::encoded_len(filter);
+    let room = crate::okta::url_limit::MAX_URL_BYTES
+        .saturating_sub(base + "logs?filter=".len() + OTHER_LOG_QUERY_BYTES);
+    if encoded <= room {
+        return Ok(());
+    }
+    let source = if params.flag("auto_generate_query_filter", true) {
+        "it is built from the IAM Configuration's application IDs: configure fewer applications per instance"
+    } else {
+        "shorten the fetch_query_filter param"
+    };
+    Err(CommandError::Invalid(format!(
+        "The fetch query filter is {encoded} bytes once URL-encoded, but the System Log URL has room for {room}: {source}."
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------

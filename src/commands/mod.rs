@@ -16,6 +16,7 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
+pub mod client_cache;
 pub mod config;
 pub mod fetch;
 pub mod groups;
@@ -48,6 +49,7 @@ use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
+use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 
 /// Every command family, in manifest order.
 pub const FAMILIES: &[&[CommandSpec]] = &[
@@ -81,8 +83,8 @@ pub struct Runtime {
     /// and OAuth needs no private key (the cassette holds no assertion).
     pub offline: bool,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
-    /// One Okta client per instance configuration, so `serve` reuses connections.
-    clients: Mutex<Vec<(ClientKey, Client)>>,
+    /// One Okta client per instance configuration, so `serve` reuses connections (bounded).
+    clients: Mutex<ClientCache<ClientKey>>,
     /// Checked OAuth settings by a digest of their params, so the key is read and checked
     /// once per configuration, not at every command.
     oauth_settings: Mutex<Vec<(String, crate::okta::auth::OAuthSettings)>>,
@@ -92,7 +94,9 @@ pub struct Runtime {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClientTuning {
     pub connect_timeout: Duration,
+    pub answer_timeout: Duration,
     pub request_timeout: Duration,
+    pub max_response_bytes: u64,
     pub command_deadline: Duration,
     pub max_retries: u32,
     pub backoff_base: Duration,
@@ -103,7 +107,9 @@ impl Default for ClientTuning {
     fn default() -> Self {
         ClientTuning {
             connect_timeout: crate::okta::DEFAULT_CONNECT_TIMEOUT,
+            answer_timeout: crate::okta::DEFAULT_ANSWER_TIMEOUT,
             request_timeout: crate::okta::DEFAULT_REQUEST_TIMEOUT,
+            max_response_bytes: crate::okta::DEFAULT_MAX_RESPONSE_BYTES,
             command_deadline: crate::okta::DEFAULT_COMMAND_DEADLINE,
             max_retries: crate::okta::DEFAULT_MAX_RETRIES,
             backoff_base: crate::okta::DEFAULT_BACKOFF_BASE,
@@ -134,7 +140,7 @@ impl Runtime {
             user_profiles: None,
             offline: false,
             recorder: Mutex::new(None),
-            clients: Mutex::new(Vec::new()),
+            clients: Mutex::new(ClientCache::new(CLIENT_CACHE_CAPACITY)),
             oauth_settings: Mutex::new(Vec::new()),
         }
     }
@@ -202,7 +208,7 @@ impl Runtime {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+        if let Some(client) = clients.get(&key) {
             return Ok(client.for_command());
         }
         let base_url = params.base_url()?;
@@ -215,7 +221,9 @@ impl Runtime {
         config.insecure = key.insecure;
         config.proxy = key.proxy;
         config.connect_timeout = self.tuning.connect_timeout;
+        config.answer_timeout = self.tuning.answer_timeout;
         config.request_timeout = self.tuning.request_timeout;
+        config.max_response_bytes = self.tuning.max_response_bytes;
         config.command_deadline = self.tuning.command_deadline;
         config.max_retries = self.tuning.max_retries;
         config.backoff_base = self.tuning.backoff_base;
@@ -241,7 +249,7 @@ impl Runtime {
             (None, None) => Client::new(config)?,
         };
         let command_client = client.for_command();
-        clients.push((key, client));
+        clients.insert(key, client);
         Ok(command_client)
     }
 }

@@ -1,7 +1,9 @@
 //! `test-module`: the instance check behind XSOAR's Test button.
 //!
 //! In order: the URL and token params, the mapper names, the fetch settings when `isFetch` is
-//! set, then `GET /api/v1/users/me`. Each failure says what to fix.
+//! set, then `GET /api/v1/users/me`. Each failure says what to fix. The whole check answers
+//! within [`TEST_MODULE_DEADLINE`] whatever the network does (a Test button that spins for
+//! two minutes is a bug).
 //!
 //! With OAuth (`use_oauth`): the OAuth params, then a token request, then one read per
 //! granted read scope (users, apps, groups, System Log, schemas), since a service app has
@@ -13,6 +15,10 @@ use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::{Client, Filter, LogQuery, OktaError};
 use crate::output::Entry;
 use crate::state::LocalBoxFuture;
+
+/// The most `test-module` spends on Okta, retries included (less when `--command-deadline`
+/// is shorter).
+pub const TEST_MODULE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "test-module",
@@ -48,7 +54,10 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             }
         }
         super::fetch::check_fetch_settings(&inv.params, inv.state, inv.runtime.now()).await?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = inv
+            .runtime
+            .okta_client(&inv.params)?
+            .within(TEST_MODULE_DEADLINE);
         if let Some(settings) = &oauth {
             return check_oauth(&client, &settings.scopes, base_url.as_str()).await;
         }
@@ -155,6 +164,10 @@ fn explain(error: &OktaError, base_url: &str) -> String {
                 if source.kind == crate::okta::TransportErrorKind::NotRecorded =>
             {
                 detail
+            }
+            // The named network causes already say what to fix.
+            OktaError::Transport { source, .. } if source.kind.is_named() => {
+                format!("Cannot reach Okta at {base_url}: {}.", source.message)
             }
             OktaError::Transport { .. } => format!(
                 "Cannot reach Okta at {base_url}: {detail}. Check the URL parameter, the network, and the proxy and certificate settings."

@@ -14,16 +14,19 @@ use crate::okta::apps::Apps;
 use crate::okta::auth::{self, ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
 use crate::okta::clock::{Clock, TokioClock};
 use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
+use crate::okta::failure::seconds;
 use crate::okta::groups::Groups;
 use crate::okta::logs::Logs;
 use crate::okta::pagination::Pager;
 use crate::okta::path::Route;
-use crate::okta::rate_limit::{backoff, reset_wait, Pacer, RateLimitInfo};
+use crate::okta::rate_limit::{self, backoff, reset_wait, Pacer, RateLimitInfo};
+use crate::okta::retry::{decide, Decision, FailureClass, RetryPolicy, Stop};
 use crate::okta::schemas::Schemas;
 use crate::okta::transport::{
     HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
     TransportErrorKind,
 };
+use crate::okta::url_limit;
 use crate::okta::users::Users;
 use crate::secret::Secret;
 
@@ -40,6 +43,12 @@ pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
 /// Default largest backoff step.
 pub const DEFAULT_BACKOFF_CAP: Duration = Duration::from_secs(16);
 
+/// Default longest wait for the first byte of an answer, connecting included.
+pub const DEFAULT_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on one answer's body: 64 MiB, far above Okta's largest page (a System Log
+/// page of 1,000 events is a few MB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("okta-iam/", env!("CARGO_PKG_VERSION"));
 
@@ -54,7 +63,12 @@ pub struct ClientConfig {
     /// Use proxies from the environment (`HTTPS_PROXY`, ...); off by default.
     pub proxy: bool,
     pub connect_timeout: Duration,
+    /// Longest wait for the first byte of an answer, connecting included: a server that
+    /// takes the connection and then says nothing fails after this.
+    pub answer_timeout: Duration,
     pub request_timeout: Duration,
+    /// Largest answer body read; a larger answer fails its call (not retried).
+    pub max_response_bytes: u64,
     pub command_deadline: Duration,
     pub max_retries: u32,
     /// First step of the exponential backoff (5xx, connection errors, concurrency 429s, and
@@ -76,7 +90,9 @@ impl ClientConfig {
             insecure: false,
             proxy: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            answer_timeout: DEFAULT_ANSWER_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             command_deadline: DEFAULT_COMMAND_DEADLINE,
             max_retries: DEFAULT_MAX_RETRIES,
             backoff_base: DEFAULT_BACKOFF_BASE,
@@ -93,6 +109,8 @@ pub struct Client {
     inner: Arc<Inner>,
     /// Set by [`Client::for_command`]; otherwise each call gets `now + command_deadline`.
     deadline: Option<Instant>,
+    /// The length of the command's time limit that `deadline` ends (for messages).
+    budget: Option<Duration>,
 }
 
 struct Inner {
@@ -132,6 +150,26 @@ pub(crate) struct Call {
     /// Rate-limit bucket key: `METHOD /path/{id}/shape`.
     pub bucket: String,
     pub retry: Retry,
+}
+
+/// How a transport failure of a request that is safe to repeat counts for retrying.
+fn transport_class(kind: TransportErrorKind, answer_timeout: Duration) -> FailureClass {
+    match kind {
+        TransportErrorKind::Certificate
+        | TransportErrorKind::Tls
+        | TransportErrorKind::TooLarge
+        | TransportErrorKind::NotRecorded
+        | TransportErrorKind::Other => FailureClass::Permanent,
+        TransportErrorKind::NameNotFound
+        | TransportErrorKind::NameNoAnswer
+        | TransportErrorKind::Refused => FailureClass::Unreachable,
+        TransportErrorKind::Silent => FailureClass::Silent {
+            attempt: answer_timeout,
+        },
+        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Reset => {
+            FailureClass::Transient
+        }
+    }
 }
 
 enum Failure {
@@ -186,6 +224,7 @@ impl Client {
                 pacer: Pacer::new(),
             }),
             deadline: None,
+            budget: None,
         }
     }
 
@@ -195,6 +234,23 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             deadline: Some(self.inner.clock.now() + self.inner.config.command_deadline),
+            budget: Some(self.inner.config.command_deadline),
+        }
+    }
+
+    /// This client with its deadline brought forward to at most `limit` from now (a health
+    /// check that must answer quickly whatever the network does).
+    pub fn within(&self, limit: Duration) -> Client {
+        let now = self.inner.clock.now();
+        let own = self
+            .deadline
+            .unwrap_or_else(|| now + self.inner.config.command_deadline);
+        let own_budget = self.budget.unwrap_or(self.inner.config.command_deadline);
+        let cap = now.checked_add(limit).unwrap_or(own);
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline: Some(own.min(cap)),
+            budget: Some(if cap < own { limit } else { own_budget }),
         }
     }
 
@@ -330,6 +386,7 @@ impl Client {
             .deadline
             .unwrap_or_else(|| clock.now() + config.command_deadline);
         let request = label(call.method, &call.url);
+        url_limit::check(&call.url, &request)?;
         let mut retries: u32 = 0;
         let mut retry_for: Option<String> = None;
         // Repeats asked for by the auth seam (a DPoP nonce, a renewed token).
@@ -372,7 +429,7 @@ impl Client {
                 Err(_) => {
                     let error = TransportError::new(
                         TransportErrorKind::Timeout,
-                        format!("no answer within {} s", timeout.as_secs_f64()),
+                        format!("no complete answer in {}", seconds(timeout)),
                     );
                     if timeout < config.request_timeout {
                         let last = OktaError::Transport {
@@ -430,11 +487,20 @@ impl Client {
                 }
             };
 
-            // Decide whether and how long to wait before the next attempt.
+            // Decide whether and how long to wait before the next attempt (retry.rs).
             let retry = retries + 1;
-            let backoff_wait = || backoff(config.backoff_base, config.backoff_cap, retry);
-            let (wait, error) = match failure {
+            let policy = RetryPolicy {
+                max_retries: config.max_retries,
+                backoff_base: config.backoff_base,
+                backoff_cap: config.backoff_cap,
+            };
+            let (class, error) = match failure {
                 Failure::Transport(source) => {
+                    let class = if call.retry == Retry::Safe {
+                        transport_class(source.kind, config.answer_timeout)
+                    } else {
+                        FailureClass::Permanent
+                    };
                     let error = OktaError::Transport {
                         request: request.clone(),
                         source: TransportError::new(
@@ -442,78 +508,60 @@ impl Client {
                             scrub_text(&source.message, config.token.expose()),
                         ),
                     };
-                    // `Other` (a request that could not be built) and a replay miss will
-                    // not get better by waiting.
-                    if call.retry != Retry::Safe
-                        || retries >= config.max_retries
-                        || matches!(
-                            source.kind,
-                            TransportErrorKind::Other | TransportErrorKind::NotRecorded
-                        )
-                    {
-                        return Err(error);
-                    }
                     retry_for = None;
-                    (backoff_wait(), error)
+                    (class, error)
                 }
-                Failure::Unavailable(error) => {
-                    if retries >= config.max_retries {
-                        return Err(error);
-                    }
-                    (backoff_wait(), error)
-                }
+                Failure::Unavailable(error) => (FailureClass::Transient, error),
                 Failure::RateLimited(info, api) => {
                     let concurrency = info.is_concurrency_limit();
-                    let wait = if concurrency {
-                        backoff_wait()
-                    } else {
-                        reset_wait(&info).unwrap_or_else(backoff_wait)
+                    let reset_wait = if concurrency { None } else { reset_wait(&info) };
+                    let class = FailureClass::RateLimited { reset_wait };
+                    let stop = match decide(class, retries, clock.now(), deadline, &policy) {
+                        Decision::Retry { wait, jitter } => {
+                            let wait = wait + rate_limit::jitter(jitter);
+                            tracing::info!(
+                                "{request} rate limited (429); retry {retry} of {} in {:.1} s",
+                                config.max_retries,
+                                wait.as_secs_f64()
+                            );
+                            clock.sleep(wait).await;
+                            retries = retry;
+                            continue;
+                        }
+                        Decision::Stop(Stop::PastDeadline) => RateLimitStop::BeyondDeadline,
+                        Decision::Stop(_) => RateLimitStop::RetriesExhausted,
                     };
-                    let stop = if retries >= config.max_retries {
-                        Some(RateLimitStop::RetriesExhausted)
-                    } else if clock.now() + wait > deadline {
-                        Some(RateLimitStop::BeyondDeadline)
-                    } else {
-                        None
-                    };
-                    if let Some(stop) = stop {
-                        tracing::warn!(request = %request, attempts, ?stop, "rate limited: giving up");
-                        return Err(OktaError::RateLimited {
-                            request,
-                            retry_after: info.until_reset().or(Some(wait)),
-                            reset: info.reset,
-                            attempts,
-                            stop,
-                            last: api.map(Box::new),
-                        });
-                    }
+                    tracing::warn!(request = %request, attempts, ?stop, "rate limited: giving up");
+                    let backoff_wait = backoff(config.backoff_base, config.backoff_cap, retry);
+                    return Err(OktaError::RateLimited {
+                        request,
+                        retry_after: info.until_reset().or(reset_wait).or(Some(backoff_wait)),
+                        reset: info.reset,
+                        attempts,
+                        stop,
+                        last: api.map(Box::new),
+                    });
+                }
+            };
+            match decide(class, retries, clock.now(), deadline, &policy) {
+                Decision::Retry { wait, jitter } => {
+                    let wait = wait + rate_limit::jitter(jitter);
+                    // One line per retry, for a person watching a slow failure (no secret:
+                    // the error text is scrubbed of the token, and URLs carry none).
                     tracing::info!(
-                        request = %request,
-                        concurrency,
-                        wait_ms = wait.as_millis() as u64,
-                        retry,
-                        "{request} rate limited (429); retry {retry} of {} in {:.1} s",
+                        "{request} failed ({}); retry {retry} of {} in {:.1} s",
+                        retry_reason(&error),
                         config.max_retries,
                         wait.as_secs_f64()
                     );
                     clock.sleep(wait).await;
                     retries = retry;
-                    continue;
                 }
-            };
-            if clock.now() + wait > deadline {
-                return Err(self.deadline_exceeded(request, attempts, Some(error)));
+                Decision::Stop(Stop::PastDeadline) => {
+                    return Err(self.deadline_exceeded(request, attempts, Some(error)))
+                }
+                Decision::Stop(Stop::CannotHelp | Stop::RetriesSpent) => return Err(error),
             }
-            // One line per retry, for a person watching a slow failure (no secret: the
-            // error text is scrubbed of the token, and URLs carry none).
-            tracing::info!(
-                "{request} failed ({}); retry {retry} of {} in {:.1} s",
-                retry_reason(&error),
-                config.max_retries,
-                wait.as_secs_f64()
-            );
-            clock.sleep(wait).await;
-            retries = retry;
         }
     }
 
@@ -525,7 +573,7 @@ impl Client {
     ) -> OktaError {
         OktaError::DeadlineExceeded {
             request,
-            deadline: self.inner.config.command_deadline,
+            deadline: self.budget.unwrap_or(self.inner.config.command_deadline),
             attempts,
             last: last.map(Box::new),
         }

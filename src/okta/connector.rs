@@ -130,7 +130,19 @@ impl Connector for OktaConnector {
                 .list_by_filter(&Filter::eq(path, value))
                 .await
                 .map_err(connector_error)?;
-            Ok(users.into_iter().filter_map(vendor_user).collect())
+            // A user without an id is a malformed answer, never "no such user": reading it
+            // as missing would let create-if-not-exists make a second user.
+            users
+                .into_iter()
+                .map(|raw| {
+                    vendor_user(raw).ok_or_else(|| {
+                        ConnectorError::other(format!(
+                            "Okta's answer to the user lookup by {attribute} holds a user without an id; \
+                             the answer is malformed, so nothing was changed."
+                        ))
+                    })
+                })
+                .collect()
         })
     }
 

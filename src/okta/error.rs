@@ -344,8 +344,8 @@ impl OktaError {
                 last,
             } => {
                 let mut text = format!(
-                    "The command's time limit of {} s ran out during {request} after {attempts} attempt{}.",
-                    deadline.as_secs_f64(),
+                    "The command's time limit of {} ran out during {request} after {attempts} attempt{}.",
+                    crate::okta::failure::seconds(*deadline),
                     if *attempts == 1 { "" } else { "s" }
                 );
                 if let Some(last) = last {

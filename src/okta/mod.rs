@@ -35,6 +35,10 @@
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
+//! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure (a pure function) |
+//! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
+//! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
+//! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -56,7 +60,9 @@
 //!
 //! | setting | default | meaning |
 //! |---|---|---|
-//! | `connect_timeout` | 10 s | establishing a connection |
+//! | `connect_timeout` | 10 s | establishing a connection (a name lookup: half of it) |
+//! | `answer_timeout` | 10 s | the first byte of an answer, connecting included |
+//! | `max_response_bytes` | 64 MiB | the largest answer body read |
 //! | `request_timeout` | 30 s | one request, send to last byte |
 //! | `command_deadline` | 120 s | everything one command does: requests, retries, waits |
 //! | `max_retries` | 5 | retries of one call (at most 6 requests) |
@@ -77,10 +83,25 @@
 //!   [`OktaError::RateLimited`], whose [`OktaError::error_code`] is `E0000047`.
 //! - **429, concurrency** (`X-Rate-Limit-Limit: 0` and `Remaining: 0`, where the reset is
 //!   only an estimate): exponential backoff.
-//! - **500, 502, 503, 504, and connection errors** (connect, timeout, reset): exponential backoff
-//!   (`backoff_base · 2^(n-1)`, at most `backoff_cap`, plus up to 25 % jitter), only for
-//!   requests that are safe to repeat: GETs, the lifecycle POSTs (activate, deactivate,
+//! - **500, 502, 503, 504, and broken connections** (reset, timeout mid-answer): exponential
+//!   backoff (`backoff_base · 2^(n-1)`, at most `backoff_cap`, plus up to 25 % jitter), only
+//!   for requests that are safe to repeat: GETs, the lifecycle POSTs (activate, deactivate,
 //!   unsuspend) and the partial profile update `POST users/{id}`.
+//! - **Failures a retry cannot fix** are not retried: an untrusted certificate, a failed TLS
+//!   handshake, an answer over `max_response_bytes`, a URL over 65,534 bytes.
+//! - **Nothing reachable** (a name that does not resolve, a DNS server that does not answer,
+//!   a refused connection): one quick retry after 0.5 s.
+//! - **A server that stays silent** for `answer_timeout` (10 s): one retry, only when a whole
+//!   second attempt fits before the deadline. The decision is [`retry::decide`]; the words of
+//!   each failure are in [`failure`].
+//!
+//! # Bounds
+//!
+//! Every wait and size that the network controls is bounded: a name lookup (half of
+//! `connect_timeout`), the first byte of an answer (`answer_timeout`), an answer
+//! (`request_timeout`, and `max_response_bytes`: 64 MiB by default), a rate-limit reset (not
+//! believed beyond 5 minutes; a `Date` outside 2000–2100 is replaced by the local clock),
+//! and the whole command (`command_deadline`).
 //! - **A create** (`POST users`) is retried after a 429 (Okta did not process it) and never
 //!   after a 5xx or a timeout: that error is returned, since the user may exist now.
 //! - Any other answer (4xx other than 429, other 5xx) is returned at once as [`OktaError::Api`] (Okta error
@@ -119,20 +140,25 @@ mod client;
 mod clock;
 pub mod connector;
 mod error;
+pub mod failure;
 pub mod filter;
 mod groups;
 mod logs;
 mod pagination;
 pub mod path;
 pub mod rate_limit;
+pub mod resolve;
+pub mod retry;
 mod schemas;
 mod transport;
+pub mod url_limit;
 mod users;
 
 pub use apps::Apps;
 pub use client::{
-    Client, ClientConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
+    Client, ClientConfig, DEFAULT_ANSWER_TIMEOUT, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP,
+    DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
 };
 pub use clock::{Clock, TokioClock, VirtualClock};
 pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};

@@ -5,8 +5,10 @@
 //! contain `,` or `;` inside `<…>`. A [`Pager`] fetches one page per
 //! [`Pager::next_page`] call and follows `next` exactly as given, so callers can stop early
 //! and memory stays one page. It ends when there is no `next`, or when `next` equals the
-//! URL just fetched (loop guard). A `next` on another origin is refused (the token would go
-//! with it).
+//! URL just fetched (loop guard, logged at debug level: the System Log's last page links to
+//! itself for polling). A `next` on another origin is refused (the token would go with it),
+//! and so is a `next` to another path than the page's own: a list only continues on its own
+//! endpoint, so `/api/v1/logs` never pages into `/api/v1/users` (paging ends with an error).
 
 use serde_json::Value;
 use url::Url;
@@ -253,8 +255,16 @@ impl Pager {
             None => None,
             Some(written) => match url.join(&written) {
                 Ok(next) if next == *url => {
-                    tracing::warn!(request = %request, "the next link repeats the current page; stopping");
+                    // Normal for the System Log, whose last page links to itself for polling.
+                    tracing::debug!(request = %request, "the next link repeats the current page; stopping");
                     None
+                }
+                Ok(next) if next.path() != url.path() => {
+                    return Err(OktaError::InvalidRequest(format!(
+                        "Okta's next link for {request} points to another endpoint ({}); \
+                         paging stopped there, since a list only continues on its own endpoint.",
+                        next.path()
+                    )))
                 }
                 Ok(next) => Some(next),
                 Err(e) => {

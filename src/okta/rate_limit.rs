@@ -2,8 +2,13 @@
 //!
 //! Every response's `X-Rate-Limit-Limit/Remaining/Reset` are read ([`RateLimitInfo`]); when a
 //! header is repeated (several lines, or one comma-joined value) the smallest value counts.
-//! The reset (epoch seconds) is measured against the response's `Date` header, never the
-//! local clock, and turned into a monotonic instant when the response arrives.
+//! The reset (epoch seconds) is measured against the response's `Date` header, and turned
+//! into a monotonic instant when the response arrives.
+//!
+//! Headers are input from the network and are never trusted to be sane: a `Date` outside
+//! [`SANE_DATES`] (a 1970 date, a year 9999 one) is replaced by the local clock; a reset more than [`MAX_TRUSTED_RESET`] ahead is ignored (Okta's windows
+//! are at most a minute), so no header can make the client wait, or block a bucket, for
+//! longer than that; and all arithmetic on header values is checked or saturating.
 //!
 //! [`Pacer`] keeps, per bucket, the last known window: once `Remaining` falls to the low-water
 //! mark (10 % of `Limit`, at least 2), the requests still allowed are spread evenly over what
@@ -31,6 +36,14 @@ pub const LOW_WATER_PERCENT: u64 = 10;
 /// ...or at or below this many requests, whichever is larger.
 pub const LOW_WATER_MIN: u64 = 2;
 
+/// A response `Date` outside `[SANE_DATES.0, SANE_DATES.1)` (UTC epoch seconds: 2000-01-01
+/// to 2100-01-01) is taken as wrong, and the local clock is used instead. The bounds are wide
+/// on purpose: `Date` is preferred to the local clock because the local clock may be off, and
+/// replayed cassettes carry the dates of their recording.
+pub const SANE_DATES: (i64, i64) = (946_684_800, 4_102_444_800);
+/// A reset further ahead than this is not believed (Okta's windows are one minute).
+pub const MAX_TRUSTED_RESET: Duration = Duration::from_secs(5 * 60);
+
 /// The rate-limit headers of one response.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RateLimitInfo {
@@ -40,17 +53,39 @@ pub struct RateLimitInfo {
     pub remaining: Option<u64>,
     /// `X-Rate-Limit-Reset`, UTC epoch seconds (smallest when repeated).
     pub reset: Option<i64>,
-    /// The response's `Date`, UTC epoch seconds.
+    /// The response's `Date`, UTC epoch seconds (the local clock when `Date` is outside
+    /// [`SANE_DATES`]; missing when `Date` is missing or unreadable).
     pub date: Option<i64>,
 }
 
 impl RateLimitInfo {
     pub fn from_response(response: &HttpResponse) -> Self {
+        let local = chrono::Utc::now().timestamp();
+        Self::from_response_at(response, local)
+    }
+
+    /// [`RateLimitInfo::from_response`] with the local clock given (UTC epoch seconds).
+    pub fn from_response_at(response: &HttpResponse, local_now: i64) -> Self {
+        let date = response
+            .header("date")
+            .and_then(parse_http_date)
+            .map(|date| {
+                if !(SANE_DATES.0..SANE_DATES.1).contains(&date) {
+                    tracing::debug!(
+                        date,
+                        local_now,
+                        "the response's Date is far off; using the local clock"
+                    );
+                    local_now
+                } else {
+                    date
+                }
+            });
         RateLimitInfo {
             limit: smallest(response, "x-rate-limit-limit"),
             remaining: smallest(response, "x-rate-limit-remaining"),
             reset: smallest(response, "x-rate-limit-reset"),
-            date: response.header("date").and_then(parse_http_date),
+            date,
         }
     }
 
@@ -59,10 +94,12 @@ impl RateLimitInfo {
         self.limit == Some(0) && self.remaining == Some(0)
     }
 
-    /// `Reset − Date` (0 when the reset is already past); `None` if either is missing.
+    /// `Reset − Date` (0 when the reset is already past); `None` if either is missing, or
+    /// when the reset is more than [`MAX_TRUSTED_RESET`] ahead (not believed).
     pub fn until_reset(&self) -> Option<Duration> {
-        let seconds = self.reset? - self.date?;
-        Some(Duration::from_secs(seconds.max(0) as u64))
+        let seconds = self.reset?.checked_sub(self.date?)?;
+        let until = Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+        (until <= MAX_TRUSTED_RESET).then_some(until)
     }
 }
 
@@ -78,9 +115,14 @@ fn smallest<T: std::str::FromStr + Ord>(response: &HttpResponse, name: &str) -> 
 /// Exponential backoff for retry number `retry` (1-based): `base · 2^(retry-1)`, at most
 /// `cap`, plus up to 25 % jitter.
 pub fn backoff(base: Duration, cap: Duration, retry: u32) -> Duration {
-    let factor = 1u32 << retry.saturating_sub(1).min(16);
-    let delay = base.saturating_mul(factor).min(cap);
+    let delay = backoff_step(base, cap, retry);
     delay + jitter(delay / 4)
+}
+
+/// The backoff step without jitter: `base · 2^(retry-1)`, at most `cap`.
+pub fn backoff_step(base: Duration, cap: Duration, retry: u32) -> Duration {
+    let factor = 1u32 << retry.saturating_sub(1).min(16);
+    base.saturating_mul(factor).min(cap)
 }
 
 /// The wait before retrying an ordinary 429: until the reset (measured against `Date`), plus
@@ -158,16 +200,19 @@ impl Pacer {
         if window.remaining == 0 {
             return window.ends - now;
         }
-        let low_water = (window.limit * LOW_WATER_PERCENT / 100).max(LOW_WATER_MIN);
+        let low_water = (window.limit.saturating_mul(LOW_WATER_PERCENT) / 100).max(LOW_WATER_MIN);
         if window.remaining > low_water {
             window.remaining -= 1;
             return Duration::ZERO;
         }
+        // remaining is at most low_water here, but Limit may be huge: never divide by a
+        // count truncated to zero.
         let slot = window.next_slot.max(now);
-        let spacing = (window.ends - slot) / window.remaining as u32;
+        let spacing = window.ends.saturating_duration_since(slot)
+            / u32::try_from(window.remaining).unwrap_or(u32::MAX);
         window.next_slot = slot + spacing;
         window.remaining -= 1;
-        slot - now
+        slot.saturating_duration_since(now)
     }
 
     /// Records what a response said about `bucket`, received at `now`. Ignores responses
@@ -181,7 +226,10 @@ impl Pacer {
         else {
             return;
         };
-        let ends = now + until + RESET_MARGIN;
+        // `until` is at most MAX_TRUSTED_RESET, so this cannot overflow; checked anyway.
+        let Some(ends) = now.checked_add(until + RESET_MARGIN) else {
+            return;
+        };
         let mut buckets = self.lock();
         match buckets.get_mut(bucket) {
             // Same window (resets agree within a second, either way): keep the more cautious
@@ -410,6 +458,57 @@ mod tests {
             pacer.reserve("b", at) > Duration::from_secs(50),
             "1 left, then 0"
         );
+    }
+
+    #[test]
+    fn absurd_headers_neither_panic_nor_block_a_bucket() {
+        let now_epoch = 1_800_000_000;
+        // Reset = i64::MAX with a 1970 Date: the Date is replaced by the local clock and the
+        // reset, centuries away, is not believed.
+        let read = RateLimitInfo::from_response_at(
+            &response(&[
+                ("x-rate-limit-limit", "600"),
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", &i64::MAX.to_string()),
+                ("date", "Thu, 01 Jan 1970 00:00:00 GMT"),
+            ]),
+            now_epoch,
+        );
+        assert_eq!(read.date, Some(now_epoch));
+        assert_eq!(read.until_reset(), None);
+        assert_eq!(reset_wait(&read), None);
+        // A 1970 Date with a plausible reset: measured against the local clock.
+        let read = RateLimitInfo::from_response_at(
+            &response(&[
+                ("x-rate-limit-reset", &(now_epoch + 30).to_string()),
+                ("date", "Thu, 01 Jan 1970 00:00:00 GMT"),
+            ]),
+            now_epoch,
+        );
+        assert_eq!(read.until_reset(), Some(Duration::from_secs(30)));
+        // Extreme values never overflow.
+        for (reset, date) in [(i64::MAX, i64::MIN), (i64::MIN, i64::MAX), (0, i64::MAX)] {
+            let read = RateLimitInfo {
+                reset: Some(reset),
+                date: Some(date),
+                ..Default::default()
+            };
+            assert!(read.until_reset().unwrap_or_default() <= MAX_TRUSTED_RESET);
+        }
+
+        let pacer = Pacer::new();
+        let now = Instant::now();
+        // Limit near u64::MAX, Remaining huge: no overflow, no division by zero.
+        pacer.observe("b", &info(u64::MAX - 1, u64::MAX - 2, 30), now);
+        assert_eq!(pacer.reserve("b", now), Duration::ZERO);
+        pacer.observe("c", &info(u64::MAX, 1 << 40, 30), now);
+        assert_eq!(pacer.reserve("c", now), Duration::ZERO);
+        pacer.observe("d", &info(u64::MAX, 5, 30), now);
+        assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
+        assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
+        // Remaining 0 with an unbelievable reset does not block the bucket.
+        pacer.observe("e", &info(600, 0, i64::MAX / 2), now);
+        assert_eq!(pacer.reserve("e", now), Duration::ZERO);
     }
 
     #[test]

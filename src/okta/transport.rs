@@ -11,9 +11,13 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::okta::client::ClientConfig;
 use crate::okta::error::OktaError;
+use crate::okta::failure::{self, Target};
+use crate::okta::resolve::{SystemResolver, TimedResolver};
 
 /// A boxed, `Send` future: what [`Transport::send`] and [`crate::okta::Clock::sleep`] return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -126,10 +130,11 @@ fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str>
         .map(|(_, v)| v.as_str())
 }
 
-/// What kind of transport failure happened; drives whether a retry can help.
+/// What kind of transport failure happened; drives whether a retry can help
+/// ([`crate::okta::retry`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportErrorKind {
-    /// No connection could be made (DNS, refused, TLS handshake): nothing reached Okta.
+    /// No connection could be made, for a reason not named below: nothing reached Okta.
     Connect,
     /// No (complete) answer in time.
     Timeout,
@@ -139,6 +144,34 @@ pub enum TransportErrorKind {
     NotRecorded,
     /// Anything else (a request that could not be built, ...).
     Other,
+    /// The server's TLS certificate is not trusted (self-signed, expired, another name...).
+    Certificate,
+    /// The TLS handshake failed for another reason (not an HTTPS server, no common protocol).
+    Tls,
+    /// The host name does not resolve.
+    NameNotFound,
+    /// The DNS server did not answer in time.
+    NameNoAnswer,
+    /// The connection was refused: nothing listens on that port.
+    Refused,
+    /// Nothing came back in time: no connection, or a connection and then silence.
+    Silent,
+    /// The answer is over the size limit.
+    TooLarge,
+}
+
+impl TransportErrorKind {
+    /// Kinds whose message already names the cause and the fix (printed without a prefix).
+    pub fn is_named(self) -> bool {
+        !matches!(
+            self,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Reset
+                | TransportErrorKind::NotRecorded
+                | TransportErrorKind::Other
+        )
+    }
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -149,19 +182,34 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Reset => "connection closed",
             TransportErrorKind::NotRecorded => "cassette miss",
             TransportErrorKind::Other => "request failed",
+            TransportErrorKind::Certificate => "TLS certificate not trusted",
+            TransportErrorKind::Tls => "TLS handshake failed",
+            TransportErrorKind::NameNotFound => "name does not resolve",
+            TransportErrorKind::NameNoAnswer => "no DNS answer",
+            TransportErrorKind::Refused => "connection refused",
+            TransportErrorKind::Silent => "no answer",
+            TransportErrorKind::TooLarge => "answer too large",
         })
     }
 }
 
 /// A failed exchange: no HTTP response came back.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
+#[error("{}", self.describe())]
 pub struct TransportError {
     pub kind: TransportErrorKind,
     pub message: String,
 }
 
 impl TransportError {
+    fn describe(&self) -> String {
+        if self.kind.is_named() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.kind, self.message)
+        }
+    }
+
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         TransportError {
             kind,
@@ -177,23 +225,46 @@ pub trait Transport: Send + Sync {
 
 /// The default transport: reqwest with rustls, one connection pool.
 ///
-/// Built from [`ClientConfig`]: `connect_timeout`, `request_timeout` (also enforced above the
-/// transport), `insecure` (accept any certificate), `proxy` (environment proxies only when
-/// true; otherwise `no_proxy()`), and no redirects are followed (a redirect would carry the
-/// token to wherever it points).
+/// Built from [`ClientConfig`]: `connect_timeout`, `answer_timeout` (the first byte of the
+/// answer, connecting included), `request_timeout` (also enforced above the transport),
+/// `max_response_bytes` (the body is read in chunks and abandoned past the cap), `insecure`
+/// (accept any certificate), `proxy` (environment proxies only when true; otherwise
+/// `no_proxy()`), and no redirects are followed (a redirect would carry the token to wherever
+/// it points). Names are looked up through a [`TimedResolver`] (half the connect timeout).
+/// Failures are named by [`crate::okta::failure`]; after a connection-phase timeout one quick
+/// TCP probe tells "accepted, then silent" from "no connection at all".
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    resolver: Option<TimedResolver>,
+    connect_timeout: Duration,
+    answer_timeout: Duration,
+    max_response_bytes: u64,
 }
 
+/// How long the connection probe after a silent connect may take.
+const PROBE_LIMIT: Duration = Duration::from_secs(1);
+
 impl ReqwestTransport {
+    /// The reqwest transport with the system's resolver.
     pub fn new(config: &ClientConfig) -> Result<Self, OktaError> {
+        Self::with_resolver(config, Arc::new(SystemResolver))
+    }
+
+    /// The reqwest transport with another name resolver (tests: a resolver that never
+    /// answers, or one that knows no names, so no lookup leaves the machine).
+    pub fn with_resolver(
+        config: &ClientConfig,
+        resolver: Arc<dyn reqwest::dns::Resolve>,
+    ) -> Result<Self, OktaError> {
+        let resolver = TimedResolver::new(resolver, config.connect_timeout / 2);
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .danger_accept_invalid_certs(config.insecure);
+            .danger_accept_invalid_certs(config.insecure)
+            .dns_resolver(Arc::new(resolver.clone()));
         if !config.proxy {
             builder = builder.no_proxy();
         }
@@ -203,12 +274,25 @@ impl ReqwestTransport {
                 error_chain(&e)
             ))
         })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport {
+            client,
+            resolver: Some(resolver),
+            connect_timeout: config.connect_timeout,
+            answer_timeout: config.answer_timeout,
+            max_response_bytes: config.max_response_bytes,
+        })
     }
 
-    /// Wraps an already configured reqwest client (tests, custom TLS roots).
+    /// Wraps an already configured reqwest client (tests, custom TLS roots), with the
+    /// default answer timeout and size cap.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            resolver: None,
+            connect_timeout: crate::okta::client::DEFAULT_CONNECT_TIMEOUT,
+            answer_timeout: crate::okta::client::DEFAULT_ANSWER_TIMEOUT,
+            max_response_bytes: crate::okta::client::DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -218,6 +302,7 @@ impl ReqwestTransport {
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
         };
+        let target = Target::of(&request.url);
         let mut headers = reqwest::header::HeaderMap::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
             // Never put the value in the message: it may be the Authorization header.
@@ -239,7 +324,15 @@ impl ReqwestTransport {
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        let response = builder.send().await.map_err(from_reqwest)?;
+        let mut response = match tokio::time::timeout(self.answer_timeout, builder.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) if error.is_connect() && error.is_timeout() => {
+                let waited = self.connect_timeout.min(self.answer_timeout);
+                return Err(self.silence(&target, waited).await);
+            }
+            Ok(Err(error)) => return Err(named_or_generic(error, &target)),
+            Err(_) => return Err(self.silence(&target, self.answer_timeout).await),
+        };
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -251,12 +344,59 @@ impl ReqwestTransport {
                 )
             })
             .collect();
-        let body = response.bytes().await.map_err(from_reqwest)?.to_vec();
+        let cap = self.max_response_bytes;
+        if response.content_length().is_some_and(|length| length > cap) {
+            return Err(failure::too_large(cap));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| named_or_generic(e, &target))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > cap {
+                return Err(failure::too_large(cap));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(HttpResponse {
             status,
             headers,
             body,
         })
+    }
+
+    /// Nothing came back within the answer timeout: did the server take the connection?
+    async fn silence(&self, target: &Target, waited: Duration) -> TransportError {
+        if self.accepts_connections(target).await {
+            failure::silent_after_accept(target, waited)
+        } else {
+            failure::no_connection(target, waited)
+        }
+    }
+
+    async fn accepts_connections(&self, target: &Target) -> bool {
+        let host = target.host.trim_start_matches('[').trim_end_matches(']');
+        let addrs = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => vec![std::net::SocketAddr::new(ip, target.port)],
+            Err(_) => match &self.resolver {
+                Some(resolver) => match resolver.lookup(host).await {
+                    Ok(addrs) => addrs
+                        .into_iter()
+                        .map(|a| std::net::SocketAddr::new(a.ip(), target.port))
+                        .collect(),
+                    Err(_) => return false,
+                },
+                None => return false,
+            },
+        };
+        let Some(addr) = addrs.first().copied() else {
+            return false;
+        };
+        matches!(
+            tokio::time::timeout(PROBE_LIMIT, tokio::net::TcpStream::connect(addr)).await,
+            Ok(Ok(_))
+        )
     }
 }
 
@@ -264,6 +404,11 @@ impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.exchange(request))
     }
+}
+
+/// The named cause of a reqwest failure ([`failure::classify`]), else its generic kind.
+fn named_or_generic(error: reqwest::Error, target: &Target) -> TransportError {
+    failure::classify(&error, target).unwrap_or_else(|| from_reqwest(error))
 }
 
 fn from_reqwest(error: reqwest::Error) -> TransportError {

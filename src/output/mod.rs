@@ -4,8 +4,12 @@
 //!   `EntryContext`) and the context-key selector form.
 //! - [`markdown`]: a byte-exact port of XSOAR's `tableToMarkdown`.
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
+//! - [`json_unescape`]: a spooled JSON string streamed back to text (`call`'s markdown).
+//! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
 
 pub mod entry;
+pub mod json_unescape;
+pub mod line_breaks;
 pub mod markdown;
 pub mod spool;
 

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::output::line_breaks::{self, StreamEscaper};
+
 /// A temporary file written once, read any number of times.
 ///
 /// The file has no name: `tempfile::tempfile` creates it in `$TMPDIR` and unlinks it at once
@@ -102,18 +104,56 @@ impl PartialEq for SpooledEntry {
 }
 
 impl SpooledEntry {
-    /// Copies the entry's JSON to `out`.
+    /// Copies the entry's JSON to `out`, with U+0085, U+2028 and U+2029 escaped
+    /// ([`crate::output::line_breaks`]).
     pub async fn write_to<W: AsyncWrite + Unpin>(&self, out: &mut W) -> std::io::Result<()> {
         for piece in &self.pieces {
             match piece {
-                Piece::Text(text) => out.write_all(text.as_bytes()).await?,
+                Piece::Text(text) => {
+                    out.write_all(line_breaks::escape_str(text).as_bytes())
+                        .await?
+                }
                 Piece::File(file) => copy_file(file, out).await?,
             }
         }
         Ok(())
     }
 
-    /// The markdown, unescaped, for people (`okta-iam call`).
+    /// Writes the markdown, unescaped, to `out` with constant memory, ending with a newline
+    /// (`okta-iam call`). Returns false when the entry has no markdown.
+    pub fn write_human_readable(&self, out: &mut impl Write) -> std::io::Result<bool> {
+        /// Remembers the last byte written.
+        struct Tracking<'a, W> {
+            out: &'a mut W,
+            last: Option<u8>,
+        }
+        impl<W: Write> Write for Tracking<'_, W> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.out.write(buf)?;
+                if n > 0 {
+                    self.last = Some(buf[n - 1]);
+                }
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.out.flush()
+            }
+        }
+        let Some(file) = self.human_readable.as_ref() else {
+            return Ok(false);
+        };
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.open()?);
+        let mut tracking = Tracking { out, last: None };
+        crate::output::json_unescape::unescape_stream(&mut reader, &mut tracking)?;
+        if tracking.last != Some(b'\n') {
+            tracking.write_all(b"\n")?;
+        }
+        tracking.flush()?;
+        Ok(true)
+    }
+
+    /// The markdown, unescaped, for people, in memory (tests; `call` streams it with
+    /// [`SpooledEntry::write_human_readable`]).
     pub fn human_readable_text(&self) -> Option<String> {
         let file = self.human_readable.as_ref()?;
         let mut escaped = String::new();
@@ -125,12 +165,17 @@ impl SpooledEntry {
 async fn copy_file<W: AsyncWrite + Unpin>(file: &SpoolFile, out: &mut W) -> std::io::Result<()> {
     let mut reader = file.open()?;
     let mut buffer = vec![0u8; 64 * 1024];
+    let mut escaper = StreamEscaper::default();
+    let mut escaped = Vec::with_capacity(buffer.len());
     loop {
         let n = reader.read(&mut buffer)?;
+        escaped.clear();
         if n == 0 {
-            return Ok(());
+            escaper.finish(&mut escaped);
+            return out.write_all(&escaped).await;
         }
-        out.write_all(&buffer[..n]).await?;
+        escaper.push(&buffer[..n], &mut escaped);
+        out.write_all(&escaped).await?;
     }
 }
 
@@ -172,6 +217,9 @@ mod tests {
             serde_json::json!({"Contents":[1,2],"HumanReadable":"a\n|b\"","Again":[1,2]})
         );
         assert_eq!(entry.human_readable_text().unwrap(), "a\n|b\"");
+        let mut streamed = Vec::new();
+        assert!(entry.write_human_readable(&mut streamed).unwrap());
+        assert_eq!(streamed, b"a\n|b\"\n");
         // Read twice (both pieces of the same file, then again): each read starts at 0.
         let mut again: Vec<u8> = Vec::new();
         entry.write_to(&mut again).await.unwrap();

@@ -1,6 +1,7 @@
 //! Newline-delimited framing over any async reader and writer.
 //!
-//! A line is read as bytes up to `\n` (a trailing `\r` is dropped), so that a line that is not
+//! A line is read as bytes up to `\n` (a trailing `\r` is dropped, and a UTF-8 byte order mark
+//! before the first line is skipped), so that a line that is not
 //! UTF-8, or longer than [`MAX_LINE_BYTES`], is reported as such and skipped to its end instead
 //! of killing the loop. Writes are one compact JSON value plus `\n`, flushed at once.
 
@@ -32,7 +33,12 @@ pub struct LineReader<R> {
     /// Bytes of the line read so far, the dropped ones included.
     total: usize,
     overflow: bool,
+    /// True until the first line is returned: a UTF-8 byte order mark may start it.
+    first: bool,
 }
+
+/// The UTF-8 byte order mark, which some hosts and editors put before the first line.
+const BOM: &str = "\u{feff}";
 
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
     pub fn new(inner: R) -> Self {
@@ -46,6 +52,7 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
             buf: Vec::new(),
             total: 0,
             overflow: false,
+            first: true,
         }
     }
 
@@ -94,16 +101,21 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
         if buf.len() > self.max_bytes {
             return Ok(Line::TooLong { bytes: total });
         }
+        let first = std::mem::replace(&mut self.first, false);
         match String::from_utf8(buf) {
+            Ok(text) if first && text.starts_with(BOM) => Ok(Line::Text(text[BOM.len()..].into())),
             Ok(text) => Ok(Line::Text(text)),
             Err(_) => Ok(Line::InvalidUtf8),
         }
     }
 }
 
-/// Writes one already-serialised message and a newline, then flushes.
+/// Writes one already-serialised message and a newline, then flushes. U+0085, U+2028 and
+/// U+2029 are escaped ([`crate::output::line_breaks`]), so hosts that split lines the Unicode
+/// way see one line too.
 pub async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, json: &str) -> std::io::Result<()> {
     debug_assert!(!json.contains('\n'));
+    let json = crate::output::line_breaks::escape_str(json);
     writer.write_all(json.as_bytes()).await?;
     writer.write_all(b"\n").await?;
     writer.flush().await
@@ -159,6 +171,22 @@ mod tests {
             Line::Text("{\"context\":{}}".into())
         );
         assert_eq!(reader.next_line().await.unwrap(), Line::Text("ping".into()));
+    }
+
+    #[tokio::test]
+    async fn a_byte_order_mark_is_skipped_on_the_first_line_only() {
+        let got = lines("\u{feff}ping\n\u{feff}x\n".as_bytes(), 64).await;
+        assert_eq!(got[0], Line::Text("ping".into()));
+        assert_eq!(got[1], Line::Text("\u{feff}x".into()));
+    }
+
+    #[tokio::test]
+    async fn written_lines_escape_unicode_line_separators() {
+        let mut out = Vec::new();
+        write_line(&mut out, "{\"a\":\"x\u{2028}y\"}")
+            .await
+            .unwrap();
+        assert_eq!(out, b"{\"a\":\"x\\u2028y\"}\n");
     }
 
     #[tokio::test]

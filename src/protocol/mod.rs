@@ -2,6 +2,8 @@
 //!
 //! - [`framing`]: line reading with a size limit, line writing.
 //! - [`message`]: the calling context and the outgoing messages.
+//! - [`shutdown`]: stopping cleanly on SIGTERM/SIGINT/SIGHUP (never a half line) and when
+//!   stdout goes away (non-zero exit).
 //! - [`serve`]: the loop. For each calling context it writes, in order, the state requests the
 //!   command needs (engine mode), at most one `result` message, an `exception` message if the
 //!   command panicked, and exactly one `completed`. `ping` is answered with `pong`; blank lines
@@ -20,6 +22,7 @@
 
 pub mod framing;
 pub mod message;
+pub mod shutdown;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -389,7 +389,7 @@ fn each_retry_is_said_at_info_and_the_total_is_bounded() {
     assert_eq!(retries.len(), 1, "{stderr}");
     assert!(retries[0].contains(" INFO "), "{stderr}");
     assert!(
-        retries[0].contains("GET /api/v1/users/me failed (could not connect: "),
+        retries[0].contains("GET /api/v1/users/me failed (nothing listens on 127.0.0.1:"),
         "{stderr}"
     );
     assert!(retries[0].contains("; retry 1 of 1 in "), "{stderr}");
@@ -441,7 +441,7 @@ fn help_names_the_token_variable_params_exit_codes_and_examples() {
     }
     let call = text(&run(&["call", "--help"], b"").stdout);
     assert!(
-        call.contains("on 429 (rate limit), on 500, 502, 503 and 504 and on connection errors"),
+        call.contains("on 429 (rate limit), on 500, 502, 503 and 504 and on broken connections"),
         "{call}"
     );
 }

@@ -276,7 +276,9 @@ fn non_json_error_pages_are_reported_with_their_status() {
 
 const TUNING: ClientTuning = ClientTuning {
     connect_timeout: Duration::from_secs(1),
+    answer_timeout: Duration::from_secs(1),
     request_timeout: Duration::from_secs(1),
+    max_response_bytes: okta_iam::okta::DEFAULT_MAX_RESPONSE_BYTES,
     command_deadline: Duration::from_secs(3),
     max_retries: 3,
     backoff_base: Duration::from_millis(20),

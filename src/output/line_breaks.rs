@@ -1,0 +1,109 @@
+//! Escaping the characters that Unicode-aware readers take as line ends.
+//!
+//! The protocol is one JSON value per `\n`-terminated line, but a host that splits its input
+//! the Unicode way (Python's `str.splitlines()`) also breaks lines at U+0085 (NEL), U+2028
+//! (LINE SEPARATOR) and U+2029 (PARAGRAPH SEPARATOR). JSON allows them raw inside strings, and
+//! `serde_json` writes them raw, so every output line passes through here: each one becomes
+//! its `\uXXXX` escape, which reads back as the same string. They can only occur inside JSON
+//! strings (never as JSON whitespace), so the escape is always valid. The ASCII line ends that
+//! `splitlines()` knows (`\v`, `\f`, `\x1c`-`\x1e`) are control characters, which JSON escapes
+//! anyway.
+
+use std::borrow::Cow;
+
+/// `json` with U+0085, U+2028 and U+2029 escaped.
+pub fn escape_str(json: &str) -> Cow<'_, str> {
+    if !json.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for ch in json.chars() {
+        match ch {
+            '\u{85}' => out.push_str("\\u0085"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            other => out.push(other),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The same escaping over a byte stream given in chunks that may split a character:
+/// an incomplete sequence at the end of a chunk is kept for the next one.
+#[derive(Debug, Default)]
+pub struct StreamEscaper {
+    carry: Vec<u8>,
+}
+
+impl StreamEscaper {
+    /// Appends the escaped form of `chunk` (after any carried bytes) to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        let mut i = 0;
+        while i < data.len() {
+            let rest = &data[i..];
+            match rest {
+                // U+0085 is C2 85; 0xC2 and 0xE2 are only ever lead bytes in UTF-8.
+                [0xC2, 0x85, ..] => {
+                    out.extend_from_slice(b"\\u0085");
+                    i += 2;
+                }
+                [0xE2, 0x80, 0xA8, ..] => {
+                    out.extend_from_slice(b"\\u2028");
+                    i += 3;
+                }
+                [0xE2, 0x80, 0xA9, ..] => {
+                    out.extend_from_slice(b"\\u2029");
+                    i += 3;
+                }
+                [0xC2] | [0xE2] | [0xE2, 0x80] => {
+                    self.carry.extend_from_slice(rest);
+                    return;
+                }
+                [byte, ..] => {
+                    out.push(*byte);
+                    i += 1;
+                }
+                [] => break,
+            }
+        }
+    }
+
+    /// Appends whatever is still carried (an incomplete sequence at the very end).
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.carry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_separators_are_escaped_and_read_back_the_same() {
+        let value = serde_json::json!({"a": "x\u{2028}y\u{2029}z\u{85}w é ✓"});
+        let raw = serde_json::to_string(&value).unwrap();
+        let escaped = escape_str(&raw);
+        assert!(!escaped.contains(['\u{85}', '\u{2028}', '\u{2029}']));
+        assert!(escaped.contains("\\u2028") && escaped.contains("\\u0085"));
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, value);
+        assert!(matches!(escape_str("{\"a\":\"é\"}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_stream_split_inside_a_character_is_escaped_the_same() {
+        let text = "a\u{2028}b\u{85}c\u{2029}✓é\u{2028}";
+        let whole = escape_str(text).into_owned().into_bytes();
+        for size in 1..=4 {
+            let mut escaper = StreamEscaper::default();
+            let mut out = Vec::new();
+            for chunk in text.as_bytes().chunks(size) {
+                escaper.push(chunk, &mut out);
+            }
+            escaper.finish(&mut out);
+            assert_eq!(out, whole, "chunks of {size}");
+        }
+    }
+}
