@@ -1,7 +1,8 @@
 //! The Okta client against loopback servers: requests, errors, pagination, retries, OAuth,
-//! secrets in logs, proxies, record and replay.
+//! secrets in logs, proxies, network edges, record and replay.
 
 mod cassette;
+mod network_edges;
 mod okta_client;
 mod okta_oauth;
 mod pagination;

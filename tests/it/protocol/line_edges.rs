@@ -3,10 +3,7 @@
 //! lines the Unicode way, like Python's `str.splitlines()`, would cut a message in two), in
 //! ordinary and in spooled (large) results alike.
 
-mod common;
-#[path = "fake_okta/mod.rs"]
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
+use crate::support as common;
 
 use common::*;
 use fake_okta::FakeOkta;

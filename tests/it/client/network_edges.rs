@@ -9,10 +9,7 @@
 //! (in-process, through `ReqwestTransport::with_resolver`), so no lookup ever reaches the
 //! machine's DNS server.
 
-mod common;
-#[path = "fake_okta/mod.rs"]
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
+use crate::support as common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -3,10 +3,7 @@
 //! and exit with 128 + the signal; a closed stdout exits non-zero with a log line.
 #![cfg(unix)]
 
-mod common;
-#[path = "fake_okta/mod.rs"]
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
+use crate::support as common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
