@@ -6,6 +6,7 @@ use crate::support as common;
 
 use std::path::PathBuf;
 
+use common::connection::MemoryConnection;
 use common::*;
 use fake_okta::FakeOkta;
 use serde_json::{json, Value};
@@ -60,8 +61,9 @@ fn the_demo_walks_the_whole_lifecycle_offline() {
 }
 
 /// The demo's protocol output, byte for byte, as it was before the vendor seam was cut
-/// (`tests/golden/demo.protocol.ndjson`): `demo --json` and the same script through
-/// `serve --replay` must both print exactly these bytes. After a deliberate change of output
+/// (`tests/golden/demo.protocol.ndjson`): `demo --json`, the same script through
+/// `serve --replay`, and the serve loop in process over the in-memory connection must all
+/// print exactly these bytes. After a deliberate change of output
 /// (or a re-recorded cassette), regenerate it by hand:
 /// `cargo run -- demo --json > tests/golden/demo.protocol.ndjson`.
 #[test]
@@ -90,6 +92,29 @@ fn the_demo_protocol_output_matches_the_golden_file() {
     );
     assert!(served.status.success());
     assert_same_bytes("serve --replay", &served.stdout, golden);
+    // And the serve loop in this process, over the in-memory connection.
+    let in_memory = demo_through_the_memory_connection(&dir.join("memory-state.json"));
+    assert_same_bytes("the in-memory serve loop", &in_memory, golden);
+}
+
+/// The demo script through `okta_iam::protocol::serve` in this process: the demo params,
+/// the demo cassette replayed at its recording time, local state in `state`.
+fn demo_through_the_memory_connection(state: &std::path::Path) -> Vec<u8> {
+    use okta_iam::cassette::ReplayTransport;
+    let params: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(demo_dir().join("params.json")).unwrap()).unwrap();
+    let replay = ReplayTransport::load(&demo_dir().join("cassette.json")).unwrap();
+    let mut runtime = crate::support::harness::runtime(params);
+    runtime.frozen_now = replay.recorded_at();
+    runtime.offline = true;
+    let runtime = runtime.with_transport(std::sync::Arc::new(replay));
+    let script = std::fs::read_to_string(demo_dir().join("commands.ndjson")).unwrap();
+    let connection = MemoryConnection::local(state).send_script(&script);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(connection.serve_bytes(&runtime))
 }
 
 /// Fails with the first line that differs, framed, instead of two 60 kB strings.

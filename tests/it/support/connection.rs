@@ -20,6 +20,20 @@ impl MemoryConnection {
         }
     }
 
+    /// A connection in local mode: state lives in the file at `state`.
+    pub fn local(state: &std::path::Path) -> Self {
+        MemoryConnection {
+            input: String::new(),
+            config: ServeConfig::new(StateMode::Local(state.to_path_buf())),
+        }
+    }
+
+    /// Queues every line of `script` (newline-delimited, as a host writes them).
+    pub fn send_script(mut self, script: &str) -> Self {
+        self.input.push_str(script);
+        self
+    }
+
     /// Queues one line (a newline is added), in the order the host would write them.
     pub fn send(mut self, line: &str) -> Self {
         self.input.push_str(line);
