@@ -48,14 +48,25 @@ async fn call(server: &MockServer, command: &str, args: Value) -> Value {
     call_in(server, command, args, json!({})).await
 }
 
+async fn list_applications(server: &MockServer, args: Value) -> Value {
+    call(server, "okta-iam-list-applications", args).await
+}
+
+async fn list_user_applications(server: &MockServer, args: Value) -> Value {
+    call(server, "okta-iam-list-user-applications", args).await
+}
+
+async fn app_user_assignment(server: &MockServer, args: Value) -> Value {
+    call(server, "okta-get-app-user-assignment", args).await
+}
+
+async fn get_group(server: &MockServer, args: Value) -> Value {
+    call(server, "iam-get-group", args).await
+}
+
 /// `okta-get-app-user-assignment` for [`USER`] and [`APP`].
 async fn get_assignment(server: &MockServer) -> Value {
-    call(
-        server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER, "application_id": APP}),
-    )
-    .await
+    app_user_assignment(server, json!({"user_id": USER, "application_id": APP})).await
 }
 
 /// Every request the server received, as `<server uri><path>?<query>` exactly as sent
@@ -264,7 +275,7 @@ async fn app_user_assignment_dot_segments_are_refused_before_sending() {
             ".",
         ),
     ] {
-        let entry = call(&server, "okta-get-app-user-assignment", args).await;
+        let entry = app_user_assignment(&server, args).await;
         assert_error(
             &entry,
             &format!(
@@ -284,9 +295,8 @@ async fn app_user_assignment_ids_stay_one_path_segment() {
         respond(404, &fixture("error_app_user_not_found.json")),
     )
     .await;
-    let entry = call(
+    let entry = app_user_assignment(
         &server,
-        "okta-get-app-user-assignment",
         json!({"user_id": "dana.lee@example.com", "application_id": "../users/x?y#z"}),
     )
     .await;
@@ -308,12 +318,7 @@ async fn app_user_assignment_ids_stay_one_path_segment() {
 #[tokio::test]
 async fn app_user_assignment_needs_both_arguments() {
     let server = MockServer::start().await;
-    let entry = call(
-        &server,
-        "okta-get-app-user-assignment",
-        json!({"user_id": USER}),
-    )
-    .await;
+    let entry = app_user_assignment(&server, json!({"user_id": USER})).await;
     assert_error(
         &entry,
         "Failed to execute okta-get-app-user-assignment command. Error: Missing required argument: application_id.",
@@ -357,12 +362,7 @@ async fn list_applications_first_page_byte_exact() {
         .mount(&server)
         .await;
 
-    let entry = call(
-        &server,
-        "okta-iam-list-applications",
-        json!({"query": "Work", "limit": "2"}),
-    )
-    .await;
+    let entry = list_applications(&server, json!({"query": "Work", "limit": "2"})).await;
 
     // Page 0 only: the next link is not followed.
     assert_eq!(urls(&server).await, [format!("{base}?q=Work&limit=2")]);
@@ -445,12 +445,8 @@ async fn list_applications_page_two_follows_next_links_verbatim() {
     .mount(&server)
     .await;
 
-    let entry = call(
-        &server,
-        "okta-iam-list-applications",
-        json!({"query": "Work", "limit": "2", "page": "2"}),
-    )
-    .await;
+    let entry =
+        list_applications(&server, json!({"query": "Work", "limit": "2", "page": "2"})).await;
 
     assert_eq!(urls(&server).await, [first, second, third]);
     assert_eq!(entry["Type"], 1);
@@ -493,12 +489,7 @@ async fn list_applications_past_the_last_page_is_empty() {
     .mount(&server)
     .await;
 
-    let entry = call(
-        &server,
-        "okta-iam-list-applications",
-        json!({"limit": "1", "page": "5"}),
-    )
-    .await;
+    let entry = list_applications(&server, json!({"limit": "1", "page": "5"})).await;
 
     assert_eq!(urls(&server).await.len(), 2);
     assert_eq!(entry["Type"], 1);
@@ -515,17 +506,12 @@ async fn list_applications_defaults_and_no_query() {
     let server = MockServer::start().await;
     answer(&server, "GET", "/api/v1/apps", respond(200, "[]")).await;
 
-    let entry = call(&server, "okta-iam-list-applications", json!({})).await;
+    let entry = list_applications(&server, json!({})).await;
     assert_eq!(
         entry["HumanReadable"],
         "### Okta Applications\n**No entries.**\n"
     );
-    let entry = call(
-        &server,
-        "okta-iam-list-applications",
-        json!({"limit": 200, "page": " 0 ", "query": ""}),
-    )
-    .await;
+    let entry = list_applications(&server, json!({"limit": 200, "page": " 0 ", "query": ""})).await;
     assert_eq!(entry["Type"], 1);
     let base = format!("{}/api/v1/apps", server.uri());
     assert_eq!(
@@ -575,7 +561,7 @@ async fn list_applications_bad_page_or_limit_names_the_range() {
         ),
     ];
     for (args, message) in cases {
-        let entry = call(&server, "okta-iam-list-applications", args).await;
+        let entry = list_applications(&server, args).await;
         assert_error(
             &entry,
             &format!("Failed to execute okta-iam-list-applications command. Error: {message}"),
@@ -641,12 +627,7 @@ async fn list_user_applications_reads_every_page() {
     let server = MockServer::start().await;
     let expected_urls = mount_user_apps(&server).await;
 
-    let entry = call(
-        &server,
-        "okta-iam-list-user-applications",
-        json!({"user_id": USER}),
-    )
-    .await;
+    let entry = list_user_applications(&server, json!({"user_id": USER})).await;
 
     assert_eq!(urls(&server).await, expected_urls);
     assert_eq!(entry["Type"], 1);
@@ -680,12 +661,7 @@ async fn list_user_applications_escapes_the_filter_value() {
         .expect(1)
         .mount(&server)
         .await;
-    let entry = call(
-        &server,
-        "okta-iam-list-user-applications",
-        json!({"user_id": r#"a"b\c"#}),
-    )
-    .await;
+    let entry = list_user_applications(&server, json!({"user_id": r#"a"b\c"#})).await;
     assert_eq!(entry["Type"], 1, "{entry}");
     assert_eq!(entry["Contents"], Value::Null);
     assert_eq!(entry["EntryContext"], json!({}));
@@ -715,12 +691,7 @@ async fn list_user_applications_failure_on_a_later_page_is_an_error_entry() {
         ))
                 .mount(&server)
         .await;
-    let entry = call(
-        &server,
-        "okta-iam-list-user-applications",
-        json!({"user_id": USER}),
-    )
-    .await;
+    let entry = list_user_applications(&server, json!({"user_id": USER})).await;
     assert_error(
         &entry,
         "Failed to execute okta-iam-list-user-applications command. Error: You do not have permission to perform the requested action. ",
@@ -917,12 +888,7 @@ async fn get_group_by_id_without_members() {
     .await;
 
     // scim as a JSON object (not text); includeMembers in any case.
-    let entry = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": {"id": GROUP, "displayName": "ignored when the id is given"}, "includeMembers": "False"}),
-    )
-    .await;
+    let entry = get_group(&server, json!({"scim": {"id": GROUP, "displayName": "ignored when the id is given"}, "includeMembers": "False"})).await;
 
     assert_eq!(
         urls(&server).await,
@@ -958,12 +924,7 @@ async fn get_group_by_id_reads_all_members_by_default() {
     )
     .await;
     mount_members(&server).await;
-    let entry = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": format!("{{\"id\":\"{GROUP}\"}}")}),
-    )
-    .await;
+    let entry = get_group(&server, json!({"scim": format!("{{\"id\":\"{GROUP}\"}}")})).await;
     let members = entry["EntryContext"][GET_GROUP_KEY]["members"]
         .as_array()
         .unwrap();
@@ -986,12 +947,7 @@ async fn get_group_not_found_by_name() {
         .mount(&server)
         .await;
 
-    let entry = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": "{\"displayName\": \"Nobody\"}"}),
-    )
-    .await;
+    let entry = get_group(&server, json!({"scim": "{\"displayName\": \"Nobody\"}"})).await;
 
     assert_eq!(urls(&server).await.len(), 1);
     assert_eq!(entry["Type"], 1);
@@ -1032,12 +988,7 @@ async fn get_group_not_found_by_id() {
     )
     .await;
 
-    let entry = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": "{\"id\": \"00gMissing\"}"}),
-    )
-    .await;
+    let entry = get_group(&server, json!({"scim": "{\"id\": \"00gMissing\"}"})).await;
 
     assert_eq!(entry["Type"], 1);
     let data = json!({
@@ -1084,9 +1035,8 @@ async fn get_group_found_once_by_name_then_404_keeps_name_and_id() {
         ),
     )
     .await;
-    let entry = call(
+    let entry = get_group(
         &server,
-        "iam-get-group",
         json!({"scim": {"displayName": "Finance Analysts"}}),
     )
     .await;
@@ -1128,7 +1078,7 @@ async fn get_group_other_errors_carry_okta_code_and_summary() {
     )
     .await;
 
-    let by_id = call(&server, "iam-get-group", json!({"scim": {"id": GROUP}})).await;
+    let by_id = get_group(&server, json!({"scim": {"id": GROUP}})).await;
     assert_eq!(by_id["Type"], 1);
     assert_same_text(
         &by_id["Contents"],
@@ -1143,12 +1093,7 @@ async fn get_group_other_errors_carry_okta_code_and_summary() {
         }),
     );
 
-    let by_name = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": {"displayName": "Fin"}}),
-    )
-    .await;
+    let by_name = get_group(&server, json!({"scim": {"displayName": "Fin"}})).await;
     assert_eq!(by_name["Type"], 1);
     let invalid_token: Value = serde_json::from_str(&fixture("error_invalid_token.json")).unwrap();
     assert_same_text(
@@ -1184,12 +1129,7 @@ async fn get_group_several_found_lists_them_without_members() {
         .mount(&server)
         .await;
 
-    let entry = call(
-        &server,
-        "iam-get-group",
-        json!({"scim": "{\"displayName\": \"Fin\"}"}),
-    )
-    .await;
+    let entry = get_group(&server, json!({"scim": "{\"displayName\": \"Fin\"}"})).await;
 
     assert_eq!(
         urls(&server).await.len(),
@@ -1262,7 +1202,7 @@ async fn get_group_bad_scim_is_an_error_entry() {
         ),
     ];
     for (args, message) in cases {
-        let entry = call(&server, "iam-get-group", args).await;
+        let entry = get_group(&server, args).await;
         assert_error(&entry, &message);
     }
     assert!(urls(&server).await.is_empty());
@@ -1296,7 +1236,7 @@ async fn get_group_member_page_failure_is_an_error_entry() {
     )
     .mount(&server)
     .await;
-    let entry = call(&server, "iam-get-group", json!({"scim": {"id": GROUP}})).await;
+    let entry = get_group(&server, json!({"scim": {"id": GROUP}})).await;
     assert_error(
         &entry,
         "Failed to execute iam-get-group command. Error: Error in API call [400] - Bad Request\nbad cursor",
