@@ -16,7 +16,6 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
-pub mod client_cache;
 pub mod config;
 pub mod fetch;
 pub mod groups;
@@ -32,7 +31,6 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -40,8 +38,12 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
-use crate::cassette::RecordingTransport;
+/// The HTTP settings, under the name the dispatcher's callers know.
+pub use crate::http::settings::HttpSettings as ClientTuning;
+
 use crate::catalogue::{self, ArgError, Args, CommandSpec};
+use crate::http::cassette::RecordingTransport;
+use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::mapper::MapperRegistry;
 use crate::okta::{Client, ClientConfig, OktaError, Transport};
 use crate::output::Entry;
@@ -49,7 +51,6 @@ use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateError, StateStore};
-use client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 
 /// Every command family, in manifest order.
 pub const FAMILIES: &[&[CommandSpec]] = &[
@@ -84,38 +85,10 @@ pub struct Runtime {
     pub offline: bool,
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
     /// One Okta client per instance configuration, so `serve` reuses connections (bounded).
-    clients: Mutex<ClientCache<ClientKey>>,
+    clients: Mutex<ClientCache<ClientKey, Client>>,
     /// Checked OAuth settings by a digest of their params, so the key is read and checked
     /// once per configuration, not at every command.
     oauth_settings: Mutex<Vec<(String, crate::okta::auth::OAuthSettings)>>,
-}
-
-/// The Okta client's timeouts and retry budget; defaults are the client's (see `okta`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientTuning {
-    pub connect_timeout: Duration,
-    pub answer_timeout: Duration,
-    pub request_timeout: Duration,
-    pub max_response_bytes: u64,
-    pub command_deadline: Duration,
-    pub max_retries: u32,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
-}
-
-impl Default for ClientTuning {
-    fn default() -> Self {
-        ClientTuning {
-            connect_timeout: crate::okta::DEFAULT_CONNECT_TIMEOUT,
-            answer_timeout: crate::okta::DEFAULT_ANSWER_TIMEOUT,
-            request_timeout: crate::okta::DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: crate::okta::DEFAULT_MAX_RESPONSE_BYTES,
-            command_deadline: crate::okta::DEFAULT_COMMAND_DEADLINE,
-            max_retries: crate::okta::DEFAULT_MAX_RETRIES,
-            backoff_base: crate::okta::DEFAULT_BACKOFF_BASE,
-            backoff_cap: crate::okta::DEFAULT_BACKOFF_CAP,
-        }
-    }
 }
 
 /// What makes two instance configurations need different clients.
@@ -238,8 +211,9 @@ impl Runtime {
                 let transport = match recorder.as_ref() {
                     Some(transport) => transport.clone(),
                     None => {
-                        let transport =
-                            Arc::new(RecordingTransport::new(&config, path.clone(), self.now())?);
+                        let transport = RecordingTransport::new(&config, path.clone(), self.now())
+                            .map_err(OktaError::from)?;
+                        let transport = Arc::new(transport);
                         *recorder = Some(transport.clone());
                         transport
                     }
