@@ -100,7 +100,7 @@ fn the_demo_protocol_output_matches_the_golden_file() {
 /// The demo script through `okta_iam::protocol::serve` in this process: the demo params,
 /// the demo cassette replayed at its recording time, local state in `state`.
 fn demo_through_the_memory_connection(state: &std::path::Path) -> Vec<u8> {
-    use okta_iam::cassette::ReplayTransport;
+    use okta_iam::http::cassette::ReplayTransport;
     let params: serde_json::Map<String, Value> =
         serde_json::from_slice(&std::fs::read(demo_dir().join("params.json")).unwrap()).unwrap();
     let replay = ReplayTransport::load(&demo_dir().join("cassette.json")).unwrap();
