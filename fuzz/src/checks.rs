@@ -145,8 +145,8 @@ pub fn check_protocol_output(input: &[u8], stdout: &[u8]) {
                         entry["ContentsFormat"].is_string(),
                         "entry without a ContentsFormat: {line}"
                     );
-                    // Contract §4: an error entry says what went wrong, as text; the IAM
-                    // commands' rate-limit error keeps the 13 outputs (§8.4).
+                    // An error entry says what went wrong, as text; the IAM commands'
+                    // rate-limit error keeps the 13 outputs (docs/differences.md 2).
                     if entry["Type"] == 4 {
                         let text = entry["Contents"].as_str().unwrap_or_default();
                         let rate_limited = entry["Contents"]["errorCode"] == "E0000047";
@@ -332,7 +332,7 @@ pub fn engine(data: &[u8]) {
 }
 
 /// Engine-mode output: protocol messages only, requests only of the four state kinds
-/// (contract §8.12) and the two server ones (`mapObject`, `searchIndicators`), never more requests than input lines to answer them, every execution
+/// (`docs/protocol.md`) and the two server ones (`mapObject`, `searchIndicators`), never more requests than input lines to answer them, every execution
 /// closed by `completed`, and no token.
 pub fn check_engine_output(input: &[u8], stdout: &[u8]) {
     let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");

@@ -1,4 +1,4 @@
-//! `/api/v1/apps…` and `/api/v1/groups…` (okta-api.md §3, §4).
+//! `/api/v1/apps…` and `/api/v1/groups…`.
 
 use serde_json::{json, Value};
 

@@ -1,5 +1,5 @@
 //! The SCIM-like filter language Okta shares between `filter` and `search` parameters
-//! (okta-api.md §1.6): `attr op value`, `attr pr`, `and`/`or`, parentheses. Literals are
+//! as Okta documents it: `attr op value`, `attr pr`, `and`/`or`, parentheses. Literals are
 //! JSON strings (with `\"`, `\\`, `\uXXXX` escapes), numbers, `true`, `false`, `null`.
 //! Operators and `and`/`or` are case-insensitive; attribute names are not. `and` binds
 //! tighter than `or`. `and(` without a space is accepted (the reference connector sends it).

@@ -5,8 +5,8 @@
 //! A dev-dependency of the tests, benchmarks and examples (`fake_okta::FakeOkta`). The HTTP
 //! server, fault injection, rate-limit bucket and request log are the vendor-neutral
 //! `fake_http` crate's; this crate holds Okta's routes, state, errors and OAuth server.
-//! Behaviour follows okta-api.md (§1 headers/errors/rate limits/Link paging,
-//! §2 users and lifecycle, §3 apps and app users, §4 groups, §5 System Log, §7 checklist).
+//! Behaviour follows Okta's documented API: headers, error bodies, rate limits and Link
+//! paging; users and their lifecycle; apps and app users; groups; the System Log.
 //!
 //! Endpoints (all under `/api/v1`): `GET users/me`; `GET users` (`filter` on id, status,
 //! profile.login/email/firstName/lastName with `eq`, lastUpdated ranges; `search`; `q`;

@@ -1,4 +1,4 @@
-//! `/api/v1/logs` (okta-api.md §5): polling (persistence order, `next` always present)
+//! `/api/v1/logs`: polling (persistence order, `next` always present)
 //! and bounded/finite queries (published order, no `next` on the last page).
 
 use std::sync::Arc;

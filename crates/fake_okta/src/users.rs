@@ -1,4 +1,4 @@
-//! `/api/v1/users…` and `/api/v1/meta/schemas/user/default` (okta-api.md §2).
+//! `/api/v1/users…` and `/api/v1/meta/schemas/user/default`.
 
 use serde_json::{json, Map, Value};
 

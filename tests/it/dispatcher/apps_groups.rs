@@ -1,7 +1,7 @@
 //! The application, app-assignment and group commands, end to end: each execution goes through
 //! `okta_iam::commands::execute` (argument checks, params, handler, entry) against a loopback
 //! wiremock server standing in for Okta; one test drives the real binary. Expected markdown is
-//! written by hand from the tableToMarkdown rules (research/xsoar-protocol.md §3).
+//! written by hand from XSOAR's tableToMarkdown rules (as `output::markdown` reproduces them).
 
 use crate::support as common;
 use crate::support::okta_support;
@@ -108,7 +108,7 @@ fn app(id: &str, name: &str, label: &str, logo: Option<&str>) -> Value {
     app
 }
 
-/// Key order matters (contract §8.17): compare the serialised text.
+/// Key order matters (raw Okta objects keep Okta's key order): compare the serialised text.
 fn assert_same_text(actual: &Value, expected: &Value) {
     assert_eq!(
         serde_json::to_string(actual).unwrap(),

@@ -1,5 +1,6 @@
 //! The IAM user commands through the dispatcher, against wiremock: the reference's unit-test
-//! vectors (reference-okta-iam.md §9.1, §9.3, §9.4), adapted where the contract deliberately
+//! vectors (its `Okta_IAM_test.py`, numbered as there; its `IAMApiModule_test.py`; and vectors
+//! read off its code), adapted where this project deliberately
 //! differs (each adaptation is named), and each deliberate difference.
 
 use okta_iam::commands::Execution;
@@ -70,7 +71,7 @@ async fn lookup_email(server: &MockServer, users: Value) {
     lookup(server, &format!("profile.email eq \"{E}\""), users).await;
 }
 
-// ---- §9.1 #1a-#1c: get existing user by email, login and id ----
+// ---- Okta_IAM_test #1a-#1c: get existing user by email, login and id ----
 
 #[tokio::test]
 async fn get_existing_user_by_email_login_and_id() {
@@ -100,7 +101,7 @@ async fn get_existing_user_by_email_login_and_id() {
         assert_eq!(out["username"], E);
         assert_eq!(out["details"]["profile"]["firstName"], "mock_first_name");
         assert_eq!(out["details"]["profile"]["lastName"], "mock_last_name");
-        // Contract §8.6: IAM.UserProfile is the incoming-mapped Okta user and keeps `email`.
+        // IAM.UserProfile is the incoming-mapped Okta user and keeps `email`.
         let user_profile =
             &entry["EntryContext"]["IAM.UserProfile(val.email && val.email == obj.email)"];
         assert_eq!(user_profile["Given Name"], "mock_first_name");
@@ -149,7 +150,7 @@ async fn get_user_sends_the_token_and_the_13_outputs_in_order() {
     ), "{readable}");
 }
 
-// ---- §9.1 #2: non-existing user ----
+// ---- Okta_IAM_test #2: non-existing user ----
 
 #[tokio::test]
 async fn get_non_existing_user() {
@@ -163,7 +164,7 @@ async fn get_non_existing_user() {
     assert_eq!(out["errorMessage"], "User does not exist");
 }
 
-// ---- §9.1 #3: Okta error body with causes ----
+// ---- Okta_IAM_test #3: Okta error body with causes ----
 
 #[tokio::test]
 async fn get_user_bad_response() {
@@ -189,7 +190,7 @@ async fn get_user_bad_response() {
     );
 }
 
-// ---- §9.1 #4 and §9.4: create ----
+// ---- Okta_IAM_test #4 and vectors from the code: create ----
 
 #[tokio::test]
 async fn create_user_success_stages_then_activates_without_email() {
@@ -272,7 +273,7 @@ async fn create_is_never_repeated_after_a_5xx() {
     assert_eq!(out["errorCode"], 503);
 }
 
-// ---- §9.1 #5 and contract differences 4-5: update with allow-enable ----
+// ---- Okta_IAM_test #5 and docs/differences.md 4-5: update with allow-enable ----
 
 #[tokio::test]
 async fn update_with_allow_enable_enables_and_also_applies_the_profile() {
@@ -334,7 +335,7 @@ async fn update_with_allow_enable_but_enable_gate_off_only_updates() {
     assert_eq!(out["active"], false);
 }
 
-// ---- §9.1 #6: update of a missing user creates it ----
+// ---- Okta_IAM_test #6: update of a missing user creates it ----
 
 #[tokio::test]
 async fn update_non_existing_user_with_create_if_not_exists_creates() {
@@ -376,7 +377,7 @@ async fn update_non_existing_user_without_create_is_a_skip() {
     assert_eq!(out["reason"], "User does not exist");
 }
 
-// ---- §9.1 #7: disabled command ----
+// ---- Okta_IAM_test #7: disabled command ----
 
 #[tokio::test]
 async fn update_when_command_is_disabled_makes_no_request() {
@@ -401,7 +402,7 @@ async fn update_when_command_is_disabled_makes_no_request() {
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
-// ---- §9.1 #8: rate limit spent → error entry with the outputs ----
+// ---- Okta_IAM_test #8: rate limit spent → error entry with the outputs ----
 
 #[tokio::test]
 async fn rate_limit_spent_is_an_error_entry() {
@@ -439,11 +440,11 @@ async fn rate_limit_spent_is_an_error_entry() {
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
-// ---- §9.1 #9 adapted: E0000007 everywhere ----
+// ---- Okta_IAM_test #9 adapted: E0000007 everywhere ----
 
 #[tokio::test]
 async fn e0000007_means_not_found_not_already_disabled() {
-    // Adapted (contract differences: E0000007 is Okta's generic not-found): the reference
+    // Adapted (docs/differences.md 11: E0000007 is Okta's generic not-found): the reference
     // reported "User is already disabled."; here the lookup's not-found is a missing user.
     let server = strict_server().await;
     every(
@@ -497,7 +498,7 @@ async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
-// ---- enable (contract §8.1) ----
+// ---- enable (docs/differences.md 4) ----
 
 #[tokio::test]
 async fn enable_picks_unsuspend_for_a_suspended_user() {
@@ -554,7 +555,7 @@ async fn suspended_user_is_not_active() {
     assert_eq!(outputs(&execution).1["active"], false);
 }
 
-// ---- §9.3 #4: create of an existing (disabled) user goes the update path ----
+// ---- IAMApiModule_test #4: create of an existing (disabled) user goes the update path ----
 
 #[tokio::test]
 async fn create_of_an_existing_user_updates_it() {
@@ -576,7 +577,7 @@ async fn create_of_an_existing_user_updates_it() {
     assert_eq!(out["active"], false);
 }
 
-// ---- §9.4: olduserdata, ambiguity, non-JSON 502, E0000016 ----
+// ---- vectors from the code: olduserdata, ambiguity, non-JSON 502, E0000016 ----
 
 #[tokio::test]
 async fn update_looks_up_the_old_email() {
@@ -737,7 +738,7 @@ async fn every_bad_user_profile_says_what_to_fix() {
         .as_str()
         .unwrap()
         .contains("Missing required argument: user-profile"));
-    // §9.3 #10: no lookup attribute → a failure result that names the attributes.
+    // IAMApiModule_test #10: no lookup attribute → a failure result that names the attributes.
     let execution = run(
         &server,
         "iam-disable-user",
@@ -757,7 +758,7 @@ async fn every_bad_user_profile_says_what_to_fix() {
 
 #[tokio::test]
 async fn get_mapping_fields_returns_the_schema() {
-    // §9.1 #10.
+    // Okta_IAM_test #10.
     let server = strict_server().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/meta/schemas/user/default"))
