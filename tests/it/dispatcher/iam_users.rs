@@ -215,7 +215,7 @@ async fn create_user_success_stages_then_activates_without_email() {
         .expect(1)
         .mount(&server)
         .await;
-    // Contract difference 5: details is the user after the change (read again).
+    // docs/differences.md 5: details is the user after the change (read again).
     user_read_back(&server, "mock_id", okta_user("PROVISIONED")).await;
     let args = profile(json!({"email": E, "givenname": "Jane", "surname": null}));
     let execution = run(&server, "iam-create-user", args, json!({})).await;
@@ -306,7 +306,7 @@ async fn update_with_allow_enable_enables_and_also_applies_the_profile() {
     assert_eq!(out["active"], true);
     assert_eq!(out["id"], "mock_id");
     assert_eq!(out["username"], E);
-    // Contract difference 5: details is the user after the change, not the DEPROVISIONED one.
+    // docs/differences.md 5: details is the user after the change, not the DEPROVISIONED one.
     assert_eq!(out["details"]["status"], "PROVISIONED");
 }
 
