@@ -1,6 +1,7 @@
 //! The binary as people and the XSOAR host run it (the XSOAR tests drive it through an
 //! XSOAR-style Python loop, `tests/xsoar/`).
 
+mod architecture_doc;
 mod call;
 mod cli;
 mod demo;
