@@ -146,6 +146,7 @@ mod groups;
 mod logs;
 mod pagination;
 pub mod path;
+pub mod policy;
 pub mod rate_limit;
 mod schemas;
 mod users;
