@@ -61,7 +61,8 @@ pub struct HttpCore<P: VendorPolicy> {
 enum Failure<E> {
     Transport(TransportError),
     RateLimited(HttpResponse, E),
-    Unavailable(E),
+    /// A 5xx of a request safe to repeat, and the wait it asked for (if the vendor reads one).
+    Unavailable(E, Option<Duration>),
 }
 
 /// `METHOD /path` (no query: it may hold personal data).
@@ -245,7 +246,7 @@ impl<P: VendorPolicy> HttpCore<P> {
                     } else if matches!(response.status, 500 | 502 | 503 | 504)
                         && repeat == Repeat::Safe
                     {
-                        Failure::Unavailable(error)
+                        Failure::Unavailable(error, policy.unavailable_wait(&response))
                     } else {
                         return Err(error);
                     }
@@ -263,33 +264,41 @@ impl<P: VendorPolicy> HttpCore<P> {
                     let source = TransportError::new(source.kind, policy.redact(&source.message));
                     retry_for = None;
                     let reason = source.to_string();
-                    (class, policy.transport_error(request.clone(), source), reason)
+                    (
+                        class,
+                        policy.transport_error(request.clone(), source),
+                        reason,
+                    )
                 }
-                Failure::Unavailable(error) => {
+                Failure::Unavailable(error, asked) => {
                     let reason = first_line(&error);
-                    (FailureClass::Transient, error, reason)
+                    let class = match asked {
+                        Some(wait) => FailureClass::RetryAfter { wait },
+                        None => FailureClass::Transient,
+                    };
+                    (class, error, reason)
                 }
                 Failure::RateLimited(response, error) => {
                     let reset = policy.rate_limit_reset(&response);
                     let class = FailureClass::RateLimited {
                         reset_wait: reset.wait,
                     };
-                    let stop = match decide(class, retries, clock.now(), deadline.ends, &retry_policy)
-                    {
-                        Decision::Retry { wait, jitter } => {
-                            let wait = wait + backoff::jitter(jitter);
-                            tracing::info!(
-                                "{request} rate limited (429); retry {retry} of {} in {:.1} s",
-                                settings.max_retries,
-                                wait.as_secs_f64()
-                            );
-                            clock.sleep(wait).await;
-                            retries = retry;
-                            continue;
-                        }
-                        Decision::Stop(Stop::PastDeadline) => RateLimitStop::PastDeadline,
-                        Decision::Stop(_) => RateLimitStop::RetriesSpent,
-                    };
+                    let stop =
+                        match decide(class, retries, clock.now(), deadline.ends, &retry_policy) {
+                            Decision::Retry { wait, jitter } => {
+                                let wait = wait + backoff::jitter(jitter);
+                                tracing::info!(
+                                    "{request} rate limited (429); retry {retry} of {} in {:.1} s",
+                                    settings.max_retries,
+                                    wait.as_secs_f64()
+                                );
+                                clock.sleep(wait).await;
+                                retries = retry;
+                                continue;
+                            }
+                            Decision::Stop(Stop::PastDeadline) => RateLimitStop::PastDeadline,
+                            Decision::Stop(_) => RateLimitStop::RetriesSpent,
+                        };
                     tracing::warn!(request = %request, attempts, ?stop, "rate limited: giving up");
                     let backoff_wait = backoff(settings.backoff_base, settings.backoff_cap, retry);
                     return Err(policy.rate_limited(RateLimited {
@@ -374,7 +383,10 @@ mod tests {
     }
 
     impl Transport for Scripted {
-        fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
             self.sent.lock().unwrap().push(request);
             let answer = self.answers.lock().unwrap().pop_front();
             Box::pin(async move {
@@ -429,6 +441,10 @@ mod tests {
 
         fn rate_limit_reset(&self, _: &HttpResponse) -> RateLimitReset {
             RateLimitReset::default()
+        }
+
+        fn unavailable_wait(&self, response: &HttpResponse) -> Option<Duration> {
+            crate::http::policy::retry_after(response, 0)
         }
 
         fn redact(&self, text: &str) -> String {
@@ -538,7 +554,10 @@ mod tests {
         let deadline = Deadline::after(clock.now(), Duration::from_secs(1));
         clock.advance(Duration::from_secs(2));
         let error = core.send(&call(Method::Get), deadline).await.unwrap_err();
-        assert_eq!(error.0, "GET /v2/Users ran out of 1 s after 0 attempts; last: ");
+        assert_eq!(
+            error.0,
+            "GET /v2/Users ran out of 1 s after 0 attempts; last: "
+        );
         assert!(transport.sent().is_empty());
     }
 
@@ -555,6 +574,22 @@ mod tests {
         assert!(error.0.starts_with("POST /v2/Users: "), "{error}");
         assert_eq!(transport.sent().len(), 1);
         assert_eq!(core.policy().redact("Bearer s3cret-token"), "Bearer ***");
+    }
+
+    #[tokio::test]
+    async fn a_503_that_says_retry_after_is_retried_after_exactly_that() {
+        let transport = Scripted::new(&[503, 200]);
+        transport.answers.lock().unwrap()[0]
+            .headers
+            .push(("retry-after".to_owned(), "7".to_owned()));
+        let clock = Arc::new(VirtualClock::new());
+        let core = core(transport.clone(), clock.clone());
+        let answer = core
+            .send(&call(Method::Get), core.fresh_deadline())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(clock.sleeps(), [Duration::from_secs(7)]);
     }
 
     #[test]

@@ -49,6 +49,9 @@ mod tests {
         assert_eq!(quick, Deadline::after(now, Duration::from_secs(15)));
         assert_eq!(command.within(now, Duration::from_secs(300)), command);
         assert_eq!(quick.left(now + Duration::from_secs(20)), Duration::ZERO);
-        assert_eq!(quick.left(now + Duration::from_secs(5)), Duration::from_secs(10));
+        assert_eq!(
+            quick.left(now + Duration::from_secs(5)),
+            Duration::from_secs(10)
+        );
     }
 }

@@ -14,6 +14,30 @@ use url::Url;
 use crate::http::pacer::Budget;
 use crate::http::transport::{HttpResponse, Method, TransportError};
 use crate::http::InvalidRequest;
+use crate::time::parse_http_date;
+
+/// The longest `Retry-After` believed: a header may not park a call for longer.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// An answer's `Retry-After` (RFC 9110: delay seconds, or an HTTP date measured against the
+/// answer's `Date`, else `local_now` in epoch seconds) as a wait; `None` when absent,
+/// unreadable, or further ahead than [`MAX_RETRY_AFTER`]. For vendors whose servers send it
+/// (SCIM); Okta's own headers are `X-Rate-Limit-*`.
+pub fn retry_after(response: &HttpResponse, local_now: i64) -> Option<Duration> {
+    let value = response.header("retry-after")?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let at = parse_http_date(value)?;
+            let now = response
+                .header("date")
+                .and_then(parse_http_date)
+                .unwrap_or(local_now);
+            Duration::from_secs(u64::try_from(at.checked_sub(now)?).unwrap_or(0))
+        }
+    };
+    (wait <= MAX_RETRY_AFTER).then_some(wait)
+}
 
 /// Whether a request may be sent again after a failure that leaves its effect unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +117,12 @@ pub trait VendorPolicy: Send + Sync {
 
     /// The headers every attempt carries besides the authorisation (accept, content type,
     /// user agent, the vendor's retry headers), in the order they are sent.
-    fn headers(&self, method: Method, has_body: bool, attempt: Attempt<'_>)
-        -> Vec<(String, String)>;
+    fn headers(
+        &self,
+        method: Method,
+        has_body: bool,
+        attempt: Attempt<'_>,
+    ) -> Vec<(String, String)>;
 
     /// The vendor's id of an answer (for logs, and the next attempt's [`Attempt::retry_for`]).
     fn request_id(&self, response: &HttpResponse) -> Option<String>;
@@ -105,6 +133,12 @@ pub trait VendorPolicy: Send + Sync {
 
     /// What a 429 says about when to try again.
     fn rate_limit_reset(&self, response: &HttpResponse) -> RateLimitReset;
+
+    /// The wait a 500/502/503/504 of a request safe to repeat asks for (a SCIM server's
+    /// `Retry-After` on a 503: [`retry_after`]); `None`, the default, backs off.
+    fn unavailable_wait(&self, _response: &HttpResponse) -> Option<Duration> {
+        None
+    }
 
     /// `text` with every secret of this client replaced (error texts kept for people).
     fn redact(&self, text: &str) -> String;
@@ -121,4 +155,39 @@ pub trait VendorPolicy: Send + Sync {
 
     /// The error for a call whose deadline ran out.
     fn deadline_exceeded(&self, ran_out: DeadlineRanOut<Self::Error>) -> Self::Error;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
+            status: 503,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: vec![],
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_and_refuses_the_absurd() {
+        assert_eq!(
+            retry_after(&answer(&[("Retry-After", "120")]), 0),
+            Some(Duration::from_secs(120))
+        );
+        let dated = answer(&[
+            ("Retry-After", "Tue, 20 May 2025 16:54:44 GMT"),
+            ("Date", "Tue, 20 May 2025 16:54:14 GMT"),
+        ]);
+        assert_eq!(retry_after(&dated, 0), Some(Duration::from_secs(30)));
+        // Without `Date`, against the local clock; a past date is no wait.
+        let undated = answer(&[("Retry-After", "Tue, 20 May 2025 16:54:44 GMT")]);
+        assert_eq!(retry_after(&undated, 1_747_760_100), Some(Duration::ZERO));
+        assert_eq!(retry_after(&answer(&[("Retry-After", "86400")]), 0), None);
+        assert_eq!(retry_after(&answer(&[("Retry-After", "soon")]), 0), None);
+        assert_eq!(retry_after(&answer(&[]), 0), None);
+    }
 }

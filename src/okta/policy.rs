@@ -84,10 +84,7 @@ impl VendorPolicy for OktaPolicy {
             if let Some(id) = attempt.retry_for {
                 headers.push(("x-okta-retry-for".to_owned(), id.to_owned()));
             }
-            headers.push((
-                "x-okta-retry-count".to_owned(),
-                attempt.retries.to_string(),
-            ));
+            headers.push(("x-okta-retry-count".to_owned(), attempt.retries.to_string()));
         }
         headers
     }
@@ -168,7 +165,9 @@ mod tests {
     }
 
     fn repeat(method: Method, path: &str) -> Repeat {
-        let url: Url = format!("https://acme.okta.com/api/v1/{path}").parse().unwrap();
+        let url: Url = format!("https://acme.okta.com/api/v1/{path}")
+            .parse()
+            .unwrap();
         policy().repeat(method, &url)
     }
 
