@@ -16,7 +16,9 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
+pub mod args;
 pub mod config;
+mod error;
 pub mod fetch;
 pub mod groups;
 pub mod logs;
@@ -35,13 +37,12 @@ use std::task::{Context, Poll};
 use chrono::{DateTime, Utc};
 
 use serde_json::{Map, Value};
-use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
 /// The HTTP settings, under the name the dispatcher's callers know.
 pub use crate::http::settings::HttpSettings as ClientTuning;
 
-use crate::catalogue::{self, ArgError, Args, CommandSpec};
+use crate::catalogue::{self, Args, CommandSpec};
 use crate::http::cassette::RecordingTransport;
 use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::mapper::MapperRegistry;
@@ -50,7 +51,10 @@ use crate::output::Entry;
 use crate::params::{Params, ParamsError};
 use crate::protocol::message::CallingContext;
 use crate::secret::Secret;
-use crate::state::{LocalBoxFuture, StateError, StateStore};
+use crate::state::{LocalBoxFuture, StateStore};
+pub use error::{
+    CommandError, ConnectorFailure, InternalError, MappingError, StateFailure, UsageError,
+};
 
 /// Every command family, in manifest order.
 pub const FAMILIES: &[&[CommandSpec]] = &[
@@ -237,23 +241,6 @@ pub struct Invocation<'a> {
     pub state: &'a mut dyn StateStore,
 }
 
-/// A handler failure. The dispatcher turns it into an error entry:
-/// `Failed to execute <command> command. Error: <message>`.
-#[derive(Debug, Error)]
-pub enum CommandError {
-    #[error("{0}")]
-    Params(#[from] ParamsError),
-    #[error("{0}")]
-    Args(#[from] ArgError),
-    #[error("{0}")]
-    State(#[from] StateError),
-    /// A bad argument value, with a message that says what to fix.
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{}", .0.message_for_people())]
-    Okta(#[from] OktaError),
-}
-
 pub type CommandResult = Result<Vec<Entry>, CommandError>;
 
 /// A command handler.
@@ -301,7 +288,7 @@ pub async fn execute_spec(
 ) -> Execution {
     let args = match spec.validate(&context.args) {
         Ok(args) => args,
-        Err(e) => return failure(spec.name, CommandError::Args(e)),
+        Err(e) => return failure(spec.name, e.into()),
     };
     let params = Params::merged(&runtime.base_params, &context.params);
     // OAuth: settings checked for every command; a token kept by an earlier process offered.
@@ -360,11 +347,12 @@ pub async fn execute_spec(
 async fn commit(spec: &CommandSpec, state: &mut dyn StateStore, execution: Execution) -> Execution {
     match state.commit().await {
         Ok(()) => execution,
-        Err(error) => failure(spec.name, CommandError::State(error)),
+        Err(error) => failure(spec.name, error.into()),
     }
 }
 
 fn failure(command: &str, error: CommandError) -> Execution {
+    debug!(kind = error.kind_name(), "command failed");
     Execution {
         entries: vec![Entry::error(format!(
             "Failed to execute {command} command. Error: {error}"

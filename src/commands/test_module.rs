@@ -50,10 +50,13 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                 inv.runtime
                     .mappers
                     .get(&name)
-                    .map_err(|e| CommandError::Invalid(format!("{param}: {e}")))?;
+                    .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
             }
         }
-        super::fetch::check_fetch_settings(&inv.params, inv.state, inv.runtime.now()).await?;
+        // The fetch settings on purpose: as in the Python integration, a bad fetch param fails
+        // the instance test rather than the first fetch.
+        super::fetch::settings::check_fetch_settings(&inv.params, inv.state, inv.runtime.now())
+            .await?;
         let client = inv
             .runtime
             .okta_client(&inv.params)?
@@ -62,7 +65,7 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             return check_oauth(&client, &settings.scopes, base_url.as_str()).await;
         }
         if let Err(error) = client.users().me().await {
-            return Err(CommandError::Invalid(explain(&error, base_url.as_str())));
+            return Err(CommandError::connector(explain(&error, base_url.as_str())));
         }
         Ok(vec![Entry::text("ok")])
     })
@@ -72,7 +75,7 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 async fn check_oauth(client: &Client, scopes: &[String], base_url: &str) -> CommandResult {
     let has = |scope: &str| scopes.iter().any(|s| s == scope);
     let fail = |error: OktaError| {
-        CommandError::Invalid(match error.status() {
+        CommandError::connector(match error.status() {
             Some(401) if error.api().is_some() => format!(
                 "Okta rejected the OAuth access token even after issuing a new one ({}). Check that the app is an API Services app of this org.",
                 error.message_for_people().trim()

@@ -9,7 +9,6 @@
 //!   adds its own description and reuses the rest.
 //! - [`manifest`]: the unified integration YAML (`okta-iam manifest`).
 //! - [`pack`]: the content pack directory and its zip (`okta-iam pack DIR`).
-//! - [`yaml`]: the YAML scalars the manifest writes.
 //! - [`cli`]: the options and runners of `okta-iam manifest` and `okta-iam pack`.
 //!
 //! See `docs/xsoar.md` for the image, the pack and the instance set-up.
@@ -17,7 +16,6 @@
 pub mod cli;
 pub mod manifest;
 pub mod pack;
-pub mod yaml;
 
 use crate::catalogue::{self, CommandSpec, ParamSpec};
 
