@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 use super::apps::check_path_id;
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
-use crate::okta::{GroupId, OktaError};
+use crate::iam::{Connector, GroupLookup, GroupSearch};
+use crate::okta::connector::OktaConnector;
 use crate::output::markdown::{python_str, table_to_markdown, TableOptions};
 use crate::output::{command_results, context_key};
 use crate::protocol::message::CallingContext;
@@ -41,7 +42,6 @@ pub const REFERENCE_PREFIX: &str = "IamGetGroup";
 
 const TITLE: &str = "Okta Get Group:";
 const NOT_FOUND: &str = "Group Not Found";
-const DEPROVISIONED: &str = "DEPROVISIONED";
 const SCIM_EXAMPLE: &str =
     r#"{"displayName": "Finance Analysts"} or {"id": "00g2mz8k1sTQ4Ywp30h7"}"#;
 
@@ -126,13 +126,6 @@ struct Scim {
 }
 
 impl Scim {
-    fn id_value(&self) -> Value {
-        self.id
-            .as_ref()
-            .map(|(v, _)| v.clone())
-            .unwrap_or(Value::Null)
-    }
-
     fn name_value(&self) -> Value {
         self.display_name
             .as_ref()
@@ -183,12 +176,6 @@ fn scim_field(
     }
 }
 
-/// An Okta error object's `errorCode` and `errorSummary` (null when absent).
-fn error_fields(body: &Value) -> (Value, Value) {
-    let get = |key: &str| body.get(key).cloned().unwrap_or(Value::Null);
-    (get("errorCode"), get("errorSummary"))
-}
-
 fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let scim = parse_scim(inv.args.raw("scim"))?;
@@ -200,169 +187,91 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             check_path_id("scim id", id)?;
         }
         let context = inv.context;
-        let client = inv.runtime.okta_client(&inv.params)?;
-
-        let group_id = match &scim.id {
-            Some((_, id)) => id.clone(),
-            None => {
-                let Some((_, name)) = scim.display_name.as_ref() else {
-                    return Err(CommandError::Invalid(
-                        "You must supply either 'id' or 'displayName' in the scim data".into(),
-                    ));
-                };
-                let found = match client.groups().search(name).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        // Okta answered with an error object: a result, as in the reference.
-                        let body = error_body(error)?;
-                        let (code, summary) = error_fields(&body);
-                        let data = output_context(
-                            context,
-                            vec![
-                                ("success", Value::Bool(false)),
-                                ("displayName", scim.name_value()),
-                                ("id", scim.id_value()),
-                                ("errorCode", code),
-                                ("errorMessage", summary),
-                                ("details", body),
-                            ],
-                        );
-                        return entries(data);
-                    }
-                };
-                match found.len() {
-                    0 => {
-                        let data = output_context(
-                            context,
-                            vec![
-                                ("success", Value::Bool(false)),
-                                ("displayName", scim.name_value()),
-                                ("errorCode", Value::from(404)),
-                                ("errorMessage", Value::String(NOT_FOUND.into())),
-                                ("details", Value::Array(Vec::new())),
-                            ],
-                        );
-                        return entries(data);
-                    }
-                    1 => match found[0].get("id") {
-                        Some(Value::String(id)) if !id.is_empty() => id.clone(),
-                        _ => {
-                            return Err(CommandError::Invalid(format!(
-                                "The group Okta found for displayName {name:?} has no id."
-                            )))
-                        }
-                    },
-                    _ => {
-                        let list = found
-                            .iter()
-                            .map(|group| {
-                                output_context(
-                                    context,
-                                    vec![
-                                        ("success", Value::Bool(true)),
-                                        ("id", group.get("id").cloned().unwrap_or(Value::Null)),
-                                        ("displayName", profile_name(group)),
-                                    ],
-                                )
-                            })
-                            .collect();
-                        return entries(Value::Array(list));
-                    }
-                }
+        let lookup = match (&scim.id, &scim.display_name) {
+            (Some((_, id)), _) => GroupLookup::Id(id.clone()),
+            (None, Some((_, name))) => GroupLookup::DisplayName(name.clone()),
+            (None, None) => {
+                return Err(CommandError::Invalid(
+                    "You must supply either 'id' or 'displayName' in the scim data".into(),
+                ))
             }
         };
-
-        // The id as the outputs show it: as given in scim, or as Okta's search returned it.
-        let id_output = match &scim.id {
+        let connector = OktaConnector::new(inv.runtime.okta_client(&inv.params)?);
+        // The id as the outputs show it: as given in scim, or as the vendor's search found it.
+        let id_output = |found: Option<String>| match &scim.id {
             Some((value, _)) => value.clone(),
-            None => Value::String(group_id.clone()),
+            None => found.map_or(Value::Null, Value::String),
         };
-        let id = GroupId::new(group_id.as_str());
-        let data = match client.groups().get(&id).await {
-            Ok(group) => {
-                let mut members = Vec::new();
-                if include_members {
-                    let mut pager = client.groups().members(&id);
-                    while let Some(page) = pager.next_page().await {
-                        let page = page?;
-                        // The reference stops at an empty page even when a next link is given.
-                        if page.items.is_empty() {
-                            break;
-                        }
-                        members.extend(page.items.iter().filter_map(member));
-                    }
-                }
+        let data = match connector.find_group(&lookup).await? {
+            GroupSearch::Found(group) => {
+                let members = match include_members {
+                    true => connector.group_members(&group.key).await?,
+                    false => Vec::new(),
+                };
+                let members = members
+                    .into_iter()
+                    .map(|member| {
+                        let mut entry = Map::new();
+                        entry.insert("value".into(), member.value);
+                        entry.insert("display".into(), member.display);
+                        Value::Object(entry)
+                    })
+                    .collect();
                 output_context(
                     context,
                     vec![
                         ("success", Value::Bool(true)),
-                        ("id", group.get("id").cloned().unwrap_or(Value::Null)),
-                        ("displayName", profile_name(&group)),
+                        ("id", group.id),
+                        ("displayName", group.display_name),
                         ("members", Value::Array(members)),
                     ],
                 )
             }
-            Err(error) => {
-                let not_found = error.status() == Some(404);
-                let body = error_body(error)?;
-                let (code, summary) = if not_found {
-                    (Value::from(404), Value::String(NOT_FOUND.into()))
-                } else {
-                    error_fields(&body)
-                };
-                output_context(
-                    context,
-                    vec![
-                        ("success", Value::Bool(false)),
-                        ("displayName", scim.name_value()),
-                        ("id", id_output),
-                        ("errorCode", code),
-                        ("errorMessage", summary),
-                        ("details", body),
-                    ],
-                )
-            }
+            GroupSearch::NotFound { id, details } => output_context(
+                context,
+                vec![
+                    ("success", Value::Bool(false)),
+                    ("displayName", scim.name_value()),
+                    ("id", id_output(id)),
+                    ("errorCode", Value::from(404)),
+                    ("errorMessage", Value::String(NOT_FOUND.into())),
+                    ("details", details),
+                ],
+            ),
+            GroupSearch::Refused {
+                id,
+                code,
+                message,
+                details,
+            } => output_context(
+                context,
+                vec![
+                    ("success", Value::Bool(false)),
+                    ("displayName", scim.name_value()),
+                    ("id", id_output(id)),
+                    ("errorCode", code),
+                    ("errorMessage", message),
+                    ("details", details),
+                ],
+            ),
+            GroupSearch::Many(groups) => Value::Array(
+                groups
+                    .into_iter()
+                    .map(|group| {
+                        output_context(
+                            context,
+                            vec![
+                                ("success", Value::Bool(true)),
+                                ("id", group.id),
+                                ("displayName", group.display_name),
+                            ],
+                        )
+                    })
+                    .collect(),
+            ),
         };
         entries(data)
     })
-}
-
-/// The Okta error object of a failed call; a failure without one (no answer, a body that is
-/// not an Okta error) is the command's error.
-fn error_body(error: OktaError) -> Result<Value, CommandError> {
-    match error.api() {
-        Some(api) => Ok(api.body.clone()),
-        None => Err(CommandError::Okta(error)),
-    }
-}
-
-/// `profile.name` of a group (null when absent).
-fn profile_name(group: &Value) -> Value {
-    group
-        .get("profile")
-        .and_then(|p| p.get("name"))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
-/// A member that is not deprovisioned, as `{"value": id, "display": profile.login}`.
-fn member(user: &Value) -> Option<Value> {
-    if user.get("status").and_then(Value::as_str) == Some(DEPROVISIONED) {
-        return None;
-    }
-    let mut entry = Map::new();
-    entry.insert(
-        "value".into(),
-        user.get("id").cloned().unwrap_or(Value::Null),
-    );
-    entry.insert(
-        "display".into(),
-        user.get("profile")
-            .and_then(|p| p.get("login"))
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    Some(Value::Object(entry))
 }
 
 /// One entry with `data` as contents and under both context keys.
@@ -438,21 +347,5 @@ mod tests {
             let error = parse_scim(Some(&input)).err().unwrap().to_string();
             assert!(error.contains(expected), "{input} → {error}");
         }
-    }
-
-    #[test]
-    fn members_skip_deprovisioned_users() {
-        assert_eq!(
-            member(&json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@x"}})),
-            Some(json!({"value": "00u1", "display": "a@x"}))
-        );
-        assert_eq!(
-            member(&json!({"id": "00u2", "status": "DEPROVISIONED"})),
-            None
-        );
-        assert_eq!(
-            member(&json!({"id": "00u3"})),
-            Some(json!({"value": "00u3", "display": null}))
-        );
     }
 }

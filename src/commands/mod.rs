@@ -278,6 +278,9 @@ pub enum CommandError {
     Invalid(String),
     #[error("{}", .0.message_for_people())]
     Okta(#[from] OktaError),
+    /// The vendor failed (its message for people).
+    #[error("{0}")]
+    Connector(#[from] crate::iam::ConnectorError),
 }
 
 pub type CommandResult = Result<Vec<Entry>, CommandError>;

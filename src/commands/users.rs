@@ -252,9 +252,7 @@ fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> 
     Box::pin(async move {
         let client = inv.runtime.okta_client(&inv.params)?;
         let connector = OktaConnector::new(client);
-        let fields = crate::iam::Connector::schema_fields(&connector)
-            .await
-            .map_err(|e| CommandError::Invalid(e.message))?;
+        let fields = crate::iam::Connector::schema_fields(&connector).await?;
         let mut scheme = Map::new();
         for (name, title) in fields {
             scheme.insert(name, Value::String(title));

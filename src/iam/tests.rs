@@ -21,8 +21,12 @@ fn user(id: &str, email: &str, status: &str) -> VendorUser {
         id: id.into(),
         username: Some(email.into()),
         email: Some(email.into()),
-        status: status.into(),
-        active: !matches!(status, "DEPROVISIONED" | "SUSPENDED"),
+        state: match status {
+            "DEPROVISIONED" => LifecycleState::Deprovisioned,
+            "SUSPENDED" => LifecycleState::Suspended,
+            _ => LifecycleState::Active,
+        },
+        vendor_status: status.into(),
         raw: json!({"id": id, "status": status, "profile": {"login": email, "email": email}}),
     }
 }
@@ -117,10 +121,10 @@ impl Connector for MockConnector {
         user: &'a VendorUser,
     ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>> {
         Box::pin(async move {
-            if user.active {
+            if user.state.is_enabled() {
                 return Ok(None);
             }
-            let call = if user.status == "SUSPENDED" {
+            let call = if user.state == LifecycleState::Suspended {
                 "unsuspend"
             } else {
                 "activate"
@@ -143,11 +147,34 @@ impl Connector for MockConnector {
     fn incoming_source(&self, user: &VendorUser) -> Value {
         let mut source = user.raw["profile"].as_object().cloned().unwrap_or_default();
         source.insert("id".into(), json!(user.id));
-        source.insert("status".into(), json!(user.status));
+        source.insert("status".into(), json!(user.vendor_status));
         Value::Object(source)
     }
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
         Box::pin(async move { Ok(vec![]) })
+    }
+    fn find_group<'a>(
+        &'a self,
+        lookup: &'a GroupLookup,
+    ) -> LocalBoxFuture<'a, ConnectorResult<GroupSearch>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("find group {lookup:?}"));
+            Ok(GroupSearch::NotFound {
+                id: None,
+                details: Value::Array(Vec::new()),
+            })
+        })
+    }
+    fn group_members<'a>(
+        &'a self,
+        _group_id: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<GroupMember>>> {
+        Box::pin(async move { Ok(Vec::new()) })
+    }
+    fn vendor_label(&self) -> &'static str {
+        "Mock"
     }
 }
 
