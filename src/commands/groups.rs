@@ -14,33 +14,11 @@ use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
 use crate::iam::{Connector, GroupLookup, GroupSearch};
 use crate::okta::connector::OktaConnector;
-use crate::output::markdown::{python_str, table_to_markdown, TableOptions};
-use crate::output::{command_results, context_key};
+use crate::output::iam::{group_entry, group_output};
+use crate::output::markdown::python_str;
 use crate::protocol::message::CallingContext;
 use crate::state::LocalBoxFuture;
 
-/// The key order of the reference's `OutputContext.data`.
-const OUTPUT_KEYS: &[&str] = &[
-    "brand",
-    "instanceName",
-    "success",
-    "active",
-    "id",
-    "username",
-    "email",
-    "errorCode",
-    "errorMessage",
-    "details",
-    "displayName",
-    "members",
-];
-
-/// The documented context prefix.
-pub const PREFIX: &str = "GetGroup";
-/// The prefix the reference derived from the command name.
-pub const REFERENCE_PREFIX: &str = "IamGetGroup";
-
-const TITLE: &str = "Okta Get Group:";
 const NOT_FOUND: &str = "Group Not Found";
 const SCIM_EXAMPLE: &str =
     r#"{"displayName": "Finance Analysts"} or {"id": "00g2mz8k1sTQ4Ywp30h7"}"#;
@@ -94,28 +72,9 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     handler: get_group,
 }];
 
-/// The reference's `OutputContext(...).data`: brand and instance from the calling context,
-/// then `fields` in [`OUTPUT_KEYS`] order, nulls removed.
+/// The reference's `OutputContext(...).data` for this calling context.
 fn output_context(context: &CallingContext, fields: Vec<(&'static str, Value)>) -> Value {
-    let mut given: Map<String, Value> = fields
-        .into_iter()
-        .map(|(key, value)| (key.to_string(), value))
-        .collect();
-    given.insert("brand".into(), Value::String(context.brand.clone()));
-    given.insert(
-        "instanceName".into(),
-        Value::String(context.instance.clone()),
-    );
-    let mut data = Map::new();
-    for key in OUTPUT_KEYS {
-        match given.remove(*key) {
-            None | Some(Value::Null) => {}
-            Some(value) => {
-                data.insert((*key).to_string(), value);
-            }
-        }
-    }
-    Value::Object(data)
+    group_output(&context.brand, &context.instance, fields)
 }
 
 /// `id` and `displayName` of the `scim` argument, each as given (for the outputs) and as text
@@ -270,20 +229,14 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                     .collect(),
             ),
         };
-        entries(data)
+        entries(&format!("{} Get Group:", connector.vendor_label()), data)
     })
 }
 
 /// One entry with `data` as contents and under both context keys.
-fn entries(data: Value) -> CommandResult {
-    let options = TableOptions {
-        remove_null: true,
-        ..TableOptions::new()
-    };
-    let readable = table_to_markdown(TITLE, &data, &options)
+fn entries(title: &str, data: Value) -> CommandResult {
+    let entry = group_entry(title, data)
         .map_err(|e| CommandError::Invalid(format!("Could not build the table: {e}")))?;
-    let entry = command_results(Some(PREFIX), &["id"], data.clone(), readable, None)
-        .with_context(context_key(REFERENCE_PREFIX, &["id"]), data);
     Ok(vec![entry])
 }
 
@@ -291,38 +244,6 @@ fn entries(data: Value) -> CommandResult {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn context() -> CallingContext {
-        CallingContext::parse(r#"{"command":"iam-get-group"}"#).unwrap()
-    }
-
-    #[test]
-    fn output_keys_keep_the_reference_order_and_drop_nulls() {
-        let data = output_context(
-            &context(),
-            vec![
-                ("members", json!([])),
-                ("displayName", json!("G")),
-                ("id", json!("00g1")),
-                ("success", json!(true)),
-                ("errorCode", Value::Null),
-            ],
-        );
-        let keys: Vec<&String> = data.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "brand",
-                "instanceName",
-                "success",
-                "id",
-                "displayName",
-                "members"
-            ]
-        );
-        assert_eq!(data["brand"], "Okta IAM");
-        assert_eq!(data["instanceName"], "Okta IAM_instance_1");
-    }
 
     #[test]
     fn scim_parsing() {

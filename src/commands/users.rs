@@ -27,69 +27,8 @@ const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
 .predefined(&["true", "false"])
 .default_value("true");
 
-const IAM_OUTPUTS: &[OutputSpec] = &[
-    OutputSpec::new(
-        "IAM.Vendor.active",
-        "Boolean",
-        "When true, indicates that the employee's status is active in the 3rd-party integration.",
-    ),
-    OutputSpec::new("IAM.Vendor.brand", "String", "Name of the integration."),
-    OutputSpec::new(
-        "IAM.Vendor.details",
-        "string",
-        "Provides the raw data from the 3rd-party integration.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.email",
-        "String",
-        "The employee's email address.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorCode",
-        "Number",
-        "HTTP error response code.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorMessage",
-        "String",
-        "Reason why the API failed.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.id",
-        "String",
-        "The employee's user ID in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.instanceName",
-        "string",
-        "Name of the integration instance.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.success",
-        "Boolean",
-        "When true, indicates that the command was executed successfully.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.username",
-        "String",
-        "The employee's username in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.action",
-        "String",
-        "The action taken: get, create, update, disable or enable.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.skipped",
-        "Boolean",
-        "When true, the command was skipped (see reason).",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.reason",
-        "String",
-        "Why the command was skipped.",
-    ),
-];
+/// The `IAM.Vendor.*` outputs, from the one definition of the IAM keys.
+const IAM_OUTPUTS: &[OutputSpec] = crate::output::iam_keys::VENDOR_OUTPUTS;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -218,7 +157,8 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Op::Enable => iam.enable_user(profile).await,
     };
     let outcome = outcome.map_err(|e| CommandError::Invalid(e.to_string()))?;
-    Ok(vec![outcome.result.to_entry(
+    Ok(vec![crate::output::iam::iam_entry(
+        &outcome.result,
         &inv.context.brand,
         &inv.context.instance,
         outcome.user_profile,

@@ -3,7 +3,7 @@
 //!
 //! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
 //! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
-//! - [`result`]: the 13-key result, its entry and table.
+//! - [`result`]: the result of one command, as data (shown by [`crate::output::iam`]).
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
