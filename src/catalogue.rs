@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::commands::{self, Handler};
+use crate::commands::Handler;
 
 /// One argument of a command.
 #[derive(Debug, Clone, Copy)]
@@ -179,13 +179,19 @@ impl CommandSpec {
     }
 }
 
-/// Every command the daemon serves, in manifest order.
+/// Every command the default vendor serves, in manifest order (the dispatcher asks the
+/// daemon's vendor: [`crate::commands::Daemon::find`]).
 pub fn all() -> &'static [&'static CommandSpec] {
     static ALL: OnceLock<Vec<&'static CommandSpec>> = OnceLock::new();
-    ALL.get_or_init(|| commands::FAMILIES.iter().flat_map(|f| f.iter()).collect())
+    ALL.get_or_init(|| {
+        crate::vendors::default_vendor()
+            .package()
+            .commands()
+            .collect()
+    })
 }
 
-/// The command of that name, if the daemon serves it.
+/// The command of that name, if the default vendor serves it.
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     all().iter().copied().find(|c| c.name == name)
 }
@@ -320,7 +326,7 @@ pub fn param_default(name: &str) -> Option<&'static str> {
 /// (see [`crate::xsoar::manifest`]).
 pub fn manifest_yaml() -> String {
     crate::xsoar::manifest::integration_yaml(
-        &crate::xsoar::okta(),
+        &crate::vendors::default_vendor().package(),
         crate::xsoar::DEFAULT_DOCKER_IMAGE,
     )
 }
@@ -344,7 +350,12 @@ pub fn commands_markdown() -> String {
     }
     for c in all() {
         md.push_str(&format!("\n## {}\n\n{}\n", c.name, c.description));
-        if c.internal && crate::xsoar::okta().listed_internal.contains(&c.name) {
+        if c.internal
+            && crate::vendors::default_vendor()
+                .package()
+                .listed_internal
+                .contains(&c.name)
+        {
             md.push_str("\nCalled by XSOAR itself (listed among the manifest's commands).\n");
         } else if c.internal {
             md.push_str("\nCalled by XSOAR itself (not listed among the manifest's commands).\n");

@@ -26,13 +26,14 @@ use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand,
 use serde_json::{Map, Value};
 
 use crate::cassette::ReplayTransport;
-use crate::catalogue;
-use crate::commands::{execute, ClientTuning, Execution, Runtime};
+
+use crate::commands::{execute, ClientTuning, Daemon, Execution};
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
-use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
+use crate::protocol::message::CallingContext;
 use crate::protocol::{serve, write_execution, ServeConfig, StateMode};
 use crate::state::{LocalState, MemoryState, StateStore};
+use crate::vendor::Vendor;
 pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 
 #[derive(Debug, Parser)]
@@ -80,6 +81,9 @@ pub struct DemoOptions {
     /// Print the protocol messages (as `serve` writes them) instead of the walkthrough.
     #[arg(long)]
     pub json: bool,
+    /// The vendor to serve (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -176,6 +180,9 @@ pub struct SharedOptions {
     /// Diagnostics format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The vendor to serve (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -185,9 +192,10 @@ pub struct CallOptions {
     /// Print the protocol messages instead of the markdown.
     #[arg(long)]
     pub json: bool,
-    /// Integration instance name (selects the state entry).
-    #[arg(long, default_value = DEFAULT_INSTANCE)]
-    pub instance: String,
+    /// Integration instance name (selects the state entry) [default: the vendor's, e.g.
+    /// "Okta IAM_instance_1"].
+    #[arg(long)]
+    pub instance: Option<String>,
     /// The command to run, e.g. iam-get-user (`okta-iam commands` lists them).
     // Checked against the catalogue (with a "did you mean"), and completed by the shell.
     #[arg(value_parser = listing::CommandNameParser, hide_possible_values = true)]
@@ -253,7 +261,7 @@ pub enum StartupError {
 }
 
 /// Builds the runtime shared by every execution.
-pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
+pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
     if let Some(path) = &options.state {
         startup::check_state_path(path)?;
     }
@@ -262,7 +270,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         None => Map::new(),
     };
     let mappers = load_mappers(options.mappers.as_deref())?;
-    let mut runtime = Runtime::new(base_params, mappers);
+    let mut runtime = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
     runtime.user_profiles = options.user_profiles.clone();
     runtime.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
@@ -291,6 +299,13 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         runtime.record_to = Some(path.clone());
     }
     Ok(runtime)
+}
+
+/// The vendor `--vendor` names (checked by clap when parsed; the default otherwise).
+fn vendor(name: &str) -> &'static dyn Vendor {
+    crate::vendors::registry()
+        .find(name)
+        .unwrap_or(crate::vendors::default_vendor())
 }
 
 fn seconds(name: &'static str, value: f64) -> Result<Duration, StartupError> {
@@ -353,9 +368,11 @@ fn lock_state_file(
 
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
-    let spec = catalogue::find(&options.command).ok_or_else(|| {
-        StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
-    })?;
+    let spec = vendor(&options.shared.vendor)
+        .find(&options.command)
+        .ok_or_else(|| {
+            StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
+        })?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument
@@ -372,12 +389,16 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     let runtime = build_runtime(&options.shared)?;
     // Locked for the whole call; a daemon holding the same file makes this exit 2.
     let _state_file = lock_state_file(options.shared.state.as_deref())?;
+    let defaults = runtime.vendor.context_defaults();
     let context = CallingContext {
         command: options.command.clone(),
         args,
         params: Map::new(),
-        brand: DEFAULT_BRAND.to_string(),
-        instance: options.instance.clone(),
+        brand: defaults.brand.to_string(),
+        instance: options
+            .instance
+            .clone()
+            .unwrap_or_else(|| defaults.instance.to_string()),
         is_debug: false,
         native: true,
     };
@@ -471,7 +492,11 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         })
     })?;
     let replay = ReplayTransport::new(cassette);
-    let mut runtime = Runtime::new(base_params, MapperRegistry::builtin());
+    let mut runtime = Daemon::with_vendor(
+        vendor(&options.vendor),
+        base_params,
+        MapperRegistry::builtin(),
+    );
     runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
     runtime.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));

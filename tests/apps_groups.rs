@@ -7,7 +7,7 @@ mod common;
 #[path = "common/okta_support.rs"]
 mod okta_support;
 
-use okta_iam::commands::{execute, Runtime};
+use okta_iam::commands::{execute, Daemon};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -33,7 +33,7 @@ const IAM_GET_GROUP_KEY: &str = "IamGetGroup(val.id && val.id == obj.id)";
 /// Runs one command against `server` with the given calling-context `context` and returns its
 /// only entry, as it is serialised on the wire.
 async fn call_in(server: &MockServer, command: &str, args: Value, context: Value) -> Value {
-    let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+    let runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
     let line = json!({
         "command": command,
         "args": args,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -37,7 +37,7 @@ async fn run(server: &MockServer, command: &str, args: Value, params: Value) -> 
     if let (Some(base), Some(extra)) = (base.as_object_mut(), params.as_object()) {
         base.extend(extra.clone());
     }
-    let mut runtime = Runtime::new(
+    let mut runtime = Daemon::new(
         base.as_object().cloned().unwrap_or_default(),
         MapperRegistry::builtin(),
     );

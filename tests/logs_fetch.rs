@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use chrono::{Duration, SecondsFormat, Utc};
 use fake_okta::{FakeOkta, Fault};
 use okta_iam::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
-use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -28,7 +28,7 @@ const RETRIES: u32 = 2;
 
 struct Harness {
     okta: FakeOkta,
-    runtime: Runtime,
+    runtime: Daemon,
     state: MemoryState,
     params: Map<String, Value>,
 }
@@ -45,7 +45,7 @@ impl Harness {
             "first_fetch": FIRST_FETCH,
             "max_fetch": "50"
         });
-        let mut runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let mut runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
         // Retries as in production, with waits short enough for tests.
         runtime.tuning = ClientTuning {
             max_retries: RETRIES,

@@ -63,7 +63,7 @@ pub fn run(quick: bool) {
         .enable_all()
         .build()
         .expect("runtime");
-    let runtime = okta_iam::commands::Runtime::new(
+    let runtime = okta_iam::commands::Daemon::new(
         serde_json::Map::new(),
         okta_iam::mapper::MapperRegistry::builtin(),
     );

@@ -140,7 +140,7 @@ fn get_app_user_assignment(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandRes
         let (app_value, app_id) = required_arg(&inv, "application_id")?;
         check_path_id("user_id", &user_id)?;
         check_path_id("application_id", &app_id)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // Okta answers 404 (E0000007) when the user is not assigned: a normal result here.
         let (raw, assigned) = match client
             .apps()
@@ -265,7 +265,7 @@ fn list_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let query = inv.args.string("query");
         let (page, limit) = page_and_limit(&inv)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // The first page, then `page` hops along the `next` links, as the reference does:
         // running out of pages (or an empty page) on the way gives an empty list.
         let mut pager = client.apps().list(query.as_deref(), Some(limit as u32));
@@ -327,7 +327,7 @@ fn headers(names: &[&str]) -> TableOptions {
 fn list_user_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let (_, user_id) = required_arg(&inv, "user_id")?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // Every page (the reference read only the first).
         let applications = client
             .apps()

@@ -12,8 +12,7 @@ use serde_json::{Map, Value};
 use super::apps::check_path_id;
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
-use crate::iam::{Connector, GroupLookup, GroupSearch};
-use crate::okta::connector::OktaConnector;
+use crate::iam::{GroupLookup, GroupSearch};
 use crate::output::iam::{group_entry, group_output};
 use crate::output::markdown::python_str;
 use crate::protocol::message::CallingContext;
@@ -155,7 +154,7 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                 ))
             }
         };
-        let connector = OktaConnector::new(inv.runtime.okta_client(&inv.params)?);
+        let connector = inv.connector()?;
         // The id as the outputs show it: as given in scim, or as the vendor's search found it.
         let id_output = |found: Option<String>| match &scim.id {
             Some((value, _)) => value.clone(),

@@ -186,7 +186,7 @@ pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError>
 fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let args = parse_args(&inv.args)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         let mut pager = client.logs().list(&args.query());
         let mut sink = EventSink::new(SPOOL_AFTER_BYTES);
         while sink.count() < args.limit {

@@ -11,7 +11,6 @@ use crate::iam::{
     gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
 };
 use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
-use crate::okta::connector::OktaConnector;
 use crate::output::Entry;
 use crate::params::parse_bool;
 use crate::state::LocalBoxFuture;
@@ -123,11 +122,10 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
     // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
     let engine = inv.state.has_host();
-    let mappers = &inv.runtime.mappers;
+    let mappers = &inv.daemon.mappers;
     let mapper_in = mapper_ref(mappers, "mapper-in", &mapper_in_name, engine)?;
     let mapper_out = mapper_ref(mappers, "mapper-out", &mapper_out_name, engine)?;
-    let client = inv.runtime.okta_client(&inv.params)?;
-    let connector = OktaConnector::new(client);
+    let connector = inv.connector()?;
     let builtin = BuiltinMapping;
     let host_mapping = engine.then(|| HostMapping::new(&mut *inv.state));
     let mapping: &dyn ProfileMapping = match &host_mapping {
@@ -135,7 +133,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         None => &builtin,
     };
     let iam = Lifecycle {
-        connector: &connector,
+        connector: connector.as_ref(),
         mapper_out,
         mapper_in,
         mapping,
@@ -190,9 +188,7 @@ fn mapper_ref<'a>(
 /// (what XSOAR's `GetMappingFieldsResponse` sends).
 fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let client = inv.runtime.okta_client(&inv.params)?;
-        let connector = OktaConnector::new(client);
-        let fields = crate::iam::Connector::schema_fields(&connector).await?;
+        let fields = inv.connector()?.schema_fields().await?;
         let mut scheme = Map::new();
         for (name, title) in fields {
             scheme.insert(name, Value::String(title));

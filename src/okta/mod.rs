@@ -39,6 +39,8 @@
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
 //! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
+//! | `vendor.rs` | [`vendor::Okta`]: Okta as a vendor of the daemon (package, client cache, connector, test-module check) |
+//! | `token_cache.rs` | the OAuth access token kept in the integration context between executions |
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -150,9 +152,12 @@ pub mod rate_limit;
 pub mod resolve;
 pub mod retry;
 mod schemas;
+pub mod test_module;
+mod token_cache;
 mod transport;
 pub mod url_limit;
 mod users;
+pub mod vendor;
 
 pub use apps::Apps;
 pub use client::{
