@@ -10,7 +10,6 @@ use crate::host::map_object::HostMapping;
 use crate::iam::{
     gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
 };
-use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::output::Entry;
 use crate::params::parse_bool;
 use crate::state::LocalBoxFuture;
@@ -112,14 +111,16 @@ fn enable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 }
 
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
+    // Absent params name the vendor's own mappers.
+    let defaults = inv.daemon.vendor.package().profile_mappers;
     let mapper_in_name = inv
         .params
         .string("mapper-in")
-        .unwrap_or_else(|| INCOMING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.incoming.id.to_string());
     let mapper_out_name = inv
         .params
         .string("mapper-out")
-        .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.outgoing.id.to_string());
     // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
     let engine = inv.state.has_host();
     let mappers = &inv.daemon.mappers;
