@@ -269,7 +269,7 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
         Some(path) => read_params(path)?,
         None => Map::new(),
     };
-    let mappers = load_mappers(options.mappers.as_deref())?;
+    let mappers = load_mappers(vendor(&options.vendor), options.mappers.as_deref())?;
     let mut runtime = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
     runtime.user_profiles = options.user_profiles.clone();
     runtime.tuning = ClientTuning {
@@ -329,8 +329,8 @@ fn read_params(path: &Path) -> Result<Map<String, Value>, StartupError> {
     }
 }
 
-fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
-    let mut registry = MapperRegistry::builtin();
+fn load_mappers(vendor: &dyn Vendor, dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
+    let mut registry = vendor.package().mappers();
     if let Some(dir) = dir {
         let count = registry.load_dir(dir).map_err(|e| StartupError::Mappers {
             path: dir.display().to_string(),
@@ -495,7 +495,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     let mut runtime = Daemon::with_vendor(
         vendor(&options.vendor),
         base_params,
-        MapperRegistry::builtin(),
+        vendor(&options.vendor).package().mappers(),
     );
     runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
     runtime.offline = true;

@@ -18,6 +18,7 @@ use std::any::Any;
 use crate::catalogue::{CommandSpec, ParamSpec};
 use crate::commands::{CommandError, CommandResult, Daemon, Invocation};
 use crate::iam::Connector;
+use crate::mapper::MapperRegistry;
 use crate::params::Params;
 pub use crate::protocol::message::ContextDefaults;
 use crate::state::{LocalBoxFuture, StateStore};
@@ -79,6 +80,16 @@ pub struct VendorPackage {
 }
 
 impl VendorPackage {
+    /// A mapper registry holding the default user-profile mappers (origin
+    /// `builtin:mappers/<file name>` in messages).
+    pub fn mappers(&self) -> MapperRegistry {
+        let files = self
+            .profile_mappers
+            .items()
+            .map(|item| (format!("builtin:mappers/{}", item.file_name), item.json));
+        MapperRegistry::embedded(&files)
+    }
+
     /// Every command, in manifest order.
     pub fn commands(&self) -> impl Iterator<Item = &'static CommandSpec> {
         self.families.iter().flat_map(|family| family.iter())

@@ -14,7 +14,6 @@ use okta_iam::iam::{
     Connector, ConnectorError, ConnectorResult, ErrorKind, GroupLookup, GroupMember, GroupSearch,
     LifecycleState, VendorGroup, VendorUser,
 };
-use okta_iam::mapper::MapperRegistry;
 use okta_iam::output::Entry;
 use okta_iam::params::Params;
 use okta_iam::protocol::{serve, ServeConfig, StateMode};
@@ -339,15 +338,6 @@ impl Connector for ScriptedConnector {
 
 // ---- the test ---------------------------------------------------------------------------
 
-/// The vendor's default mappers, as the CLI loads them.
-fn mappers(package: &VendorPackage) -> MapperRegistry {
-    let mut registry = MapperRegistry::new();
-    for item in package.profile_mappers.items() {
-        registry.load_json(item.file_name, item.json).unwrap();
-    }
-    registry
-}
-
 fn line(command: &str, args: Value) -> String {
     json!({"command": command, "args": args}).to_string()
 }
@@ -359,7 +349,8 @@ fn profile(value: Value) -> Value {
 /// Runs `lines` through the protocol loop of a daemon serving `vendor`; the result entries
 /// of each execution, and the vendor's call log.
 async fn serve_lines(vendor: &'static dyn Vendor, lines: &[String]) -> (Vec<Value>, Vec<String>) {
-    let daemon = Daemon::with_vendor(vendor, Map::new(), mappers(&vendor.package()));
+    // The vendor's default mappers, as the CLI loads them.
+    let daemon = Daemon::with_vendor(vendor, Map::new(), vendor.package().mappers());
     let state = tempfile::tempdir().unwrap();
     let config = ServeConfig::new(StateMode::Local(state.path().join("state.json")));
     let input = lines.join("\n") + "\n";

@@ -23,8 +23,9 @@ use std::time::Duration;
 
 use okta_iam::cassette::{Cassette, ReplayTransport};
 use okta_iam::commands::Daemon;
-use okta_iam::mapper::{MapperRegistry, INCOMING_DEFAULT, OUTGOING_DEFAULT};
+use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::filter::{quote, Filter};
+use okta_iam::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use okta_iam::okta::{
     parse_link_header, BoxFuture, Client, ClientConfig, HttpRequest, HttpResponse, Method,
     Transport, TransportError, VirtualClock,

@@ -193,8 +193,10 @@ fn iam<'a>(
 ) -> Lifecycle<'a> {
     Lifecycle {
         connector,
-        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapper_out: MapperRef::builtin(
+            registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
+        ),
+        mapper_in: MapperRef::builtin(registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap()),
         mapping: &BuiltinMapping,
         gates,
     }
@@ -357,8 +359,12 @@ async fn bad_profiles_say_what_to_fix() {
         let registry = MapperRegistry::builtin();
         let iam = Lifecycle {
             connector: &c,
-            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+            mapper_out: MapperRef::builtin(
+                registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
+            ),
+            mapper_in: MapperRef::builtin(
+                registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap(),
+            ),
             mapping: &BuiltinMapping,
             gates: GATES_ON,
         };

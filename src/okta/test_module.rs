@@ -10,8 +10,8 @@
 //! no `users/me`. A missing scope is named.
 
 use crate::commands::{CommandError, CommandResult, Invocation};
-use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::vendor::OktaService;
+use crate::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::{Client, Filter, LogQuery, OktaError};
 use crate::output::Entry;
 

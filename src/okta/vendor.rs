@@ -21,6 +21,11 @@ use crate::vendor::{
     AfterCommit, ContentItem, DefaultMappers, Vendor, VendorPackage, VendorService,
 };
 
+/// Name of the default incoming mapper (Okta user → User Profile).
+pub const INCOMING_DEFAULT: &str = "User Profile - Okta (Incoming)";
+/// Name of the default outgoing mapper (User Profile → Okta user profile).
+pub const OUTGOING_DEFAULT: &str = "User Profile - Okta (Outgoing)";
+
 /// The Okta vendor.
 pub struct Okta;
 
@@ -57,14 +62,14 @@ impl Vendor for Okta {
             listed_internal: &["get-mapping-fields"],
             profile_mappers: DefaultMappers {
                 incoming: ContentItem {
-                    id: crate::mapper::INCOMING_DEFAULT,
+                    id: INCOMING_DEFAULT,
                     file_name: "classifier-mapper-incoming-User-Profile-Okta.json",
                     json: include_str!(
                         "../../mappers/classifier-mapper-incoming-User-Profile-Okta.json"
                     ),
                 },
                 outgoing: ContentItem {
-                    id: crate::mapper::OUTGOING_DEFAULT,
+                    id: OUTGOING_DEFAULT,
                     file_name: "classifier-mapper-outgoing-Okta-User-Profile.json",
                     json: include_str!(
                         "../../mappers/classifier-mapper-outgoing-Okta-User-Profile.json"
