@@ -381,3 +381,46 @@ async fn bad_profiles_say_what_to_fix() {
         "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: ['id', 'login', 'email']"
     );
 }
+
+#[tokio::test]
+async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
+    // The outgoing mapper has no "User Profile" type: mapping with it as incoming fails.
+    let outgoing = r.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap();
+    let lifecycle = Lifecycle {
+        mapper_in: MapperRef::builtin(outgoing),
+        ..iam(&c, &r, GATES_ON)
+    };
+    let out = lifecycle.get_user(Some(&profile(json!({})))).await.unwrap();
+    assert!(!out.result.success);
+    assert!(
+        out.result
+            .error_message
+            .starts_with("Cannot map the Mock user with the incoming mapper: "),
+        "{}",
+        out.result.error_message
+    );
+}
+
+#[tokio::test]
+async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(Some(&profile(json!({}))))
+        .await
+        .unwrap();
+    assert!(out.result.skipped);
+    assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
+    assert!(c.calls().iter().all(|call| !call.starts_with("deactivate")));
+
+    let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(Some(&profile(json!({}))))
+        .await
+        .unwrap();
+    assert!(!out.result.skipped);
+    assert_eq!(out.result.active, Some(false));
+    assert!(c.calls().contains(&"deactivate 00u1".to_string()));
+}
