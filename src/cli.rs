@@ -1,7 +1,7 @@
 //! The command line: the subcommands, their options, and what each runs.
 //!
 //! What lives where:
-//! - this file: the clap definitions ([`Cli`], [`Command`]), the runtime built from the
+//! - this file: the clap definitions ([`Cli`], [`Command`]), the daemon built from the
 //!   options, and `serve` / `call` / `demo` / `manifest`;
 //! - [`help`]: `--help` texts (environment, params file, exit codes, examples), `--version`;
 //! - [`listing`]: `okta-iam commands`, the command list of `call --help`, "did you mean";
@@ -260,8 +260,8 @@ pub enum StartupError {
     StateFile(#[from] crate::state::StateError),
 }
 
-/// Builds the runtime shared by every execution.
-pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
+/// Builds the daemon shared by every execution.
+pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
     if let Some(path) = &options.state {
         startup::check_state_path(path)?;
     }
@@ -270,9 +270,9 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
         None => Map::new(),
     };
     let mappers = load_mappers(vendor(&options.vendor), options.mappers.as_deref())?;
-    let mut runtime = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
-    runtime.user_profiles = options.user_profiles.clone();
-    runtime.tuning = ClientTuning {
+    let mut daemon = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
+    daemon.user_profiles = options.user_profiles.clone();
+    daemon.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
@@ -283,9 +283,9 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
     };
     if let Some(path) = &options.replay {
         let replay = ReplayTransport::load(path)?;
-        runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-        runtime = runtime.with_transport(Arc::new(replay));
-        runtime.offline = true;
+        daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+        daemon = daemon.with_transport(Arc::new(replay));
+        daemon.offline = true;
     } else if let Some(path) = &options.record {
         startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
@@ -293,12 +293,12 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Daemon, StartupError> {
         let recorded_at = crate::cassette::Cassette::load_for_append(path)?
             .and_then(|cassette| cassette.recorded_at);
         let now = chrono::Utc::now();
-        runtime.frozen_now = Some(recorded_at.unwrap_or_else(|| {
+        daemon.frozen_now = Some(recorded_at.unwrap_or_else(|| {
             now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
         }));
-        runtime.record_to = Some(path.clone());
+        daemon.record_to = Some(path.clone());
     }
-    Ok(runtime)
+    Ok(daemon)
 }
 
 /// The vendor `--vendor` names (checked by clap when parsed; the default otherwise).
@@ -344,7 +344,7 @@ fn load_mappers(vendor: &dyn Vendor, dir: Option<&Path>) -> Result<MapperRegistr
 /// `okta-iam serve`: returns the exit status (see [`crate::protocol::shutdown`]).
 pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
     let signals = crate::protocol::shutdown::Signals::install().map_err(StartupError::Signals)?;
-    let runtime = build_runtime(options)?;
+    let daemon = build_daemon(options)?;
     // Locked for the daemon's lifetime; a second daemon on the same file exits 2 here.
     let _state_file = lock_state_file(options.state.as_deref())?;
     let mode = match &options.state {
@@ -354,7 +354,7 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
     let config = ServeConfig::new(mode);
     let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
     Ok(
-        crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals)
+        crate::protocol::shutdown::serve_until_stopped(input, output, &daemon, &config, signals)
             .await,
     )
 }
@@ -386,10 +386,10 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
         }
         args.insert(name.to_string(), Value::String(value.to_string()));
     }
-    let runtime = build_runtime(&options.shared)?;
+    let daemon = build_daemon(&options.shared)?;
     // Locked for the whole call; a daemon holding the same file makes this exit 2.
     let _state_file = lock_state_file(options.shared.state.as_deref())?;
-    let defaults = runtime.vendor.context_defaults();
+    let defaults = daemon.vendor.context_defaults();
     let context = CallingContext {
         command: options.command.clone(),
         args,
@@ -417,7 +417,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     if std::io::stderr().is_terminal() {
         crate::progress::enable();
     }
-    let execution = execute(&runtime, &context, state).await;
+    let execution = execute(&daemon, &context, state).await;
     crate::progress::finish();
     if options.json {
         let mut stdout = tokio::io::stdout();
@@ -492,15 +492,15 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         })
     })?;
     let replay = ReplayTransport::new(cassette);
-    let mut runtime = Daemon::with_vendor(
+    let mut daemon = Daemon::with_vendor(
         vendor(&options.vendor),
         base_params,
         vendor(&options.vendor).package().mappers(),
     );
-    runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    runtime.offline = true;
+    daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+    daemon.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
-    let runtime = runtime.with_transport(counter.clone());
+    let daemon = daemon.with_transport(counter.clone());
     let (state_path, temporary) = match &options.state {
         Some(path) => (path.clone(), false),
         None => (
@@ -512,7 +512,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     let config = ServeConfig::new(StateMode::Local(state_path.clone()));
     let started = std::time::Instant::now();
     let mut output = Vec::new();
-    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &runtime, &config).await;
+    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &daemon, &config).await;
     let elapsed = started.elapsed();
     if temporary {
         let _ = std::fs::remove_file(&state_path);

@@ -12,6 +12,21 @@
 //!
 //! The dispatcher ([`crate::commands`]) holds the vendor and its service and knows nothing
 //! else about it; the shared IAM commands reach the vendor through [`Connector`] only.
+//!
+//! # Adding a vendor
+//!
+//! 1. `src/<vendor>/`: the client of its API (on the shared transport, clock and retry
+//!    machinery), its [`Connector`] (users, lifecycle states, groups, schema fields), and
+//!    `vendor.rs` with a unit struct implementing [`Vendor`] and a [`VendorService`] that
+//!    keeps its clients, builds its connector from params and runs its `test-module` check.
+//! 2. Its [`VendorPackage`]: brand, default instance name, params, manifest header, the
+//!    embedded default mappers (`mappers/`) and pack content (`pack/<vendor>/`), and its
+//!    command families: the shared IAM ones (`commands::test_module`, `commands::users`,
+//!    `commands::groups`) plus its own.
+//! 3. One line in [`crate::vendors::registry`]: `.register(&crate::<vendor>::vendor::VENDOR)`.
+//!
+//! `serve`, `call`, `demo`, `manifest` and `pack` then take `--vendor <name>`.
+//! `tests/vendor_seam.rs` is a complete vendor written this way, in a test.
 
 use std::any::Any;
 
