@@ -7,6 +7,7 @@
 //! - [`listing`]: `okta-iam commands`, the command list of `call --help`, "did you mean";
 //! - [`logging`]: `--log-level`, `NO_COLOR`, tracing on stderr;
 //! - [`outcome`]: exit codes from results;
+//! - [`progress`]: the progress line of `call` on a terminal (an observer of the pagers);
 //! - [`startup`]: checks of files named on the command line;
 //! - [`walkthrough`]: the demo as a person reads it.
 
@@ -14,6 +15,7 @@ pub mod help;
 pub mod listing;
 pub mod logging;
 pub mod outcome;
+pub mod progress;
 pub mod startup;
 pub mod walkthrough;
 
@@ -25,9 +27,8 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::cassette::ReplayTransport;
-
 use crate::commands::{execute, ClientTuning, Daemon, Execution};
+use crate::http::cassette::ReplayTransport;
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
 use crate::protocol::message::CallingContext;
@@ -253,7 +254,7 @@ pub enum StartupError {
     #[error("{0} must be a positive number of seconds")]
     Duration(&'static str),
     #[error("{0}")]
-    Cassette(#[from] crate::cassette::CassetteError),
+    Cassette(#[from] crate::http::cassette::CassetteError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
     #[error("{0}")]
@@ -290,7 +291,7 @@ pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
         startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
         // a new one starts at now, in whole seconds as the cassette stores it.
-        let recorded_at = crate::cassette::Cassette::load_for_append(path)?
+        let recorded_at = crate::http::cassette::Cassette::load_for_append(path)?
             .and_then(|cassette| cassette.recorded_at);
         let now = chrono::Utc::now();
         daemon.frozen_now = Some(recorded_at.unwrap_or_else(|| {
@@ -415,10 +416,10 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
         }
     };
     if std::io::stderr().is_terminal() {
-        crate::progress::enable();
+        progress::enable();
     }
     let execution = execute(&daemon, &context, state).await;
-    crate::progress::finish();
+    progress::finish();
     if options.json {
         let mut stdout = tokio::io::stdout();
         if let Err(error) = write_execution(&mut stdout, &execution).await {
@@ -485,8 +486,8 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
             })
         }
     };
-    let cassette = crate::cassette::Cassette::parse(demo::CASSETTE).map_err(|detail| {
-        StartupError::Cassette(crate::cassette::CassetteError::Invalid {
+    let cassette = crate::http::cassette::Cassette::parse(demo::CASSETTE).map_err(|detail| {
+        StartupError::Cassette(crate::http::cassette::CassetteError::Invalid {
             path: "the embedded demo cassette".into(),
             detail,
         })

@@ -15,30 +15,30 @@
 //! - [`params`]: instance params: merging, booleans, the url rule, the token.
 //! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
-//! - [`okta`]: the Okta vendor: its definition, the async Okta v1 client organised by
-//!   resource, its connector and test-module check.
+//! - [`http`]: the vendor-neutral HTTP core: transport seam, clock, settings, retry decision,
+//!   backoff, failure words, resolver, URL limit, auth seam, cassettes, client cache.
+//! - [`okta`]: the Okta vendor: its definition, its v1 client organised by resource, auth,
+//!   errors, rate-limit headers and pager, built on [`http`]; its connector and test-module
+//!   check.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
 //! - [`cli`]: the command line: subcommands and options, help, exit codes, start-up checks,
-//!   the demo walkthrough.
-//! - [`cassette`]: recorded Okta traffic: record and replay behind the client's transport.
-//! - [`progress`]: the progress line of `okta-iam call` (terminal only).
+//!   the demo walkthrough, the progress line of `okta-iam call`.
 //! - [`secret`]: the redacted token type.
 //! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
 //!   writes them (`2017-05-03T16:22:18.000Z`).
 //! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 
-pub mod cassette;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod host;
+pub mod http;
 pub mod iam;
 pub mod mapper;
 pub mod okta;
 pub mod output;
 pub mod params;
-pub mod progress;
 pub mod protocol;
 pub mod secret;
 pub mod state;

@@ -277,6 +277,11 @@ impl Daemon {
                 self.host.last_run = request["args"].get("value").cloned();
                 json!({})
             }
+            // A server without these (XSOAR 6's public loop) answers with the error marker;
+            // the daemon then maps with its built-in engine and skips enrichment.
+            "mapObject" | "searchIndicators" => json!(format!(
+                "[ERROR-fd5a7750-7182-4b38-90ba-091824478903] {command} is not available"
+            )),
             other => panic!("unknown state request {other}"),
         };
         let mut line = reply.to_string();

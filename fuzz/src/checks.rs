@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okta_iam::cassette::{Cassette, ReplayTransport};
 use okta_iam::commands::Daemon;
+use okta_iam::http::cassette::{Cassette, ReplayTransport};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::filter::{quote, Filter};
 use okta_iam::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};

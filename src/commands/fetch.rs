@@ -174,8 +174,8 @@ const OTHER_LOG_QUERY_BYTES: usize = 512;
 /// of every fetch failing.
 fn check_filter_length(filter: &str, params: &Params) -> Result<(), CommandError> {
     let base = params.base_url().map(|u| u.as_str().len()).unwrap_or(0);
-    let encoded = crate::okta::url_limit::encoded_len(filter);
-    let room = crate::okta::url_limit::MAX_URL_BYTES
+    let encoded = crate::http::url_limit::encoded_len(filter);
+    let room = crate::http::url_limit::MAX_URL_BYTES
         .saturating_sub(base + "logs?filter=".len() + OTHER_LOG_QUERY_BYTES);
     if encoded <= room {
         return Ok(());

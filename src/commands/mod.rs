@@ -16,7 +16,6 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
-pub mod client_cache;
 pub mod config;
 pub mod fetch;
 pub mod groups;
@@ -31,13 +30,15 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use serde_json::{Map, Value};
 use thiserror::Error;
 use tracing::{debug, warn, Instrument};
+
+/// The HTTP settings, under the name the dispatcher's callers know.
+pub use crate::http::settings::HttpSettings as ClientTuning;
 
 use crate::catalogue::{ArgError, Args, CommandSpec};
 use crate::iam::Connector;
@@ -73,34 +74,6 @@ pub struct Daemon {
     pub offline: bool,
     /// What the vendor keeps for the daemon's lifetime (its clients).
     service: Box<dyn VendorService>,
-}
-
-/// The client's timeouts and retry budget; defaults are the client's (see `okta`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientTuning {
-    pub connect_timeout: Duration,
-    pub answer_timeout: Duration,
-    pub request_timeout: Duration,
-    pub max_response_bytes: u64,
-    pub command_deadline: Duration,
-    pub max_retries: u32,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
-}
-
-impl Default for ClientTuning {
-    fn default() -> Self {
-        ClientTuning {
-            connect_timeout: crate::okta::DEFAULT_CONNECT_TIMEOUT,
-            answer_timeout: crate::okta::DEFAULT_ANSWER_TIMEOUT,
-            request_timeout: crate::okta::DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: crate::okta::DEFAULT_MAX_RESPONSE_BYTES,
-            command_deadline: crate::okta::DEFAULT_COMMAND_DEADLINE,
-            max_retries: crate::okta::DEFAULT_MAX_RETRIES,
-            backoff_base: crate::okta::DEFAULT_BACKOFF_BASE,
-            backoff_cap: crate::okta::DEFAULT_BACKOFF_CAP,
-        }
-    }
 }
 
 impl Daemon {

@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
+use crate::http::transport::Method;
 use crate::okta::client::Client;
 use crate::okta::error::OktaError;
 use crate::okta::filter::Filter;
 use crate::okta::pagination::Pager;
 use crate::okta::path::{route, AppId, UserId};
-use crate::okta::transport::Method;
 
 /// The applications API. Get one with [`Client::apps`].
 #[derive(Clone, Copy, Debug)]

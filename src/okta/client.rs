@@ -10,44 +10,36 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::http::backoff::{self, backoff};
+use crate::http::clock::{Clock, TokioClock};
+use crate::http::failure::seconds;
+use crate::http::pacer::Pacer;
+use crate::http::retry::{decide, Decision, FailureClass, RetryPolicy, Stop};
+use crate::http::transport::{
+    HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind,
+};
+use crate::http::url_limit;
 use crate::okta::apps::Apps;
 use crate::okta::auth::{self, ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
-use crate::okta::clock::{Clock, TokioClock};
 use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
-use crate::okta::failure::seconds;
 use crate::okta::groups::Groups;
 use crate::okta::logs::Logs;
 use crate::okta::pagination::Pager;
 use crate::okta::path::Route;
-use crate::okta::rate_limit::{self, backoff, reset_wait, Pacer, RateLimitInfo};
-use crate::okta::retry::{decide, Decision, FailureClass, RetryPolicy, Stop};
+use crate::okta::rate_limit::{reset_wait, RateLimitInfo};
 use crate::okta::schemas::Schemas;
-use crate::okta::transport::{
-    HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
-    TransportErrorKind,
-};
-use crate::okta::url_limit;
 use crate::okta::users::Users;
 use crate::secret::Secret;
 
-/// Default time to establish a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time for one request, from sending to the last byte of the answer.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default budget of one command: every request, retry and wait of it.
-pub const DEFAULT_COMMAND_DEADLINE: Duration = Duration::from_secs(120);
-/// Default number of retries of one call (so at most 6 requests).
-pub const DEFAULT_MAX_RETRIES: u32 = 5;
-/// Default first backoff step (then doubled per retry).
-pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
-/// Default largest backoff step.
-pub const DEFAULT_BACKOFF_CAP: Duration = Duration::from_secs(16);
-
-/// Default longest wait for the first byte of an answer, connecting included.
-pub const DEFAULT_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default cap on one answer's body: 64 MiB, far above Okta's largest page (a System Log
-/// page of 1,000 events is a few MB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+use crate::http::cassette::RecordingOptions;
+use crate::http::settings::HttpSettings;
+pub use crate::http::settings::{
+    DEFAULT_ANSWER_TIMEOUT, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT,
+};
+use crate::http::transport::TransportOptions;
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("okta-iam/", env!("CARGO_PKG_VERSION"));
@@ -100,6 +92,40 @@ impl ClientConfig {
             oauth: None,
         }
     }
+
+    /// The timeouts, size cap, deadline and retry budget, as the HTTP core takes them.
+    pub fn http_settings(&self) -> HttpSettings {
+        HttpSettings {
+            connect_timeout: self.connect_timeout,
+            answer_timeout: self.answer_timeout,
+            request_timeout: self.request_timeout,
+            max_response_bytes: self.max_response_bytes,
+            command_deadline: self.command_deadline,
+            max_retries: self.max_retries,
+            backoff_base: self.backoff_base,
+            backoff_cap: self.backoff_cap,
+        }
+    }
+}
+
+impl From<&ClientConfig> for TransportOptions {
+    fn from(config: &ClientConfig) -> Self {
+        TransportOptions {
+            settings: config.http_settings(),
+            insecure: config.insecure,
+            proxy: config.proxy,
+        }
+    }
+}
+
+impl From<&ClientConfig> for RecordingOptions {
+    fn from(config: &ClientConfig) -> Self {
+        RecordingOptions {
+            transport: config.into(),
+            origin: config.base_url.origin().ascii_serialization(),
+            secret: config.token.clone(),
+        }
+    }
 }
 
 /// The Okta Management API v1 client. Cheap to clone: clones share the connection pool and
@@ -117,7 +143,7 @@ struct Inner {
     config: ClientConfig,
     base: Url,
     /// The seam that authorises every request (`okta::auth`).
-    auth: Arc<dyn AuthProvider>,
+    auth: Arc<dyn AuthProvider<OktaError>>,
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     pacer: Pacer,
@@ -204,7 +230,7 @@ impl Client {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let auth: Arc<dyn AuthProvider> = match &config.oauth {
+        let auth: Arc<dyn AuthProvider<OktaError>> = match &config.oauth {
             Some(settings) => Arc::new(OAuthAuth::new(
                 settings.clone(),
                 &base,
@@ -269,7 +295,7 @@ impl Client {
     }
 
     /// How this client's requests are authorised (API token or OAuth).
-    pub fn auth(&self) -> &dyn AuthProvider {
+    pub fn auth(&self) -> &dyn AuthProvider<OktaError> {
         &*self.inner.auth
     }
 
@@ -453,7 +479,9 @@ impl Client {
                         remaining = ?info.remaining,
                         "okta response"
                     );
-                    inner.pacer.observe(&call.bucket, &info, clock.now());
+                    inner
+                        .pacer
+                        .observe(&call.bucket, info.budget(), clock.now());
                     if response.is_success() {
                         return Ok(response);
                     }
@@ -518,7 +546,7 @@ impl Client {
                     let class = FailureClass::RateLimited { reset_wait };
                     let stop = match decide(class, retries, clock.now(), deadline, &policy) {
                         Decision::Retry { wait, jitter } => {
-                            let wait = wait + rate_limit::jitter(jitter);
+                            let wait = wait + backoff::jitter(jitter);
                             tracing::info!(
                                 "{request} rate limited (429); retry {retry} of {} in {:.1} s",
                                 config.max_retries,
@@ -545,7 +573,7 @@ impl Client {
             };
             match decide(class, retries, clock.now(), deadline, &policy) {
                 Decision::Retry { wait, jitter } => {
-                    let wait = wait + rate_limit::jitter(jitter);
+                    let wait = wait + backoff::jitter(jitter);
                     // One line per retry, for a person watching a slow failure (no secret:
                     // the error text is scrubbed of the token, and URLs carry none).
                     tracing::info!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::okta::transport::{HttpResponse, TransportError, TransportErrorKind};
+use crate::http::transport::{HttpResponse, TransportError, TransportErrorKind};
 
 /// Okta's `errorCode` for "API call exceeded rate limit due to too many requests".
 pub const RATE_LIMIT_ERROR_CODE: &str = "E0000047";
@@ -345,7 +345,7 @@ impl OktaError {
             } => {
                 let mut text = format!(
                     "The command's time limit of {} ran out during {request} after {attempts} attempt{}.",
-                    crate::okta::failure::seconds(*deadline),
+                    crate::http::failure::seconds(*deadline),
                     if *attempts == 1 { "" } else { "s" }
                 );
                 if let Some(last) = last {
@@ -433,6 +433,13 @@ fn excerpt(body: &[u8], token: &str) -> String {
     match text.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
+    }
+}
+
+/// A request the HTTP core refused before sending it (transport set-up, URL limit, cassette).
+impl From<crate::http::InvalidRequest> for OktaError {
+    fn from(error: crate::http::InvalidRequest) -> Self {
+        OktaError::InvalidRequest(error.0)
     }
 }
 

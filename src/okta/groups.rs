@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
+use crate::http::transport::Method;
 use crate::okta::client::Client;
 use crate::okta::error::OktaError;
 use crate::okta::pagination::Pager;
 use crate::okta::path::{route, GroupId};
-use crate::okta::transport::Method;
 
 /// The groups API. Get one with [`Client::groups`].
 #[derive(Clone, Copy, Debug)]

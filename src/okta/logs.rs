@@ -2,11 +2,11 @@
 
 use url::Url;
 
+use crate::http::transport::Method;
 use crate::okta::client::Client;
 use crate::okta::error::OktaError;
 use crate::okta::pagination::Pager;
 use crate::okta::path::route;
-use crate::okta::transport::Method;
 
 /// `sortOrder` of a System Log query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

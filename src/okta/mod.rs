@@ -30,17 +30,20 @@
 //! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
-//! | `rate_limit.rs` | rate-limit headers, the per-bucket [`rate_limit::Pacer`], backoff and jitter |
-//! | `auth/` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt (API token, or OAuth 2.0 with DPoP) and what a refusal means; see its module docs and `docs/oauth.md` |
-//! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and the reqwest implementation |
+//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer (buckets are named in `client.rs`) |
+//! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
-//! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
-//! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure (a pure function) |
-//! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
-//! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
-//! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
 //! | `vendor.rs` | [`vendor::Okta`]: Okta as a vendor of the daemon (package, client cache, connector, test-module check) |
+//! | `test_module.rs` | Okta's `test-module` check |
 //! | `token_cache.rs` | the OAuth access token kept in the integration context between executions |
+//!
+//! Built on the vendor-neutral HTTP core ([`crate::http`]): the [`Transport`] seam, the
+//! [`Clock`], [`crate::http::HttpSettings`] and their defaults, pacing, the retry decision
+//! ([`crate::http::retry::decide`]), backoff and jitter, failure words, the resolver, the URL
+//! limit, cassettes and the client cache. The seams' types are re-exported here
+//! ([`Clock`], [`Transport`], [`HttpRequest`], ...) so callers that name them under `okta`
+//! keep working. What stays here is Okta's: which failures are safe to repeat, what a 429
+//! means (ordinary or concurrency), the error type and its `errorCode`, paging by `Link`.
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -94,8 +97,8 @@
 //! - **Nothing reachable** (a name that does not resolve, a DNS server that does not answer,
 //!   a refused connection): one quick retry after 0.5 s.
 //! - **A server that stays silent** for `answer_timeout` (10 s): one retry, only when a whole
-//!   second attempt fits before the deadline. The decision is [`retry::decide`]; the words of
-//!   each failure are in [`failure`].
+//!   second attempt fits before the deadline. The decision is [`crate::http::retry::decide`];
+//!   the words of each failure are in [`crate::http::failure`].
 //!
 //! # Bounds
 //!
@@ -139,23 +142,17 @@
 mod apps;
 pub mod auth;
 mod client;
-mod clock;
 pub mod connector;
 mod error;
-pub mod failure;
 pub mod filter;
 mod groups;
 mod logs;
 mod pagination;
 pub mod path;
 pub mod rate_limit;
-pub mod resolve;
-pub mod retry;
 mod schemas;
 pub mod test_module;
 mod token_cache;
-mod transport;
-pub mod url_limit;
 mod users;
 pub mod vendor;
 
@@ -165,7 +162,13 @@ pub use client::{
     DEFAULT_COMMAND_DEADLINE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
 };
-pub use clock::{Clock, TokioClock, VirtualClock};
+// The HTTP core's seams, still reachable at their old paths (tests, benches, examples and
+// the fuzz crate name them here).
+pub use crate::http::clock::{Clock, TokioClock, VirtualClock};
+pub use crate::http::transport::{
+    BoxFuture, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind,
+};
 pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};
 pub use filter::Filter;
 pub use groups::Groups;
@@ -173,8 +176,4 @@ pub use logs::{LogQuery, Logs, SortOrder};
 pub use pagination::{next_link, parse_link_header, Link, Page, Pager};
 pub use path::{AppId, GroupId, UserId};
 pub use schemas::Schemas;
-pub use transport::{
-    BoxFuture, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
-    TransportErrorKind,
-};
 pub use users::{UserStatus, UserView, Users};

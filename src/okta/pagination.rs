@@ -13,9 +13,9 @@
 use serde_json::Value;
 use url::Url;
 
+use crate::http::transport::{HttpResponse, Method};
 use crate::okta::client::{decode_array, label, Call, Client, Retry};
 use crate::okta::error::OktaError;
-use crate::okta::transport::{HttpResponse, Method};
 
 /// One `Link` header entry: the URL as written between `<` and `>` and its `rel` values
 /// (lowercased).
@@ -209,7 +209,7 @@ impl Pager {
         match &result {
             Ok(page) => {
                 self.pages += 1;
-                crate::progress::page_fetched(page.items.len());
+                crate::http::paging::page_fetched(page.items.len());
                 self.pending = page.next.clone();
                 self.finished = self.pending.is_none();
             }

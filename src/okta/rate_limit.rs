@@ -1,4 +1,5 @@
-//! Rate-limit headers, pacing, backoff and jitter.
+//! Okta's rate-limit headers: what each answer says about its window, and the wait before
+//! retrying a 429 (backoff and jitter are [`crate::http::backoff`]).
 //!
 //! Every response's `X-Rate-Limit-Limit/Remaining/Reset` are read ([`RateLimitInfo`]); when a
 //! header is repeated (several lines, or one comma-joined value) the smallest value counts.
@@ -10,31 +11,25 @@
 //! are at most a minute), so no header can make the client wait, or block a bucket, for
 //! longer than that; and all arithmetic on header values is checked or saturating.
 //!
-//! [`Pacer`] keeps, per bucket, the last known window: once `Remaining` falls to the low-water
-//! mark (10 % of `Limit`, at least 2), the requests still allowed are spread evenly over what
-//! is left of the window; at 0, requests wait for the window to end. The state is shared by
-//! every request of a client and its clones.
+//! [`RateLimitInfo::budget`] turns them into what the HTTP core's [`crate::http::pacer::Pacer`] keeps per bucket
+//! ([`crate::http::pacer`]). Okta's buckets are keyed by method and path shape with ids
+//! replaced (`GET /api/v1/users`, `GET /api/v1/users/{id}`,
+//! `POST /api/v1/users/{id}/lifecycle/activate`, `GET /api/v1/logs`). Okta's own buckets can
+//! be coarser (all of `/api/v1/apps/*` share one); a finer key only means each key learns
+//! the shared `Remaining` from its own answers.
 
-use std::cell::Cell;
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-use crate::okta::transport::HttpResponse;
+use crate::http::backoff::jitter;
+use crate::http::pacer::Budget;
+use crate::http::transport::HttpResponse;
 use crate::time::parse_http_date;
 
 /// Added to every reset-based wait: resets have one-second granularity and clocks differ.
 pub const RESET_MARGIN: Duration = Duration::from_secs(1);
 /// Upper bound of the random jitter added to a reset-based wait.
 pub const RESET_JITTER: Duration = Duration::from_millis(500);
-/// Pacing starts when `Remaining` is at or below this percentage of `Limit`...
-pub const LOW_WATER_PERCENT: u64 = 10;
-/// ...or at or below this many requests, whichever is larger.
-pub const LOW_WATER_MIN: u64 = 2;
+pub use crate::http::pacer::{LOW_WATER_MIN, LOW_WATER_PERCENT};
 
 /// A response `Date` outside `[SANE_DATES.0, SANE_DATES.1)` (UTC epoch seconds: 2000-01-01
 /// to 2100-01-01) is taken as wrong, and the local clock is used instead. The bounds are wide
@@ -94,6 +89,20 @@ impl RateLimitInfo {
         self.limit == Some(0) && self.remaining == Some(0)
     }
 
+    /// What the pacer learns from this answer: the window's limit, what is left of it, and
+    /// how long until it resets (plus [`RESET_MARGIN`]). `None` for a concurrency 429 and
+    /// when `Limit`, `Remaining`, `Reset` or `Date` is missing (or the reset not believed).
+    pub fn budget(&self) -> Option<Budget> {
+        if self.is_concurrency_limit() {
+            return None;
+        }
+        Some(Budget {
+            limit: self.limit?,
+            remaining: self.remaining?,
+            window_left: self.until_reset()? + RESET_MARGIN,
+        })
+    }
+
     /// `Reset − Date` (0 when the reset is already past); `None` if either is missing, or
     /// when the reset is more than [`MAX_TRUSTED_RESET`] ahead (not believed).
     pub fn until_reset(&self) -> Option<Duration> {
@@ -112,19 +121,6 @@ fn smallest<T: std::str::FromStr + Ord>(response: &HttpResponse, name: &str) -> 
         .min()
 }
 
-/// Exponential backoff for retry number `retry` (1-based): `base · 2^(retry-1)`, at most
-/// `cap`, plus up to 25 % jitter.
-pub fn backoff(base: Duration, cap: Duration, retry: u32) -> Duration {
-    let delay = backoff_step(base, cap, retry);
-    delay + jitter(delay / 4)
-}
-
-/// The backoff step without jitter: `base · 2^(retry-1)`, at most `cap`.
-pub fn backoff_step(base: Duration, cap: Duration, retry: u32) -> Duration {
-    let factor = 1u32 << retry.saturating_sub(1).min(16);
-    base.saturating_mul(factor).min(cap)
-}
-
 /// The wait before retrying an ordinary 429: until the reset (measured against `Date`), plus
 /// [`RESET_MARGIN`] and up to [`RESET_JITTER`]. `None` when `Date` or `Reset` is missing.
 pub fn reset_wait(info: &RateLimitInfo) -> Option<Duration> {
@@ -132,140 +128,11 @@ pub fn reset_wait(info: &RateLimitInfo) -> Option<Duration> {
         .map(|until| until + RESET_MARGIN + jitter(RESET_JITTER))
 }
 
-/// A uniformly random duration in `[0, max)` (xorshift64, seeded per thread from
-/// `RandomState`). Not for anything secret.
-pub fn jitter(max: Duration) -> Duration {
-    let nanos = max.as_nanos() as u64;
-    if nanos == 0 {
-        return Duration::ZERO;
-    }
-    Duration::from_nanos(next_random() % nanos)
-}
-
-fn next_random() -> u64 {
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            let mut hasher = RandomState::new().build_hasher();
-            hasher.write_u64(0x9E37_79B9_7F4A_7C15);
-            hasher.finish() | 1
-        });
-    }
-    STATE.with(|state| {
-        let mut x = state.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        state.set(x);
-        x
-    })
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Window {
-    limit: u64,
-    remaining: u64,
-    /// When the window resets (including [`RESET_MARGIN`]).
-    ends: Instant,
-    /// The earliest time the next paced request may go.
-    next_slot: Instant,
-}
-
-/// Per-bucket pacing state, shared by all requests of a client.
-///
-/// Buckets are keyed by method and path shape with ids replaced (`GET /api/v1/users`,
-/// `GET /api/v1/users/{id}`, `POST /api/v1/users/{id}/lifecycle/activate`,
-/// `GET /api/v1/logs`). Okta's own buckets can be coarser (all of `/api/v1/apps/*` share
-/// one); a finer key only means each key learns the shared `Remaining` from its own answers.
-#[derive(Debug, Default)]
-pub struct Pacer {
-    buckets: Mutex<HashMap<String, Window>>,
-}
-
-impl Pacer {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reserves a slot for one request of `bucket` and returns how long to wait before
-    /// sending it (zero when there is room).
-    pub fn reserve(&self, bucket: &str, now: Instant) -> Duration {
-        let mut buckets = self.lock();
-        let Some(window) = buckets.get_mut(bucket) else {
-            return Duration::ZERO;
-        };
-        if now >= window.ends {
-            buckets.remove(bucket);
-            return Duration::ZERO;
-        }
-        if window.remaining == 0 {
-            return window.ends - now;
-        }
-        let low_water = (window.limit.saturating_mul(LOW_WATER_PERCENT) / 100).max(LOW_WATER_MIN);
-        if window.remaining > low_water {
-            window.remaining -= 1;
-            return Duration::ZERO;
-        }
-        // remaining is at most low_water here, but Limit may be huge: never divide by a
-        // count truncated to zero.
-        let slot = window.next_slot.max(now);
-        let spacing = window.ends.saturating_duration_since(slot)
-            / u32::try_from(window.remaining).unwrap_or(u32::MAX);
-        window.next_slot = slot + spacing;
-        window.remaining -= 1;
-        slot.saturating_duration_since(now)
-    }
-
-    /// Records what a response said about `bucket`, received at `now`. Ignores responses
-    /// without `Limit`, `Remaining`, `Reset` and `Date`, and concurrency 429s.
-    pub fn observe(&self, bucket: &str, info: &RateLimitInfo, now: Instant) {
-        if info.is_concurrency_limit() {
-            return;
-        }
-        let (Some(limit), Some(remaining), Some(until)) =
-            (info.limit, info.remaining, info.until_reset())
-        else {
-            return;
-        };
-        // `until` is at most MAX_TRUSTED_RESET, so this cannot overflow; checked anyway.
-        let Some(ends) = now.checked_add(until + RESET_MARGIN) else {
-            return;
-        };
-        let mut buckets = self.lock();
-        match buckets.get_mut(bucket) {
-            // Same window (resets agree within a second, either way): keep the more cautious
-            // count. A reset that differs is a newer window (or another Okta bucket behind
-            // this key): the latest answer wins, so a 429 that resets in a second is not held
-            // to an older, longer window.
-            Some(window)
-                if now < window.ends
-                    && window.ends + Duration::from_secs(1) >= ends
-                    && ends + Duration::from_secs(1) >= window.ends =>
-            {
-                window.remaining = window.remaining.min(remaining);
-                window.limit = limit;
-            }
-            _ => {
-                buckets.insert(
-                    bucket.to_owned(),
-                    Window {
-                        limit,
-                        remaining,
-                        ends,
-                        next_slot: now,
-                    },
-                );
-            }
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Window>> {
-        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::pacer::Pacer;
+    use tokio::time::Instant;
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
@@ -357,26 +224,6 @@ mod tests {
         assert!(reset_wait(&past).unwrap() < Duration::from_millis(1_500));
     }
 
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let base = Duration::from_secs(1);
-        let cap = Duration::from_secs(8);
-        for (retry, floor) in [(1, 1), (2, 2), (3, 4), (4, 8), (5, 8), (40, 8)] {
-            let d = backoff(base, cap, retry);
-            let floor = Duration::from_secs(floor);
-            assert!(d >= floor && d <= floor + floor / 4, "{retry}: {d:?}");
-        }
-    }
-
-    #[test]
-    fn jitter_stays_in_range_and_varies() {
-        let max = Duration::from_millis(500);
-        let samples: Vec<_> = (0..50).map(|_| jitter(max)).collect();
-        assert!(samples.iter().all(|d| *d < max));
-        assert!(samples.windows(2).any(|w| w[0] != w[1]));
-        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
-    }
-
     fn info(limit: u64, remaining: u64, until: i64) -> RateLimitInfo {
         RateLimitInfo {
             limit: Some(limit),
@@ -391,7 +238,7 @@ mod tests {
         let pacer = Pacer::new();
         let now = Instant::now();
         assert_eq!(pacer.reserve("GET /api/v1/users", now), Duration::ZERO);
-        pacer.observe("GET /api/v1/users", &info(600, 500, 60), now);
+        pacer.observe("GET /api/v1/users", info(600, 500, 60).budget(), now);
         for _ in 0..100 {
             assert_eq!(pacer.reserve("GET /api/v1/users", now), Duration::ZERO);
         }
@@ -402,7 +249,7 @@ mod tests {
         let pacer = Pacer::new();
         let now = Instant::now();
         // 3 left, window ends in 59 s + 1 s margin = 60 s.
-        pacer.observe("GET /api/v1/logs", &info(100, 3, 59), now);
+        pacer.observe("GET /api/v1/logs", info(100, 3, 59).budget(), now);
         let waits: Vec<_> = (0..4)
             .map(|_| pacer.reserve("GET /api/v1/logs", now))
             .collect();
@@ -423,14 +270,15 @@ mod tests {
     fn pacer_ignores_concurrency_answers_and_incomplete_headers() {
         let pacer = Pacer::new();
         let now = Instant::now();
-        pacer.observe("b", &info(0, 0, 30), now);
+        pacer.observe("b", info(0, 0, 30).budget(), now);
         pacer.observe(
             "b",
-            &RateLimitInfo {
+            RateLimitInfo {
                 limit: Some(10),
                 remaining: Some(0),
                 ..Default::default()
-            },
+            }
+            .budget(),
             now,
         );
         assert_eq!(pacer.reserve("b", now), Duration::ZERO);
@@ -443,15 +291,23 @@ mod tests {
         // bucket for a minute, the retry of that 429 included.
         let pacer = Pacer::new();
         let now = Instant::now();
-        pacer.observe("b", &info(600, 500, 60), now);
-        pacer.observe("b", &info(600, 0, 1), now);
+        pacer.observe("b", info(600, 500, 60).budget(), now);
+        pacer.observe("b", info(600, 0, 1).budget(), now);
         assert_eq!(pacer.reserve("b", now), Duration::from_secs(2));
         let later = now + Duration::from_secs(2);
         assert_eq!(pacer.reserve("b", later), Duration::ZERO);
         // Resets that agree within a second are one window: the lower count stays.
-        pacer.observe("b", &info(600, 500, 60), now);
-        pacer.observe("b", &info(600, 1, 60), now + Duration::from_millis(400));
-        pacer.observe("b", &info(600, 400, 59), now + Duration::from_millis(500));
+        pacer.observe("b", info(600, 500, 60).budget(), now);
+        pacer.observe(
+            "b",
+            info(600, 1, 60).budget(),
+            now + Duration::from_millis(400),
+        );
+        pacer.observe(
+            "b",
+            info(600, 400, 59).budget(),
+            now + Duration::from_millis(500),
+        );
         let at = now + Duration::from_secs(1);
         assert_eq!(pacer.reserve("b", at), Duration::ZERO);
         assert!(
@@ -499,15 +355,15 @@ mod tests {
         let pacer = Pacer::new();
         let now = Instant::now();
         // Limit near u64::MAX, Remaining huge: no overflow, no division by zero.
-        pacer.observe("b", &info(u64::MAX - 1, u64::MAX - 2, 30), now);
+        pacer.observe("b", info(u64::MAX - 1, u64::MAX - 2, 30).budget(), now);
         assert_eq!(pacer.reserve("b", now), Duration::ZERO);
-        pacer.observe("c", &info(u64::MAX, 1 << 40, 30), now);
+        pacer.observe("c", info(u64::MAX, 1 << 40, 30).budget(), now);
         assert_eq!(pacer.reserve("c", now), Duration::ZERO);
-        pacer.observe("d", &info(u64::MAX, 5, 30), now);
+        pacer.observe("d", info(u64::MAX, 5, 30).budget(), now);
         assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
         assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
         // Remaining 0 with an unbelievable reset does not block the bucket.
-        pacer.observe("e", &info(600, 0, i64::MAX / 2), now);
+        pacer.observe("e", info(600, 0, i64::MAX / 2).budget(), now);
         assert_eq!(pacer.reserve("e", now), Duration::ZERO);
     }
 
@@ -515,10 +371,10 @@ mod tests {
     fn a_new_window_replaces_the_old_one() {
         let pacer = Pacer::new();
         let now = Instant::now();
-        pacer.observe("b", &info(100, 0, 10), now);
+        pacer.observe("b", info(100, 0, 10).budget(), now);
         assert_eq!(pacer.reserve("b", now), Duration::from_secs(11));
         let later = now + Duration::from_secs(12);
-        pacer.observe("b", &info(100, 99, 60), later);
+        pacer.observe("b", info(100, 99, 60).budget(), later);
         assert_eq!(pacer.reserve("b", later), Duration::ZERO);
     }
 }

@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
+use crate::http::transport::Method;
 use crate::okta::client::Client;
 use crate::okta::error::OktaError;
 use crate::okta::path::route;
-use crate::okta::transport::Method;
 
 /// The schemas API. Get one with [`Client::schemas`].
 #[derive(Clone, Copy, Debug)]

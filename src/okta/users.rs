@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value};
 
+use crate::http::transport::Method;
 use crate::okta::client::{Client, Retry};
 use crate::okta::error::OktaError;
 use crate::okta::filter::Filter;
 use crate::okta::path::{route, UserId};
-use crate::okta::transport::Method;
 
 /// The users API. Get one with [`Client::users`].
 #[derive(Clone, Copy, Debug)]

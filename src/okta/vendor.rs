@@ -5,15 +5,15 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::cassette::RecordingTransport;
 use crate::catalogue::{self, CommandSpec};
-use crate::commands::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::commands::{self, CommandError, CommandResult, Daemon, Invocation};
+use crate::http::cassette::RecordingTransport;
+use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::iam::Connector;
 use crate::okta::auth::OAuthSettings;
 use crate::okta::connector::OktaConnector;
 use crate::okta::token_cache;
-use crate::okta::{Client, ClientConfig};
+use crate::okta::{Client, ClientConfig, OktaError};
 use crate::params::{Params, ParamsError};
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
@@ -102,7 +102,7 @@ impl Vendor for Okta {
 /// connections; bounded), the checked OAuth settings, and the cassette recorder.
 pub struct OktaService {
     recorder: Mutex<Option<Arc<RecordingTransport>>>,
-    clients: Mutex<ClientCache<ClientKey>>,
+    clients: Mutex<ClientCache<ClientKey, Client>>,
     /// Checked OAuth settings by a digest of their params, so the key is read and checked
     /// once per configuration, not at every command.
     oauth_settings: Mutex<Vec<(String, OAuthSettings)>>,
@@ -211,11 +211,10 @@ impl OktaService {
                 let transport = match recorder.as_ref() {
                     Some(transport) => transport.clone(),
                     None => {
-                        let transport = Arc::new(RecordingTransport::new(
-                            &config,
-                            path.clone(),
-                            daemon.now(),
-                        )?);
+                        let transport =
+                            RecordingTransport::new(&config, path.clone(), daemon.now())
+                                .map_err(OktaError::from)?;
+                        let transport = Arc::new(transport);
                         *recorder = Some(transport.clone());
                         transport
                     }

@@ -16,7 +16,7 @@ use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::Serialize;
 use url::Url;
 
-use crate::okta::transport::Method;
+use crate::http::transport::Method;
 use crate::secret::Secret;
 
 /// The proof key: private half only in memory (never written anywhere), public half as a

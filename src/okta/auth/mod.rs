@@ -1,5 +1,5 @@
-//! How a request to Okta is authorised: the seam between the client's request loop and the
-//! credentials.
+//! How a request to Okta is authorised: Okta's implementations of the HTTP core's
+//! [`AuthProvider`] seam ([`crate::http::auth`]).
 //!
 //! The client asks its [`AuthProvider`] for the headers of every attempt
 //! ([`AuthProvider::authorize`]) and shows it every answer that is not a success
@@ -8,7 +8,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | the [`AuthProvider`] seam and [`ApiTokenAuth`] (`Authorization: SSWS <token>`) |
+//! | `mod.rs` | [`ApiTokenAuth`] (`Authorization: SSWS <token>`); the seam itself is [`crate::http::auth`] |
 //! | `settings.rs` | [`OAuthSettings`]: client id, key, algorithm, scopes, [`DpopMode`] |
 //! | `assertion.rs` | [`ClientKey`]: the private key (RSA or EC P-256) and the signed client assertion |
 //! | `dpop.rs` | [`DpopKey`]: the per-process ES256 key, its public JWK and thumbprint, DPoP proofs (RFC 9449) |
@@ -32,75 +32,19 @@ pub use settings::{DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::http::transport::{BoxFuture, HttpResponse, Method};
 use crate::okta::error::OktaError;
-use crate::okta::transport::{BoxFuture, HttpResponse, Method};
+
 use crate::secret::Secret;
 
-/// What the client does with an answer its provider looked at.
-#[derive(Debug)]
-pub enum Verdict {
-    /// Nothing for authentication to do: the client's usual handling.
-    Ordinary,
-    /// Send the request again with fresh headers (a new DPoP nonce, a renewed token).
-    Retry,
-    /// Fail the call with this error (a missing scope, a rejected proof).
-    Fail(OktaError),
-}
+pub use crate::http::auth::{without_echoed_credentials, AuthProvider, Verdict};
 
-/// The credentials behind every request of a client.
-pub trait AuthProvider: Send + Sync {
-    /// The headers that authorise one attempt of `method url` (lowercase names):
-    /// `authorization`, and `dpop` when proofs are in use. May fetch a token first; must be
-    /// done by `deadline`.
-    fn authorize<'a>(
-        &'a self,
-        method: Method,
-        url: &'a Url,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Vec<(String, String)>, OktaError>>;
-
-    /// Looks at a non-2xx answer to a request sent with `sent` (the headers `authorize`
-    /// gave). `retried` is how many times this call was already retried on its word.
-    fn on_rejection(
-        &self,
-        response: &HttpResponse,
-        sent: &[(String, String)],
-        retried: u32,
-    ) -> Verdict;
-
+/// The Okta client's view of its credentials: the seam typed on [`OktaError`].
+impl<'a> dyn AuthProvider<OktaError> + 'a {
     /// The OAuth provider behind this seam, for keeping its token between executions.
-    fn oauth(&self) -> Option<&OAuthAuth> {
-        None
+    pub fn oauth(&self) -> Option<&OAuthAuth> {
+        self.as_any().downcast_ref::<OAuthAuth>()
     }
-}
-
-/// The answer with every credential the request carried (the token after the scheme of
-/// `authorization`, the `dpop` proof) replaced by `***` in its body, in case a proxy or
-/// server echoed them into an error. Borrowed unchanged when nothing was echoed.
-pub fn without_echoed_credentials<'a>(
-    response: &'a HttpResponse,
-    sent: &[(String, String)],
-) -> std::borrow::Cow<'a, HttpResponse> {
-    let secrets: Vec<&str> = sent
-        .iter()
-        .filter_map(|(name, value)| match name.as_str() {
-            "authorization" => value.split_once(' ').map(|(_, secret)| secret),
-            "dpop" => Some(value.as_str()),
-            _ => None,
-        })
-        .filter(|secret| secret.len() >= 8)
-        .collect();
-    let body = String::from_utf8_lossy(&response.body);
-    if !secrets.iter().any(|secret| body.contains(secret)) {
-        return std::borrow::Cow::Borrowed(response);
-    }
-    let mut text = body.into_owned();
-    for secret in secrets {
-        text = text.replace(secret, "***");
-    }
-    let mut scrubbed = response.clone();
-    scrubbed.body = text.into_bytes();
-    std::borrow::Cow::Owned(scrubbed)
 }
 
 /// `Authorization: SSWS <token>`; answers need nothing from it.
@@ -116,7 +60,7 @@ impl ApiTokenAuth {
     }
 }
 
-impl AuthProvider for ApiTokenAuth {
+impl AuthProvider<OktaError> for ApiTokenAuth {
     fn authorize<'a>(
         &'a self,
         _method: Method,
@@ -127,7 +71,11 @@ impl AuthProvider for ApiTokenAuth {
         Box::pin(async move { Ok(headers) })
     }
 
-    fn on_rejection(&self, _: &HttpResponse, _: &[(String, String)], _: u32) -> Verdict {
+    fn on_rejection(&self, _: &HttpResponse, _: &[(String, String)], _: u32) -> Verdict<OktaError> {
         Verdict::Ordinary
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

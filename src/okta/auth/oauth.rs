@@ -21,16 +21,17 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::http::backoff::backoff;
+use crate::http::clock::Clock;
+use crate::http::transport::{
+    BoxFuture, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
+};
 use crate::okta::auth::challenge::{oauth_error, parse_challenge, Challenge};
 use crate::okta::auth::dpop::DpopKey;
 use crate::okta::auth::settings::{DpopMode, OAuthSettings};
 use crate::okta::auth::{AuthProvider, Verdict, CLIENT_ASSERTION_TYPE};
-use crate::okta::clock::Clock;
 use crate::okta::error::OktaError;
-use crate::okta::rate_limit::{backoff, reset_wait, RateLimitInfo};
-use crate::okta::transport::{
-    BoxFuture, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
-};
+use crate::okta::rate_limit::{reset_wait, RateLimitInfo};
 use crate::okta::{ClientConfig, USER_AGENT};
 use crate::secret::Secret;
 
@@ -536,7 +537,7 @@ impl OAuthAuth {
     }
 }
 
-impl AuthProvider for OAuthAuth {
+impl AuthProvider<OktaError> for OAuthAuth {
     fn authorize<'a>(
         &'a self,
         method: Method,
@@ -580,7 +581,7 @@ impl AuthProvider for OAuthAuth {
         response: &HttpResponse,
         sent: &[(String, String)],
         retried: u32,
-    ) -> Verdict {
+    ) -> Verdict<OktaError> {
         let challenge = response
             .header_values("www-authenticate")
             .map(parse_challenge)
@@ -628,8 +629,8 @@ impl AuthProvider for OAuthAuth {
         }
     }
 
-    fn oauth(&self) -> Option<&OAuthAuth> {
-        Some(self)
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -674,8 +675,8 @@ fn epoch_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::clock::VirtualClock;
     use crate::okta::auth::ClientKey;
-    use crate::okta::clock::VirtualClock;
 
     /// A transport that must not be used: these tests never send.
     struct NoNetwork;

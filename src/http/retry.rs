@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::okta::rate_limit::backoff_step;
+use crate::http::backoff::backoff_step;
 
 /// The wait before the one quick retry of an unreachable server.
 pub const QUICK_RETRY_WAIT: Duration = Duration::from_millis(500);

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::okta::transport::BoxFuture;
+use crate::http::transport::BoxFuture;
 
 /// The client's source of time.
 pub trait Clock: Send + Sync {

@@ -1,4 +1,4 @@
-//! Cassettes: recorded Okta traffic, for debugging offline and for the demo.
+//! Cassettes: recorded API traffic (today Okta's), for debugging offline and for the demo.
 //!
 //! A cassette is a JSON file (format in `docs/cassettes.md`):
 //!
@@ -9,7 +9,7 @@
 //!     "response": {"status": 200, "headers": [["content-type", "application/json"]], "body": [...]}}]}
 //! ```
 //!
-//! - [`RecordingTransport`] passes requests to Okta and appends every exchange, redacted, to
+//! - [`RecordingTransport`] passes requests to the server and appends every exchange, redacted, to
 //!   the cassette file (rewritten atomically after each exchange, so a crash keeps what was
 //!   recorded; a file that already holds a cassette keeps its exchanges and its clock). Request headers are not stored at all (so neither is `Authorization`); only
 //!   the response headers that matter are kept; body fields that look secret (password,
@@ -35,9 +35,11 @@ use std::sync::Mutex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::okta::{
-    BoxFuture, ClientConfig, HttpRequest, HttpResponse, ReqwestTransport, Transport,
-    TransportError, TransportErrorKind,
+use crate::http::transport::TransportOptions;
+use crate::http::InvalidRequest;
+use crate::http::{
+    BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind,
 };
 use crate::secret::Secret;
 
@@ -492,7 +494,18 @@ impl Transport for ReplayTransport {
     }
 }
 
-/// Passes requests to Okta and records every exchange, redacted, to a cassette file.
+/// What a [`RecordingTransport`] needs of the client it records for (a vendor's client
+/// config converts into it).
+#[derive(Debug, Clone)]
+pub struct RecordingOptions {
+    pub transport: TransportOptions,
+    /// The scheme, host and port requests go to (`https://acme.okta.com`).
+    pub origin: String,
+    /// The credential scrubbed from every recorded text.
+    pub secret: Secret,
+}
+
+/// Passes requests to the server and records every exchange, redacted, to a cassette file.
 pub struct RecordingTransport {
     inner: ReqwestTransport,
     path: PathBuf,
@@ -505,17 +518,21 @@ impl RecordingTransport {
     /// a cassette, new exchanges are appended to it and its `recorded_at` is kept; it must
     /// have been recorded from the same origin (its `Link` headers are rewritten from it).
     pub fn new(
-        config: &ClientConfig,
+        options: impl Into<RecordingOptions>,
         path: PathBuf,
         recorded_at: DateTime<Utc>,
-    ) -> Result<Self, crate::okta::OktaError> {
-        let origin = config.base_url.origin().ascii_serialization();
-        let existing = Cassette::load_for_append(&path)
-            .map_err(|e| crate::okta::OktaError::InvalidRequest(e.to_string()))?;
+    ) -> Result<Self, InvalidRequest> {
+        let RecordingOptions {
+            transport,
+            origin,
+            secret,
+        } = options.into();
+        let existing =
+            Cassette::load_for_append(&path).map_err(|e| InvalidRequest(e.to_string()))?;
         let cassette = match existing {
             Some(cassette) => {
                 if let Some(recorded) = cassette.origin.as_deref().filter(|o| *o != origin) {
-                    return Err(crate::okta::OktaError::InvalidRequest(format!(
+                    return Err(InvalidRequest(format!(
                         "the cassette {} was recorded from {recorded}; record {origin} into another file",
                         path.display()
                     )));
@@ -533,9 +550,9 @@ impl RecordingTransport {
             },
         };
         let transport = RecordingTransport {
-            inner: ReqwestTransport::new(config)?,
+            inner: ReqwestTransport::new(transport)?,
             path,
-            token: config.token.clone(),
+            token: secret,
             cassette: Mutex::new(cassette),
         };
         transport.save();
@@ -608,7 +625,7 @@ impl Transport for RecordingTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::okta::Method;
+    use crate::http::Method;
 
     fn request(method: Method, url: &str, body: Option<&str>) -> HttpRequest {
         HttpRequest {

@@ -6,7 +6,7 @@
 
 use url::Url;
 
-use crate::okta::error::OktaError;
+use crate::http::InvalidRequest;
 
 /// The longest URL sent: what the HTTP stack accepts.
 pub const MAX_URL_BYTES: usize = 65_534;
@@ -19,7 +19,7 @@ pub fn encoded_len(value: &str) -> usize {
 }
 
 /// Refuses `url` when it is over [`MAX_URL_BYTES`]; `request` is `METHOD /path`.
-pub fn check(url: &Url, request: &str) -> Result<(), OktaError> {
+pub fn check(url: &Url, request: &str) -> Result<(), InvalidRequest> {
     let length = url.as_str().len();
     if length <= MAX_URL_BYTES {
         return Ok(());
@@ -36,7 +36,7 @@ pub fn check(url: &Url, request: &str) -> Result<(), OktaError> {
             " Its {name} query parameter alone is {len} bytes: shorten what it is built from."
         ));
     }
-    Err(OktaError::InvalidRequest(message))
+    Err(InvalidRequest(message))
 }
 
 #[cfg(test)]

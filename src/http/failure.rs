@@ -2,7 +2,7 @@
 //!
 //! [`classify`] reads a reqwest error's chain (the typed causes, never the `Debug` text of
 //! Rust internals) and gives a [`TransportError`] whose kind drives the retry decision
-//! ([`crate::okta::retry`]) and whose message names the cause and the fix:
+//! ([`crate::http::retry`]) and whose message names the cause and the fix:
 //!
 //! | cause | kind | message |
 //! |---|---|---|
@@ -18,8 +18,8 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use crate::okta::resolve::{LookupError, LookupFailure};
-use crate::okta::transport::{TransportError, TransportErrorKind};
+use crate::http::resolve::{LookupError, LookupFailure};
+use crate::http::transport::{TransportError, TransportErrorKind};
 
 /// A duration for people: `10 s`, `0.5 s`, `1.3 s` (never `22.18752941 s`).
 pub fn seconds(duration: Duration) -> String {

@@ -2,11 +2,11 @@
 //!
 //! [`Transport`] takes a fully built [`HttpRequest`] (every header included, the
 //! `Authorization` one too) and gives back the whole [`HttpResponse`]. Retries, pacing,
-//! deadlines and error mapping all live above it, in [`crate::okta::Client`], so a
-//! record/replay transport only has to store and return exchanges.
+//! deadlines and error mapping all live above it, in a vendor's client (Okta's:
+//! [`crate::okta::Client`]), so a record/replay transport only has to store and return exchanges.
 //!
 //! [`ReqwestTransport`] is the default: one `reqwest::Client` (rustls, a connection pool
-//! reused by every request of the [`crate::okta::Client`] and its clones).
+//! reused by every request of the client and its clones).
 
 use std::fmt;
 use std::future::Future;
@@ -14,12 +14,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::okta::client::ClientConfig;
-use crate::okta::error::OktaError;
-use crate::okta::failure::{self, Target};
-use crate::okta::resolve::{SystemResolver, TimedResolver};
+use crate::http::failure::{self, Target};
+use crate::http::resolve::{SystemResolver, TimedResolver};
+use crate::http::settings::HttpSettings;
+use crate::http::InvalidRequest;
 
-/// A boxed, `Send` future: what [`Transport::send`] and [`crate::okta::Clock::sleep`] return.
+/// A boxed, `Send` future: what [`Transport::send`] and [`crate::http::Clock::sleep`] return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The HTTP methods the Okta client uses.
@@ -131,7 +131,7 @@ fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str>
 }
 
 /// What kind of transport failure happened; drives whether a retry can help
-/// ([`crate::okta::retry`]).
+/// ([`crate::http::retry`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportErrorKind {
     /// No connection could be made, for a reason not named below: nothing reached Okta.
@@ -223,15 +223,27 @@ pub trait Transport: Send + Sync {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
+/// What [`ReqwestTransport`] is built from: the HTTP settings (its timeouts and size cap)
+/// and how it reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransportOptions {
+    pub settings: HttpSettings,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
+    /// Use proxies from the environment (`HTTPS_PROXY`, ...).
+    pub proxy: bool,
+}
+
 /// The default transport: reqwest with rustls, one connection pool.
 ///
-/// Built from [`ClientConfig`]: `connect_timeout`, `answer_timeout` (the first byte of the
+/// Built from [`TransportOptions`] (a vendor's client config converts into them):
+/// `connect_timeout`, `answer_timeout` (the first byte of the
 /// answer, connecting included), `request_timeout` (also enforced above the transport),
 /// `max_response_bytes` (the body is read in chunks and abandoned past the cap), `insecure`
 /// (accept any certificate), `proxy` (environment proxies only when true; otherwise
 /// `no_proxy()`), and no redirects are followed (a redirect would carry the token to wherever
 /// it points). Names are looked up through a [`TimedResolver`] (half the connect timeout).
-/// Failures are named by [`crate::okta::failure`]; after a connection-phase timeout one quick
+/// Failures are named by [`crate::http::failure`]; after a connection-phase timeout one quick
 /// TCP probe tells "accepted, then silent" from "no connection at all".
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
@@ -247,29 +259,34 @@ const PROBE_LIMIT: Duration = Duration::from_secs(1);
 
 impl ReqwestTransport {
     /// The reqwest transport with the system's resolver.
-    pub fn new(config: &ClientConfig) -> Result<Self, OktaError> {
-        Self::with_resolver(config, Arc::new(SystemResolver))
+    pub fn new(options: impl Into<TransportOptions>) -> Result<Self, InvalidRequest> {
+        Self::with_resolver(options, Arc::new(SystemResolver))
     }
 
     /// The reqwest transport with another name resolver (tests: a resolver that never
     /// answers, or one that knows no names, so no lookup leaves the machine).
     pub fn with_resolver(
-        config: &ClientConfig,
+        options: impl Into<TransportOptions>,
         resolver: Arc<dyn reqwest::dns::Resolve>,
-    ) -> Result<Self, OktaError> {
+    ) -> Result<Self, InvalidRequest> {
+        let TransportOptions {
+            settings: config,
+            insecure,
+            proxy,
+        } = options.into();
         let resolver = TimedResolver::new(resolver, config.connect_timeout / 2);
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .danger_accept_invalid_certs(config.insecure)
+            .danger_accept_invalid_certs(insecure)
             .dns_resolver(Arc::new(resolver.clone()));
-        if !config.proxy {
+        if !proxy {
             builder = builder.no_proxy();
         }
         let client = builder.build().map_err(|e| {
-            OktaError::InvalidRequest(format!(
+            InvalidRequest(format!(
                 "could not set up the HTTP client: {}",
                 error_chain(&e)
             ))
@@ -289,9 +306,9 @@ impl ReqwestTransport {
         ReqwestTransport {
             client,
             resolver: None,
-            connect_timeout: crate::okta::client::DEFAULT_CONNECT_TIMEOUT,
-            answer_timeout: crate::okta::client::DEFAULT_ANSWER_TIMEOUT,
-            max_response_bytes: crate::okta::client::DEFAULT_MAX_RESPONSE_BYTES,
+            connect_timeout: crate::http::settings::DEFAULT_CONNECT_TIMEOUT,
+            answer_timeout: crate::http::settings::DEFAULT_ANSWER_TIMEOUT,
+            max_response_bytes: crate::http::settings::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 

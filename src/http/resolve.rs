@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::okta::failure::seconds;
+use crate::http::failure::seconds;
 
 /// Why a name lookup failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! A progress line on stderr for `okta-iam call`, while a command pages through many results.
 //!
 //! Off unless [`enable`] is called, which `call` does only when stderr is a terminal: the
-//! protocol loop never prints it, and pipes and CI logs stay clean.
+//! protocol loop never prints it, and pipes and CI logs stay clean. Pagers report pages
+//! through [`crate::http::paging`]; [`enable`] installs this line as their observer.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,6 +15,16 @@ static SHOWN: AtomicBool = AtomicBool::new(false);
 /// Turns the progress line on for this process.
 pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
+    crate::http::paging::observe_pages(&ProgressLine);
+}
+
+/// The progress line as the pagers' observer.
+struct ProgressLine;
+
+impl crate::http::paging::PageObserver for ProgressLine {
+    fn page_fetched(&self, items: usize) {
+        page_fetched(items);
+    }
 }
 
 /// Called for every page fetched; shows the line from the second page on.

@@ -1,0 +1,53 @@
+//! The vendor-neutral HTTP core: everything a vendor's API client shares, whatever the API.
+//!
+//! A vendor module (today [`crate::okta`]) builds its client on these pieces and keeps only
+//! what is its own: routes, paging links, its error type, its rate-limit headers and its
+//! credentials. Nothing here names a vendor.
+//!
+//! # What lives where
+//!
+//! | file | what |
+//! |---|---|
+//! | `settings.rs` | [`HttpSettings`]: timeouts, size cap, command deadline, retry budget, and their defaults |
+//! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and [`ReqwestTransport`] |
+//! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
+//! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure, a pure function of (failure, attempt, now, deadline) |
+//! | `backoff.rs` | exponential backoff steps and jitter |
+//! | `pacer.rs` | [`pacer::Pacer`]: per-bucket pacing from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
+//! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
+//! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
+//! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
+//! | `auth.rs` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt, and what a refusal means |
+//! | `paging.rs` | [`paging::page_fetched`]: how paging reports progress, to an observer set by the front end |
+//! | `cassette.rs` | recorded traffic: [`cassette::RecordingTransport`] and [`cassette::ReplayTransport`] behind the transport seam |
+//! | `client_cache.rs` | [`client_cache::ClientCache`]: the clients a `serve` process keeps, least recently used dropped |
+//!
+//! Errors: the pieces that can refuse a request before it is sent (a transport that cannot
+//! be set up, a URL over the limit, a cassette that cannot be recorded to) return
+//! [`InvalidRequest`], which each vendor turns into its own error type.
+
+pub mod auth;
+pub mod backoff;
+pub mod cassette;
+pub mod client_cache;
+pub mod clock;
+pub mod failure;
+pub mod pacer;
+pub mod paging;
+pub mod resolve;
+pub mod retry;
+pub mod settings;
+pub mod transport;
+pub mod url_limit;
+
+pub use clock::{Clock, TokioClock, VirtualClock};
+pub use settings::HttpSettings;
+pub use transport::{
+    BoxFuture, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind, TransportOptions,
+};
+
+/// A request that cannot be sent as asked, in words for people (the message is shown as is).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidRequest(pub String);
