@@ -549,9 +549,9 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     Ok(code)
 }
 
-/// `okta-iam manifest`.
-pub fn run_manifest(options: &PackageOptions) {
-    crate::xsoar::cli::run_manifest(options);
+/// `okta-iam manifest`: returns the process exit code.
+pub fn run_manifest(options: &PackageOptions) -> u8 {
+    crate::xsoar::cli::run_manifest(options)
 }
 
 /// `okta-iam pack DIR`: returns the process exit code.

@@ -8,10 +8,7 @@ fn main() -> ExitCode {
     let cli = cli::parse();
     // Commands that only print or write what the binary knows: no runtime needed.
     match &cli.command {
-        Command::Manifest(options) => {
-            cli::run_manifest(options);
-            return ExitCode::from(exit::OK);
-        }
+        Command::Manifest(options) => return ExitCode::from(cli::run_manifest(options)),
         Command::Pack(options) => return ExitCode::from(cli::run_pack(options)),
         Command::Commands => {
             cli::run_commands();

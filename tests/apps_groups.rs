@@ -1304,7 +1304,7 @@ async fn get_group_member_page_failure_is_an_error_entry() {
 
 #[test]
 fn the_manifest_declares_the_new_commands() {
-    let manifest = okta_iam::catalogue::manifest_yaml();
+    let manifest = okta_iam::catalogue::manifest_yaml().unwrap();
     for name in [
         "okta-get-app-user-assignment",
         "okta-iam-list-applications",

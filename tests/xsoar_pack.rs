@@ -39,7 +39,7 @@ fn the_pack_directory_and_its_zip_hold_the_same_files() {
     assert_eq!(metadata["currentVersion"], env!("CARGO_PKG_VERSION"));
     let yaml =
         std::fs::read_to_string(pack.join("Integrations/integration-OktaIAMDaemon.yml")).unwrap();
-    let manifest: Value = serde_yaml_ng::from_str(&yaml).unwrap();
+    let manifest: Value = yaml_serde::from_str(&yaml).unwrap();
     assert_eq!(
         manifest["script"]["dockerimage"],
         "registry.example.com/okta-iam:9"
@@ -64,7 +64,7 @@ fn the_printed_manifest_names_the_default_image_and_embeds_the_relay() {
         .output()
         .expect("okta-iam manifest");
     assert!(output.status.success());
-    let manifest: Value = serde_yaml_ng::from_slice(&output.stdout).unwrap();
+    let manifest: Value = yaml_serde::from_slice(&output.stdout).unwrap();
     assert_eq!(
         manifest["script"]["dockerimage"],
         format!("okta-iam:{}", env!("CARGO_PKG_VERSION"))

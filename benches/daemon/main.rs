@@ -1338,7 +1338,7 @@ fn bucket_run(
     lines: &[String],
     ok: impl Fn(&[u8]) -> bool,
 ) -> BucketRun {
-    let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "okta_iam=debug"]);
+    let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "debug"]);
     fake.reset_requests();
     fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
     let mut latencies = Vec::with_capacity(lines.len());

@@ -9,8 +9,9 @@
 
 use serde_json::{Map, Value};
 
+use super::args::{required, FromArgs};
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::okta::path::segment;
 use crate::okta::{AppId, OktaError, UserId};
 use crate::output::command_results;
@@ -108,26 +109,64 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// client would refuse it too, with a less specific message). Nothing is sent either way.
 pub(crate) fn check_path_id(argument: &str, value: &str) -> Result<(), CommandError> {
     segment(value).map(|_| ()).map_err(|error| {
-        CommandError::Invalid(format!(
+        CommandError::argument(format!(
             "Invalid {argument}: {}. Give the Okta id itself.",
             error.message_for_people()
         ))
     })
 }
 
-/// A required argument: its value as given (for the outputs) and as text (for the request).
-fn required_arg(inv: &Invocation<'_>, name: &'static str) -> Result<(Value, String), CommandError> {
-    let value = inv
-        .args
-        .raw(name)
-        .cloned()
-        .ok_or(crate::catalogue::ArgError::Missing(name))?;
-    let text = crate::catalogue::value_text(&value);
-    Ok((value, text))
+/// `okta-get-app-user-assignment`: both ids as given (for the outputs) and as text, each
+/// checked to be one path segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppUserAssignmentArgs {
+    pub user: (Value, String),
+    pub application: (Value, String),
+}
+
+impl FromArgs for AppUserAssignmentArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let user = required(args, "user_id")?;
+        let application = required(args, "application_id")?;
+        check_path_id("user_id", &user.1)?;
+        check_path_id("application_id", &application.1)?;
+        Ok(AppUserAssignmentArgs { user, application })
+    }
+}
+
+/// `okta-iam-list-applications`: the search text and the page to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListApplicationsArgs {
+    pub query: Option<String>,
+    /// 0 is the first page.
+    pub page: u64,
+    /// 1 to [`MAX_LIMIT`].
+    pub limit: u64,
+}
+
+impl FromArgs for ListApplicationsArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let query = args.string("query");
+        let (page, limit) = page_and_limit(args)?;
+        Ok(ListApplicationsArgs { query, page, limit })
+    }
+}
+
+/// `okta-iam-list-user-applications`: the user's id as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListUserApplicationsArgs {
+    pub user_id: String,
+}
+
+impl FromArgs for ListUserApplicationsArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let (_, user_id) = required(args, "user_id")?;
+        Ok(ListUserApplicationsArgs { user_id })
+    }
 }
 
 fn markdown_error(error: crate::output::markdown::MarkdownError) -> CommandError {
-    CommandError::Invalid(format!("Could not build the table: {error}"))
+    CommandError::internal(format!("Could not build the table: {error}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,10 +175,10 @@ fn markdown_error(error: crate::output::markdown::MarkdownError) -> CommandError
 
 fn get_app_user_assignment(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let (user_value, user_id) = required_arg(&inv, "user_id")?;
-        let (app_value, app_id) = required_arg(&inv, "application_id")?;
-        check_path_id("user_id", &user_id)?;
-        check_path_id("application_id", &app_id)?;
+        let AppUserAssignmentArgs {
+            user: (user_value, user_id),
+            application: (app_value, app_id),
+        } = AppUserAssignmentArgs::from_args(&inv.args)?;
         let client = crate::okta::vendor::client(&inv)?;
         // Okta answers 404 (E0000007) when the user is not assigned: a normal result here.
         let (raw, assigned) = match client
@@ -168,7 +207,7 @@ fn get_app_user_assignment(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandRes
         .map_err(markdown_error)?;
         if assigned {
             let Value::Object(body) = &raw else {
-                return Err(CommandError::Invalid(format!(
+                return Err(CommandError::connector(format!(
                     "Okta's answer to GET apps/{app_id}/users/{user_id} is not a JSON object."
                 )));
             };
@@ -202,8 +241,8 @@ fn not_assigned_body(error: OktaError) -> Result<Value, CommandError> {
             status: 404,
             excerpt,
             ..
-        } => serde_json::from_str(excerpt).map_err(|_| CommandError::Okta(error)),
-        _ => Err(CommandError::Okta(error)),
+        } => serde_json::from_str(excerpt).map_err(|_| CommandError::from(error)),
+        _ => Err(CommandError::from(error)),
     }
 }
 
@@ -221,22 +260,22 @@ fn whole_number(value: &Value) -> Option<u64> {
 }
 
 /// `page` (0 or more) and `limit` (1 to [`MAX_LIMIT`]), with an error that says the range.
-fn page_and_limit(inv: &Invocation<'_>) -> Result<(u64, u64), CommandError> {
-    let page = match inv.args.raw("page") {
+fn page_and_limit(args: &Args) -> Result<(u64, u64), CommandError> {
+    let page = match args.raw("page") {
         None => 0,
         Some(value) => whole_number(value).ok_or_else(|| {
-            CommandError::Invalid(format!(
+            CommandError::argument(format!(
                 "Invalid page {}: page must be a whole number, 0 or more (0 is the first page).",
                 value
             ))
         })?,
     };
-    let limit = match inv.args.raw("limit") {
+    let limit = match args.raw("limit") {
         None => 50,
         Some(value) => whole_number(value)
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
             .ok_or_else(|| {
-                CommandError::Invalid(format!(
+                CommandError::argument(format!(
                     "Invalid limit {}: limit must be a whole number from 1 to {MAX_LIMIT}.",
                     value
                 ))
@@ -263,8 +302,8 @@ fn field(app: &Value, key: &str) -> Value {
 
 fn list_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let query = inv.args.string("query");
-        let (page, limit) = page_and_limit(&inv)?;
+        let ListApplicationsArgs { query, page, limit } =
+            ListApplicationsArgs::from_args(&inv.args)?;
         let client = crate::okta::vendor::client(&inv)?;
         // The first page, then `page` hops along the `next` links, as the reference does:
         // running out of pages (or an empty page) on the way gives an empty list.
@@ -326,7 +365,7 @@ fn headers(names: &[&str]) -> TableOptions {
 
 fn list_user_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let (_, user_id) = required_arg(&inv, "user_id")?;
+        let ListUserApplicationsArgs { user_id } = ListUserApplicationsArgs::from_args(&inv.args)?;
         let client = crate::okta::vendor::client(&inv)?;
         // Every page (the reference read only the first).
         let applications = client
@@ -365,7 +404,89 @@ fn list_user_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::args::args_of;
     use serde_json::json;
+
+    #[test]
+    fn app_user_assignment_args() {
+        let cases = [
+            (
+                json!({"user_id": "00u1", "application_id": "0oa1"}),
+                Ok(("00u1", "0oa1")),
+            ),
+            (
+                json!({"application_id": "0oa1"}),
+                Err("Missing required argument: user_id."),
+            ),
+            (
+                json!({"user_id": "00u1"}),
+                Err("Missing required argument: application_id."),
+            ),
+            (
+                json!({"user_id": "..", "application_id": "0oa1"}),
+                Err("Invalid user_id: "),
+            ),
+            (
+                json!({"user_id": "00u1", "application_id": "."}),
+                Err("Invalid application_id: "),
+            ),
+        ];
+        for (input, expected) in cases {
+            let got = AppUserAssignmentArgs::from_args(&args_of(input.clone()));
+            match (got, expected) {
+                (Ok(args), Ok((user, app))) => {
+                    assert_eq!(args.user, (json!(user), user.to_string()));
+                    assert_eq!(args.application, (json!(app), app.to_string()));
+                }
+                (Err(error), Err(start)) => {
+                    assert!(error.to_string().starts_with(start), "{input} → {error}");
+                    assert_eq!(error.kind_name(), "usage");
+                }
+                (got, expected) => panic!("{input}: {got:?} ≠ {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn list_applications_args() {
+        let ok = |query: Option<&str>, page, limit| {
+            Ok(ListApplicationsArgs {
+                query: query.map(str::to_string),
+                page,
+                limit,
+            })
+        };
+        let cases = [
+            (json!({}), ok(None, 0, 50)),
+            (json!({"query": "sales", "page": "2", "limit": 10}), ok(Some("sales"), 2, 10)),
+            (json!({"page": " 3 ", "limit": "200"}), ok(None, 3, 200)),
+            (
+                json!({"page": "-1"}),
+                Err("Invalid page \"-1\": page must be a whole number, 0 or more (0 is the first page).".to_string()),
+            ),
+            (
+                json!({"limit": "0"}),
+                Err(format!("Invalid limit \"0\": limit must be a whole number from 1 to {MAX_LIMIT}.")),
+            ),
+            (
+                json!({"limit": 201}),
+                Err(format!("Invalid limit 201: limit must be a whole number from 1 to {MAX_LIMIT}.")),
+            ),
+        ];
+        for (input, expected) in cases {
+            let got =
+                ListApplicationsArgs::from_args(&args_of(input.clone())).map_err(|e| e.to_string());
+            assert_eq!(got, expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn list_user_applications_args() {
+        let got = ListUserApplicationsArgs::from_args(&args_of(json!({"user_id": 12}))).unwrap();
+        assert_eq!(got.user_id, "12");
+        let error = ListUserApplicationsArgs::from_args(&args_of(json!({}))).unwrap_err();
+        assert_eq!(error.to_string(), "Missing required argument: user_id.");
+    }
 
     #[test]
     fn logo_cells_follow_python_str() {

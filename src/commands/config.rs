@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 use tracing::warn;
 
+use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::output::markdown;
 use crate::output::{command_results, Entry};
 use crate::state::{json_depth, LocalBoxFuture, StateError, MAX_CONTEXT_BYTES};
@@ -60,7 +61,7 @@ fn get_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let context = inv.state.integration_context().await?;
         let rows = Value::Array(configuration_rows(&context));
         let readable = markdown::table("Okta IAM Configuration", &rows)
-            .map_err(|e| CommandError::Invalid(e.to_string()))?;
+            .map_err(|e| CommandError::internal(e.to_string()))?;
         let entry = command_results(
             Some("Okta.IAMConfiguration"),
             &["ApplicationID"],
@@ -74,12 +75,7 @@ fn get_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 
 fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let raw = inv
-            .args
-            .raw("configuration")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let rows = parse_configuration(&raw)?;
+        let SetConfigurationArgs { rows } = SetConfigurationArgs::from_args(&inv.args)?;
         let count = rows.len();
         let mut context = match inv.state.integration_context().await {
             Ok(context) => context,
@@ -101,6 +97,21 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     })
 }
 
+/// `okta-iam-set-configuration`: the configuration rows, every one checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetConfigurationArgs {
+    pub rows: Vec<Value>,
+}
+
+impl FromArgs for SetConfigurationArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let raw = args.raw("configuration").cloned().unwrap_or(Value::Null);
+        Ok(SetConfigurationArgs {
+            rows: parse_configuration(&raw)?,
+        })
+    }
+}
+
 /// Parses and checks the `configuration` argument: a JSON list (given as text or as JSON) of
 /// objects that each carry a non-empty string `ApplicationID`, none nested deeper than
 /// [`MAX_ROW_DEPTH`], all together at most `state::MAX_CONTEXT_BYTES` of JSON. Nothing is
@@ -108,51 +119,51 @@ fn set_configuration(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 pub fn parse_configuration(raw: &Value) -> Result<Vec<Value>, CommandError> {
     let value = match raw {
         Value::String(text) => serde_json::from_str::<Value>(text).map_err(|e| {
-            CommandError::Invalid(format!(
+            CommandError::argument(format!(
                 "The configuration argument is not valid JSON: {e}. Expected a JSON list such as [{{\"ApplicationID\": \"0oa...\", \"Instance\": \"...\"}}]."
             ))
         })?,
         other => other.clone(),
     };
     let Value::Array(rows) = value else {
-        return Err(CommandError::Invalid(
-            "The configuration argument must be a JSON list of objects, each with an ApplicationID.".into(),
+        return Err(CommandError::argument(
+            "The configuration argument must be a JSON list of objects, each with an ApplicationID.",
         ));
     };
     // `{"IAMConfiguration":[` and `]}` around the rows, and a comma between two.
     let mut total = 23usize;
     for (index, row) in rows.iter().enumerate() {
         let Value::Object(object) = row else {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::argument(format!(
                 "Configuration row {index} is not a JSON object."
             )));
         };
         let depth = json_depth(row);
         if depth > MAX_ROW_DEPTH {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::argument(format!(
                 "Configuration row {index} is nested {depth} levels deep; the limit is {MAX_ROW_DEPTH}. Nothing was saved."
             )));
         }
         total += serde_json::to_vec(row).map(|v| v.len()).unwrap_or(0) + 1;
         if total > MAX_CONTEXT_BYTES {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::argument(format!(
                 "Configuration row {index} brings the configuration past {MAX_CONTEXT_BYTES} bytes of JSON, the limit of the integration context. Nothing was saved."
             )));
         }
         match object.get("ApplicationID") {
             Some(Value::String(id)) if !id.trim().is_empty() => {}
             Some(Value::String(_)) => {
-                return Err(CommandError::Invalid(format!(
+                return Err(CommandError::argument(format!(
                     "Configuration row {index} has an empty ApplicationID."
                 )))
             }
             Some(_) => {
-                return Err(CommandError::Invalid(format!(
+                return Err(CommandError::argument(format!(
                     "Configuration row {index}: ApplicationID must be a string."
                 )))
             }
             None => {
-                return Err(CommandError::Invalid(format!(
+                return Err(CommandError::argument(format!(
                     "Configuration row {index} has no ApplicationID."
                 )))
             }

@@ -10,8 +10,9 @@
 use serde_json::{Map, Value};
 
 use super::apps::check_path_id;
+use super::args::{flag, FromArgs};
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::iam::{GroupLookup, GroupSearch};
 use crate::output::iam::{group_entry, group_output};
 use crate::output::markdown::python_str;
@@ -78,12 +79,13 @@ fn output_context(context: &CallingContext, fields: Vec<(&'static str, Value)>) 
 
 /// `id` and `displayName` of the `scim` argument, each as given (for the outputs) and as text
 /// (for the request). Values Python reads as false (`""`, `null`, `0`, `false`) count as absent.
-struct Scim {
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupQuery {
     id: Option<(Value, String)>,
     display_name: Option<(Value, String)>,
 }
 
-impl Scim {
+impl GroupQuery {
     fn name_value(&self) -> Value {
         self.display_name
             .as_ref()
@@ -92,29 +94,53 @@ impl Scim {
     }
 }
 
-fn parse_scim(raw: Option<&Value>) -> Result<Scim, CommandError> {
-    let value = match raw {
+/// `iam-get-group`: which group (the `scim` argument) and whether to list its members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetGroupArgs {
+    pub query: GroupQuery,
+    pub include_members: bool,
+}
+
+impl FromArgs for GetGroupArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        let query = GroupQuery::parse(args.raw("scim"))?;
+        let include_members = flag(args, "includeMembers");
+        if let Some((_, id)) = &query.id {
+            check_path_id("scim id", id)?;
+        }
+        Ok(GetGroupArgs {
+            query,
+            include_members,
+        })
+    }
+}
+
+impl GroupQuery {
+    /// Reads the `scim` argument: a JSON object (or its text) with `id` and/or `displayName`.
+    fn parse(raw: Option<&Value>) -> Result<GroupQuery, CommandError> {
+        let value = match raw {
         None => return Err(crate::catalogue::ArgError::Missing("scim").into()),
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
-            CommandError::Invalid(format!(
+            CommandError::argument(format!(
                 "The scim argument is not valid JSON: {e}. Expected a JSON object such as {SCIM_EXAMPLE}."
             ))
         })?,
         Some(other) => other.clone(),
     };
-    let Value::Object(scim) = value else {
-        return Err(CommandError::Invalid(format!(
+        let Value::Object(scim) = value else {
+            return Err(CommandError::argument(format!(
             "The scim argument must be a JSON object with 'id' and/or 'displayName', such as {SCIM_EXAMPLE}."
         )));
-    };
-    let id = scim_field(&scim, "id")?;
-    let display_name = scim_field(&scim, "displayName")?;
-    if id.is_none() && display_name.is_none() {
-        return Err(CommandError::Invalid(format!(
+        };
+        let id = scim_field(&scim, "id")?;
+        let display_name = scim_field(&scim, "displayName")?;
+        if id.is_none() && display_name.is_none() {
+            return Err(CommandError::argument(format!(
             "You must supply either 'id' or 'displayName' in the scim data, such as {SCIM_EXAMPLE}."
         )));
+        }
+        Ok(GroupQuery { id, display_name })
     }
-    Ok(Scim { id, display_name })
 }
 
 fn scim_field(
@@ -128,7 +154,7 @@ fn scim_field(
         Some(value @ (Value::String(_) | Value::Number(_))) => {
             Ok(Some((value.clone(), python_str(value))))
         }
-        Some(other) => Err(CommandError::Invalid(format!(
+        Some(other) => Err(CommandError::argument(format!(
             "The scim '{key}' must be a string; got {other}."
         ))),
     }
@@ -136,21 +162,17 @@ fn scim_field(
 
 fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let scim = parse_scim(inv.args.raw("scim"))?;
-        let include_members = inv
-            .args
-            .string("includeMembers")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if let Some((_, id)) = &scim.id {
-            check_path_id("scim id", id)?;
-        }
+        let GetGroupArgs {
+            query: scim,
+            include_members,
+        } = GetGroupArgs::from_args(&inv.args)?;
         let context = inv.context;
         let lookup = match (&scim.id, &scim.display_name) {
             (Some((_, id)), _) => GroupLookup::Id(id.clone()),
             (None, Some((_, name))) => GroupLookup::DisplayName(name.clone()),
             (None, None) => {
-                return Err(CommandError::Invalid(
-                    "You must supply either 'id' or 'displayName' in the scim data".into(),
+                return Err(CommandError::argument(
+                    "You must supply either 'id' or 'displayName' in the scim data",
                 ))
             }
         };
@@ -235,37 +257,69 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 /// One entry with `data` as contents and under both context keys.
 fn entries(title: &str, data: Value) -> CommandResult {
     let entry = group_entry(title, data)
-        .map_err(|e| CommandError::Invalid(format!("Could not build the table: {e}")))?;
+        .map_err(|e| CommandError::internal(format!("Could not build the table: {e}")))?;
     Ok(vec![entry])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::args::args_of;
     use serde_json::json;
 
     #[test]
-    fn scim_parsing() {
-        let scim = parse_scim(Some(&json!(r#"{"displayName": "G"}"#))).unwrap();
-        assert!(scim.id.is_none());
-        assert_eq!(scim.display_name.unwrap().1, "G");
-        let scim = parse_scim(Some(&json!({"id": "00g1", "displayName": ""}))).unwrap();
-        assert_eq!(scim.id.unwrap().1, "00g1");
-        assert!(scim.display_name.is_none());
+    fn get_group_args() {
+        let query = |id: Option<&str>, name: Option<&str>| GroupQuery {
+            id: id.map(|id| (json!(id), id.to_string())),
+            display_name: name.map(|name| (json!(name), name.to_string())),
+        };
         let cases = [
-            (json!("{not json"), "not valid JSON"),
-            (json!("[1]"), "must be a JSON object"),
-            (json!("\"text\""), "must be a JSON object"),
-            (json!("{}"), "You must supply either 'id' or 'displayName'"),
             (
-                json!({"id": "", "displayName": null}),
-                "You must supply either",
+                json!({"scim": r#"{"id": "00g1"}"#}),
+                Ok((query(Some("00g1"), None), false)),
             ),
-            (json!({"id": {"x": 1}}), "The scim 'id' must be a string"),
+            (
+                json!({"scim": {"displayName": "Sales"}, "includeMembers": "true"}),
+                Ok((query(None, Some("Sales")), true)),
+            ),
+            (
+                json!({"scim": {"id": "00g1", "displayName": "Sales"}, "includeMembers": "false"}),
+                Ok((query(Some("00g1"), Some("Sales")), false)),
+            ),
+            (json!({}), Err("Missing required argument: scim.")),
+            (
+                json!({"scim": "{}"}),
+                Err("You must supply either 'id' or 'displayName'"),
+            ),
+            (
+                json!({"scim": "[1]"}),
+                Err("The scim argument must be a JSON object"),
+            ),
+            (
+                json!({"scim": "{"}),
+                Err("The scim argument is not valid JSON"),
+            ),
+            (json!({"scim": {"id": ".."}}), Err("Invalid scim id: ")),
         ];
         for (input, expected) in cases {
-            let error = parse_scim(Some(&input)).err().unwrap().to_string();
-            assert!(error.contains(expected), "{input} → {error}");
+            let got = GetGroupArgs::from_args(&args_of(input.clone()));
+            match (got, expected) {
+                (Ok(args), Ok((query, include_members))) => {
+                    assert_eq!(
+                        args,
+                        GetGroupArgs {
+                            query,
+                            include_members
+                        },
+                        "{input}"
+                    );
+                }
+                (Err(error), Err(start)) => {
+                    assert!(error.to_string().starts_with(start), "{input} → {error}");
+                    assert_eq!(error.kind_name(), "usage");
+                }
+                (got, expected) => panic!("{input}: {got:?} ≠ {expected:?}"),
+            }
         }
     }
 }

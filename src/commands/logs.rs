@@ -16,8 +16,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::okta::{LogQuery, SortOrder};
 use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};
@@ -129,8 +130,14 @@ impl LogsArgs {
     }
 }
 
+impl FromArgs for LogsArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        parse_args(args)
+    }
+}
+
 /// Checks the arguments; each error says what is allowed.
-pub fn parse_args(args: &crate::catalogue::Args) -> Result<LogsArgs, CommandError> {
+pub fn parse_args(args: &Args) -> Result<LogsArgs, CommandError> {
     let limit_text = args.string("limit").unwrap_or_else(|| "100".to_string());
     let limit = parse_limit(&limit_text)?;
     let since = args
@@ -143,7 +150,7 @@ pub fn parse_args(args: &crate::catalogue::Args) -> Result<LogsArgs, CommandErro
         .transpose()?;
     if let (Some(since), Some(until)) = (&since, &until) {
         if since >= until {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::argument(format!(
                 "The since argument ({}) must be earlier than the until argument ({}).",
                 iso(since),
                 iso(until)
@@ -167,7 +174,7 @@ pub fn parse_args(args: &crate::catalogue::Args) -> Result<LogsArgs, CommandErro
 pub fn parse_limit(text: &str) -> Result<u64, CommandError> {
     match text.trim().parse::<u64>() {
         Ok(n) if (1..=MAX_LOGS_LIMIT).contains(&n) => Ok(n),
-        _ => Err(CommandError::Invalid(format!(
+        _ => Err(CommandError::argument(format!(
             "The limit argument must be a whole number from 1 to {MAX_LOGS_LIMIT}; got '{text}'."
         ))),
     }
@@ -177,7 +184,7 @@ pub fn parse_limit(text: &str) -> Result<u64, CommandError> {
 /// zone (read as UTC), or a date alone (midnight UTC).
 pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError> {
     parse_time_input(text).ok_or_else(|| {
-        CommandError::Invalid(format!(
+        CommandError::argument(format!(
             "The {name} argument must be an ISO-8601 time such as 2017-05-03T16:22:18Z (or 2017-05-03T16:22:18.000+02:00, or a date such as 2017-05-03); got '{text}'."
         ))
     })
@@ -185,7 +192,7 @@ pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError>
 
 fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let args = parse_args(&inv.args)?;
+        let args = LogsArgs::from_args(&inv.args)?;
         let client = crate::okta::vendor::client(&inv)?;
         let mut pager = client.logs().list(&args.query());
         let mut sink = EventSink::new(SPOOL_AFTER_BYTES);
@@ -292,11 +299,11 @@ pub fn in_memory_entry(events: Vec<Value>) -> Result<Entry, CommandError> {
 }
 
 fn markdown_error(error: markdown::MarkdownError) -> CommandError {
-    CommandError::Invalid(format!("Cannot render the events as a table: {error}"))
+    CommandError::internal(format!("Cannot render the events as a table: {error}"))
 }
 
 fn spool_error(error: std::io::Error) -> CommandError {
-    CommandError::Invalid(format!(
+    CommandError::internal(format!(
         "Cannot write the events to a temporary file: {error}. Check the free space of the temporary directory, or lower the limit."
     ))
 }
@@ -323,7 +330,7 @@ impl Spool {
             self.events.write_str(",").map_err(spool_error)?;
         }
         let json = serde_json::to_vec(event)
-            .map_err(|e| CommandError::Invalid(format!("Cannot serialise an event: {e}")))?;
+            .map_err(|e| CommandError::internal(format!("Cannot serialise an event: {e}")))?;
         self.events.write_all(&json).map_err(spool_error)?;
         let row = self.table.row(event).map_err(markdown_error)?;
         write_json_string_body(&mut self.markdown, &row).map_err(spool_error)
@@ -334,7 +341,7 @@ impl Spool {
         let events = self.events.finish().map_err(spool_error)?;
         let markdown = self.markdown.finish().map_err(spool_error)?;
         let key = serde_json::to_string(&context_key(PREFIX, &["uuid"]))
-            .map_err(|e| CommandError::Invalid(e.to_string()))?;
+            .map_err(|e| CommandError::internal(e.to_string()))?;
         let body = SpooledEntry {
             pieces: vec![
                 Piece::Text(r#"{"Type":1,"ContentsFormat":"json","Contents":"#.to_string()),

@@ -16,7 +16,9 @@
 //! with panics caught, and commit state only when the execution ended without error.
 
 pub mod apps;
+pub mod args;
 pub mod config;
+mod error;
 pub mod fetch;
 pub mod groups;
 pub mod logs;
@@ -34,21 +36,23 @@ use std::task::{Context, Poll};
 use chrono::{DateTime, Utc};
 
 use serde_json::{Map, Value};
-use thiserror::Error;
 use tracing::{debug, warn, Instrument};
 
 /// The HTTP settings, under the name the dispatcher's callers know.
 pub use crate::http::settings::HttpSettings as ClientTuning;
 
-use crate::catalogue::{ArgError, Args, CommandSpec};
+use crate::catalogue::{Args, CommandSpec};
 use crate::iam::Connector;
 use crate::mapper::MapperRegistry;
-use crate::okta::{OktaError, Transport};
+use crate::okta::Transport;
 use crate::output::Entry;
-use crate::params::{Params, ParamsError};
+use crate::params::Params;
 use crate::protocol::message::CallingContext;
-use crate::state::{LocalBoxFuture, StateError, StateStore};
+use crate::state::{LocalBoxFuture, StateStore};
 use crate::vendor::{Vendor, VendorService};
+pub use error::{
+    CommandError, ConnectorFailure, InternalError, MappingError, StateFailure, UsageError,
+};
 
 /// What outlives one execution: the vendor served, start-up options and shared resources.
 pub struct Daemon {
@@ -133,26 +137,6 @@ pub struct Invocation<'a> {
     pub state: &'a mut dyn StateStore,
 }
 
-/// A handler failure. The dispatcher turns it into an error entry:
-/// `Failed to execute <command> command. Error: <message>`.
-#[derive(Debug, Error)]
-pub enum CommandError {
-    #[error("{0}")]
-    Params(#[from] ParamsError),
-    #[error("{0}")]
-    Args(#[from] ArgError),
-    #[error("{0}")]
-    State(#[from] StateError),
-    /// A bad argument value, with a message that says what to fix.
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{}", .0.message_for_people())]
-    Okta(#[from] OktaError),
-    /// The vendor failed (its message for people).
-    #[error("{0}")]
-    Connector(#[from] crate::iam::ConnectorError),
-}
-
 impl Invocation<'_> {
     /// The vendor behind the IAM layer, built from this execution's params.
     pub fn connector(&self) -> Result<Box<dyn Connector>, CommandError> {
@@ -207,7 +191,7 @@ pub async fn execute_spec(
 ) -> Execution {
     let args = match spec.validate(&context.args) {
         Ok(args) => args,
-        Err(e) => return failure(spec.name, CommandError::Args(e)),
+        Err(e) => return failure(spec.name, e.into()),
     };
     let params = Params::merged(&daemon.base_params, &context.params);
     // What the vendor keeps between executions (Okta: its OAuth token) is offered here.
@@ -270,11 +254,12 @@ pub async fn execute_spec(
 async fn commit(spec: &CommandSpec, state: &mut dyn StateStore, execution: Execution) -> Execution {
     match state.commit().await {
         Ok(()) => execution,
-        Err(error) => failure(spec.name, CommandError::State(error)),
+        Err(error) => failure(spec.name, error.into()),
     }
 }
 
 fn failure(command: &str, error: CommandError) -> Execution {
+    debug!(kind = error.kind_name(), "command failed");
     Execution {
         entries: vec![Entry::error(format!(
             "Failed to execute {command} command. Error: {error}"

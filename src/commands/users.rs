@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value};
 
+use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
-use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec};
+use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::host::map_object::HostMapping;
 use crate::iam::{
     gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
@@ -110,7 +111,31 @@ fn enable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(run(inv, Op::Enable))
 }
 
+/// The IAM user commands' arguments. The user profile stays JSON as given: the IAM layer
+/// reads and maps it once the mappers and the connector are known, so a bad mapper or
+/// instance setting is reported before a bad profile, as before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserArgs {
+    pub profile: Option<Value>,
+    /// `allow-enable`: the Python integration compares it with the string "true"; any case,
+    /// spaces around and booleans are accepted too.
+    pub allow_enable: bool,
+}
+
+impl FromArgs for UserArgs {
+    fn from_args(args: &Args) -> Result<Self, CommandError> {
+        Ok(UserArgs {
+            profile: args.raw("user-profile").cloned(),
+            allow_enable: args
+                .raw("allow-enable")
+                .and_then(parse_bool)
+                .unwrap_or(false),
+        })
+    }
+}
+
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
+    let args = UserArgs::from_args(&inv.args)?;
     // Absent params name the vendor's own mappers.
     let defaults = inv.daemon.vendor.package().profile_mappers;
     let mapper_in_name = inv
@@ -140,14 +165,12 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         mapping,
         gates: gates_from(&inv.params),
     };
-    let profile = inv.args.raw("user-profile");
-    // The reference compares allow-enable with the exact string "true"; booleans are
-    // accepted too.
-    let allow_enable = inv
-        .args
-        .raw("allow-enable")
-        .and_then(parse_bool)
-        .unwrap_or(false);
+    let UserArgs {
+        profile,
+        allow_enable,
+    } = &args;
+    let profile = profile.as_ref();
+    let allow_enable = *allow_enable;
     let outcome: Result<Outcome, ProfileError> = match op {
         Op::Get => iam.get_user(profile).await,
         Op::Create => iam.create_user(profile, allow_enable).await,
@@ -155,7 +178,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Op::Disable => iam.disable_user(profile).await,
         Op::Enable => iam.enable_user(profile).await,
     };
-    let outcome = outcome.map_err(|e| CommandError::Invalid(e.to_string()))?;
+    let outcome = outcome?;
     Ok(vec![crate::output::iam::iam_entry(
         &outcome.result,
         &inv.context.brand,
@@ -181,7 +204,7 @@ fn mapper_ref<'a>(
             name,
             builtin: None,
         }),
-        Err(e) => Err(CommandError::Invalid(format!("{param}: {e}"))),
+        Err(e) => Err(CommandError::mapping(format!("{param}: {e}"))),
     }
 }
 
@@ -206,4 +229,45 @@ fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> 
             spooled: None,
         }])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::args::args_of;
+    use serde_json::json;
+
+    #[test]
+    fn user_args() {
+        let profile = json!({"email": "jane@example.com"});
+        let cases = [
+            (json!({}), None, false),
+            (
+                json!({"user-profile": profile}),
+                Some(profile.clone()),
+                false,
+            ),
+            (
+                json!({"user-profile": "{\"email\": \"a@b\"}", "allow-enable": "true"}),
+                Some(json!("{\"email\": \"a@b\"}")),
+                true,
+            ),
+            (json!({"allow-enable": true}), None, true),
+            (json!({"allow-enable": " True "}), None, true),
+            (json!({"allow-enable": "yes"}), None, false),
+            (json!({"allow-enable": "false"}), None, false),
+            (json!({"user-profile": "  "}), None, false),
+        ];
+        for (input, profile, allow_enable) in cases {
+            let got = UserArgs::from_args(&args_of(input.clone())).unwrap();
+            assert_eq!(
+                got,
+                UserArgs {
+                    profile,
+                    allow_enable
+                },
+                "{input}"
+            );
+        }
+    }
 }

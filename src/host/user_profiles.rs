@@ -195,10 +195,10 @@ pub async fn enrich_fetched(
                 warn!("the XSOAR server cannot search User Profile indicators ({message}); events are not enriched and none is dropped");
                 return Ok(incidents);
             }
-            Err(error) => return Err(CommandError::State(error)),
+            Err(error) => return Err(CommandError::from(error)),
         },
         false => match &daemon.user_profiles {
-            Some(path) => UserProfiles::from_file(path).map_err(CommandError::Invalid)?,
+            Some(path) => UserProfiles::from_file(path).map_err(CommandError::param)?,
             None => {
                 NO_PROFILES_SAID.call_once(|| {
                     warn!("local mode without --user-profiles FILE: fetched events are not enriched with User Profiles, and none is dropped");

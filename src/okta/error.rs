@@ -384,6 +384,17 @@ impl fmt::Display for OktaError {
     }
 }
 
+/// An Okta failure behind a command: the connector kind, with Okta's message for people.
+impl From<OktaError> for crate::commands::CommandError {
+    fn from(error: OktaError) -> Self {
+        crate::commands::ConnectorFailure {
+            message: error.message_for_people(),
+            source: Some(Box::new(error)),
+        }
+        .into()
+    }
+}
+
 impl std::error::Error for OktaError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {

@@ -40,10 +40,17 @@ pub(crate) async fn check(service: &OktaService, inv: Invocation<'_>) -> Command
             inv.daemon
                 .mappers
                 .get(&name)
-                .map_err(|e| CommandError::Invalid(format!("{param}: {e}")))?;
+                .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
         }
     }
-    crate::commands::fetch::check_fetch_settings(&inv.params, inv.state, inv.daemon.now()).await?;
+    // The fetch settings on purpose: as in the Python integration, a bad fetch param fails
+    // the instance test rather than the first fetch.
+    crate::commands::fetch::settings::check_fetch_settings(
+        &inv.params,
+        inv.state,
+        inv.daemon.now(),
+    )
+    .await?;
     let client = service
         .client(inv.daemon, &inv.params)?
         .within(TEST_MODULE_DEADLINE);
@@ -51,7 +58,7 @@ pub(crate) async fn check(service: &OktaService, inv: Invocation<'_>) -> Command
         return check_oauth(&client, &settings.scopes, base_url.as_str()).await;
     }
     if let Err(error) = client.users().me().await {
-        return Err(CommandError::Invalid(explain(&error, base_url.as_str())));
+        return Err(CommandError::connector(explain(&error, base_url.as_str())));
     }
     Ok(vec![Entry::text("ok")])
 }
@@ -60,7 +67,7 @@ pub(crate) async fn check(service: &OktaService, inv: Invocation<'_>) -> Command
 async fn check_oauth(client: &Client, scopes: &[String], base_url: &str) -> CommandResult {
     let has = |scope: &str| scopes.iter().any(|s| s == scope);
     let fail = |error: OktaError| {
-        CommandError::Invalid(match error.status() {
+        CommandError::connector(match error.status() {
             Some(401) if error.api().is_some() => format!(
                 "Okta rejected the OAuth access token even after issuing a new one ({}). Check that the app is an API Services app of this org.",
                 error.message_for_people().trim()

@@ -236,7 +236,7 @@ pub fn service<'a>(inv: &Invocation<'a>) -> Result<&'a OktaService, CommandError
         .as_any()
         .downcast_ref::<OktaService>()
         .ok_or_else(|| {
-            CommandError::Invalid(format!(
+            CommandError::internal(format!(
                 "This command is Okta's; this daemon serves the vendor '{}'.",
                 inv.daemon.vendor.name()
             ))

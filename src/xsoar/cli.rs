@@ -44,12 +44,18 @@ pub struct PackOptions {
     pub dir: PathBuf,
 }
 
-/// `okta-iam manifest`.
-pub fn run_manifest(options: &PackageOptions) {
-    print!(
-        "{}",
-        manifest::integration_yaml(&options.package(), &options.docker_image)
-    );
+/// `okta-iam manifest`: 0 when printed, 2 when the manifest cannot be written as YAML.
+pub fn run_manifest(options: &PackageOptions) -> u8 {
+    match manifest::integration_yaml(&options.package(), &options.docker_image) {
+        Ok(yaml) => {
+            print!("{yaml}");
+            0
+        }
+        Err(error) => {
+            eprintln!("okta-iam: cannot write the manifest as YAML: {error}");
+            2
+        }
+    }
 }
 
 /// `okta-iam pack DIR`: 0 when written, 2 when a file cannot be written.

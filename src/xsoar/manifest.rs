@@ -8,49 +8,24 @@
 //! (IN121); `first_fetch` and `max_fetch` (IN126); `defaultclassifier` and `defaultmapperin`
 //! naming items the pack contains.
 
-use super::yaml::{literal_block, scalar};
+use serde::Serialize;
+
 use super::{VendorPackage, RELAY};
-use crate::catalogue::{CommandSpec, ParamSpec};
+use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec, ParamSpec};
 
 /// Params a fetching integration must declare (IN121, IN126).
 pub const FETCH_PARAMS: [&str; 4] = ["isFetch", "incidentType", "first_fetch", "max_fetch"];
 
-/// The integration YAML for `package`, naming `docker_image`.
-pub fn integration_yaml(package: &VendorPackage, docker_image: &str) -> String {
-    let mut y = String::new();
-    y.push_str(&format!(
-        "commonfields:\n  id: {}\n  version: -1\n",
-        scalar(package.integration_id)
-    ));
-    y.push_str(&format!("name: {}\n", scalar(package.integration_id)));
-    y.push_str(&format!("display: {}\n", scalar(package.integration_id)));
-    y.push_str(&format!("category: {}\n", scalar(package.category)));
-    y.push_str(&format!("description: {}\n", scalar(package.description)));
-    y.push_str(&format!(
-        "defaultclassifier: {}\n",
-        scalar(package.classifier.id)
-    ));
-    y.push_str(&format!(
-        "defaultmapperin: {}\n",
-        scalar(package.incident_mapper.id)
-    ));
-    y.push_str("fromversion: 6.0.0\n");
-    y.push_str("configuration:\n");
-    for p in package.params {
-        push_param(&mut y, p);
-    }
-    y.push_str("script:\n");
-    y.push_str(&format!("  script: {}", literal_block(RELAY, 2)));
-    y.push_str("  type: python\n  subtype: python3\n");
-    y.push_str(&format!("  dockerimage: {}\n", scalar(docker_image)));
-    y.push_str("  isfetch: true\n  ismappable: true\n  isremotesyncout: true\n");
-    y.push_str("  runonce: false\n");
-    y.push_str("  commands:\n");
-    for c in listed_commands(package) {
-        push_command(&mut y, c);
-    }
-    y.push_str("tests:\n- No tests\n");
-    y
+/// The version XSOAR first imports the integration in.
+const FROM_VERSION: &str = "6.0.0";
+
+/// The integration YAML for `package`, naming `docker_image`. The YAML crate does the
+/// quoting; the relay becomes a literal block that reads back byte for byte.
+pub fn integration_yaml(
+    package: &VendorPackage,
+    docker_image: &str,
+) -> Result<String, yaml_serde::Error> {
+    yaml_serde::to_string(&Integration::new(package, docker_image))
 }
 
 /// The commands the manifest lists: every command XSOAR users call, plus the internal ones
@@ -62,70 +37,191 @@ pub fn listed_commands(package: &VendorPackage) -> Vec<&'static CommandSpec> {
         .collect()
 }
 
-fn push_param(y: &mut String, p: &ParamSpec) {
-    y.push_str(&format!("- name: {}\n", scalar(p.name)));
-    y.push_str(&format!("  display: {}\n", scalar(p.display)));
-    if p.kind == 9 {
+// The model: one struct per YAML mapping, fields in the order the manifest lists its keys.
+
+#[derive(Debug, Serialize)]
+struct Integration<'a> {
+    commonfields: CommonFields<'a>,
+    name: &'a str,
+    display: &'a str,
+    category: &'a str,
+    description: &'a str,
+    defaultclassifier: &'a str,
+    defaultmapperin: &'a str,
+    fromversion: &'a str,
+    configuration: Vec<Param<'a>>,
+    script: Script<'a>,
+    tests: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommonFields<'a> {
+    id: &'a str,
+    version: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct Param<'a> {
+    name: &'a str,
+    display: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    displaypassword: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    hiddenusername: bool,
+    #[serde(rename = "type")]
+    kind: u8,
+    required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaultvalue: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    hidden: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additionalinfo: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct Script<'a> {
+    script: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    subtype: &'a str,
+    dockerimage: &'a str,
+    isfetch: bool,
+    ismappable: bool,
+    isremotesyncout: bool,
+    runonce: bool,
+    commands: Vec<Command<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Command<'a> {
+    name: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    execution: bool,
+    arguments: Vec<Argument<'a>>,
+    outputs: Vec<Output<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Argument<'a> {
+    name: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    required: bool,
+    #[serde(rename = "defaultValue", skip_serializing_if = "Option::is_none")]
+    default_value: Option<&'a str>,
+    /// `PREDEFINED` when the argument lists its values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    predefined: &'a [&'a str],
+    #[serde(rename = "isArray", skip_serializing_if = "is_false")]
+    is_array: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Output<'a> {
+    #[serde(rename = "contextPath")]
+    context_path: &'a str,
+    description: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+impl<'a> Integration<'a> {
+    fn new(package: &'a VendorPackage, docker_image: &'a str) -> Self {
+        Integration {
+            commonfields: CommonFields {
+                id: package.integration_id,
+                version: -1,
+            },
+            name: package.integration_id,
+            display: package.integration_id,
+            category: package.category,
+            description: package.description,
+            defaultclassifier: package.classifier.id,
+            defaultmapperin: package.incident_mapper.id,
+            fromversion: FROM_VERSION,
+            configuration: package.params.iter().map(Param::new).collect(),
+            script: Script {
+                script: RELAY,
+                kind: "python",
+                subtype: "python3",
+                dockerimage: docker_image,
+                isfetch: true,
+                ismappable: true,
+                isremotesyncout: true,
+                runonce: false,
+                commands: listed_commands(package)
+                    .into_iter()
+                    .map(Command::new)
+                    .collect(),
+            },
+            tests: vec!["No tests"],
+        }
+    }
+}
+
+impl<'a> Param<'a> {
+    fn new(p: &'a ParamSpec) -> Self {
+        // Type 9 is XSOAR's credentials widget: the secret goes in its password field.
+        let secret = p.kind == 9;
         let label = if p.name == "private_key" {
             "Private Key"
         } else {
             "API Token"
         };
-        y.push_str(&format!(
-            "  displaypassword: {label}\n  hiddenusername: true\n"
-        ));
-    }
-    y.push_str(&format!("  type: {}\n", p.kind));
-    y.push_str(&format!("  required: {}\n", p.required));
-    if let Some(d) = p.default {
-        y.push_str(&format!("  defaultvalue: {}\n", scalar(d)));
-    }
-    if p.hidden {
-        y.push_str("  hidden: true\n");
-    }
-    if let Some(info) = p.additional_info {
-        y.push_str(&format!("  additionalinfo: {}\n", scalar(info)));
+        Param {
+            name: p.name,
+            display: p.display,
+            displaypassword: secret.then_some(label),
+            hiddenusername: secret,
+            kind: p.kind,
+            required: p.required,
+            defaultvalue: p.default,
+            hidden: p.hidden,
+            additionalinfo: p.additional_info,
+        }
     }
 }
 
-fn push_command(y: &mut String, c: &CommandSpec) {
-    y.push_str(&format!("  - name: {}\n", scalar(c.name)));
-    y.push_str(&format!("    description: {}\n", scalar(c.description)));
-    if c.execution {
-        y.push_str("    execution: true\n");
-    }
-    if c.args.is_empty() {
-        y.push_str("    arguments: []\n");
-    } else {
-        y.push_str("    arguments:\n");
-        for a in c.args {
-            y.push_str(&format!("    - name: {}\n", scalar(a.name)));
-            y.push_str(&format!("      description: {}\n", scalar(a.description)));
-            if a.required {
-                y.push_str("      required: true\n");
-            }
-            if let Some(d) = a.default {
-                y.push_str(&format!("      defaultValue: {}\n", scalar(d)));
-            }
-            if !a.predefined.is_empty() {
-                y.push_str("      auto: PREDEFINED\n      predefined:\n");
-                for p in a.predefined {
-                    y.push_str(&format!("      - {}\n", scalar(p)));
-                }
-            }
-            if a.is_array {
-                y.push_str("      isArray: true\n");
-            }
+impl<'a> Command<'a> {
+    fn new(c: &'a CommandSpec) -> Self {
+        Command {
+            name: c.name,
+            description: c.description,
+            execution: c.execution,
+            arguments: c.args.iter().map(Argument::new).collect(),
+            outputs: c.outputs.iter().map(Output::new).collect(),
         }
     }
-    if c.outputs.is_empty() {
-        y.push_str("    outputs: []\n");
-    } else {
-        y.push_str("    outputs:\n");
-        for o in c.outputs {
-            y.push_str(&format!("    - contextPath: {}\n", scalar(o.path)));
-            y.push_str(&format!("      description: {}\n", scalar(o.description)));
-            y.push_str(&format!("      type: {}\n", scalar(o.kind)));
+}
+
+impl<'a> Argument<'a> {
+    fn new(a: &'a ArgSpec) -> Self {
+        Argument {
+            name: a.name,
+            description: a.description,
+            required: a.required,
+            default_value: a.default,
+            auto: (!a.predefined.is_empty()).then_some("PREDEFINED"),
+            predefined: a.predefined,
+            is_array: a.is_array,
+        }
+    }
+}
+
+impl<'a> Output<'a> {
+    fn new(o: &'a OutputSpec) -> Self {
+        Output {
+            context_path: o.path,
+            description: o.description,
+            kind: o.kind,
         }
     }
 }
@@ -142,17 +238,42 @@ mod tests {
 
     #[test]
     fn the_relay_is_embedded_line_for_line() {
-        let yaml = integration_yaml(&okta(), DEFAULT_DOCKER_IMAGE);
+        let yaml = integration_yaml(&okta(), DEFAULT_DOCKER_IMAGE).unwrap();
         for line in RELAY.lines().filter(|l| !l.is_empty()) {
             assert!(yaml.contains(&format!("\n    {line}\n")), "{line}");
         }
         assert!(!yaml.contains("script: '-'"));
     }
 
+    /// The YAML reads back as the model it was written from, the relay byte for byte.
+    #[test]
+    fn the_manifest_parses_back_as_its_model() {
+        let package = okta();
+        let yaml = integration_yaml(&package, "example/okta-iam:1").unwrap();
+        let parsed: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
+        let model = serde_json::to_value(Integration::new(&package, "example/okta-iam:1")).unwrap();
+        assert_eq!(parsed, model);
+        assert_eq!(parsed["script"]["script"], RELAY);
+        assert_eq!(parsed["commonfields"]["version"], -1);
+        assert_eq!(parsed["tests"], serde_json::json!(["No tests"]));
+    }
+
+    /// Text YAML would read as another type or as syntax stays a string.
+    #[test]
+    fn ambiguous_text_reads_back_as_text() {
+        let texts = [
+            "true", "no", "50", "-1", "~", "null", "a: b", "- x", "#c", "'q'", "x #y", " lead",
+            "trail ",
+        ];
+        let yaml = yaml_serde::to_string(&texts).unwrap();
+        let parsed: Vec<String> = yaml_serde::from_str(&yaml).unwrap();
+        assert_eq!(parsed, texts);
+    }
+
     #[test]
     fn mappable_fetching_integration_declares_what_demisto_sdk_requires() {
         let package = okta();
-        let yaml = integration_yaml(&package, "example/okta-iam:1");
+        let yaml = integration_yaml(&package, "example/okta-iam:1").unwrap();
         assert!(yaml.contains("  dockerimage: example/okta-iam:1\n"));
         assert!(yaml.contains("  subtype: python3\n"));
         // IN131: ismappable needs get-mapping-fields among the commands.

@@ -8,7 +8,6 @@
 //!   of one vendor needs (names, params, commands, mappers, classifier, pack metadata).
 //! - [`manifest`]: the unified integration YAML (`okta-iam manifest`).
 //! - [`pack`]: the content pack directory and its zip (`okta-iam pack DIR`).
-//! - [`yaml`]: the YAML scalars the manifest writes.
 //! - [`cli`]: the options and runners of `okta-iam manifest` and `okta-iam pack`.
 //!
 //! See `docs/xsoar.md` for the image, the pack and the instance set-up.
@@ -16,7 +15,6 @@
 pub mod cli;
 pub mod manifest;
 pub mod pack;
-pub mod yaml;
 
 pub use crate::vendor::{ContentItem, VendorPackage};
 

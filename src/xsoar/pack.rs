@@ -32,6 +32,8 @@ pub enum PackError {
     },
     #[error("cannot write the zip {path}: {detail}")]
     Zip { path: String, detail: String },
+    #[error("cannot write the integration YAML: {0}")]
+    Yaml(#[from] yaml_serde::Error),
 }
 
 /// What [`write_pack`] wrote.
@@ -44,7 +46,10 @@ pub struct WrittenPack {
 }
 
 /// The pack's files: (path inside the pack, contents), in a fixed order.
-pub fn pack_files(package: &VendorPackage, docker_image: &str) -> Vec<(String, String)> {
+pub fn pack_files(
+    package: &VendorPackage,
+    docker_image: &str,
+) -> Result<Vec<(String, String)>, yaml_serde::Error> {
     let metadata = metadata_json(package);
     let mut files = vec![
         ("pack_metadata.json".to_string(), metadata.clone()),
@@ -55,7 +60,7 @@ pub fn pack_files(package: &VendorPackage, docker_image: &str) -> Vec<(String, S
         ),
         (
             format!("Integrations/integration-{}.yml", package.file_stem),
-            integration_yaml(package, docker_image),
+            integration_yaml(package, docker_image)?,
         ),
         (
             format!("Classifiers/{}", package.classifier.file_name),
@@ -72,7 +77,7 @@ pub fn pack_files(package: &VendorPackage, docker_image: &str) -> Vec<(String, S
             mapper.json.to_string(),
         ));
     }
-    files
+    Ok(files)
 }
 
 fn metadata_json(package: &VendorPackage) -> String {
@@ -107,7 +112,7 @@ pub fn write_pack(
         move |source| PackError::Io { path, source }
     };
     let pack_dir = dir.join(package.pack_name);
-    let files = pack_files(package, docker_image);
+    let files = pack_files(package, docker_image)?;
     for (name, contents) in &files {
         let path = pack_dir.join(name);
         if let Some(parent) = path.parent() {
@@ -152,7 +157,7 @@ mod tests {
     #[test]
     fn the_pack_holds_every_item_the_integration_names() {
         let package = okta();
-        let files = pack_files(&package, "example/okta-iam:1");
+        let files = pack_files(&package, "example/okta-iam:1").unwrap();
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"Integrations/integration-OktaIAMDaemon.yml"));
         let yaml = &files

@@ -63,7 +63,7 @@ pub fn relay_from_manifest(binary: &Path) -> String {
                 .expect("run okta-iam manifest");
             assert!(output.status.success(), "okta-iam manifest failed");
             let manifest: Value =
-                serde_yaml_ng::from_slice(&output.stdout).expect("the manifest is valid YAML");
+                yaml_serde::from_slice(&output.stdout).expect("the manifest is valid YAML");
             manifest["script"]["script"]
                 .as_str()
                 .expect("script.script is the relay")

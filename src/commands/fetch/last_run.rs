@@ -1,18 +1,92 @@
-//! Reading a stored last run, and repairing what can be repaired: a last run of this module's
+//! The last run: its format ([`LastRun`], a [`Cursor`] into the System Log), reading a stored
+//! one, and repairing what can be repaired: a last run of this module's
 //! format that lost its cursor (resumed from its high-water mark and delivered uuids), and a
 //! saved position in the future (never trusted). Anything else unusable is an error that
 //! says what is damaged and how to reset: a silent restart from `first_fetch` would deliver
 //! every event again. `docs/fetch.md` lists each case.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use super::{
-    fallback_from, iso, parse_time, CommandError, FetchSettings, LastRun, LAST_RUN_VERSION,
-};
+use super::settings::FetchSettings;
+use super::walk::fallback_from;
+use crate::commands::CommandError;
+use crate::time::{iso_millis as iso, parse_timestamp as parse_time};
 
-/// A saved position (`since`, the high-water mark, the reference's `last_run_time`) later than
+/// The version of the last-run format written by this module.
+pub const LAST_RUN_VERSION: u64 = 2;
+/// How many recently delivered event uuids the last run keeps (never delivered again).
+pub const SEEN_CAPACITY: usize = 500;
+/// How far before the published high-water mark a time-based restart begins (a changed
+/// filter, or a saved page URL that Okta or the client refuses). Events persisted up to this
+/// late are still found; the uuid set removes the ones already delivered.
+pub const FALLBACK_LAG_MINUTES: i64 = 10;
+/// Okta keeps 90 days of System Log; a restart never asks for older data (Okta refuses a
+/// `since` more than 180 days back).
+pub const RETENTION_DAYS: i64 = 90;
+/// The serialized last run (without a migrated backlog of the Python integration) is kept under this size by
+/// dropping the oldest uuids of the seen set; well under XSOAR's 64 KB advice.
+pub const LAST_RUN_MAX_BYTES: usize = 60_000;
+/// At most this many System Log requests per run (the run then ends with what it has).
+pub const MAX_PAGES_PER_RUN: usize = 200;
+
+/// The last run of this module (format [`LAST_RUN_VERSION`]). Field order is the JSON order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastRun {
+    pub version: u64,
+    /// Fingerprint of the query filter the cursor was built with (`fnv1a64:<hex>`).
+    pub filter: String,
+    /// `since` of the polling query the cursor belongs to.
+    pub since: String,
+    /// Where the next run starts reading.
+    pub cursor: Cursor,
+    /// The latest `published` of any delivered event, as Okta wrote it.
+    #[serde(default)]
+    pub high_water: Option<String>,
+    /// Uuids of the last [`SEEN_CAPACITY`] delivered events, oldest first.
+    #[serde(default)]
+    pub seen: Vec<String>,
+    /// Incidents of a last run of the Python integration not yet delivered (only while migrating).
+    /// (The JSON key keeps its first name, so saved last runs stay readable.)
+    #[serde(
+        rename = "legacy_incidents",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub python_incidents: Vec<Value>,
+    /// the Python integration's unfinished page walk (`last_run_full_url`), read before polling resumes.
+    #[serde(
+        rename = "legacy_tail",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub python_tail: Option<Cursor>,
+}
+
+/// A position in the System Log: a page URL (an Okta `next` link or the first query), how
+/// many of that page's events are already consumed, and the uuid of the last of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub url: String,
+    #[serde(default)]
+    pub skip: usize,
+    #[serde(default)]
+    pub last_uuid: Option<String>,
+}
+
+impl Cursor {
+    pub fn at(url: impl Into<String>) -> Cursor {
+        Cursor {
+            url: url.into(),
+            skip: 0,
+            last_uuid: None,
+        }
+    }
+}
+
+/// A saved position (`since`, the high-water mark, the Python integration's `last_run_time`) later than
 /// now by more than this is in the future: never trusted, repaired. The allowance covers clock
 /// skew between Okta (which writes `published`) and this host.
 pub const CLOCK_SKEW_MINUTES: i64 = 5;
@@ -23,8 +97,8 @@ pub enum SavedRun {
     /// `{}`: the first run, or a reset (what XSOAR's "reset the last run" writes).
     Fresh,
     Current(LastRun),
-    /// Written by the reference integration.
-    Reference {
+    /// Written by the Python integration.
+    Python {
         last_run_time: Option<String>,
         incidents: Vec<Value>,
         full_url: Option<String>,
@@ -41,7 +115,7 @@ pub struct Salvage {
     /// Where to resume: the high-water mark, or `since` when nothing was delivered yet.
     pub resume: Resume,
     pub seen: Vec<String>,
-    pub legacy_incidents: Vec<Value>,
+    pub python_incidents: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +143,7 @@ const RESET_HINT: &str = "To start again from first_fetch (events published sinc
 
 fn damaged(what: &str) -> CommandError {
     warn!("the last run is damaged and cannot be repaired: {what}; nothing fetched");
-    CommandError::Invalid(format!(
+    CommandError::last_run(format!(
         "The last run of this instance is damaged: {what}. Nothing was fetched, so nothing is lost or repeated. {RESET_HINT}"
     ))
 }
@@ -88,12 +162,12 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
     if map.is_empty() {
         return Ok(SavedRun::Fresh);
     }
-    let reference = ["last_run_time", "incidents", "last_run_full_url"];
+    let python_keys = ["last_run_time", "incidents", "last_run_full_url"];
     let ours = map.keys().any(|k| LAST_RUN_KEYS.contains(&k.as_str()));
-    if ours && !reference.iter().any(|k| map.contains_key(*k)) {
+    if ours && !python_keys.iter().any(|k| map.contains_key(*k)) {
         let version = map.get("version").and_then(Value::as_u64).unwrap_or(0);
         if version > LAST_RUN_VERSION {
-            return Err(CommandError::Invalid(format!(
+            return Err(CommandError::last_run(format!(
                 "The last run was written by a newer okta-iam (format {version}; this one reads up to {LAST_RUN_VERSION}). Upgrade okta-iam, or reset the last run of this instance to start over."
             )));
         }
@@ -102,7 +176,7 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
             Err(error) => salvage(map, &error.to_string()).map(SavedRun::Salvaged),
         };
     }
-    if reference.iter().any(|k| map.contains_key(*k)) {
+    if python_keys.iter().any(|k| map.contains_key(*k)) {
         let text = |k: &str| {
             map.get(k)
                 .and_then(Value::as_str)
@@ -113,7 +187,7 @@ pub fn read_last_run(raw: &Value) -> Result<SavedRun, CommandError> {
             Some(Value::Array(items)) => items.clone(),
             _ => Vec::new(),
         };
-        return Ok(SavedRun::Reference {
+        return Ok(SavedRun::Python {
             last_run_time: text("last_run_time"),
             incidents,
             full_url: text("last_run_full_url"),
@@ -137,7 +211,7 @@ fn salvage(map: &Map<String, Value>, damage: &str) -> Result<Salvage, CommandErr
             .collect(),
         _ => Vec::new(),
     };
-    let legacy_incidents = match map.get("legacy_incidents") {
+    let python_incidents = match map.get("legacy_incidents") {
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
     };
@@ -161,7 +235,7 @@ fn salvage(map: &Map<String, Value>, damage: &str) -> Result<Salvage, CommandErr
         damage: damage.to_string(),
         resume,
         seen,
-        legacy_incidents,
+        python_incidents,
     })
 }
 
