@@ -9,8 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::apps::check_path_id;
-use super::args::{flag, FromArgs};
+use super::args::{check_path_id, flag, FromArgs};
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::iam::{GroupLookup, GroupSearch};

@@ -1,27 +1,20 @@
-//! Command handlers, one file per family, and the dispatcher that runs one execution for
-//! the vendor the [`Daemon`] serves.
+//! The dispatcher that runs one execution for the vendor the [`Daemon`] serves, and the
+//! command families every IAM vendor shares (a vendor's own families live in its module:
+//! Okta's in [`crate::okta::commands`]).
 //!
-//! - [`apps`]: the application commands (`okta-get-app-user-assignment`,
-//!   `okta-iam-list-applications`, `okta-iam-list-user-applications`).
-//! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
-//! - [`fetch`]: `fetch-incidents` (System Log cursor, exactly-once delivery) and its settings.
-//! - [`groups`]: the group command (`iam-get-group`).
-//! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
-//! - [`test_module`]: the `test-module` check.
-//! - [`users`]: the IAM user commands and `get-mapping-fields`.
+//! - [`test_module`]: the `test-module` command (the check is the vendor's).
+//! - [`users`]: the IAM user commands and `get-mapping-fields`, through the connector.
+//! - [`groups`]: the group command (`iam-get-group`), through the connector.
+//! - [`args`]: typed arguments; [`error`]: command errors by kind.
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up among the vendor's, check its arguments, merge params, let the vendor
 //! prepare ([`VendorService::before_command`]), run the handler
 //! with panics caught, and commit state only when the execution ended without error.
 
-pub mod apps;
 pub mod args;
-pub mod config;
 mod error;
-pub mod fetch;
 pub mod groups;
-pub mod logs;
 pub mod test_module;
 pub mod users;
 

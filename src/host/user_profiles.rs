@@ -21,7 +21,8 @@ use std::sync::Once;
 use serde_json::{json, Map, Value};
 use tracing::{info, warn};
 
-use crate::commands::{fetch, CommandError, Daemon};
+use crate::commands::{CommandError, Daemon};
+use crate::okta::commands::fetch;
 use crate::state::{StateError, StateStore};
 
 /// The indicator query, as the Python integration sends it.

@@ -142,6 +142,7 @@
 mod apps;
 pub mod auth;
 mod client;
+pub mod commands;
 pub mod connector;
 mod error;
 pub mod filter;

@@ -45,7 +45,7 @@ pub(crate) async fn check(service: &OktaService, inv: Invocation<'_>) -> Command
     }
     // The fetch settings on purpose: as in the Python integration, a bad fetch param fails
     // the instance test rather than the first fetch.
-    crate::commands::fetch::settings::check_fetch_settings(
+    crate::okta::commands::fetch::settings::check_fetch_settings(
         &inv.params,
         inv.state,
         inv.daemon.now(),

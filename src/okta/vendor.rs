@@ -11,6 +11,7 @@ use crate::http::cassette::RecordingTransport;
 use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
 use crate::iam::Connector;
 use crate::okta::auth::OAuthSettings;
+use crate::okta::commands as okta_commands;
 use crate::okta::connector::OktaConnector;
 use crate::okta::token_cache;
 use crate::okta::{Client, ClientConfig, OktaError};
@@ -36,11 +37,11 @@ pub static OKTA: Okta = Okta;
 pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::test_module::COMMANDS,
     commands::users::COMMANDS,
-    commands::apps::COMMANDS,
+    okta_commands::apps::COMMANDS,
     commands::groups::COMMANDS,
-    commands::config::COMMANDS,
-    commands::logs::COMMANDS,
-    commands::fetch::COMMANDS,
+    okta_commands::config::COMMANDS,
+    okta_commands::logs::COMMANDS,
+    okta_commands::fetch::COMMANDS,
 ];
 
 impl Vendor for Okta {

@@ -16,9 +16,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::args::FromArgs;
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
+use crate::commands::args::FromArgs;
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::okta::{LogQuery, SortOrder};
 use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};

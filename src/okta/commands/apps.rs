@@ -9,10 +9,9 @@
 
 use serde_json::{Map, Value};
 
-use super::args::{required, FromArgs};
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
-use crate::okta::path::segment;
+use crate::commands::args::{check_path_id, required, FromArgs};
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::okta::{AppId, OktaError, UserId};
 use crate::output::command_results;
 use crate::output::markdown::{python_str, table_to_markdown, HeaderTransform, TableOptions};
@@ -104,17 +103,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         handler: list_user_applications,
     },
 ];
-
-/// Checks that an argument can be one path segment, so the error names the argument (the
-/// client would refuse it too, with a less specific message). Nothing is sent either way.
-pub(crate) fn check_path_id(argument: &str, value: &str) -> Result<(), CommandError> {
-    segment(value).map(|_| ()).map_err(|error| {
-        CommandError::argument(format!(
-            "Invalid {argument}: {}. Give the Okta id itself.",
-            error.message_for_people()
-        ))
-    })
-}
 
 /// `okta-get-app-user-assignment`: both ids as given (for the outputs) and as text, each
 /// checked to be one path segment.

@@ -19,8 +19,8 @@
 
 use serde_json::Value;
 
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::CommandSpec;
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::state::LocalBoxFuture;
 
 mod incident;
