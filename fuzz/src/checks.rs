@@ -21,10 +21,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okta_iam::commands::Runtime;
+use okta_iam::commands::Daemon;
 use okta_iam::http::cassette::{Cassette, ReplayTransport};
-use okta_iam::mapper::{MapperRegistry, INCOMING_DEFAULT, OUTGOING_DEFAULT};
+use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::filter::{quote, Filter};
+use okta_iam::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use okta_iam::okta::{
     parse_link_header, BoxFuture, Client, ClientConfig, HttpRequest, HttpResponse, Method,
     Transport, TransportError, VirtualClock,
@@ -308,7 +309,7 @@ pub fn protocol(data: &[u8]) {
     let mut params = Map::new();
     params.insert("url".into(), Value::String(FUZZ_URL.into()));
     params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
-    let mut runtime = Runtime::new(params, builtin()).with_transport(Arc::new(CannedOkta));
+    let mut runtime = Daemon::new(params, builtin()).with_transport(Arc::new(CannedOkta));
     runtime.tuning.max_retries = 1;
     runtime.tuning.backoff_base = Duration::from_millis(1);
     runtime.tuning.backoff_cap = Duration::from_millis(1);
@@ -324,7 +325,7 @@ pub fn engine(data: &[u8]) {
     let mut params = Map::new();
     params.insert("url".into(), Value::String(FUZZ_URL.into()));
     params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
-    let runtime = Runtime::new(params, builtin()).with_transport(Arc::new(CannedOkta));
+    let runtime = Daemon::new(params, builtin()).with_transport(Arc::new(CannedOkta));
     let config = ServeConfig::new(StateMode::Engine);
     let mut stdout: Vec<u8> = Vec::new();
     block_on(serve(data, &mut stdout, &runtime, &config)).expect("in-memory I/O cannot fail");

@@ -11,8 +11,6 @@ use crate::host::map_object::HostMapping;
 use crate::iam::{
     gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
 };
-use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
-use crate::okta::connector::OktaConnector;
 use crate::output::Entry;
 use crate::params::parse_bool;
 use crate::state::LocalBoxFuture;
@@ -28,69 +26,8 @@ const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
 .predefined(&["true", "false"])
 .default_value("true");
 
-const IAM_OUTPUTS: &[OutputSpec] = &[
-    OutputSpec::new(
-        "IAM.Vendor.active",
-        "Boolean",
-        "When true, indicates that the employee's status is active in the 3rd-party integration.",
-    ),
-    OutputSpec::new("IAM.Vendor.brand", "String", "Name of the integration."),
-    OutputSpec::new(
-        "IAM.Vendor.details",
-        "string",
-        "Provides the raw data from the 3rd-party integration.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.email",
-        "String",
-        "The employee's email address.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorCode",
-        "Number",
-        "HTTP error response code.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorMessage",
-        "String",
-        "Reason why the API failed.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.id",
-        "String",
-        "The employee's user ID in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.instanceName",
-        "string",
-        "Name of the integration instance.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.success",
-        "Boolean",
-        "When true, indicates that the command was executed successfully.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.username",
-        "String",
-        "The employee's username in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.action",
-        "String",
-        "The action taken: get, create, update, disable or enable.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.skipped",
-        "Boolean",
-        "When true, the command was skipped (see reason).",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.reason",
-        "String",
-        "Why the command was skipped.",
-    ),
-];
+/// The `IAM.Vendor.*` outputs, from the one definition of the IAM keys.
+const IAM_OUTPUTS: &[OutputSpec] = crate::output::iam_keys::VENDOR_OUTPUTS;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -199,21 +136,22 @@ impl FromArgs for UserArgs {
 
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
     let args = UserArgs::from_args(&inv.args)?;
+    // Absent params name the vendor's own mappers.
+    let defaults = inv.daemon.vendor.package().profile_mappers;
     let mapper_in_name = inv
         .params
         .string("mapper-in")
-        .unwrap_or_else(|| INCOMING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.incoming.id.to_string());
     let mapper_out_name = inv
         .params
         .string("mapper-out")
-        .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.outgoing.id.to_string());
     // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
     let engine = inv.state.has_host();
-    let mappers = &inv.runtime.mappers;
+    let mappers = &inv.daemon.mappers;
     let mapper_in = mapper_ref(mappers, "mapper-in", &mapper_in_name, engine)?;
     let mapper_out = mapper_ref(mappers, "mapper-out", &mapper_out_name, engine)?;
-    let client = inv.runtime.okta_client(&inv.params)?;
-    let connector = OktaConnector::new(client);
+    let connector = inv.connector()?;
     let builtin = BuiltinMapping;
     let host_mapping = engine.then(|| HostMapping::new(&mut *inv.state));
     let mapping: &dyn ProfileMapping = match &host_mapping {
@@ -221,7 +159,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         None => &builtin,
     };
     let iam = Lifecycle {
-        connector: &connector,
+        connector: connector.as_ref(),
         mapper_out,
         mapper_in,
         mapping,
@@ -241,7 +179,8 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Op::Enable => iam.enable_user(profile).await,
     };
     let outcome = outcome?;
-    Ok(vec![outcome.result.to_entry(
+    Ok(vec![crate::output::iam::iam_entry(
+        &outcome.result,
         &inv.context.brand,
         &inv.context.instance,
         outcome.user_profile,
@@ -273,11 +212,7 @@ fn mapper_ref<'a>(
 /// (what XSOAR's `GetMappingFieldsResponse` sends).
 fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let client = inv.runtime.okta_client(&inv.params)?;
-        let connector = OktaConnector::new(client);
-        let fields = crate::iam::Connector::schema_fields(&connector)
-            .await
-            .map_err(|e| CommandError::connector(e.message))?;
+        let fields = inv.connector()?.schema_fields().await?;
         let mut scheme = Map::new();
         for (name, title) in fields {
             scheme.insert(name, Value::String(title));

@@ -3,16 +3,19 @@
 //!
 //! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
 //! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
-//! - [`result`]: the 13-key result, its entry and table.
+//! - [`result`]: the result of one command, as data (shown by [`crate::output::iam`]).
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
 //! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
 //! deliberate differences of the contract: an ambiguous lookup is an error and never leads to
-//! a create; disabled means DEPROVISIONED or SUSPENDED; enabling picks the fitting call;
+//! a create; disabled means deprovisioned or suspended; enabling picks the fitting call;
 //! update with `allow-enable` enables *and* applies the profile; disabling an already
 //! disabled user is a skip without a call; `details` after a change is the user after it;
 //! a not-found error is a not-found, never "already disabled".
+//!
+//! Nothing here names a vendor: the vendor's status words reach this layer as a
+//! [`LifecycleState`], its name in messages as [`Connector::vendor_label`].
 
 pub mod connector;
 pub mod mapping;
@@ -21,7 +24,10 @@ pub mod result;
 
 use serde_json::Value;
 
-pub use connector::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
+pub use connector::{
+    Connector, ConnectorError, ConnectorResult, ErrorKind, GroupLookup, GroupMember, GroupSearch,
+    LifecycleState, VendorGroup, VendorUser,
+};
 pub use mapping::{BuiltinMapping, MapperRef, ProfileMapping};
 pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE};
 pub use result::{Action, IamResult};
@@ -109,7 +115,10 @@ impl<'a> Lifecycle<'a> {
                 let result = IamResult::failure(
                     action,
                     Value::String(String::new()),
-                    format!("Cannot map the Okta user with the incoming mapper: {e}"),
+                    format!(
+                        "Cannot map the {} user with the incoming mapper: {e}",
+                        self.connector.vendor_label()
+                    ),
                 );
                 return Ok(self.finish(result, &profile, None));
             }
@@ -149,7 +158,7 @@ impl<'a> Lifecycle<'a> {
             Ok(user) => user,
             Err(outcome) => return Ok(*outcome),
         };
-        if !user.active && user.status.eq_ignore_ascii_case("DEPROVISIONED") {
+        if user.state == LifecycleState::Deprovisioned {
             let mut result = IamResult::skip(action, USER_ALREADY_DISABLED);
             result.details = Some(user.raw.clone());
             return Ok(self.finish(result, &profile, None));
@@ -243,8 +252,8 @@ impl<'a> Lifecycle<'a> {
             }
             Err(LookupFailure::Result(result)) => return self.finish(*result, profile, None),
         };
-        if allow_enable && gates.enable && !user.active {
-            // Enable first (Okta refuses profile edits of a deprovisioned user), then apply
+        if allow_enable && gates.enable && !user.state.is_enabled() {
+            // Enable first (a vendor may refuse profile edits of a deprovisioned user: Okta does), then apply
             // the profile, so the update is not lost (the reference dropped it).
             let action = Action::Enable;
             let enabled = match self.connector.enable_user(&user).await {
@@ -369,7 +378,7 @@ impl<'a> Lifecycle<'a> {
 /// A success result describing `user`.
 fn user_result(action: Action, user: &VendorUser) -> IamResult {
     IamResult {
-        active: Some(user.active),
+        active: Some(user.state.is_enabled()),
         id: Some(user.id.clone()),
         username: user.username.clone(),
         email: user.email.clone(),
@@ -401,7 +410,7 @@ fn error_result(action: Action, error: ConnectorError) -> IamResult {
         result.id = Some(created.id.clone());
         result.username = created.username.clone();
         result.email = created.email.clone();
-        result.active = Some(created.active);
+        result.active = Some(created.state.is_enabled());
         result.error_message = format!(
             "The user was created (id {}) but a later step failed: {}",
             created.id, result.error_message

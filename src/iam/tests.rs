@@ -21,8 +21,12 @@ fn user(id: &str, email: &str, status: &str) -> VendorUser {
         id: id.into(),
         username: Some(email.into()),
         email: Some(email.into()),
-        status: status.into(),
-        active: !matches!(status, "DEPROVISIONED" | "SUSPENDED"),
+        state: match status {
+            "DEPROVISIONED" => LifecycleState::Deprovisioned,
+            "SUSPENDED" => LifecycleState::Suspended,
+            _ => LifecycleState::Active,
+        },
+        vendor_status: status.into(),
         raw: json!({"id": id, "status": status, "profile": {"login": email, "email": email}}),
     }
 }
@@ -117,10 +121,10 @@ impl Connector for MockConnector {
         user: &'a VendorUser,
     ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>> {
         Box::pin(async move {
-            if user.active {
+            if user.state.is_enabled() {
                 return Ok(None);
             }
-            let call = if user.status == "SUSPENDED" {
+            let call = if user.state == LifecycleState::Suspended {
                 "unsuspend"
             } else {
                 "activate"
@@ -143,11 +147,34 @@ impl Connector for MockConnector {
     fn incoming_source(&self, user: &VendorUser) -> Value {
         let mut source = user.raw["profile"].as_object().cloned().unwrap_or_default();
         source.insert("id".into(), json!(user.id));
-        source.insert("status".into(), json!(user.status));
+        source.insert("status".into(), json!(user.vendor_status));
         Value::Object(source)
     }
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
         Box::pin(async move { Ok(vec![]) })
+    }
+    fn find_group<'a>(
+        &'a self,
+        lookup: &'a GroupLookup,
+    ) -> LocalBoxFuture<'a, ConnectorResult<GroupSearch>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("find group {lookup:?}"));
+            Ok(GroupSearch::NotFound {
+                id: None,
+                details: Value::Array(Vec::new()),
+            })
+        })
+    }
+    fn group_members<'a>(
+        &'a self,
+        _group_id: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<GroupMember>>> {
+        Box::pin(async move { Ok(Vec::new()) })
+    }
+    fn vendor_label(&self) -> &'static str {
+        "Mock"
     }
 }
 
@@ -166,8 +193,10 @@ fn iam<'a>(
 ) -> Lifecycle<'a> {
     Lifecycle {
         connector,
-        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapper_out: MapperRef::builtin(
+            registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
+        ),
+        mapper_in: MapperRef::builtin(registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap()),
         mapping: &BuiltinMapping,
         gates,
     }
@@ -307,9 +336,8 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
         .update_user(Some(&arg), false)
         .await
         .unwrap();
-    let entry = out
-        .result
-        .to_entry("Okta IAM", "i1", out.user_profile.clone());
+    let entry =
+        crate::output::iam::iam_entry(&out.result, "Okta IAM", "i1", out.user_profile.clone());
     assert_eq!(entry.entry_type, 4);
     assert!(entry.human_readable.is_none());
     assert_eq!(entry.contents["errorCode"], "E0000047");
@@ -331,8 +359,12 @@ async fn bad_profiles_say_what_to_fix() {
         let registry = MapperRegistry::builtin();
         let iam = Lifecycle {
             connector: &c,
-            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+            mapper_out: MapperRef::builtin(
+                registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
+            ),
+            mapper_in: MapperRef::builtin(
+                registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap(),
+            ),
             mapping: &BuiltinMapping,
             gates: GATES_ON,
         };
@@ -348,4 +380,47 @@ async fn bad_profiles_say_what_to_fix() {
         out.result.error_message,
         "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: ['id', 'login', 'email']"
     );
+}
+
+#[tokio::test]
+async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
+    // The outgoing mapper has no "User Profile" type: mapping with it as incoming fails.
+    let outgoing = r.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap();
+    let lifecycle = Lifecycle {
+        mapper_in: MapperRef::builtin(outgoing),
+        ..iam(&c, &r, GATES_ON)
+    };
+    let out = lifecycle.get_user(Some(&profile(json!({})))).await.unwrap();
+    assert!(!out.result.success);
+    assert!(
+        out.result
+            .error_message
+            .starts_with("Cannot map the Mock user with the incoming mapper: "),
+        "{}",
+        out.result.error_message
+    );
+}
+
+#[tokio::test]
+async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(Some(&profile(json!({}))))
+        .await
+        .unwrap();
+    assert!(out.result.skipped);
+    assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
+    assert!(c.calls().iter().all(|call| !call.starts_with("deactivate")));
+
+    let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(Some(&profile(json!({}))))
+        .await
+        .unwrap();
+    assert!(!out.result.skipped);
+    assert_eq!(out.result.active, Some(false));
+    assert!(c.calls().contains(&"deactivate 00u1".to_string()));
 }
