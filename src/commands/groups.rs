@@ -3,9 +3,9 @@
 //! The output object follows the reference's `OutputContext`: the keys `brand, instanceName,
 //! success, active, id, username, email, errorCode, errorMessage, details, displayName,
 //! members` in that order, null values left out. It is written under the documented
-//! `GetGroup(val.id && val.id == obj.id)` key (contract §5.6) and under the reference's
-//! `IamGetGroup(val.id && val.id == obj.id)` beside it (§8.19). Unlike the reference, the
-//! members are read over every page.
+//! `GetGroup(val.id && val.id == obj.id)` key and under the reference's
+//! `IamGetGroup(val.id && val.id == obj.id)` beside it (`docs/differences.md`, 6). Unlike the
+//! reference, the members are read over every page.
 
 use serde_json::{Map, Value};
 

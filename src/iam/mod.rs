@@ -103,7 +103,7 @@ impl<'a> Lifecycle<'a> {
             .await;
         let mapped_user = match incoming {
             Ok(mut mapped) => {
-                // Keep `email` so the IAM.UserProfile selector matches (contract §8.6).
+                // Keep `email` so the IAM.UserProfile context selector matches.
                 if !mapped.contains_key("email") {
                     if let Some(email) = user.email.clone().or_else(|| profile.raw_email()) {
                         mapped.insert("email".into(), Value::String(email));
