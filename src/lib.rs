@@ -1,33 +1,40 @@
 //! okta-iam: an Okta IAM integration for Cortex XSOAR, as one Rust daemon.
 //!
-//! Layout:
+//! Layout, from the entry point down (the layers, one request's path from stdin to the HTTP
+//! call and back, and adding a vendor: `docs/architecture.md`):
+//! - [`cli`]: the command line: subcommands and options (`--vendor`), help, exit codes,
+//!   start-up checks, the demo walkthrough, the progress line of `okta-iam call`.
+//! - [`vendors`]: the vendors this binary serves, one registration line each.
+//! - [`okta`]: the Okta vendor: its definition (`okta::vendor`: package, client cache,
+//!   OAuth token cache, `test-module` check), its v1 client organised by resource on [`http`]
+//!   with Okta's policy, auth, errors, rate-limit headers and pager, its connector, and its
+//!   own command families (apps, configuration, System Log, fetch-incidents).
+//! - [`vendor`]: what makes a vendor: the composition root of one integration (package,
+//!   params, default mappers, command families, the service that builds its connector).
 //! - [`protocol`]: NDJSON framing on stdin/stdout and the serve loop (generic over its reader
 //!   and writer, so tests drive it with in-memory buffers).
+//! - [`commands`]: the dispatcher ([`commands::execute`], the one path of every execution;
+//!   its [`commands::Daemon`] holds the vendor), command errors by kind, typed arguments, and
+//!   the command families every IAM vendor shares (test-module, the user commands,
+//!   iam-get-group).
+//! - [`catalogue`]: one definition per command and per instance param; drives dispatch,
+//!   argument checking, the manifest and `docs/commands.md`.
+//! - [`iam`]: the vendor-neutral IAM user lifecycle and group lookup behind the `Connector`
+//!   trait.
+//! - [`http`]: the vendor-neutral HTTP core: transport seam, clock, settings, pacing, retry
+//!   decision, backoff, failure words, resolver, URL limit, auth seam, paging progress,
+//!   cassettes, client cache.
+//! - [`output`]: entries, the IAM results' entries and their output keys, `tableToMarkdown`,
+//!   spooled entries.
 //! - [`state`]: integration context and last run, asked of the host (engine mode) or kept in a
 //!   local file (local mode), behind one trait.
-//! - [`catalogue`]: one definition per command; drives dispatch, argument checking and the
-//!   manifest.
-//! - [`vendor`]: what makes a vendor (the composition root of one integration: package,
-//!   client service, connector, test-module check); [`vendors`]: the registration line of
-//!   each vendor this binary serves (`--vendor`).
-//! - [`commands`]: the dispatcher (its [`commands::Daemon`] holds the vendor) and one file
-//!   per command family; handlers only.
 //! - [`params`]: instance params: merging, booleans, the url rule, the token.
-//! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
+//! - [`mapper`]: the XSOAR mapper engine.
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
-//! - [`http`]: the vendor-neutral HTTP core: transport seam, clock, settings, retry decision,
-//!   backoff, failure words, resolver, URL limit, auth seam, cassettes, client cache.
-//! - [`okta`]: the Okta vendor: its definition, its v1 client organised by resource, auth,
-//!   errors, rate-limit headers and pager, built on [`http`]; its connector and test-module
-//!   check.
-//! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
-//! - [`output`]: entries and `tableToMarkdown`.
-//! - [`cli`]: the command line: subcommands and options, help, exit codes, start-up checks,
-//!   the demo walkthrough, the progress line of `okta-iam call`.
+//! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 //! - [`secret`]: the redacted token type.
 //! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
 //!   writes them (`2017-05-03T16:22:18.000Z`).
-//! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 
 pub mod catalogue;
 pub mod cli;

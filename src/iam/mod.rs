@@ -8,9 +8,9 @@
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
 //! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
-//! deliberate differences of the contract: an ambiguous lookup is an error and never leads to
-//! a create; disabled means deprovisioned or suspended; enabling picks the fitting call;
-//! update with `allow-enable` enables *and* applies the profile; disabling an already
+//! deliberate differences listed in `docs/differences.md`: an ambiguous lookup is an error
+//! and never leads to a create; disabled means deprovisioned or suspended; enabling picks the
+//! fitting call; update with `allow-enable` enables *and* applies the profile; disabling an already
 //! disabled user is a skip without a call; `details` after a change is the user after it;
 //! a not-found error is a not-found, never "already disabled".
 //!
