@@ -7,12 +7,12 @@
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
-//! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
-//! deliberate differences listed in `docs/differences.md`: an ambiguous lookup is an error
-//! and never leads to a create; disabled means deprovisioned or suspended; enabling picks the
-//! fitting call; update with `allow-enable` enables *and* applies the profile; disabling an already
-//! disabled user is a skip without a call; `details` after a change is the user after it;
-//! a not-found error is a not-found, never "already disabled".
+//! The flows follow the reference integration (IAMApiModule and Okta IAM), with the deliberate
+//! differences listed in `docs/differences.md`: an ambiguous lookup is an error and never leads to
+//! a create; disabled means deprovisioned or suspended; enabling picks the fitting call; update
+//! with `allow-enable` enables *and* applies the profile; disabling an already disabled user is a
+//! skip without a call; `details` after a change is the user after it; a not-found error is a
+//! not-found, never "already disabled".
 //!
 //! Nothing here names a vendor: the vendor's status words reach this layer as a
 //! [`LifecycleState`], its name in messages as [`Connector::vendor_label`].
