@@ -13,7 +13,15 @@ fn read(relative: &str) -> String {
 
 /// Top-level directories whose paths the docs cite.
 const ROOTS: &[&str] = &[
-    "src/", "tests/", "crates/", "docs/", "benches/", "examples/", "fuzz/", "mappers/", "pack/",
+    "src/",
+    "tests/",
+    "crates/",
+    "docs/",
+    "benches/",
+    "examples/",
+    "fuzz/",
+    "mappers/",
+    "pack/",
     "fixtures/",
 ];
 
@@ -199,12 +207,19 @@ fn check(doc: &str, text: &str, dir: &str) {
             }
         }
     }
-    assert!(missing.is_empty(), "{doc} names what does not exist: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "{doc} names what does not exist: {missing:#?}"
+    );
 }
 
 #[test]
 fn the_architecture_doc_names_files_and_items_that_exist() {
-    check("docs/architecture.md", &read("docs/architecture.md"), "docs/");
+    check(
+        "docs/architecture.md",
+        &read("docs/architecture.md"),
+        "docs/",
+    );
 }
 
 #[test]
@@ -215,11 +230,19 @@ fn the_readme_architecture_names_files_that_exist() {
 
 #[test]
 fn the_path_finders_find_paths() {
-    assert_eq!(section("# A\n## B\nb\n### C\nc\n## D\nd", "## B"), "b\n### C\nc");
+    assert_eq!(
+        section("# A\n## B\nb\n### C\nc\n## D\nd", "## B"),
+        "b\n### C\nc"
+    );
     let text = "see `src/http/` and src/okta/vendor.rs.\n```text\nsrc/okta/   vendor.rs, auth/\nsrc/a.rs, src/b/  c.rs\n```\n[x](protocol.md) `http::pacer::Pacer::reserve`";
     assert_eq!(rooted_paths(text)[..2], ["src/http/", "src/okta/vendor.rs"]);
     let tree = tree_paths(text);
-    for expected in ["src/okta/vendor.rs", "src/okta/auth/", "src/b/c.rs", "src/a.rs"] {
+    for expected in [
+        "src/okta/vendor.rs",
+        "src/okta/auth/",
+        "src/b/c.rs",
+        "src/a.rs",
+    ] {
         assert!(tree.iter().any(|p| p == expected), "{expected} in {tree:?}");
     }
     assert_eq!(linked_paths(text, "docs/"), ["docs/protocol.md"]);

@@ -435,7 +435,10 @@ async fn a_429_storm_ends_in_e0000047_within_the_deadline() {
     // Concurrency 429s (exponential backoff) until the retries are spent.
     fake.fail_next("GET /api/v1/users", Fault::ConcurrencyLimit, 100);
     let entry = run_one(&runtime, &get_user_line(&fake, DANA)).await;
-    assert_eq!(entry["Type"], 4, "a spent rate limit is a Type 4 entry: {entry}");
+    assert_eq!(
+        entry["Type"], 4,
+        "a spent rate limit is a Type 4 entry: {entry}"
+    );
     let contents = entry["Contents"].as_object().unwrap();
     assert_eq!(contents.len(), 13, "the 13 IAM outputs: {entry}");
     assert_eq!(contents["errorCode"], "E0000047");
