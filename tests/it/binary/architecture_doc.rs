@@ -190,16 +190,16 @@ fn section<'a>(text: &'a str, heading: &str) -> &'a str {
 
 fn check(doc: &str, text: &str, dir: &str) {
     let mut missing = Vec::new();
-    let mut paths = rooted_paths(&text);
-    paths.extend(tree_paths(&text));
-    paths.extend(linked_paths(&text, dir));
+    let mut paths = rooted_paths(text);
+    paths.extend(tree_paths(text));
+    paths.extend(linked_paths(text, dir));
     assert!(paths.len() > 10, "{doc}: too few paths found: {paths:?}");
     for path in paths {
         if !root().join(&path).exists() {
             missing.push(path);
         }
     }
-    for (file, names, quoted) in module_paths(&text) {
+    for (file, names, quoted) in module_paths(text) {
         let source = module_text(&file);
         for name in names {
             if !contains_word(&source, &name) {
