@@ -16,17 +16,20 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The raw value. Its callers (`grep -rn "expose()" src`, outside tests) are all in the
-    /// vendor's client, its auth and the cassette recorder, and each needs the value itself:
+    /// The raw value. Its 16 callers outside tests (`grep -rn "expose()" src`) are in the
+    /// HTTP core's auth and cassette recorder and in the vendor's client, policy and auth, and
+    /// each needs the value itself:
     ///
-    /// - to send it: the `Authorization` header (API token or access token), the `DPoP`
-    ///   proof, the token request's `client_assertion` (`okta::auth`);
+    /// - to send it: the `Authorization` header (`http::auth::HeaderAuth`: API token, bearer,
+    ///   basic; or the OAuth access token), the `DPoP` proof, the token request's
+    ///   `client_assertion` (`okta::auth`);
     /// - to sign with it: the private key, the access token's hash in a DPoP proof;
     /// - to store it: the access token kept in the integration context (`docs/oauth.md`);
     /// - to compare it: whether a refused access token is the one still held;
     /// - to keep it out of text: scrubbing it from error bodies and transport messages
-    ///   (`okta::client`) and from recorded traffic (`http::cassette`), and refusing a token
-    ///   that cannot be sent in a header.
+    ///   (`okta::policy`) and from recorded traffic (`http::cassette`), refusing a token that
+    ///   cannot be sent in a header (`okta::client`), and showing only a header's scheme in
+    ///   `HeaderAuth`'s `Debug` output.
     ///
     /// A new caller belongs to one of these kinds, or the value is leaving where it should not.
     pub fn expose(&self) -> &str {
