@@ -64,4 +64,32 @@ mod tests {
         assert!(!format!("{s:?}").contains("TOKEN"));
         assert_eq!(s.expose(), "00abcdefTOKEN");
     }
+
+    /// Calls of `expose` outside the test modules of `dir` and below.
+    fn expose_calls(dir: &std::path::Path) -> usize {
+        let mut calls = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                calls += expose_calls(&path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                calls += code.matches(".expose()").count();
+            }
+        }
+        calls
+    }
+
+    /// The doc of `expose` counts and sorts its callers: a new one is a decision, so it
+    /// updates that list.
+    #[test]
+    fn the_callers_of_expose_are_the_ones_its_doc_lists() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        assert_eq!(
+            expose_calls(&src),
+            16,
+            "a call of Secret::expose was added or removed: say in its doc why it needs the value"
+        );
+    }
 }
