@@ -8,7 +8,7 @@
 //! them.
 //!
 //! - `spec`: [`CommandSpec`], [`ArgSpec`], [`OutputSpec`] and the checked [`Args`].
-//! - `param_specs`: [`ParamSpec`] and the instance [`PARAMS`].
+//! - `param_specs`: [`ParamSpec`], what an instance param is (each vendor lists its own).
 //! - `docs`: [`commands_markdown`], the generated `docs/commands.md`.
 
 use std::sync::OnceLock;
@@ -81,7 +81,7 @@ mod tests {
                 c.name
             );
         }
-        for p in PARAMS {
+        for p in crate::okta::params::PARAMS {
             assert!(manifest.contains(&format!("- name: {}\n", p.name)));
         }
         // The OAuth key is a credentials param showing only its password field.

@@ -27,8 +27,9 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::commands::{execute, ClientTuning, Daemon, Execution};
+use crate::commands::{execute, Daemon, Execution};
 use crate::http::cassette::ReplayTransport;
+use crate::http::HttpSettings;
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
 use crate::protocol::message::CallingContext;
@@ -273,20 +274,20 @@ pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
     let mappers = load_mappers(vendor(&options.vendor), options.mappers.as_deref())?;
     let mut daemon = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
     daemon.user_profiles = options.user_profiles.clone();
-    daemon.tuning = ClientTuning {
+    daemon.http.settings = HttpSettings {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
         max_response_bytes: options.max_response_bytes,
         command_deadline: seconds("--command-deadline", options.command_deadline)?,
         max_retries: options.max_retries,
-        ..ClientTuning::default()
+        ..HttpSettings::default()
     };
     if let Some(path) = &options.replay {
         let replay = ReplayTransport::load(path)?;
         daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
         daemon = daemon.with_transport(Arc::new(replay));
-        daemon.offline = true;
+        daemon.http.offline = true;
     } else if let Some(path) = &options.record {
         startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
@@ -297,7 +298,7 @@ pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
         daemon.frozen_now = Some(recorded_at.unwrap_or_else(|| {
             now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
         }));
-        daemon.record_to = Some(path.clone());
+        daemon.http.record_to = Some(path.clone());
     }
     Ok(daemon)
 }
@@ -499,7 +500,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         vendor(&options.vendor).package().mappers(),
     );
     daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    daemon.offline = true;
+    daemon.http.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
     let daemon = daemon.with_transport(counter.clone());
     let (state_path, temporary) = match &options.state {

@@ -31,13 +31,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tracing::{debug, warn, Instrument};
 
-/// The HTTP settings, under the name the dispatcher's callers know.
-pub use crate::http::settings::HttpSettings as ClientTuning;
-
 use crate::catalogue::{Args, CommandSpec};
+use crate::http::{HttpEnv, Transport};
 use crate::iam::Connector;
 use crate::mapper::MapperRegistry;
-use crate::okta::Transport;
 use crate::output::Entry;
 use crate::params::Params;
 use crate::protocol::message::CallingContext;
@@ -54,21 +51,15 @@ pub struct Daemon {
     /// Params from `--params FILE`; each calling context's params override them.
     pub base_params: Map<String, Value>,
     pub mappers: MapperRegistry,
-    /// Replaces the network (replay and record); `None` sends requests to the vendor.
-    pub transport: Option<Arc<dyn Transport>>,
-    /// Timeouts and retries of the vendor's client (`--connect-timeout`, ...).
-    pub tuning: ClientTuning,
+    /// How the vendor's client reaches the network: settings, transport override,
+    /// recording, offline.
+    pub http: HttpEnv,
     /// When set, the daemon's clock is frozen at this time (record and replay), so relative
     /// times give the same requests in both.
     pub frozen_now: Option<DateTime<Utc>>,
-    /// `--record FILE`: the cassette to record the vendor's traffic to.
-    pub record_to: Option<PathBuf>,
     /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
     /// local mode (engine mode asks the server).
     pub user_profiles: Option<PathBuf>,
-    /// No request reaches the network (replay, the demo): a missing API token is no error,
-    /// and OAuth needs no private key (the cassette holds no assertion).
-    pub offline: bool,
     /// What the vendor keeps for the daemon's lifetime (its clients).
     service: Box<dyn VendorService>,
 }
@@ -89,19 +80,16 @@ impl Daemon {
             vendor,
             base_params,
             mappers,
-            transport: None,
-            tuning: ClientTuning::default(),
+            http: HttpEnv::default(),
             frozen_now: None,
-            record_to: None,
             user_profiles: None,
-            offline: false,
             service: vendor.start(),
         }
     }
 
     /// Sends the vendor's requests through `transport` instead of the network.
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.http.transport = Some(transport);
         self
     }
 

@@ -151,6 +151,7 @@ pub mod filter;
 mod groups;
 mod logs;
 mod pagination;
+pub mod params;
 pub mod path;
 pub mod policy;
 pub mod rate_limit;

@@ -14,7 +14,7 @@
 //! Connection-level faults (truncated bodies, dropped connections, slow answers) go through
 //! the real binary (`okta-iam serve --state FILE` with small `--request-timeout`,
 //! `--command-deadline` and `--max-retries`). Status bursts and 429 storms run in-process
-//! through `okta_iam::commands::execute` with a short backoff (`Daemon.tuning`), so that
+//! through `okta_iam::commands::execute` with a short backoff (`Daemon.http.settings`), so that
 //! retries cost milliseconds. The silent host drives `okta_iam::protocol::serve` in-process
 //! with a short `ServeConfig.host_reply_timeout`.
 
@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::{execute, ClientTuning, Daemon as InProcess};
+use okta_iam::commands::{execute, Daemon as InProcess};
+use okta_iam::http::HttpSettings;
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::{
     BoxFuture, ClientConfig, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
@@ -274,7 +275,7 @@ fn non_json_error_pages_are_reported_with_their_status() {
 // In-process: status bursts and 429 storms, with a short backoff
 // ---------------------------------------------------------------------------------------------
 
-const TUNING: ClientTuning = ClientTuning {
+const TUNING: HttpSettings = HttpSettings {
     connect_timeout: Duration::from_secs(1),
     answer_timeout: Duration::from_secs(1),
     request_timeout: Duration::from_secs(1),
@@ -287,7 +288,7 @@ const TUNING: ClientTuning = ClientTuning {
 
 fn runtime() -> InProcess {
     let mut runtime = InProcess::new(Map::new(), MapperRegistry::builtin());
-    runtime.tuning = TUNING;
+    runtime.http.settings = TUNING;
     runtime
 }
 

@@ -275,7 +275,8 @@ mod name_resolution {
     //! In-process, with resolvers injected into the reqwest client: nothing asks the
     //! machine's DNS server.
     use super::*;
-    use okta_iam::commands::{execute, ClientTuning, Daemon};
+    use okta_iam::commands::{execute, Daemon};
+    use okta_iam::http::HttpSettings;
     use okta_iam::mapper::MapperRegistry;
     use okta_iam::okta::{ClientConfig, ReqwestTransport};
     use okta_iam::protocol::message::CallingContext;
@@ -307,9 +308,9 @@ mod name_resolution {
     }
 
     async fn test_module(url: &str, resolver: Arc<dyn Resolve>) -> (String, Duration) {
-        let tuning = ClientTuning {
+        let tuning = HttpSettings {
             connect_timeout: Duration::from_secs(2),
-            ..ClientTuning::default()
+            ..HttpSettings::default()
         };
         let mut config = ClientConfig::new(
             format!("{url}/api/v1/").parse().unwrap(),
@@ -323,7 +324,7 @@ mod name_resolution {
             MapperRegistry::builtin(),
         )
         .with_transport(Arc::new(transport));
-        runtime.tuning = tuning;
+        runtime.http.settings = tuning;
         let context = CallingContext::parse(r#"{"command":"test-module"}"#).unwrap();
         let started = Instant::now();
         let execution = execute(&runtime, &context, &mut MemoryState::default()).await;

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
+use okta_iam::commands::{execute, Daemon, Execution};
+use okta_iam::http::HttpSettings;
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
 use okta_iam::protocol::message::CallingContext;
@@ -42,11 +43,11 @@ impl Harness {
         });
         let mut runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
         // Retries as in production, with waits short enough for tests.
-        runtime.tuning = ClientTuning {
+        runtime.http.settings = HttpSettings {
             max_retries: RETRIES,
             backoff_base: std::time::Duration::from_millis(2),
             backoff_cap: std::time::Duration::from_millis(10),
-            ..ClientTuning::default()
+            ..HttpSettings::default()
         };
         Harness {
             okta,

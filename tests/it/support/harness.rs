@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
+use okta_iam::commands::{execute, Daemon, Execution};
+use okta_iam::http::HttpSettings;
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -15,14 +16,14 @@ pub fn runtime(base_params: Map<String, Value>) -> Daemon {
     Daemon::new(base_params, MapperRegistry::builtin())
 }
 
-/// Client tuning with two short retries, so failure paths end in milliseconds.
-pub fn quick_retries() -> ClientTuning {
-    ClientTuning {
+/// HTTP settings with two short retries, so failure paths end in milliseconds.
+pub fn quick_retries() -> HttpSettings {
+    HttpSettings {
         max_retries: 2,
         backoff_base: Duration::from_millis(5),
         backoff_cap: Duration::from_millis(20),
         command_deadline: Duration::from_secs(20),
-        ..ClientTuning::default()
+        ..HttpSettings::default()
     }
 }
 
