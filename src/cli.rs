@@ -59,7 +59,7 @@ pub enum Command {
     #[command(after_help = help::CALL_AFTER_HELP)]
     Call(CallOptions),
     /// List every command with its arguments (from the command catalogue).
-    Commands,
+    Commands(CommandsOptions),
     /// Print the integration YAML XSOAR imports: the relay as its code, the Docker image, and
     /// the params and commands of the command catalogue.
     Manifest(PackageOptions),
@@ -89,6 +89,13 @@ pub struct DemoOptions {
 }
 
 #[derive(Debug, Clone, ClapArgs)]
+pub struct CommandsOptions {
+    /// The vendor whose commands to list (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
 pub struct CompletionsOptions {
     /// The shell to complete for.
     #[arg(value_enum)]
@@ -102,10 +109,12 @@ pub fn parse() -> Cli {
 }
 
 /// The full clap command: the derive definitions plus what comes from the catalogue (the
-/// command list of `call --help`).
+/// command list of `call --help`: the default vendor's, as help is built before `--vendor`
+/// is read).
 pub fn command() -> clap::Command {
+    let default = vendor(crate::vendors::DEFAULT);
     Cli::command().mut_subcommand("call", |call| {
-        call.after_long_help(listing::call_long_help())
+        call.after_long_help(listing::call_long_help(default))
     })
 }
 
@@ -119,9 +128,9 @@ pub fn run_completions(options: &CompletionsOptions) {
     );
 }
 
-/// `okta-iam commands`.
-pub fn run_commands() {
-    print!("{}", listing::commands_text());
+/// `okta-iam commands [--vendor NAME]`.
+pub fn run_commands(options: &CommandsOptions) {
+    print!("{}", listing::commands_text(vendor(&options.vendor)));
 }
 
 /// The demo, built into the binary: a cassette recorded from the project's own fake Okta
@@ -370,11 +379,10 @@ fn lock_state_file(
 
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
-    let spec = vendor(&options.shared.vendor)
-        .find(&options.command)
-        .ok_or_else(|| {
-            StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
-        })?;
+    let served = vendor(&options.shared.vendor);
+    let spec = served.find(&options.command).ok_or_else(|| {
+        StartupError::UnknownCommand(listing::unknown_command_message(served, &options.command))
+    })?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument

@@ -50,7 +50,7 @@ thread_local! {
         .enable_time()
         .build()
         .expect("a tokio runtime");
-    static BUILTIN: MapperRegistry = MapperRegistry::builtin();
+    static BUILTIN: MapperRegistry = okta_iam::okta::vendor::default_mappers();
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -110,7 +110,9 @@ fn expected_answers(data: &[u8]) -> Vec<Expect> {
             continue;
         }
         out.push(Expect::Completed);
-        if let Ok(context) = CallingContext::parse(trimmed) {
+        if let Ok(context) =
+            CallingContext::parse(trimmed, &okta_iam::okta::vendor::context_defaults())
+        {
             if context.native {
                 break;
             }

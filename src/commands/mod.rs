@@ -322,12 +322,16 @@ mod tests {
     }
 
     fn context() -> CallingContext {
-        CallingContext::parse(r#"{"command":"test-command"}"#).unwrap()
+        CallingContext::parse(
+            r#"{"command":"test-command"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
     async fn a_panic_becomes_an_exception() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         for handler in [panicking as Handler, panicking_before_future] {
             let mut state = MemoryState::default();
             let execution = execute_spec(&spec(handler), &daemon, &context(), &mut state).await;
@@ -340,7 +344,7 @@ mod tests {
 
     #[tokio::test]
     async fn last_run_is_committed_only_without_error() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         let mut state = MemoryState::default();
         let failed = execute_spec(
             &spec(sets_last_run_then_fails),
@@ -358,15 +362,23 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_command_and_missing_argument_are_error_entries() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         let mut state = MemoryState::default();
-        let unknown = CallingContext::parse(r#"{"command":"no-such-command"}"#).unwrap();
+        let unknown = CallingContext::parse(
+            r#"{"command":"no-such-command"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let execution = execute(&daemon, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
             json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
-        let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
+        let missing = CallingContext::parse(
+            r#"{"command":"okta-iam-set-configuration"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let execution = execute(&daemon, &missing, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,

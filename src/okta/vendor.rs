@@ -288,3 +288,14 @@ impl AfterCommit for SaveToken {
         Box::pin(token_cache::save(&self.0, state))
     }
 }
+
+/// Okta's embedded default user-profile mappers (for callers that need no daemon: tests,
+/// benchmarks, examples).
+pub fn default_mappers() -> crate::mapper::MapperRegistry {
+    OKTA.package().mappers()
+}
+
+/// Okta's brand and default instance name of a calling context.
+pub fn context_defaults() -> crate::vendor::ContextDefaults {
+    OKTA.context_defaults()
+}

@@ -139,7 +139,7 @@ where
             warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
             continue;
         }
-        let context = match CallingContext::parse_with(trimmed, &defaults) {
+        let context = match CallingContext::parse(trimmed, &defaults) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;

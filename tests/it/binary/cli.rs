@@ -183,7 +183,7 @@ fn commands_and_call_help_list_every_command_with_its_arguments() {
     let help = run(&["call", "--help"], b"");
     assert_eq!(help.status.code(), Some(0));
     for output in [text(&listing.stdout), text(&help.stdout)] {
-        for spec in okta_iam::catalogue::all() {
+        for spec in okta_iam::catalogue::all(&okta_iam::okta::vendor::OKTA) {
             assert!(
                 output.contains(&format!("\n{}", spec.name)),
                 "{}",
@@ -512,7 +512,7 @@ fn completions_come_from_the_command_line_definition() {
         assert!(script.contains(word), "{word}");
     }
     // `call`'s COMMAND completes to the catalogue's names.
-    for spec in okta_iam::catalogue::all() {
+    for spec in okta_iam::catalogue::all(&okta_iam::okta::vendor::OKTA) {
         assert!(script.contains(spec.name), "{}", spec.name);
     }
     let zsh = run(&["completions", "zsh"], b"");

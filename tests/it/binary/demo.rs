@@ -324,7 +324,13 @@ fn regenerate() {
     // Only commands this build serves (the script is the whole lifecycle once all exist).
     let script_text: String = script
         .iter()
-        .filter(|l| okta_iam::catalogue::find(l["command"].as_str().unwrap_or_default()).is_some())
+        .filter(|l| {
+            okta_iam::catalogue::find(
+                &okta_iam::okta::vendor::OKTA,
+                l["command"].as_str().unwrap_or_default(),
+            )
+            .is_some()
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     let params = json!({"url": DEMO_URL, "apitoken": "demo-token-not-a-secret",

@@ -27,7 +27,6 @@ use common::*;
 use fake_okta::{FakeOkta, Fault};
 use okta_iam::commands::{execute, Daemon as InProcess};
 use okta_iam::http::HttpSettings;
-use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::{
     BoxFuture, ClientConfig, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
 };
@@ -287,14 +286,15 @@ const TUNING: HttpSettings = HttpSettings {
 };
 
 fn runtime() -> InProcess {
-    let mut runtime = InProcess::new(Map::new(), MapperRegistry::builtin());
+    let mut runtime = InProcess::new(Map::new(), okta_iam::okta::vendor::default_mappers());
     runtime.http.settings = TUNING;
     runtime
 }
 
 /// Runs one calling context in-process; returns its entries as JSON and the time it took.
 async fn run(runtime: &InProcess, line: &str) -> (Vec<Value>, Duration) {
-    let context = CallingContext::parse(line).expect("a calling context");
+    let context = CallingContext::parse(line, &okta_iam::okta::vendor::context_defaults())
+        .expect("a calling context");
     let mut state = MemoryState::default();
     let started = Instant::now();
     let execution = execute(runtime, &context, &mut state).await;

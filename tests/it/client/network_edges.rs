@@ -277,7 +277,6 @@ mod name_resolution {
     use super::*;
     use okta_iam::commands::{execute, Daemon};
     use okta_iam::http::HttpSettings;
-    use okta_iam::mapper::MapperRegistry;
     use okta_iam::okta::{ClientConfig, ReqwestTransport};
     use okta_iam::protocol::message::CallingContext;
     use okta_iam::secret::Secret;
@@ -321,11 +320,15 @@ mod name_resolution {
         let params = params_for(url);
         let mut runtime = Daemon::new(
             params.as_object().cloned().unwrap(),
-            MapperRegistry::builtin(),
+            okta_iam::okta::vendor::default_mappers(),
         )
         .with_transport(Arc::new(transport));
         runtime.http.settings = tuning;
-        let context = CallingContext::parse(r#"{"command":"test-module"}"#).unwrap();
+        let context = CallingContext::parse(
+            r#"{"command":"test-module"}"#,
+            &okta_iam::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let started = Instant::now();
         let execution = execute(&runtime, &context, &mut MemoryState::default()).await;
         let entry = serde_json::to_value(&execution.entries[0]).unwrap();
