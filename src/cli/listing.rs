@@ -205,6 +205,16 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_command_is_suggested_among_the_served_vendors_commands() {
+        let okta = &crate::okta::vendor::OKTA;
+        assert_eq!(
+            unknown_command_message(okta, "okta-get-log"),
+            "unknown command 'okta-get-log'. Did you mean 'okta-get-logs'? Run `okta-iam commands` to list every command with its arguments."
+        );
+        assert!(registered_names().any(|name| name == "iam-get-user"));
+    }
+
+    #[test]
     fn every_catalogued_command_and_argument_is_listed() {
         let okta = &crate::okta::vendor::OKTA;
         let text = commands_text(okta);

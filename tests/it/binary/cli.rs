@@ -204,6 +204,21 @@ fn commands_and_call_help_list_every_command_with_its_arguments() {
 }
 
 #[test]
+fn commands_lists_the_named_vendors_commands_and_refuses_an_unknown_vendor() {
+    let default = run(&["commands"], b"");
+    let okta = run(&["commands", "--vendor", "okta"], b"");
+    assert_eq!(okta.status.code(), Some(0));
+    assert_eq!(text(&okta.stdout), text(&default.stdout));
+    let unknown = run(&["commands", "--vendor", "nope"], b"");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("Unknown vendor 'nope'. This binary serves: okta."),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
 fn call_rejects_an_unknown_argument_but_serve_accepts_extra_ones() {
     let output = run(&["call", "okta-iam-list-applications", "limt=3"], b"");
     assert_eq!(output.status.code(), Some(2));
