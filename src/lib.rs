@@ -28,7 +28,8 @@
 //!   spooled entries.
 //! - [`state`]: integration context and last run, asked of the host (engine mode) or kept in a
 //!   local file (local mode), behind one trait.
-//! - [`params`]: instance params: merging, booleans, the url rule, the token.
+//! - [`params`]: instance params of any vendor: merging, booleans, the base-url rule,
+//!   redaction (each vendor reads its own: [`okta::params`]).
 //! - [`mapper`]: the XSOAR mapper engine.
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.

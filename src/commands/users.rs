@@ -8,11 +8,14 @@ use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::host::map_object::HostMapping;
+use crate::iam::profile::OLD_USER_DATA;
 use crate::iam::{
-    gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
+    gates_from, BuiltinMapping, GivenProfile, Lifecycle, MapperRef, Outcome, ProfileError,
+    ProfileMapping,
 };
 use crate::output::Entry;
 use crate::params::parse_bool;
+use crate::protocol::message::json_kind;
 use crate::state::LocalBoxFuture;
 
 const USER_PROFILE: ArgSpec = ArgSpec::required(
@@ -111,12 +114,13 @@ fn enable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(run(inv, Op::Enable))
 }
 
-/// The IAM user commands' arguments. The user profile stays JSON as given: the IAM layer
-/// reads and maps it once the mappers and the connector are known, so a bad mapper or
-/// instance setting is reported before a bad profile, as before.
+/// The IAM user commands' arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserArgs {
-    pub profile: Option<Value>,
+    /// `user-profile`, parsed here. A bad profile is carried, not returned: the handler reports
+    /// it after the mappers and the connector are known, so a bad mapper or instance setting
+    /// is reported before a bad profile, as it always was.
+    pub profile: Result<GivenProfile, ProfileError>,
     /// `allow-enable`: the Python integration compares it with the string "true"; any case,
     /// spaces around and booleans are accepted too.
     pub allow_enable: bool,
@@ -125,13 +129,39 @@ pub struct UserArgs {
 impl FromArgs for UserArgs {
     fn from_args(args: &Args) -> Result<Self, CommandError> {
         Ok(UserArgs {
-            profile: args.raw("user-profile").cloned(),
+            profile: parse_user_profile(args.raw("user-profile")),
             allow_enable: args
                 .raw("allow-enable")
                 .and_then(parse_bool)
                 .unwrap_or(false),
         })
     }
+}
+
+/// Parses the `user-profile` argument: a JSON object, or a string holding one (what XSOAR
+/// sends). It must not be empty; `olduserdata`, when given, must be an object.
+pub fn parse_user_profile(argument: Option<&Value>) -> Result<GivenProfile, ProfileError> {
+    let raw = match argument {
+        None | Some(Value::Null) => return Err(ProfileError::Missing),
+        Some(Value::String(text)) if text.trim().is_empty() => return Err(ProfileError::Missing),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => return Err(ProfileError::NotAnObject(json_kind(&other))),
+            Err(e) => return Err(ProfileError::NotJson(e.to_string())),
+        },
+        Some(Value::Object(map)) => map.clone(),
+        Some(other) => return Err(ProfileError::NotAnObject(json_kind(other))),
+    };
+    if raw.is_empty() {
+        return Err(ProfileError::Empty);
+    }
+    let mut source = raw.clone();
+    let old = match source.remove(OLD_USER_DATA) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(old)) => Some(old),
+        Some(_) => return Err(ProfileError::BadOldUserData),
+    };
+    Ok(GivenProfile { raw, source, old })
 }
 
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
@@ -168,9 +198,9 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
     let UserArgs {
         profile,
         allow_enable,
-    } = &args;
-    let profile = profile.as_ref();
-    let allow_enable = *allow_enable;
+    } = args;
+    // The profile's parse error, at the point where it was always reported.
+    let profile = &profile?;
     let outcome: Result<Outcome, ProfileError> = match op {
         Op::Get => iam.get_user(profile).await,
         Op::Create => iam.create_user(profile, allow_enable).await,
@@ -237,26 +267,64 @@ mod tests {
     use crate::commands::args::args_of;
     use serde_json::json;
 
+    fn given(raw: Value, source: Value, old: Option<Value>) -> GivenProfile {
+        let object = |v: Value| v.as_object().cloned().unwrap();
+        GivenProfile {
+            raw: object(raw),
+            source: object(source),
+            old: old.map(object),
+        }
+    }
+
     #[test]
     fn user_args() {
-        let profile = json!({"email": "jane@example.com"});
+        let jane = json!({"email": "jane@example.com"});
         let cases = [
-            (json!({}), None, false),
+            (json!({}), Err(ProfileError::Missing), false),
             (
-                json!({"user-profile": profile}),
-                Some(profile.clone()),
+                json!({"user-profile": jane}),
+                Ok(given(jane.clone(), jane.clone(), None)),
                 false,
             ),
             (
                 json!({"user-profile": "{\"email\": \"a@b\"}", "allow-enable": "true"}),
-                Some(json!("{\"email\": \"a@b\"}")),
+                Ok(given(
+                    json!({"email": "a@b"}),
+                    json!({"email": "a@b"}),
+                    None,
+                )),
                 true,
             ),
-            (json!({"allow-enable": true}), None, true),
-            (json!({"allow-enable": " True "}), None, true),
-            (json!({"allow-enable": "yes"}), None, false),
-            (json!({"allow-enable": "false"}), None, false),
-            (json!({"user-profile": "  "}), None, false),
+            (
+                json!({"allow-enable": true}),
+                Err(ProfileError::Missing),
+                true,
+            ),
+            (
+                json!({"allow-enable": " True "}),
+                Err(ProfileError::Missing),
+                true,
+            ),
+            (
+                json!({"allow-enable": "yes"}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"allow-enable": "false"}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"user-profile": "  "}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"user-profile": "[1]", "allow-enable": "true"}),
+                Err(ProfileError::NotAnObject("an array")),
+                true,
+            ),
         ];
         for (input, profile, allow_enable) in cases {
             let got = UserArgs::from_args(&args_of(input.clone())).unwrap();
@@ -268,6 +336,90 @@ mod tests {
                 },
                 "{input}"
             );
+        }
+    }
+
+    /// Every shape of the argument, with the exact message the user sees.
+    #[test]
+    fn user_profile_parsing() {
+        let with_old = json!({"email": "new@b", "olduserdata": {"email": "old@b"}});
+        let cases: Vec<(Option<Value>, Result<GivenProfile, &str>)> = vec![
+            (
+                Some(json!({"email": "a@b"})),
+                Ok(given(json!({"email": "a@b"}), json!({"email": "a@b"}), None)),
+            ),
+            (
+                Some(json!("{\"email\": \"a@b\", \"id\": 7}")),
+                Ok(given(
+                    json!({"email": "a@b", "id": 7}),
+                    json!({"email": "a@b", "id": 7}),
+                    None,
+                )),
+            ),
+            (
+                Some(with_old.clone()),
+                Ok(given(
+                    with_old.clone(),
+                    json!({"email": "new@b"}),
+                    Some(json!({"email": "old@b"})),
+                )),
+            ),
+            (
+                Some(Value::String(with_old.to_string())),
+                Ok(given(
+                    with_old.clone(),
+                    json!({"email": "new@b"}),
+                    Some(json!({"email": "old@b"})),
+                )),
+            ),
+            (
+                Some(json!({"email": "a@b", "olduserdata": null})),
+                Ok(given(
+                    json!({"email": "a@b", "olduserdata": null}),
+                    json!({"email": "a@b"}),
+                    None,
+                )),
+            ),
+            (
+                None,
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(Value::Null),
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!(" \t ")),
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!("not json")),
+                Err("The user-profile argument is not valid JSON (expected ident at line 1 column 2). Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!("[1]")),
+                Err("The user-profile argument must be a JSON object such as {\"email\": \"jane@example.com\"}; got an array."),
+            ),
+            (
+                Some(json!(5)),
+                Err("The user-profile argument must be a JSON object such as {\"email\": \"jane@example.com\"}; got a number."),
+            ),
+            (
+                Some(json!("{}")),
+                Err("You must provide the user profile data: the user-profile argument is an empty object."),
+            ),
+            (
+                Some(json!({})),
+                Err("You must provide the user profile data: the user-profile argument is an empty object."),
+            ),
+            (
+                Some(json!({"email": "a@b", "olduserdata": "old@b"})),
+                Err("The user-profile field olduserdata must be a JSON object."),
+            ),
+        ];
+        for (argument, expected) in cases {
+            let got = parse_user_profile(argument.as_ref()).map_err(|e| e.to_string());
+            assert_eq!(got, expected.map_err(str::to_string), "{argument:?}");
         }
     }
 }

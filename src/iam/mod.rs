@@ -2,7 +2,8 @@
 //! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
 //!
 //! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
-//! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
+//! - [`profile`]: the parsed `user-profile` argument ([`GivenProfile`], parsed by the
+//!   command's typed arguments), its outgoing mapping, the lookup attribute.
 //! - [`result`]: the result of one command, as data (shown by [`crate::output::iam`]).
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
@@ -29,7 +30,9 @@ pub use connector::{
     LifecycleState, VendorGroup, VendorUser,
 };
 pub use mapping::{BuiltinMapping, MapperRef, ProfileMapping};
-pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE};
+pub use profile::{
+    GivenProfile, ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE,
+};
 pub use result::{Action, IamResult};
 
 use crate::output::is_falsy;
@@ -75,18 +78,18 @@ enum LookupFailure {
 }
 
 impl<'a> Lifecycle<'a> {
-    /// The `user-profile` argument, mapped with the outgoing mapper.
+    /// The parsed `user-profile` argument, mapped with the outgoing mapper.
     async fn profile(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         type_name: &str,
     ) -> Result<UserProfile, ProfileError> {
-        UserProfile::parse_with(argument, self.mapping, self.mapper_out, type_name).await
+        UserProfile::map_with(given, self.mapping, self.mapper_out, type_name).await
     }
 
     /// `iam-get-user`.
-    pub async fn get_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn get_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Get;
         let user = match self.lookup(&profile, action, false).await {
             Ok(user) => user,
@@ -130,26 +133,26 @@ impl<'a> Lifecycle<'a> {
     /// `iam-create-user`: an existing user goes the update path.
     pub async fn create_user(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, CREATE_TYPE).await?;
+        let profile = self.profile(given, CREATE_TYPE).await?;
         Ok(self.create_flow(&profile, allow_enable, self.gates).await)
     }
 
     /// `iam-update-user`.
     pub async fn update_user(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         Ok(self.update_flow(&profile, allow_enable, self.gates).await)
     }
 
     /// `iam-disable-user`.
-    pub async fn disable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn disable_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Disable;
         let user = match self
             .gated_lookup(&profile, action, self.gates.disable)
@@ -176,8 +179,8 @@ impl<'a> Lifecycle<'a> {
     }
 
     /// `iam-enable-user` (the reference module's generic enable).
-    pub async fn enable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn enable_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Enable;
         let user = match self.gated_lookup(&profile, action, self.gates.enable).await {
             Ok(user) => user,

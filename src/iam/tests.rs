@@ -204,23 +204,29 @@ fn iam<'a>(
 
 const E: &str = "dana.lee@example.com";
 
-fn profile(extra: Value) -> Value {
-    let mut p = json!({"email": E});
-    if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
-        p.extend(extra.clone());
-    }
-    Value::String(p.to_string())
+/// A parsed profile: the email plus `extra`.
+fn profile(extra: Value) -> GivenProfile {
+    let mut raw = Map::new();
+    raw.insert("email".into(), json!(E));
+    raw.extend(extra.as_object().cloned().unwrap_or_default());
+    given(raw)
+}
+
+/// A parsed profile as the argument parsing gives it (`olduserdata` apart).
+fn given(raw: Map<String, Value>) -> GivenProfile {
+    let mut source = raw.clone();
+    let old = source
+        .remove(profile::OLD_USER_DATA)
+        .and_then(|old| old.as_object().cloned());
+    GivenProfile { raw, source, old }
 }
 
 #[tokio::test]
 async fn ambiguous_lookup_is_an_error_and_never_creates() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE"), user("00u2", E, "ACTIVE")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON)
-        .create_user(Some(&arg), true)
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).create_user(&arg, true).await.unwrap();
     assert!(!out.result.success);
     assert_eq!(out.result.action, Action::Create);
     assert!(
@@ -233,13 +239,10 @@ async fn ambiguous_lookup_is_an_error_and_never_creates() {
 
 #[tokio::test]
 async fn update_with_allow_enable_enables_and_applies_the_profile() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({"givenname": "Dana"}));
-    let out = iam(&c, &r, GATES_ON)
-        .update_user(Some(&arg), true)
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).update_user(&arg, true).await.unwrap();
     assert_eq!(out.result.action, Action::Enable);
     assert_eq!(out.result.active, Some(true));
     let calls = c.calls();
@@ -250,26 +253,23 @@ async fn update_with_allow_enable_enables_and_applies_the_profile() {
 
 #[tokio::test]
 async fn suspended_user_is_disabled_and_enable_unsuspends() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
     let arg = profile(json!({}));
-    let got = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    let got = iam(&c, &r, GATES_ON).get_user(&arg).await.unwrap();
     assert_eq!(got.result.active, Some(false));
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    let out = iam(&c, &r, GATES_ON).enable_user(&arg).await.unwrap();
     assert_eq!(out.result.action, Action::Enable);
     assert!(c.calls().contains(&"unsuspend 00u1".to_string()));
 }
 
 #[tokio::test]
 async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON)
-        .disable_user(Some(&arg))
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).disable_user(&arg).await.unwrap();
     assert!(out.result.skipped);
     assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
     assert_eq!(c.calls(), vec![format!("find email={E}")]);
@@ -277,17 +277,17 @@ async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
 
 #[tokio::test]
 async fn enable_of_an_active_user_is_a_skip() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    let out = iam(&c, &r, GATES_ON).enable_user(&arg).await.unwrap();
     assert!(out.result.skipped);
     assert_eq!(out.result.reason, USER_ALREADY_ENABLED);
 }
 
 #[tokio::test]
 async fn gates_skip_without_calls() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
     let off = Gates {
         create: false,
@@ -298,20 +298,17 @@ async fn gates_skip_without_calls() {
     };
     let arg = profile(json!({}));
     for out in [
+        iam(&c, &r, off).create_user(&arg, true).await.unwrap(),
         iam(&c, &r, off)
-            .create_user(Some(&arg), true)
+            .update_user(&profile(json!({})), true)
             .await
             .unwrap(),
         iam(&c, &r, off)
-            .update_user(Some(&profile(json!({}))), true)
+            .disable_user(&profile(json!({})))
             .await
             .unwrap(),
         iam(&c, &r, off)
-            .disable_user(Some(&profile(json!({}))))
-            .await
-            .unwrap(),
-        iam(&c, &r, off)
-            .enable_user(Some(&profile(json!({}))))
+            .enable_user(&profile(json!({})))
             .await
             .unwrap(),
     ] {
@@ -323,7 +320,7 @@ async fn gates_skip_without_calls() {
 
 #[tokio::test]
 async fn rate_limit_is_an_error_entry_with_the_outputs() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
     *c.fail_with.borrow_mut() = Some(ConnectorError {
         kind: ErrorKind::RateLimited,
@@ -333,7 +330,7 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
     });
     let arg = profile(json!({}));
     let out = iam(&c, &r, GATES_ON)
-        .update_user(Some(&arg), false)
+        .update_user(&arg, false)
         .await
         .unwrap();
     let entry =
@@ -345,36 +342,14 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
 }
 
 #[tokio::test]
-async fn bad_profiles_say_what_to_fix() {
-    let r = MapperRegistry::builtin();
+async fn a_profile_without_a_lookup_attribute_is_a_failure_result() {
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
-    let cases = [
-        (json!("not json"), "not valid JSON"),
-        (json!("[1]"), "must be a JSON object"),
-        (json!("{}"), "empty object"),
-        (json!(5), "must be a JSON object"),
-        (Value::Null, "missing"),
-    ];
-    for (arg, expected) in cases {
-        let registry = MapperRegistry::builtin();
-        let iam = Lifecycle {
-            connector: &c,
-            mapper_out: MapperRef::builtin(
-                registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
-            ),
-            mapper_in: MapperRef::builtin(
-                registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap(),
-            ),
-            mapping: &BuiltinMapping,
-            gates: GATES_ON,
-        };
-        let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();
-        assert!(err.contains(expected), "{arg} → {err}");
-    }
     // No lookup attribute: a failure result, as the reference.
-    let arg = profile(json!({}));
-    let arg = Value::String(arg.as_str().unwrap().replace("email", "department"));
-    let out = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    let mut raw = Map::new();
+    raw.insert("department".into(), json!(E));
+    let arg = given(raw);
+    let out = iam(&c, &r, GATES_ON).get_user(&arg).await.unwrap();
     assert!(!out.result.success);
     assert_eq!(
         out.result.error_message,
@@ -384,7 +359,7 @@ async fn bad_profiles_say_what_to_fix() {
 
 #[tokio::test]
 async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
     // The outgoing mapper has no "User Profile" type: mapping with it as incoming fails.
     let outgoing = r.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap();
@@ -392,7 +367,7 @@ async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
         mapper_in: MapperRef::builtin(outgoing),
         ..iam(&c, &r, GATES_ON)
     };
-    let out = lifecycle.get_user(Some(&profile(json!({})))).await.unwrap();
+    let out = lifecycle.get_user(&profile(json!({}))).await.unwrap();
     assert!(!out.result.success);
     assert!(
         out.result
@@ -405,10 +380,10 @@ async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
 
 #[tokio::test]
 async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let out = iam(&c, &r, GATES_ON)
-        .disable_user(Some(&profile(json!({}))))
+        .disable_user(&profile(json!({})))
         .await
         .unwrap();
     assert!(out.result.skipped);
@@ -417,7 +392,7 @@ async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
 
     let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
     let out = iam(&c, &r, GATES_ON)
-        .disable_user(Some(&profile(json!({}))))
+        .disable_user(&profile(json!({})))
         .await
         .unwrap();
     assert!(!out.result.skipped);
