@@ -25,8 +25,9 @@
 //!    `commands::groups`) plus its own.
 //! 3. One line in [`crate::vendors::registry`]: `.register(&crate::<vendor>::vendor::VENDOR)`.
 //!
-//! `serve`, `call`, `demo`, `manifest` and `pack` then take `--vendor <name>`.
-//! `tests/vendor_seam.rs` is a complete vendor written this way, in a test.
+//! `serve`, `call`, `demo`, `manifest`, `pack` and `commands` then take `--vendor <name>`.
+//! `tests/it/protocol/vendor_seam.rs` is a complete vendor written this way, in a test; the
+//! steps in full, with the HTTP core, the fake server and the tests: `docs/architecture.md`.
 
 use std::any::Any;
 
