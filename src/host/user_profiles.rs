@@ -75,14 +75,17 @@ impl UserProfiles {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("Cannot read the User Profiles file {}: {e}", path.display()))?;
         match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Array(items)) => Ok(UserProfiles::from_indicators(&items)),
-            Ok(Value::Object(object)) if object.get("iocs").is_some_and(Value::is_array) => Ok(
-                UserProfiles::from_indicators(object["iocs"].as_array().map_or(&[][..], |v| v)),
-            ),
-            Ok(_) => Err(format!(
-                "The User Profiles file {} must hold a JSON list of User Profile indicators.",
-                path.display()
-            )),
+            // A list of indicators, or a search reply holding one under `iocs`.
+            Ok(value) => match value
+                .as_array()
+                .or_else(|| value.get("iocs").and_then(Value::as_array))
+            {
+                Some(items) => Ok(UserProfiles::from_indicators(items)),
+                None => Err(format!(
+                    "The User Profiles file {} must hold a JSON list of User Profile indicators.",
+                    path.display()
+                )),
+            },
             Err(e) => Err(format!(
                 "The User Profiles file {} is not valid JSON: {e}",
                 path.display()
