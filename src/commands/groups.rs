@@ -252,8 +252,8 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                         return entries(data);
                     }
                 };
-                match found.len() {
-                    0 => {
+                match found.as_slice() {
+                    [] => {
                         let data = output_context(
                             context,
                             vec![
@@ -266,7 +266,7 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
                         );
                         return entries(data);
                     }
-                    1 => match found[0].get("id") {
+                    [only] => match only.get("id") {
                         Some(Value::String(id)) if !id.is_empty() => id.clone(),
                         _ => {
                             return Err(CommandError::connector(format!(

@@ -431,7 +431,7 @@ impl Client {
                         last: None,
                     });
                 }
-                tracing::debug!(bucket = %call.bucket, wait_ms = pace.as_millis() as u64, "pacing: rate limit nearly spent");
+                tracing::debug!(bucket = %call.bucket, wait_ms = u64::try_from(pace.as_millis()).unwrap_or(u64::MAX), "pacing: rate limit nearly spent");
                 clock.sleep(pace).await;
             }
 
