@@ -15,11 +15,6 @@
 //!
 //! Set `EVENTS=<n>` to change the size.
 
-#[path = "../tests/fake_okta/mod.rs"]
-// The fake is shared test code; newer clippy lints it for `map_or(true, ..)`.
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
-
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -9,9 +9,6 @@
 //! lookup by login, then the user). Prints the median, p90 and best of `RUNS` (default 50)
 //! executions after 5 warm-up ones, and the same for a long-running `okta-iam serve`.
 
-#[path = "../tests/fake_okta/mod.rs"]
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
 #[path = "../tests/xsoar/server.rs"]
 mod server;
 

@@ -121,7 +121,7 @@ pub fn run_commands() {
 }
 
 /// The demo, built into the binary: a cassette recorded from the project's own fake Okta
-/// (`tests/fake_okta/`) seeded like a small org, the command script that walks the
+/// (`crates/fake_okta/`) seeded like a small org, the command script that walks the
 /// lifecycle, and the instance params (`fixtures/demo/`).
 pub mod demo {
     pub const CASSETTE: &str = include_str!("../fixtures/demo/cassette.json");

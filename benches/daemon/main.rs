@@ -17,11 +17,6 @@
 //! `CARGO_BIN_EXE_okta-iam` (override with `OKTA_IAM_BIN`). BENCHMARKS.md has the results.
 //! Everything talks to the fake on 127.0.0.1 only, never to a real Okta.
 
-#[path = "../../tests/fake_okta/mod.rs"]
-// The fake is shared test code; newer clippy lints it for `map_or(true, ..)`.
-#[allow(clippy::unnecessary_map_or)]
-mod fake_okta;
-
 mod driver;
 mod floor;
 mod parts;
@@ -121,7 +116,7 @@ fn main() {
             "default (BENCH_QUICK=1 for smaller counts, BENCH_FULL=1 for 1,000 creates)"
         }
     );
-    println!("fake    : tests/fake_okta on 127.0.0.1 (in this process, 2 worker threads)");
+    println!("fake    : crates/fake_okta on 127.0.0.1 (in this process, 2 worker threads)");
     println!("load    : {} (/proc/loadavg at the start)", loadavg());
     let bucket = Bucket::from_env();
     println!(

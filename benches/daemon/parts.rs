@@ -12,9 +12,9 @@ use okta_iam::output::markdown::{table_to_markdown, TableOptions};
 use okta_iam::protocol::message::{CallingContext, Outgoing};
 use okta_iam::secret::Secret;
 
-use crate::fake_okta::FakeOkta;
 use crate::floor::{RawHttp, Target};
 use crate::stats::{micros, millis, Summary};
+use fake_okta::FakeOkta;
 
 /// Median of `n` runs of `work` after a warm-up of `n / 10`.
 fn median(n: usize, mut work: impl FnMut()) -> Summary {

@@ -2,7 +2,7 @@
 //! panics when an assertion fails (libFuzzer reports the panic as a crash).
 //!
 //! This file is compiled twice: by the fuzz crate (`okta_iam_fuzz::checks`) and by the main
-//! crate's `tests/regressions.rs` (`#[path = "../fuzz/src/checks.rs"]`), which replays the
+//! crate's `tests/it/dispatcher/regressions.rs` (by `#[path]`), which replays the
 //! kept crash inputs (`fixtures/fuzz/<target>/`) and the seeds (`fuzz/seeds/<target>/`)
 //! through the same functions. It must therefore use only `okta_iam`, `serde_json`, `tokio`
 //! and `url`, which both crates have.

@@ -7,8 +7,8 @@ pub fn commands_markdown() -> String {
     let mut md = String::new();
     md.push_str("# Commands\n\n");
     md.push_str("Generated from the command catalogue (`src/catalogue.rs` and `src/commands/`); ");
-    md.push_str("`cargo test --test docs` fails when this file is out of date, and ");
-    md.push_str("`OKTA_IAM_UPDATE_DOCS=1 cargo test --test docs` rewrites it.\n\n");
+    md.push_str("`cargo test --test it binary::docs` fails when this file is out of date, and ");
+    md.push_str("`OKTA_IAM_UPDATE_DOCS=1 cargo test --test it binary::docs` rewrites it.\n\n");
     md.push_str(
         "Every command is served over the protocol (`okta-iam serve`) and by `okta-iam call`. ",
     );

@@ -4,13 +4,17 @@
 //! A vendor's client asks its [`AuthProvider`] for the headers of every attempt
 //! ([`AuthProvider::authorize`]) and shows it every answer that is not a success
 //! ([`AuthProvider::on_rejection`]). `E` is the vendor's error type, which a provider may
-//! fail a call with. The implementations are the vendor's (Okta's API token and OAuth 2.0
-//! with DPoP are in `okta::auth`).
+//! fail a call with. [`HeaderAuth`] is the neutral one (a fixed bearer, basic or vendor
+//! scheme header: Okta's API token is `SSWS`); OAuth 2.0 with DPoP is Okta's, in
+//! `okta::auth`.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use tokio::time::Instant;
 use url::Url;
 
 use crate::http::transport::{BoxFuture, HttpResponse, Method};
+use crate::secret::Secret;
 
 /// What the client does with an answer its provider looked at.
 #[derive(Debug)]
@@ -76,4 +80,107 @@ pub fn without_echoed_credentials<'a>(
     let mut scrubbed = response.clone();
     scrubbed.body = text.into_bytes();
     std::borrow::Cow::Owned(scrubbed)
+}
+
+/// One fixed `Authorization` header on every request (`Bearer <token>`, `Basic <base64>`, or
+/// a vendor's own scheme such as Okta's `SSWS <token>`); answers need nothing from it.
+/// `Debug` shows the scheme only.
+pub struct HeaderAuth {
+    header: Secret,
+}
+
+impl HeaderAuth {
+    /// `Authorization: <scheme> <credential>`.
+    pub fn scheme(scheme: &str, credential: &Secret) -> Self {
+        HeaderAuth {
+            header: Secret::new(format!("{scheme} {}", credential.expose())),
+        }
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: &Secret) -> Self {
+        HeaderAuth::scheme("Bearer", token)
+    }
+
+    /// `Authorization: Basic <base64(user:password)>` (RFC 7617, UTF-8).
+    pub fn basic(user: &str, password: &Secret) -> Self {
+        let pair = format!("{user}:{}", password.expose());
+        HeaderAuth::scheme("Basic", &Secret::new(STANDARD.encode(pair)))
+    }
+}
+
+impl std::fmt::Debug for HeaderAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = self.header.expose().split(' ').next().unwrap_or_default();
+        write!(f, "HeaderAuth({scheme} ***)")
+    }
+}
+
+impl<E> AuthProvider<E> for HeaderAuth {
+    fn authorize<'a>(
+        &'a self,
+        _method: Method,
+        _url: &'a Url,
+        _deadline: Instant,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, E>> {
+        let headers = vec![("authorization".to_owned(), self.header.expose().to_owned())];
+        Box::pin(async move { Ok(headers) })
+    }
+
+    fn on_rejection(&self, _: &HttpResponse, _: &[(String, String)], _: u32) -> Verdict<E> {
+        Verdict::Ordinary
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn header_of(auth: &HeaderAuth) -> Vec<(String, String)> {
+        let url: Url = "https://scim.example.com/v2/Users".parse().unwrap();
+        AuthProvider::<String>::authorize(auth, Method::Get, &url, Instant::now())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bearer_basic_and_vendor_schemes() {
+        let bearer = HeaderAuth::bearer(&Secret::new("tok-123"));
+        assert_eq!(
+            header_of(&bearer).await,
+            [("authorization".to_owned(), "Bearer tok-123".to_owned())]
+        );
+        // RFC 7617's example: Aladdin / open sesame.
+        let basic = HeaderAuth::basic("Aladdin", &Secret::new("open sesame"));
+        assert_eq!(
+            header_of(&basic).await,
+            [(
+                "authorization".to_owned(),
+                "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".to_owned()
+            )]
+        );
+        let ssws = HeaderAuth::scheme("SSWS", &Secret::new("00abc"));
+        assert_eq!(header_of(&ssws).await[0].1, "SSWS 00abc");
+    }
+
+    #[test]
+    fn refusals_are_left_to_the_client_and_debug_hides_the_credential() {
+        let auth = HeaderAuth::bearer(&Secret::new("tok-123456789"));
+        let answer = HttpResponse {
+            status: 401,
+            headers: vec![],
+            body: vec![],
+        };
+        assert!(matches!(
+            AuthProvider::<String>::on_rejection(&auth, &answer, &[], 0),
+            Verdict::Ordinary
+        ));
+        let shown = format!("{auth:?}");
+        assert_eq!(shown, "HeaderAuth(Bearer ***)");
+        assert!(AuthProvider::<String>::as_any(&auth).is::<HeaderAuth>());
+    }
 }

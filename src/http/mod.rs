@@ -11,13 +11,16 @@
 //! | `settings.rs` | [`HttpSettings`]: timeouts, size cap, command deadline, retry budget, and their defaults |
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and [`ReqwestTransport`] |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
+//! | `call.rs` | [`call::HttpCore`]: the one request loop (pace, authorise, send, classify, decide, back off) every vendor's client sends through |
+//! | `policy.rs` | [`policy::VendorPolicy`]: what a vendor tells the loop (requests safe to repeat, headers, rate-limit reading, its errors, redactions) |
+//! | `deadline.rs` | [`deadline::Deadline`]: the end of a command's time budget |
 //! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure, a pure function of (failure, attempt, now, deadline) |
 //! | `backoff.rs` | exponential backoff steps and jitter |
 //! | `pacer.rs` | [`pacer::Pacer`]: per-bucket pacing from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
 //! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
-//! | `auth.rs` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt, and what a refusal means |
+//! | `auth.rs` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt, and what a refusal means; [`auth::HeaderAuth`], one fixed `Authorization` header (bearer, basic, or a vendor's scheme) |
 //! | `paging.rs` | [`paging::page_fetched`]: how paging reports progress, to an observer set by the front end |
 //! | `cassette.rs` | recorded traffic: [`cassette::RecordingTransport`] and [`cassette::ReplayTransport`] behind the transport seam |
 //! | `client_cache.rs` | [`client_cache::ClientCache`]: the clients a `serve` process keeps, least recently used dropped |
@@ -28,12 +31,15 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod call;
 pub mod cassette;
 pub mod client_cache;
 pub mod clock;
+pub mod deadline;
 pub mod failure;
 pub mod pacer;
 pub mod paging;
+pub mod policy;
 pub mod resolve;
 pub mod retry;
 pub mod settings;

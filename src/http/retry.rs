@@ -1,6 +1,6 @@
 //! Whether to retry a failed call, and after how long: one pure function, [`decide`].
 //!
-//! The client's loop (`client.rs`) sorts every failure into a [`FailureClass`] and asks
+//! The request loop ([`crate::http::call`]) sorts every failure into a [`FailureClass`] and asks
 //! [`decide`] with the retries done so far, the clock and the command deadline. Classes:
 //!
 //! - [`FailureClass::Permanent`]: a retry cannot help (an untrusted certificate, a failed TLS
@@ -16,6 +16,8 @@
 //!   Exponential backoff up to `max_retries`.
 //! - [`FailureClass::RateLimited`]: a 429; wait until the reset (or back off when the answer
 //!   did not say), up to `max_retries`.
+//! - [`FailureClass::RetryAfter`]: a 5xx that said when to come back (`Retry-After` on a
+//!   503, when the vendor's policy reads it); wait that long, up to `max_retries`.
 //!
 //! A wait that would end after the deadline is never started.
 
@@ -42,6 +44,10 @@ pub enum FailureClass {
     /// answer gave a usable reset; `None` for backoff.
     RateLimited {
         reset_wait: Option<Duration>,
+    },
+    /// `wait`: what the answer asked for (the vendor bounds it).
+    RetryAfter {
+        wait: Duration,
     },
 }
 
@@ -102,6 +108,7 @@ pub fn decide(
             Some(wait) => (wait, Duration::ZERO, policy.max_retries),
             None => (backoff, backoff / 4, policy.max_retries),
         },
+        FailureClass::RetryAfter { wait } => (wait, Duration::ZERO, policy.max_retries),
     };
     if retries_done >= budget.min(policy.max_retries) {
         return Decision::Stop(Stop::RetriesSpent);
@@ -236,5 +243,28 @@ mod tests {
             ),
             Decision::Retry { wait, .. } if wait == Duration::from_secs(2)
         ));
+    }
+
+    #[test]
+    fn a_told_wait_is_kept_to_within_the_budget_and_the_deadline() {
+        let now = Instant::now();
+        let told = FailureClass::RetryAfter {
+            wait: Duration::from_secs(7),
+        };
+        assert_eq!(
+            decide(told, 0, now, at(now, 120), &POLICY),
+            Decision::Retry {
+                wait: Duration::from_secs(7),
+                jitter: Duration::ZERO
+            }
+        );
+        assert_eq!(
+            decide(told, 0, now, at(now, 5), &POLICY),
+            Decision::Stop(Stop::PastDeadline)
+        );
+        assert_eq!(
+            decide(told, 5, now, at(now, 120), &POLICY),
+            Decision::Stop(Stop::RetriesSpent)
+        );
     }
 }

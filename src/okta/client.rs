@@ -1,6 +1,7 @@
-//! [`Client`]: configuration, request building, and the retry / pacing / deadline loop that
-//! every call goes through. Resource handlers (`users.rs`, `apps.rs`, ...) only name paths,
-//! queries and bodies.
+//! [`Client`]: configuration and request building. Every call goes through the HTTP core's
+//! loop ([`crate::http::call::HttpCore`]: pacing, retries, deadline) with Okta's rules
+//! ([`crate::okta::policy::OktaPolicy`]). Resource handlers (`users.rs`, `apps.rs`, ...) only
+//! name paths, queries and bodies.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,39 +11,31 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::http::backoff::{self, backoff};
-use crate::http::clock::{Clock, TokioClock};
-use crate::http::failure::seconds;
-use crate::http::pacer::Pacer;
-use crate::http::retry::{decide, Decision, FailureClass, RetryPolicy, Stop};
-use crate::http::transport::{
-    HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,
-    TransportErrorKind,
-};
-use crate::http::url_limit;
-use crate::okta::apps::Apps;
-use crate::okta::auth::{self, ApiTokenAuth, AuthProvider, OAuthAuth, OAuthSettings, Verdict};
-use crate::okta::error::{scrub_text, ApiError, OktaError, RateLimitStop};
-use crate::okta::groups::Groups;
-use crate::okta::logs::Logs;
-use crate::okta::pagination::Pager;
-use crate::okta::path::Route;
-use crate::okta::rate_limit::{reset_wait, RateLimitInfo};
-use crate::okta::schemas::Schemas;
-use crate::okta::users::Users;
-use crate::secret::Secret;
-
+use crate::http::auth::HeaderAuth;
+use crate::http::call::HttpCore;
+pub(crate) use crate::http::call::{label, Call};
 use crate::http::cassette::RecordingOptions;
+use crate::http::clock::{Clock, TokioClock};
+use crate::http::deadline::Deadline;
 use crate::http::settings::HttpSettings;
 pub use crate::http::settings::{
     DEFAULT_ANSWER_TIMEOUT, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
     DEFAULT_REQUEST_TIMEOUT,
 };
-use crate::http::transport::TransportOptions;
-
-/// The `User-Agent` sent with every request.
-pub const USER_AGENT: &str = concat!("okta-iam/", env!("CARGO_PKG_VERSION"));
+use crate::http::transport::{HttpResponse, Method, ReqwestTransport, Transport, TransportOptions};
+use crate::okta::apps::Apps;
+use crate::okta::auth::{AuthProvider, OAuthAuth, OAuthSettings};
+use crate::okta::error::OktaError;
+use crate::okta::groups::Groups;
+use crate::okta::logs::Logs;
+use crate::okta::pagination::Pager;
+use crate::okta::path::Route;
+use crate::okta::policy::OktaPolicy;
+pub use crate::okta::policy::USER_AGENT;
+use crate::okta::schemas::Schemas;
+use crate::okta::users::Users;
+use crate::secret::Secret;
 
 /// How the client reaches Okta. `Debug` shows the token as `***`.
 #[derive(Clone, Debug)]
@@ -134,19 +127,14 @@ impl From<&ClientConfig> for RecordingOptions {
 pub struct Client {
     inner: Arc<Inner>,
     /// Set by [`Client::for_command`]; otherwise each call gets `now + command_deadline`.
-    deadline: Option<Instant>,
-    /// The length of the command's time limit that `deadline` ends (for messages).
-    budget: Option<Duration>,
+    deadline: Option<Deadline>,
 }
 
 struct Inner {
     config: ClientConfig,
     base: Url,
-    /// The seam that authorises every request (`okta::auth`).
-    auth: Arc<dyn AuthProvider<OktaError>>,
-    transport: Arc<dyn Transport>,
-    clock: Arc<dyn Clock>,
-    pacer: Pacer,
+    /// The request loop with Okta's policy and credentials (`okta::auth`).
+    core: HttpCore<OktaPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -154,54 +142,9 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base.as_str())
             .field("config", &self.inner.config)
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .finish_non_exhaustive()
     }
-}
-
-/// Whether a request may be sent again after an answer-less failure or a 503/504.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// GET and the idempotent POSTs: retried on 429, 503/504 and connection errors.
-    Safe,
-    /// Creates: retried on 429 only (Okta did not process it); a 5xx or timeout is returned.
-    RateLimitOnly,
-}
-
-/// One call: what to send and how it may be retried.
-pub(crate) struct Call {
-    pub method: Method,
-    pub url: Url,
-    pub body: Option<Vec<u8>>,
-    /// Rate-limit bucket key: `METHOD /path/{id}/shape`.
-    pub bucket: String,
-    pub retry: Retry,
-}
-
-/// How a transport failure of a request that is safe to repeat counts for retrying.
-fn transport_class(kind: TransportErrorKind, answer_timeout: Duration) -> FailureClass {
-    match kind {
-        TransportErrorKind::Certificate
-        | TransportErrorKind::Tls
-        | TransportErrorKind::TooLarge
-        | TransportErrorKind::NotRecorded
-        | TransportErrorKind::Other => FailureClass::Permanent,
-        TransportErrorKind::NameNotFound
-        | TransportErrorKind::NameNoAnswer
-        | TransportErrorKind::Refused => FailureClass::Unreachable,
-        TransportErrorKind::Silent => FailureClass::Silent {
-            attempt: answer_timeout,
-        },
-        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Reset => {
-            FailureClass::Transient
-        }
-    }
-}
-
-enum Failure {
-    Transport(TransportError),
-    RateLimited(RateLimitInfo, Option<ApiError>),
-    Unavailable(OktaError),
 }
 
 impl Client {
@@ -238,19 +181,13 @@ impl Client {
                 transport.clone(),
                 clock.clone(),
             )),
-            None => Arc::new(ApiTokenAuth::new(&config.token)),
+            None => Arc::new(HeaderAuth::scheme("SSWS", &config.token)),
         };
+        let policy = OktaPolicy::new(&base, config.token.clone());
+        let core = HttpCore::new(transport, clock, auth, config.http_settings(), policy);
         Client {
-            inner: Arc::new(Inner {
-                config,
-                base,
-                auth,
-                transport,
-                clock,
-                pacer: Pacer::new(),
-            }),
+            inner: Arc::new(Inner { config, base, core }),
             deadline: None,
-            budget: None,
         }
     }
 
@@ -259,30 +196,24 @@ impl Client {
     pub fn for_command(&self) -> Client {
         Client {
             inner: Arc::clone(&self.inner),
-            deadline: Some(self.inner.clock.now() + self.inner.config.command_deadline),
-            budget: Some(self.inner.config.command_deadline),
+            deadline: Some(self.inner.core.fresh_deadline()),
         }
     }
 
     /// This client with its deadline brought forward to at most `limit` from now (a health
     /// check that must answer quickly whatever the network does).
     pub fn within(&self, limit: Duration) -> Client {
-        let now = self.inner.clock.now();
-        let own = self
-            .deadline
-            .unwrap_or_else(|| now + self.inner.config.command_deadline);
-        let own_budget = self.budget.unwrap_or(self.inner.config.command_deadline);
-        let cap = now.checked_add(limit).unwrap_or(own);
+        let core = &self.inner.core;
+        let own = self.deadline.unwrap_or_else(|| core.fresh_deadline());
         Client {
             inner: Arc::clone(&self.inner),
-            deadline: Some(own.min(cap)),
-            budget: Some(if cap < own { limit } else { own_budget }),
+            deadline: Some(own.within(core.clock().now(), limit)),
         }
     }
 
     /// The deadline set by [`Client::for_command`], if any.
     pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        self.deadline.map(|deadline| deadline.ends)
     }
 
     /// The base URL (ends in `/`).
@@ -296,7 +227,7 @@ impl Client {
 
     /// How this client's requests are authorised (API token or OAuth).
     pub fn auth(&self) -> &dyn AuthProvider<OktaError> {
-        &*self.inner.auth
+        self.inner.core.auth()
     }
 
     pub fn users(&self) -> Users<'_> {
@@ -353,7 +284,6 @@ impl Client {
             url: self.url(route, query),
             body: None,
             bucket: self.bucket(method, route),
-            retry: Retry::Safe,
         }
     }
 
@@ -402,255 +332,12 @@ impl Client {
         decode_array(&label, &response.body)
     }
 
-    /// Sends one call through pacing, the transport, and the retry policy; returns the 2xx
-    /// answer or the error.
+    /// Sends one call through the HTTP core's loop ([`crate::http::call`]) with Okta's
+    /// policy; returns the 2xx answer or the error.
     pub(crate) async fn send(&self, call: Call) -> Result<HttpResponse, OktaError> {
-        let inner = &*self.inner;
-        let config = &inner.config;
-        let clock = &*inner.clock;
-        let deadline = self
-            .deadline
-            .unwrap_or_else(|| clock.now() + config.command_deadline);
-        let request = label(call.method, &call.url);
-        url_limit::check(&call.url, &request)?;
-        let mut retries: u32 = 0;
-        let mut retry_for: Option<String> = None;
-        // Repeats asked for by the auth seam (a DPoP nonce, a renewed token).
-        let mut auth_retries: u32 = 0;
-        loop {
-            let now = clock.now();
-            let pace = inner.pacer.reserve(&call.bucket, now);
-            if !pace.is_zero() {
-                if now + pace > deadline {
-                    return Err(OktaError::RateLimited {
-                        request,
-                        retry_after: Some(pace),
-                        reset: None,
-                        attempts: retries,
-                        stop: RateLimitStop::BeyondDeadline,
-                        last: None,
-                    });
-                }
-                tracing::debug!(bucket = %call.bucket, wait_ms = u64::try_from(pace.as_millis()).unwrap_or(u64::MAX), "pacing: rate limit nearly spent");
-                clock.sleep(pace).await;
-            }
-
-            // May ask for a token first, so before the request's own time budget is set.
-            let auth_headers = inner
-                .auth
-                .authorize(call.method, &call.url, deadline)
-                .await?;
-            let now = clock.now();
-            let left = deadline.saturating_duration_since(now);
-            if left.is_zero() {
-                return Err(self.deadline_exceeded(request, retries, None));
-            }
-            let timeout = left.min(config.request_timeout);
-            let http_request = self.build(&call, retries, retry_for.as_deref(), &auth_headers);
-            let attempts = retries + 1;
-            tracing::trace!(request = %request, url = %call.url, attempt = attempts, "okta request");
-            let outcome = tokio::time::timeout(timeout, inner.transport.send(http_request)).await;
-
-            let failure = match outcome {
-                Err(_) => {
-                    let error = TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("no complete answer in {}", seconds(timeout)),
-                    );
-                    if timeout < config.request_timeout {
-                        let last = OktaError::Transport {
-                            request: request.clone(),
-                            source: error,
-                        };
-                        return Err(self.deadline_exceeded(request, attempts, Some(last)));
-                    }
-                    Failure::Transport(error)
-                }
-                Ok(Err(error)) => Failure::Transport(error),
-                Ok(Ok(response)) => {
-                    let info = RateLimitInfo::from_response(&response);
-                    let request_id = response.header("x-okta-request-id").map(str::to_owned);
-                    tracing::debug!(
-                        request = %request,
-                        status = response.status,
-                        request_id = request_id.as_deref().unwrap_or(""),
-                        attempt = attempts,
-                        limit = ?info.limit,
-                        remaining = ?info.remaining,
-                        "okta response"
-                    );
-                    inner
-                        .pacer
-                        .observe(&call.bucket, info.budget(), clock.now());
-                    if response.is_success() {
-                        return Ok(response);
-                    }
-                    match inner
-                        .auth
-                        .on_rejection(&response, &auth_headers, auth_retries)
-                    {
-                        Verdict::Retry => {
-                            auth_retries += 1;
-                            continue;
-                        }
-                        Verdict::Fail(error) => return Err(error),
-                        Verdict::Ordinary => {}
-                    }
-                    let shown = auth::without_echoed_credentials(&response, &auth_headers);
-                    let error = OktaError::from_response(&shown, config.token.expose());
-                    retry_for = request_id;
-                    if response.status == 429 {
-                        let api = match error {
-                            OktaError::Api(api) => Some(*api),
-                            _ => None,
-                        };
-                        Failure::RateLimited(info, api)
-                    } else if matches!(response.status, 500 | 502 | 503 | 504)
-                        && call.retry == Retry::Safe
-                    {
-                        Failure::Unavailable(error)
-                    } else {
-                        return Err(error);
-                    }
-                }
-            };
-
-            // Decide whether and how long to wait before the next attempt (retry.rs).
-            let retry = retries + 1;
-            let policy = RetryPolicy {
-                max_retries: config.max_retries,
-                backoff_base: config.backoff_base,
-                backoff_cap: config.backoff_cap,
-            };
-            let (class, error) = match failure {
-                Failure::Transport(source) => {
-                    let class = if call.retry == Retry::Safe {
-                        transport_class(source.kind, config.answer_timeout)
-                    } else {
-                        FailureClass::Permanent
-                    };
-                    let error = OktaError::Transport {
-                        request: request.clone(),
-                        source: TransportError::new(
-                            source.kind,
-                            scrub_text(&source.message, config.token.expose()),
-                        ),
-                    };
-                    retry_for = None;
-                    (class, error)
-                }
-                Failure::Unavailable(error) => (FailureClass::Transient, error),
-                Failure::RateLimited(info, api) => {
-                    let concurrency = info.is_concurrency_limit();
-                    let reset_wait = if concurrency { None } else { reset_wait(&info) };
-                    let class = FailureClass::RateLimited { reset_wait };
-                    let stop = match decide(class, retries, clock.now(), deadline, &policy) {
-                        Decision::Retry { wait, jitter } => {
-                            let wait = wait + backoff::jitter(jitter);
-                            tracing::info!(
-                                "{request} rate limited (429); retry {retry} of {} in {:.1} s",
-                                config.max_retries,
-                                wait.as_secs_f64()
-                            );
-                            clock.sleep(wait).await;
-                            retries = retry;
-                            continue;
-                        }
-                        Decision::Stop(Stop::PastDeadline) => RateLimitStop::BeyondDeadline,
-                        Decision::Stop(_) => RateLimitStop::RetriesExhausted,
-                    };
-                    tracing::warn!(request = %request, attempts, ?stop, "rate limited: giving up");
-                    let backoff_wait = backoff(config.backoff_base, config.backoff_cap, retry);
-                    return Err(OktaError::RateLimited {
-                        request,
-                        retry_after: info.until_reset().or(reset_wait).or(Some(backoff_wait)),
-                        reset: info.reset,
-                        attempts,
-                        stop,
-                        last: api.map(Box::new),
-                    });
-                }
-            };
-            match decide(class, retries, clock.now(), deadline, &policy) {
-                Decision::Retry { wait, jitter } => {
-                    let wait = wait + backoff::jitter(jitter);
-                    // One line per retry, for a person watching a slow failure (no secret:
-                    // the error text is scrubbed of the token, and URLs carry none).
-                    tracing::info!(
-                        "{request} failed ({}); retry {retry} of {} in {:.1} s",
-                        retry_reason(&error),
-                        config.max_retries,
-                        wait.as_secs_f64()
-                    );
-                    clock.sleep(wait).await;
-                    retries = retry;
-                }
-                Decision::Stop(Stop::PastDeadline) => {
-                    return Err(self.deadline_exceeded(request, attempts, Some(error)))
-                }
-                Decision::Stop(Stop::CannotHelp | Stop::RetriesSpent) => return Err(error),
-            }
-        }
-    }
-
-    fn deadline_exceeded(
-        &self,
-        request: String,
-        attempts: u32,
-        last: Option<OktaError>,
-    ) -> OktaError {
-        OktaError::DeadlineExceeded {
-            request,
-            deadline: self.budget.unwrap_or(self.inner.config.command_deadline),
-            attempts,
-            last: last.map(Box::new),
-        }
-    }
-
-    /// The request as sent: fixed headers, `Content-Length: 0` for a bodiless POST/PUT, and
-    /// the retry headers from the second attempt on.
-    fn build(
-        &self,
-        call: &Call,
-        retries: u32,
-        retry_for: Option<&str>,
-        auth_headers: &[(String, String)],
-    ) -> HttpRequest {
-        let mut headers = auth_headers.to_vec();
-        headers.extend([
-            ("accept".to_owned(), "application/json".to_owned()),
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("user-agent".to_owned(), USER_AGENT.to_owned()),
-        ]);
-        if call.body.is_none() && matches!(call.method, Method::Post | Method::Put) {
-            headers.push(("content-length".to_owned(), "0".to_owned()));
-        }
-        if retries > 0 {
-            if let Some(id) = retry_for {
-                headers.push(("x-okta-retry-for".to_owned(), id.to_owned()));
-            }
-            headers.push(("x-okta-retry-count".to_owned(), retries.to_string()));
-        }
-        HttpRequest {
-            method: call.method,
-            url: call.url.clone(),
-            headers,
-            body: call.body.clone(),
-        }
-    }
-}
-
-/// Why a call is retried, in one line: the transport failure, or Okta's answer.
-fn retry_reason(error: &OktaError) -> String {
-    match error {
-        OktaError::Transport { source, .. } => source.to_string(),
-        other => other
-            .message_for_people()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        let core = &self.inner.core;
+        let deadline = self.deadline.unwrap_or_else(|| core.fresh_deadline());
+        core.send(&call, deadline).await
     }
 }
 
@@ -672,11 +359,6 @@ fn check_config(config: &ClientConfig) -> Result<(), OktaError> {
         ));
     }
     Ok(())
-}
-
-/// `METHOD /path` (no query: it may hold personal data).
-pub(crate) fn label(method: Method, url: &Url) -> String {
-    format!("{method} {}", url.path())
 }
 
 fn strip_query(url: &Url) -> String {

@@ -24,7 +24,8 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `client.rs` | [`ClientConfig`] (with its defaults), [`Client`], request building, and the one loop every call goes through: pacing, sending, retries, deadline |
+//! | `client.rs` | [`ClientConfig`] (with its defaults), [`Client`] and request building; every call goes through the HTTP core's loop ([`crate::http::call::HttpCore`]: pacing, sending, retries, deadline) |
+//! | `policy.rs` | [`policy::OktaPolicy`]: Okta's rules for that loop (which requests are safe to repeat, the headers, `X-Rate-Limit-*` read into a budget, [`OktaError`] built from an answer, the token redacted) |
 //! | `users.rs`, `apps.rs`, `groups.rs`, `logs.rs`, `schemas.rs` | one handler per API area ([`Users`], [`Apps`], [`Groups`], [`Logs`], [`Schemas`]); they name paths, queries and bodies only. [`UserView`] reads id / status / `profile.login` / `profile.email` off a raw user |
 //! | `error.rs` | [`OktaError`], the one error type; [`ErrorCode`] for the IAM `errorCode` output |
 //! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
@@ -37,10 +38,11 @@
 //! Built on the vendor-neutral HTTP core ([`crate::http`]): the [`Transport`] seam, the
 //! [`Clock`], [`crate::http::HttpSettings`] and their defaults, pacing, the retry decision
 //! ([`crate::http::retry::decide`]), backoff and jitter, failure words, the resolver, the URL
-//! limit, cassettes and the client cache. The seams' types are re-exported here
-//! ([`Clock`], [`Transport`], [`HttpRequest`], ...) so callers that name them under `okta`
-//! keep working. What stays here is Okta's: which failures are safe to repeat, what a 429
-//! means (ordinary or concurrency), the error type and its `errorCode`, paging by `Link`.
+//! limit, cassettes, the client cache and the request loop itself ([`crate::http::call`]).
+//! The seams' types are re-exported here ([`Clock`], [`Transport`], [`HttpRequest`], ...) so
+//! callers that name them under `okta` keep working. What stays here is Okta's, told to the
+//! loop by [`policy::OktaPolicy`]: which requests are safe to repeat, what a 429 means
+//! (ordinary or concurrency), the error type and its `errorCode`; and paging by `Link`.
 //!
 //! Raw Okta objects are returned as `serde_json::Value` with Okta's key order kept
 //! (`preserve_order`); unknown fields stay, missing ones read as absent.
@@ -146,6 +148,7 @@ mod groups;
 mod logs;
 mod pagination;
 pub mod path;
+pub mod policy;
 pub mod rate_limit;
 mod schemas;
 mod users;

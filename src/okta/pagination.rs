@@ -14,7 +14,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::http::transport::{HttpResponse, Method};
-use crate::okta::client::{decode_array, label, Call, Client, Retry};
+use crate::okta::client::{decode_array, label, Call, Client};
 use crate::okta::error::OktaError;
 
 /// One `Link` header entry: the URL as written between `<` and `>` and its `rel` values
@@ -251,7 +251,6 @@ impl Pager {
                 url: url.clone(),
                 body: None,
                 bucket: self.bucket.clone(),
-                retry: Retry::Safe,
             })
             .await?;
         let items = decode_array(&request, &response.body)?;

@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn a_429_with_an_earlier_reset_is_not_held_to_the_longer_window() {
-        // Found by tests/faults.rs: answers said "resets in 60 s", then a 429 said "0 left,
+        // Found by tests/it/binary/faults.rs: answers said "resets in 60 s", then a 429 said "0 left,
         // resets in 1 s". Keeping the 60 s end with 0 left failed every request of the
         // bucket for a minute, the retry of that 429 included.
         let pacer = Pacer::new();

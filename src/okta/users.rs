@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::http::transport::Method;
-use crate::okta::client::{Client, Retry};
+use crate::okta::client::Client;
 use crate::okta::error::OktaError;
 use crate::okta::filter::Filter;
 use crate::okta::path::{route, UserId};
@@ -52,8 +52,9 @@ impl<'a> Users<'a> {
     /// `POST users?activate=<activate>&provider=<provider>` with `{"profile": ...}`.
     ///
     /// Null profile fields are left out of the body. A create is retried only after a 429
-    /// (Okta did not process it); a 5xx or a timeout is returned as an error, because the user
-    /// may exist now: look it up before trying again.
+    /// (Okta did not process it; [`crate::okta::policy::OktaPolicy`] says so); a 5xx or a
+    /// timeout is returned as an error, because the user may exist now: look it up before
+    /// trying again.
     pub async fn create(
         &self,
         profile: Map<String, Value>,
@@ -72,7 +73,6 @@ impl<'a> Users<'a> {
             ],
         );
         call.body = Some(profile_body(profile));
-        call.retry = Retry::RateLimitOnly;
         self.client.json(call).await
     }
 

@@ -8,7 +8,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | [`ApiTokenAuth`] (`Authorization: SSWS <token>`); the seam itself is [`crate::http::auth`] |
+//! | `mod.rs` | the seam seen from Okta; the API token (`Authorization: SSWS <token>`) is the HTTP core's [`crate::http::auth::HeaderAuth`] |
 //! | `settings.rs` | [`OAuthSettings`]: client id, key, algorithm, scopes, [`DpopMode`] |
 //! | `assertion.rs` | [`ClientKey`]: the private key (RSA or EC P-256) and the signed client assertion |
 //! | `dpop.rs` | [`DpopKey`]: the per-process ES256 key, its public JWK and thumbprint, DPoP proofs (RFC 9449) |
@@ -29,13 +29,7 @@ pub use dpop::{htu, DpopKey};
 pub use oauth::{OAuthAuth, RENEW_BEFORE_EXPIRY};
 pub use settings::{DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
 
-use tokio::time::Instant;
-use url::Url;
-
-use crate::http::transport::{BoxFuture, HttpResponse, Method};
 use crate::okta::error::OktaError;
-
-use crate::secret::Secret;
 
 pub use crate::http::auth::{without_echoed_credentials, AuthProvider, Verdict};
 
@@ -44,38 +38,5 @@ impl<'a> dyn AuthProvider<OktaError> + 'a {
     /// The OAuth provider behind this seam, for keeping its token between executions.
     pub fn oauth(&self) -> Option<&OAuthAuth> {
         self.as_any().downcast_ref::<OAuthAuth>()
-    }
-}
-
-/// `Authorization: SSWS <token>`; answers need nothing from it.
-pub struct ApiTokenAuth {
-    header: Secret,
-}
-
-impl ApiTokenAuth {
-    pub fn new(token: &Secret) -> Self {
-        ApiTokenAuth {
-            header: Secret::new(format!("SSWS {}", token.expose())),
-        }
-    }
-}
-
-impl AuthProvider<OktaError> for ApiTokenAuth {
-    fn authorize<'a>(
-        &'a self,
-        _method: Method,
-        _url: &'a Url,
-        _deadline: Instant,
-    ) -> BoxFuture<'a, Result<Vec<(String, String)>, OktaError>> {
-        let headers = vec![("authorization".to_owned(), self.header.expose().to_owned())];
-        Box::pin(async move { Ok(headers) })
-    }
-
-    fn on_rejection(&self, _: &HttpResponse, _: &[(String, String)], _: u32) -> Verdict<OktaError> {
-        Verdict::Ordinary
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
