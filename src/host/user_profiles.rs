@@ -267,4 +267,34 @@ mod tests {
         let kept = enrich_incidents(vec![stored.clone()], &UserProfiles::default());
         assert_eq!(kept, vec![stored]);
     }
+
+    #[test]
+    fn a_file_holds_a_list_or_a_search_reply_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            UserProfiles::from_file(&path).map(|profiles| profiles.len())
+        };
+        let one = r#"{"email": "dana@example.com"}"#;
+        assert_eq!(read("list.json", &format!("[{one}]")), Ok(1));
+        assert_eq!(
+            read("reply.json", &format!(r#"{{"iocs": [{one}], "total": 1}}"#)),
+            Ok(1)
+        );
+        for (name, text) in [
+            ("object.json", one),
+            ("iocs-object.json", r#"{"iocs": {}}"#),
+            ("number.json", "7"),
+        ] {
+            let error = read(name, text).unwrap_err();
+            assert!(
+                error.ends_with("must hold a JSON list of User Profile indicators."),
+                "{name}: {error}"
+            );
+        }
+        assert!(read("broken.json", "[")
+            .unwrap_err()
+            .contains("is not valid JSON"));
+    }
 }
