@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use fake_okta::FakeOkta;
-use okta_iam::commands::{execute, Runtime};
+use okta_iam::commands::{execute, Daemon};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = params(&okta);
 
     // ---- 1. in process ----
-    let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+    let runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
     let mut state = MemoryState::default();
 
     let before = vm_hwm_kb();

@@ -13,8 +13,6 @@
 
 use std::sync::OnceLock;
 
-use crate::commands;
-
 mod docs;
 mod param_specs;
 mod spec;
@@ -23,13 +21,19 @@ pub use docs::commands_markdown;
 pub use param_specs::*;
 pub use spec::*;
 
-/// Every command the daemon serves, in manifest order.
+/// Every command the default vendor serves, in manifest order (the dispatcher asks the
+/// daemon's vendor: [`crate::commands::Daemon::find`]).
 pub fn all() -> &'static [&'static CommandSpec] {
     static ALL: OnceLock<Vec<&'static CommandSpec>> = OnceLock::new();
-    ALL.get_or_init(|| commands::FAMILIES.iter().flat_map(|f| f.iter()).collect())
+    ALL.get_or_init(|| {
+        crate::vendors::default_vendor()
+            .package()
+            .commands()
+            .collect()
+    })
 }
 
-/// The command of that name, if the daemon serves it.
+/// The command of that name, if the default vendor serves it.
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     all().iter().copied().find(|c| c.name == name)
 }
@@ -38,7 +42,7 @@ pub fn find(name: &str) -> Option<&'static CommandSpec> {
 /// (see [`crate::xsoar::manifest`]).
 pub fn manifest_yaml() -> Result<String, yaml_serde::Error> {
     crate::xsoar::manifest::integration_yaml(
-        &crate::xsoar::okta(),
+        &crate::vendors::default_vendor().package(),
         crate::xsoar::DEFAULT_DOCKER_IMAGE,
     )
 }

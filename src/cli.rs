@@ -1,7 +1,7 @@
 //! The command line: the subcommands, their options, and what each runs.
 //!
 //! What lives where:
-//! - this file: the clap definitions ([`Cli`], [`Command`]), the runtime built from the
+//! - this file: the clap definitions ([`Cli`], [`Command`]), the daemon built from the
 //!   options, and `serve` / `call` / `demo` / `manifest`;
 //! - [`help`]: `--help` texts (environment, params file, exit codes, examples), `--version`;
 //! - [`listing`]: `okta-iam commands`, the command list of `call --help`, "did you mean";
@@ -27,14 +27,14 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::catalogue;
-use crate::commands::{execute, ClientTuning, Execution, Runtime};
+use crate::commands::{execute, ClientTuning, Daemon, Execution};
 use crate::http::cassette::ReplayTransport;
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
-use crate::protocol::message::{CallingContext, DEFAULT_BRAND, DEFAULT_INSTANCE};
+use crate::protocol::message::CallingContext;
 use crate::protocol::{serve, write_execution, ServeConfig, StateMode};
 use crate::state::{LocalState, MemoryState, StateStore};
+use crate::vendor::Vendor;
 pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 
 #[derive(Debug, Parser)]
@@ -82,6 +82,9 @@ pub struct DemoOptions {
     /// Print the protocol messages (as `serve` writes them) instead of the walkthrough.
     #[arg(long)]
     pub json: bool,
+    /// The vendor to serve (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -178,6 +181,9 @@ pub struct SharedOptions {
     /// Diagnostics format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The vendor to serve (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -187,9 +193,10 @@ pub struct CallOptions {
     /// Print the protocol messages instead of the markdown.
     #[arg(long)]
     pub json: bool,
-    /// Integration instance name (selects the state entry).
-    #[arg(long, default_value = DEFAULT_INSTANCE)]
-    pub instance: String,
+    /// Integration instance name (selects the state entry) [default: the vendor's, e.g.
+    /// "Okta IAM_instance_1"].
+    #[arg(long)]
+    pub instance: Option<String>,
     /// The command to run, e.g. iam-get-user (`okta-iam commands` lists them).
     // Checked against the catalogue (with a "did you mean"), and completed by the shell.
     #[arg(value_parser = listing::CommandNameParser, hide_possible_values = true)]
@@ -254,8 +261,8 @@ pub enum StartupError {
     StateFile(#[from] crate::state::StateError),
 }
 
-/// Builds the runtime shared by every execution.
-pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
+/// Builds the daemon shared by every execution.
+pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
     if let Some(path) = &options.state {
         startup::check_state_path(path)?;
     }
@@ -263,10 +270,10 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         Some(path) => read_params(path)?,
         None => Map::new(),
     };
-    let mappers = load_mappers(options.mappers.as_deref())?;
-    let mut runtime = Runtime::new(base_params, mappers);
-    runtime.user_profiles = options.user_profiles.clone();
-    runtime.tuning = ClientTuning {
+    let mappers = load_mappers(vendor(&options.vendor), options.mappers.as_deref())?;
+    let mut daemon = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
+    daemon.user_profiles = options.user_profiles.clone();
+    daemon.tuning = ClientTuning {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
@@ -277,9 +284,9 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
     };
     if let Some(path) = &options.replay {
         let replay = ReplayTransport::load(path)?;
-        runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-        runtime = runtime.with_transport(Arc::new(replay));
-        runtime.offline = true;
+        daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+        daemon = daemon.with_transport(Arc::new(replay));
+        daemon.offline = true;
     } else if let Some(path) = &options.record {
         startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
@@ -287,12 +294,19 @@ pub fn build_runtime(options: &SharedOptions) -> Result<Runtime, StartupError> {
         let recorded_at = crate::http::cassette::Cassette::load_for_append(path)?
             .and_then(|cassette| cassette.recorded_at);
         let now = chrono::Utc::now();
-        runtime.frozen_now = Some(recorded_at.unwrap_or_else(|| {
+        daemon.frozen_now = Some(recorded_at.unwrap_or_else(|| {
             now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
         }));
-        runtime.record_to = Some(path.clone());
+        daemon.record_to = Some(path.clone());
     }
-    Ok(runtime)
+    Ok(daemon)
+}
+
+/// The vendor `--vendor` names (checked by clap when parsed; the default otherwise).
+fn vendor(name: &str) -> &'static dyn Vendor {
+    crate::vendors::registry()
+        .find(name)
+        .unwrap_or(crate::vendors::default_vendor())
 }
 
 fn seconds(name: &'static str, value: f64) -> Result<Duration, StartupError> {
@@ -316,8 +330,8 @@ fn read_params(path: &Path) -> Result<Map<String, Value>, StartupError> {
     }
 }
 
-fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
-    let mut registry = MapperRegistry::builtin();
+fn load_mappers(vendor: &dyn Vendor, dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
+    let mut registry = vendor.package().mappers();
     if let Some(dir) = dir {
         let count = registry.load_dir(dir).map_err(|e| StartupError::Mappers {
             path: dir.display().to_string(),
@@ -331,7 +345,7 @@ fn load_mappers(dir: Option<&Path>) -> Result<MapperRegistry, StartupError> {
 /// `okta-iam serve`: returns the exit status (see [`crate::protocol::shutdown`]).
 pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
     let signals = crate::protocol::shutdown::Signals::install().map_err(StartupError::Signals)?;
-    let runtime = build_runtime(options)?;
+    let daemon = build_daemon(options)?;
     // Locked for the daemon's lifetime; a second daemon on the same file exits 2 here.
     let _state_file = lock_state_file(options.state.as_deref())?;
     let mode = match &options.state {
@@ -341,7 +355,7 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
     let config = ServeConfig::new(mode);
     let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
     Ok(
-        crate::protocol::shutdown::serve_until_stopped(input, output, &runtime, &config, signals)
+        crate::protocol::shutdown::serve_until_stopped(input, output, &daemon, &config, signals)
             .await,
     )
 }
@@ -355,9 +369,11 @@ fn lock_state_file(
 
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
-    let spec = catalogue::find(&options.command).ok_or_else(|| {
-        StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
-    })?;
+    let spec = vendor(&options.shared.vendor)
+        .find(&options.command)
+        .ok_or_else(|| {
+            StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
+        })?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument
@@ -371,15 +387,19 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
         }
         args.insert(name.to_string(), Value::String(value.to_string()));
     }
-    let runtime = build_runtime(&options.shared)?;
+    let daemon = build_daemon(&options.shared)?;
     // Locked for the whole call; a daemon holding the same file makes this exit 2.
     let _state_file = lock_state_file(options.shared.state.as_deref())?;
+    let defaults = daemon.vendor.context_defaults();
     let context = CallingContext {
         command: options.command.clone(),
         args,
         params: Map::new(),
-        brand: DEFAULT_BRAND.to_string(),
-        instance: options.instance.clone(),
+        brand: defaults.brand.to_string(),
+        instance: options
+            .instance
+            .clone()
+            .unwrap_or_else(|| defaults.instance.to_string()),
         is_debug: false,
         native: true,
     };
@@ -398,7 +418,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     if std::io::stderr().is_terminal() {
         progress::enable();
     }
-    let execution = execute(&runtime, &context, state).await;
+    let execution = execute(&daemon, &context, state).await;
     progress::finish();
     if options.json {
         let mut stdout = tokio::io::stdout();
@@ -473,11 +493,15 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         })
     })?;
     let replay = ReplayTransport::new(cassette);
-    let mut runtime = Runtime::new(base_params, MapperRegistry::builtin());
-    runtime.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    runtime.offline = true;
+    let mut daemon = Daemon::with_vendor(
+        vendor(&options.vendor),
+        base_params,
+        vendor(&options.vendor).package().mappers(),
+    );
+    daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
+    daemon.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
-    let runtime = runtime.with_transport(counter.clone());
+    let daemon = daemon.with_transport(counter.clone());
     let (state_path, temporary) = match &options.state {
         Some(path) => (path.clone(), false),
         None => (
@@ -489,7 +513,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     let config = ServeConfig::new(StateMode::Local(state_path.clone()));
     let started = std::time::Instant::now();
     let mut output = Vec::new();
-    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &runtime, &config).await;
+    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &daemon, &config).await;
     let elapsed = started.elapsed();
     if temporary {
         let _ = std::fs::remove_file(&state_path);

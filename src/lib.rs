@@ -7,14 +7,19 @@
 //!   local file (local mode), behind one trait.
 //! - [`catalogue`]: one definition per command; drives dispatch, argument checking and the
 //!   manifest.
-//! - [`commands`]: one file per command family; handlers only.
+//! - [`vendor`]: what makes a vendor (the composition root of one integration: package,
+//!   client service, connector, test-module check); [`vendors`]: the registration line of
+//!   each vendor this binary serves (`--vendor`).
+//! - [`commands`]: the dispatcher (its [`commands::Daemon`] holds the vendor) and one file
+//!   per command family; handlers only.
 //! - [`params`]: instance params: merging, booleans, the url rule, the token.
 //! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`http`]: the vendor-neutral HTTP core: transport seam, clock, settings, retry decision,
 //!   backoff, failure words, resolver, URL limit, auth seam, cassettes, client cache.
-//! - [`okta`]: the Okta vendor: its v1 client organised by resource, auth, errors, rate-limit
-//!   headers and pager, built on [`http`].
+//! - [`okta`]: the Okta vendor: its definition, its v1 client organised by resource, auth,
+//!   errors, rate-limit headers and pager, built on [`http`]; its connector and test-module
+//!   check.
 //! - [`mapper`]: the XSOAR mapper engine and the built-in mappers.
 //! - [`output`]: entries and `tableToMarkdown`.
 //! - [`cli`]: the command line: subcommands and options, help, exit codes, start-up checks,
@@ -48,4 +53,6 @@ pub mod protocol;
 pub mod secret;
 pub mod state;
 pub mod time;
+pub mod vendor;
+pub mod vendors;
 pub mod xsoar;

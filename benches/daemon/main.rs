@@ -522,7 +522,7 @@ fn loop_mode(bench: &mut Bench) {
 /// without the process, its pipes or tokio's stdin/stdout.
 struct InProcess {
     tokio: tokio::runtime::Runtime,
-    runtime: okta_iam::commands::Runtime,
+    runtime: okta_iam::commands::Daemon,
     out: std::cell::RefCell<Vec<u8>>,
 }
 
@@ -533,7 +533,7 @@ impl InProcess {
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            runtime: okta_iam::commands::Runtime::new(
+            runtime: okta_iam::commands::Daemon::new(
                 serde_json::Map::new(),
                 okta_iam::mapper::MapperRegistry::builtin(),
             ),

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use okta_iam::iam::result::{Action, IamResult};
 use okta_iam::okta::{Client, ClientConfig, Filter};
+use okta_iam::output::iam::{iam_entry, iam_outputs};
 use okta_iam::output::markdown::{table_to_markdown, TableOptions};
 use okta_iam::protocol::message::{CallingContext, Outgoing};
 use okta_iam::secret::Secret;
@@ -62,7 +63,7 @@ pub fn run(quick: bool) {
         .enable_all()
         .build()
         .expect("runtime");
-    let runtime = okta_iam::commands::Runtime::new(
+    let runtime = okta_iam::commands::Daemon::new(
         serde_json::Map::new(),
         okta_iam::mapper::MapperRegistry::builtin(),
     );
@@ -134,28 +135,19 @@ pub fn run(quick: bool) {
     row(
         "  IamResult::to_entry (entry, context and markdown)",
         &median(n, || {
-            drop(result.to_entry("Okta IAM", "Okta IAM_instance_1", profile.clone()))
+            drop(iam_entry(
+                &result,
+                "Okta IAM",
+                "Okta IAM_instance_1",
+                profile.clone(),
+            ))
         }),
     );
-    let outputs = result.outputs("Okta IAM", "Okta IAM_instance_1");
+    let outputs = iam_outputs(&result, "Okta IAM", "Okta IAM_instance_1");
     let options = TableOptions {
-        headers: Some(
-            [
-                "brand",
-                "instanceName",
-                "success",
-                "active",
-                "id",
-                "username",
-                "email",
-                "errorCode",
-                "errorMessage",
-                "details",
-            ]
-            .iter()
-            .map(|h| h.to_string())
-            .collect(),
-        ),
+        headers: Some(okta_iam::output::iam_keys::names(
+            okta_iam::output::iam_keys::TABLE_HEADERS,
+        )),
         remove_null: true,
         ..TableOptions::new()
     };
@@ -183,7 +175,12 @@ pub fn run(quick: bool) {
             ))
         }),
     );
-    let entries = vec![result.to_entry("Okta IAM", "Okta IAM_instance_1", profile.clone())];
+    let entries = vec![iam_entry(
+        &result,
+        "Okta IAM",
+        "Okta IAM_instance_1",
+        profile.clone(),
+    )];
     let line = Outgoing::Result { results: &entries }.to_line();
     row(
         &format!("  the result message serialised ({} bytes)", line.len()),

@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `protocol` | stdin bytes for `serve` (local state, a canned Okta transport) | every output line is a protocol message; one `pong` per `ping`; per other non-blank line exactly one `completed`, after at most one `result`, and never an `exception`; the instance token never appears |
 //! | `engine` | the same, in engine mode: input lines are calling contexts and the host's replies | protocol messages only; state requests only of the four kinds (and `mapObject`, `searchIndicators`); a `pong` inside an execution only while a request waits; no more requests than lines; every execution closed by `completed`; no exception; no token |
-//! | `mapper` | mapper JSON, NUL, source JSON | loading and mapping return (no panic); the built-in mappers and `UserProfile::parse` take the source too |
+//! | `mapper` | mapper JSON, NUL, source JSON | loading and mapping return (no panic); the built-in mappers and the user-profile parsing and mapping take the source too |
 //! | `link_header` | header values, one per line | no panic; URLs hold no `>`; rels are lowercase and non-empty; links written back and parsed again are the same, as separate values and comma-joined |
 //! | `filter_quote` | a string | `quote(s)` is exactly one JSON string literal that reads back as `s`, with no raw control character; `Filter::eq` keeps it one literal |
 //! | `markdown` | an options byte, then JSON | `table_to_markdown` returns (no panic) with any options; `TableStream` gives the same bytes as `table` for a list of dicts |
@@ -21,10 +21,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okta_iam::commands::Runtime;
+use okta_iam::commands::users::parse_user_profile;
+use okta_iam::commands::Daemon;
 use okta_iam::http::cassette::{Cassette, ReplayTransport};
-use okta_iam::mapper::{MapperRegistry, INCOMING_DEFAULT, OUTGOING_DEFAULT};
+use okta_iam::iam::UserProfile;
+use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::filter::{quote, Filter};
+use okta_iam::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use okta_iam::okta::{
     parse_link_header, BoxFuture, Client, ClientConfig, HttpRequest, HttpResponse, Method,
     Transport, TransportError, VirtualClock,
@@ -308,7 +311,7 @@ pub fn protocol(data: &[u8]) {
     let mut params = Map::new();
     params.insert("url".into(), Value::String(FUZZ_URL.into()));
     params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
-    let mut runtime = Runtime::new(params, builtin()).with_transport(Arc::new(CannedOkta));
+    let mut runtime = Daemon::new(params, builtin()).with_transport(Arc::new(CannedOkta));
     runtime.tuning.max_retries = 1;
     runtime.tuning.backoff_base = Duration::from_millis(1);
     runtime.tuning.backoff_cap = Duration::from_millis(1);
@@ -324,7 +327,7 @@ pub fn engine(data: &[u8]) {
     let mut params = Map::new();
     params.insert("url".into(), Value::String(FUZZ_URL.into()));
     params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
-    let runtime = Runtime::new(params, builtin()).with_transport(Arc::new(CannedOkta));
+    let runtime = Daemon::new(params, builtin()).with_transport(Arc::new(CannedOkta));
     let config = ServeConfig::new(StateMode::Engine);
     let mut stdout: Vec<u8> = Vec::new();
     block_on(serve(data, &mut stdout, &runtime, &config)).expect("in-memory I/O cannot fail");
@@ -428,8 +431,8 @@ pub fn mapper(data: &[u8]) {
                 }
             }
         }
-        let _ =
-            okta_iam::iam::UserProfile::parse(Some(&source), mapper, okta_iam::iam::CREATE_TYPE);
+        let _ = parse_user_profile(Some(&source))
+            .and_then(|given| UserProfile::map(&given, mapper, okta_iam::iam::CREATE_TYPE));
     }
     for name in [INCOMING_DEFAULT, OUTGOING_DEFAULT] {
         let mapper = registry.get(name).expect("built-in mapper");
@@ -440,7 +443,8 @@ pub fn mapper(data: &[u8]) {
     let builtin = builtin();
     let outgoing = builtin.get(OUTGOING_DEFAULT).expect("built-in mapper");
     for type_name in [okta_iam::iam::CREATE_TYPE, okta_iam::iam::UPDATE_TYPE] {
-        let _ = okta_iam::iam::UserProfile::parse(Some(&source), outgoing, type_name);
+        let _ = parse_user_profile(Some(&source))
+            .and_then(|given| UserProfile::map(&given, outgoing, type_name));
     }
 }
 

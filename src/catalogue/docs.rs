@@ -21,7 +21,12 @@ pub fn commands_markdown() -> String {
     }
     for c in all() {
         md.push_str(&format!("\n## {}\n\n{}\n", c.name, c.description));
-        if c.internal && crate::xsoar::okta().listed_internal.contains(&c.name) {
+        if c.internal
+            && crate::vendors::default_vendor()
+                .package()
+                .listed_internal
+                .contains(&c.name)
+        {
             md.push_str("\nCalled by XSOAR itself (listed among the manifest's commands).\n");
         } else if c.internal {
             md.push_str("\nCalled by XSOAR itself (not listed among the manifest's commands).\n");

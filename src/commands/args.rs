@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::CommandError;
 use crate::catalogue::{value_text, ArgError, Args};
+use crate::okta::path::segment;
 
 /// Arguments parsed into a struct, with an error that names the argument and the fix.
 pub trait FromArgs: Sized {
@@ -23,6 +24,17 @@ impl FromArgs for NoArgs {
     fn from_args(_: &Args) -> Result<Self, CommandError> {
         Ok(NoArgs)
     }
+}
+
+/// Checks that an argument can be one path segment, so the error names the argument (the
+/// client would refuse it too, with a less specific message). Nothing is sent either way.
+pub fn check_path_id(argument: &str, value: &str) -> Result<(), CommandError> {
+    segment(value).map(|_| ()).map_err(|error| {
+        CommandError::argument(format!(
+            "Invalid {argument}: {}. Give the Okta id itself.",
+            error.message_for_people()
+        ))
+    })
 }
 
 /// A required argument: its value as given (for the outputs) and as text (for the request).

@@ -86,6 +86,18 @@ pub enum StateFailure {
 #[error("{0}")]
 pub struct InternalError(pub String);
 
+/// A vendor failure from behind the IAM layer's connector: its message, and the error kept as
+/// the source.
+impl From<crate::iam::ConnectorError> for CommandError {
+    fn from(error: crate::iam::ConnectorError) -> Self {
+        ConnectorFailure {
+            message: error.message.clone(),
+            source: Some(Box::new(error)),
+        }
+        .into()
+    }
+}
+
 impl CommandError {
     /// A bad argument value (the message names the argument and says what to fix).
     pub fn argument(message: impl Into<String>) -> Self {

@@ -9,40 +9,16 @@
 
 use serde_json::{Map, Value};
 
-use super::apps::check_path_id;
-use super::args::{flag, FromArgs};
+use super::args::{check_path_id, flag, FromArgs};
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
-use crate::okta::{GroupId, OktaError};
-use crate::output::markdown::{python_str, table_to_markdown, TableOptions};
-use crate::output::{command_results, context_key};
+use crate::iam::{GroupLookup, GroupSearch};
+use crate::output::iam::{group_entry, group_output};
+use crate::output::markdown::python_str;
 use crate::protocol::message::CallingContext;
 use crate::state::LocalBoxFuture;
 
-/// The key order of the reference's `OutputContext.data`.
-const OUTPUT_KEYS: &[&str] = &[
-    "brand",
-    "instanceName",
-    "success",
-    "active",
-    "id",
-    "username",
-    "email",
-    "errorCode",
-    "errorMessage",
-    "details",
-    "displayName",
-    "members",
-];
-
-/// The documented context prefix.
-pub const PREFIX: &str = "GetGroup";
-/// The prefix the reference derived from the command name.
-pub const REFERENCE_PREFIX: &str = "IamGetGroup";
-
-const TITLE: &str = "Okta Get Group:";
 const NOT_FOUND: &str = "Group Not Found";
-const DEPROVISIONED: &str = "DEPROVISIONED";
 const SCIM_EXAMPLE: &str =
     r#"{"displayName": "Finance Analysts"} or {"id": "00g2mz8k1sTQ4Ywp30h7"}"#;
 
@@ -95,28 +71,9 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     handler: get_group,
 }];
 
-/// The reference's `OutputContext(...).data`: brand and instance from the calling context,
-/// then `fields` in [`OUTPUT_KEYS`] order, nulls removed.
+/// The reference's `OutputContext(...).data` for this calling context.
 fn output_context(context: &CallingContext, fields: Vec<(&'static str, Value)>) -> Value {
-    let mut given: Map<String, Value> = fields
-        .into_iter()
-        .map(|(key, value)| (key.to_string(), value))
-        .collect();
-    given.insert("brand".into(), Value::String(context.brand.clone()));
-    given.insert(
-        "instanceName".into(),
-        Value::String(context.instance.clone()),
-    );
-    let mut data = Map::new();
-    for key in OUTPUT_KEYS {
-        match given.remove(*key) {
-            None | Some(Value::Null) => {}
-            Some(value) => {
-                data.insert((*key).to_string(), value);
-            }
-        }
-    }
-    Value::Object(data)
+    group_output(&context.brand, &context.instance, fields)
 }
 
 /// `id` and `displayName` of the `scim` argument, each as given (for the outputs) and as text
@@ -128,13 +85,6 @@ pub struct GroupQuery {
 }
 
 impl GroupQuery {
-    fn id_value(&self) -> Value {
-        self.id
-            .as_ref()
-            .map(|(v, _)| v.clone())
-            .unwrap_or(Value::Null)
-    }
-
     fn name_value(&self) -> Value {
         self.display_name
             .as_ref()
@@ -209,12 +159,6 @@ fn scim_field(
     }
 }
 
-/// An Okta error object's `errorCode` and `errorSummary` (null when absent).
-fn error_fields(body: &Value) -> (Value, Value) {
-    let get = |key: &str| body.get(key).cloned().unwrap_or(Value::Null);
-    (get("errorCode"), get("errorSummary"))
-}
-
 fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let GetGroupArgs {
@@ -222,181 +166,97 @@ fn get_group(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
             include_members,
         } = GetGroupArgs::from_args(&inv.args)?;
         let context = inv.context;
-        let client = inv.runtime.okta_client(&inv.params)?;
-
-        let group_id = match &scim.id {
-            Some((_, id)) => id.clone(),
-            None => {
-                let Some((_, name)) = scim.display_name.as_ref() else {
-                    return Err(CommandError::argument(
-                        "You must supply either 'id' or 'displayName' in the scim data",
-                    ));
-                };
-                let found = match client.groups().search(name).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        // Okta answered with an error object: a result, as in the reference.
-                        let body = error_body(error)?;
-                        let (code, summary) = error_fields(&body);
-                        let data = output_context(
-                            context,
-                            vec![
-                                ("success", Value::Bool(false)),
-                                ("displayName", scim.name_value()),
-                                ("id", scim.id_value()),
-                                ("errorCode", code),
-                                ("errorMessage", summary),
-                                ("details", body),
-                            ],
-                        );
-                        return entries(data);
-                    }
-                };
-                match found.as_slice() {
-                    [] => {
-                        let data = output_context(
-                            context,
-                            vec![
-                                ("success", Value::Bool(false)),
-                                ("displayName", scim.name_value()),
-                                ("errorCode", Value::from(404)),
-                                ("errorMessage", Value::String(NOT_FOUND.into())),
-                                ("details", Value::Array(Vec::new())),
-                            ],
-                        );
-                        return entries(data);
-                    }
-                    [only] => match only.get("id") {
-                        Some(Value::String(id)) if !id.is_empty() => id.clone(),
-                        _ => {
-                            return Err(CommandError::connector(format!(
-                                "The group Okta found for displayName {name:?} has no id."
-                            )))
-                        }
-                    },
-                    _ => {
-                        let list = found
-                            .iter()
-                            .map(|group| {
-                                output_context(
-                                    context,
-                                    vec![
-                                        ("success", Value::Bool(true)),
-                                        ("id", group.get("id").cloned().unwrap_or(Value::Null)),
-                                        ("displayName", profile_name(group)),
-                                    ],
-                                )
-                            })
-                            .collect();
-                        return entries(Value::Array(list));
-                    }
-                }
+        let lookup = match (&scim.id, &scim.display_name) {
+            (Some((_, id)), _) => GroupLookup::Id(id.clone()),
+            (None, Some((_, name))) => GroupLookup::DisplayName(name.clone()),
+            (None, None) => {
+                return Err(CommandError::argument(
+                    "You must supply either 'id' or 'displayName' in the scim data",
+                ))
             }
         };
-
-        // The id as the outputs show it: as given in scim, or as Okta's search returned it.
-        let id_output = match &scim.id {
+        let connector = inv.connector()?;
+        // The id as the outputs show it: as given in scim, or as the vendor's search found it.
+        let id_output = |found: Option<String>| match &scim.id {
             Some((value, _)) => value.clone(),
-            None => Value::String(group_id.clone()),
+            None => found.map_or(Value::Null, Value::String),
         };
-        let id = GroupId::new(group_id.as_str());
-        let data = match client.groups().get(&id).await {
-            Ok(group) => {
-                let mut members = Vec::new();
-                if include_members {
-                    let mut pager = client.groups().members(&id);
-                    while let Some(page) = pager.next_page().await {
-                        let page = page?;
-                        // The reference stops at an empty page even when a next link is given.
-                        if page.items.is_empty() {
-                            break;
-                        }
-                        members.extend(page.items.iter().filter_map(member));
-                    }
-                }
+        let data = match connector.find_group(&lookup).await? {
+            GroupSearch::Found(group) => {
+                let members = match include_members {
+                    true => connector.group_members(&group.key).await?,
+                    false => Vec::new(),
+                };
+                let members = members
+                    .into_iter()
+                    .map(|member| {
+                        let mut entry = Map::new();
+                        entry.insert("value".into(), member.value);
+                        entry.insert("display".into(), member.display);
+                        Value::Object(entry)
+                    })
+                    .collect();
                 output_context(
                     context,
                     vec![
                         ("success", Value::Bool(true)),
-                        ("id", group.get("id").cloned().unwrap_or(Value::Null)),
-                        ("displayName", profile_name(&group)),
+                        ("id", group.id),
+                        ("displayName", group.display_name),
                         ("members", Value::Array(members)),
                     ],
                 )
             }
-            Err(error) => {
-                let not_found = error.status() == Some(404);
-                let body = error_body(error)?;
-                let (code, summary) = if not_found {
-                    (Value::from(404), Value::String(NOT_FOUND.into()))
-                } else {
-                    error_fields(&body)
-                };
-                output_context(
-                    context,
-                    vec![
-                        ("success", Value::Bool(false)),
-                        ("displayName", scim.name_value()),
-                        ("id", id_output),
-                        ("errorCode", code),
-                        ("errorMessage", summary),
-                        ("details", body),
-                    ],
-                )
-            }
+            GroupSearch::NotFound { id, details } => output_context(
+                context,
+                vec![
+                    ("success", Value::Bool(false)),
+                    ("displayName", scim.name_value()),
+                    ("id", id_output(id)),
+                    ("errorCode", Value::from(404)),
+                    ("errorMessage", Value::String(NOT_FOUND.into())),
+                    ("details", details),
+                ],
+            ),
+            GroupSearch::Refused {
+                id,
+                code,
+                message,
+                details,
+            } => output_context(
+                context,
+                vec![
+                    ("success", Value::Bool(false)),
+                    ("displayName", scim.name_value()),
+                    ("id", id_output(id)),
+                    ("errorCode", code),
+                    ("errorMessage", message),
+                    ("details", details),
+                ],
+            ),
+            GroupSearch::Many(groups) => Value::Array(
+                groups
+                    .into_iter()
+                    .map(|group| {
+                        output_context(
+                            context,
+                            vec![
+                                ("success", Value::Bool(true)),
+                                ("id", group.id),
+                                ("displayName", group.display_name),
+                            ],
+                        )
+                    })
+                    .collect(),
+            ),
         };
-        entries(data)
+        entries(&format!("{} Get Group:", connector.vendor_label()), data)
     })
 }
 
-/// The Okta error object of a failed call; a failure without one (no answer, a body that is
-/// not an Okta error) is the command's error.
-fn error_body(error: OktaError) -> Result<Value, CommandError> {
-    match error.api() {
-        Some(api) => Ok(api.body.clone()),
-        None => Err(CommandError::from(error)),
-    }
-}
-
-/// `profile.name` of a group (null when absent).
-fn profile_name(group: &Value) -> Value {
-    group
-        .get("profile")
-        .and_then(|p| p.get("name"))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
-/// A member that is not deprovisioned, as `{"value": id, "display": profile.login}`.
-fn member(user: &Value) -> Option<Value> {
-    if user.get("status").and_then(Value::as_str) == Some(DEPROVISIONED) {
-        return None;
-    }
-    let mut entry = Map::new();
-    entry.insert(
-        "value".into(),
-        user.get("id").cloned().unwrap_or(Value::Null),
-    );
-    entry.insert(
-        "display".into(),
-        user.get("profile")
-            .and_then(|p| p.get("login"))
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    Some(Value::Object(entry))
-}
-
 /// One entry with `data` as contents and under both context keys.
-fn entries(data: Value) -> CommandResult {
-    let options = TableOptions {
-        remove_null: true,
-        ..TableOptions::new()
-    };
-    let readable = table_to_markdown(TITLE, &data, &options)
+fn entries(title: &str, data: Value) -> CommandResult {
+    let entry = group_entry(title, data)
         .map_err(|e| CommandError::internal(format!("Could not build the table: {e}")))?;
-    let entry = command_results(Some(PREFIX), &["id"], data.clone(), readable, None)
-        .with_context(context_key(REFERENCE_PREFIX, &["id"]), data);
     Ok(vec![entry])
 }
 
@@ -460,78 +320,5 @@ mod tests {
                 (got, expected) => panic!("{input}: {got:?} ≠ {expected:?}"),
             }
         }
-    }
-
-    fn context() -> CallingContext {
-        CallingContext::parse(r#"{"command":"iam-get-group"}"#).unwrap()
-    }
-
-    #[test]
-    fn output_keys_keep_the_reference_order_and_drop_nulls() {
-        let data = output_context(
-            &context(),
-            vec![
-                ("members", json!([])),
-                ("displayName", json!("G")),
-                ("id", json!("00g1")),
-                ("success", json!(true)),
-                ("errorCode", Value::Null),
-            ],
-        );
-        let keys: Vec<&String> = data.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "brand",
-                "instanceName",
-                "success",
-                "id",
-                "displayName",
-                "members"
-            ]
-        );
-        assert_eq!(data["brand"], "Okta IAM");
-        assert_eq!(data["instanceName"], "Okta IAM_instance_1");
-    }
-
-    #[test]
-    fn scim_parsing() {
-        let scim = GroupQuery::parse(Some(&json!(r#"{"displayName": "G"}"#))).unwrap();
-        assert!(scim.id.is_none());
-        assert_eq!(scim.display_name.unwrap().1, "G");
-        let scim = GroupQuery::parse(Some(&json!({"id": "00g1", "displayName": ""}))).unwrap();
-        assert_eq!(scim.id.unwrap().1, "00g1");
-        assert!(scim.display_name.is_none());
-        let cases = [
-            (json!("{not json"), "not valid JSON"),
-            (json!("[1]"), "must be a JSON object"),
-            (json!("\"text\""), "must be a JSON object"),
-            (json!("{}"), "You must supply either 'id' or 'displayName'"),
-            (
-                json!({"id": "", "displayName": null}),
-                "You must supply either",
-            ),
-            (json!({"id": {"x": 1}}), "The scim 'id' must be a string"),
-        ];
-        for (input, expected) in cases {
-            let error = GroupQuery::parse(Some(&input)).err().unwrap().to_string();
-            assert!(error.contains(expected), "{input} → {error}");
-        }
-    }
-
-    #[test]
-    fn members_skip_deprovisioned_users() {
-        assert_eq!(
-            member(&json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@x"}})),
-            Some(json!({"value": "00u1", "display": "a@x"}))
-        );
-        assert_eq!(
-            member(&json!({"id": "00u2", "status": "DEPROVISIONED"})),
-            None
-        );
-        assert_eq!(
-            member(&json!({"id": "00u3"})),
-            Some(json!({"value": "00u3", "display": null}))
-        );
     }
 }

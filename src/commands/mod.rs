@@ -1,29 +1,21 @@
-//! Command handlers, one file per family, and the dispatcher that runs one execution.
+//! The dispatcher that runs one execution for the vendor the [`Daemon`] serves, and the
+//! command families every IAM vendor shares (a vendor's own families live in its module:
+//! Okta's in [`crate::okta::commands`]).
 //!
-//! - [`apps`]: the application commands (`okta-get-app-user-assignment`,
-//!   `okta-iam-list-applications`, `okta-iam-list-user-applications`).
-//! - [`config`]: the configuration commands (`okta-iam-get-configuration`, `okta-iam-set-configuration`).
-//! - [`fetch`]: `fetch-incidents` (System Log cursor, exactly-once delivery) and its settings.
-//! - [`groups`]: the group command (`iam-get-group`).
-//! - [`logs`]: `okta-get-logs` (System Log pages streamed, spooled when large).
-//! - [`test_module`]: the `test-module` check.
-//! - [`users`]: the IAM user commands and `get-mapping-fields`.
-//! - `token_cache`: the OAuth access token in the integration context (read before a
-//!   command when the process holds none, written after one that got a new token).
+//! - [`test_module`]: the `test-module` command (the check is the vendor's).
+//! - [`users`]: the IAM user commands and `get-mapping-fields`, through the connector.
+//! - [`groups`]: the group command (`iam-get-group`), through the connector.
+//! - [`args`]: typed arguments; [`error`]: command errors by kind.
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
-//! look the command up in the catalogue, check its arguments, merge params, run the handler
+//! look the command up among the vendor's, check its arguments, merge params, let the vendor
+//! prepare ([`VendorService::before_command`]), run the handler
 //! with panics caught, and commit state only when the execution ended without error.
 
-pub mod apps;
 pub mod args;
-pub mod config;
 mod error;
-pub mod fetch;
 pub mod groups;
-pub mod logs;
 pub mod test_module;
-mod token_cache;
 pub mod users;
 
 use std::any::Any;
@@ -31,7 +23,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use chrono::{DateTime, Utc};
@@ -42,44 +34,34 @@ use tracing::{debug, warn, Instrument};
 /// The HTTP settings, under the name the dispatcher's callers know.
 pub use crate::http::settings::HttpSettings as ClientTuning;
 
-use crate::catalogue::{self, Args, CommandSpec};
-use crate::http::cassette::RecordingTransport;
-use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
+use crate::catalogue::{Args, CommandSpec};
+use crate::iam::Connector;
 use crate::mapper::MapperRegistry;
-use crate::okta::{Client, ClientConfig, OktaError, Transport};
+use crate::okta::Transport;
 use crate::output::Entry;
-use crate::params::{Params, ParamsError};
+use crate::params::Params;
 use crate::protocol::message::CallingContext;
-use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
+use crate::vendor::{Vendor, VendorService};
 pub use error::{
     CommandError, ConnectorFailure, InternalError, MappingError, StateFailure, UsageError,
 };
 
-/// Every command family, in manifest order.
-pub const FAMILIES: &[&[CommandSpec]] = &[
-    test_module::COMMANDS,
-    users::COMMANDS,
-    apps::COMMANDS,
-    groups::COMMANDS,
-    config::COMMANDS,
-    logs::COMMANDS,
-    fetch::COMMANDS,
-];
-
-/// What outlives one execution: start-up options and shared resources.
-pub struct Runtime {
+/// What outlives one execution: the vendor served, start-up options and shared resources.
+pub struct Daemon {
+    /// The vendor this daemon serves (`--vendor`).
+    pub vendor: &'static dyn Vendor,
     /// Params from `--params FILE`; each calling context's params override them.
     pub base_params: Map<String, Value>,
     pub mappers: MapperRegistry,
-    /// Replaces the network (replay and record); `None` sends requests to Okta.
+    /// Replaces the network (replay and record); `None` sends requests to the vendor.
     pub transport: Option<Arc<dyn Transport>>,
-    /// Timeouts and retries of the Okta client (`--connect-timeout`, ...).
+    /// Timeouts and retries of the vendor's client (`--connect-timeout`, ...).
     pub tuning: ClientTuning,
     /// When set, the daemon's clock is frozen at this time (record and replay), so relative
     /// times give the same requests in both.
     pub frozen_now: Option<DateTime<Utc>>,
-    /// `--record FILE`: the cassette to record Okta traffic to.
+    /// `--record FILE`: the cassette to record the vendor's traffic to.
     pub record_to: Option<PathBuf>,
     /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
     /// local mode (engine mode asks the server).
@@ -87,27 +69,24 @@ pub struct Runtime {
     /// No request reaches the network (replay, the demo): a missing API token is no error,
     /// and OAuth needs no private key (the cassette holds no assertion).
     pub offline: bool,
-    recorder: Mutex<Option<Arc<RecordingTransport>>>,
-    /// One Okta client per instance configuration, so `serve` reuses connections (bounded).
-    clients: Mutex<ClientCache<ClientKey, Client>>,
-    /// Checked OAuth settings by a digest of their params, so the key is read and checked
-    /// once per configuration, not at every command.
-    oauth_settings: Mutex<Vec<(String, crate::okta::auth::OAuthSettings)>>,
+    /// What the vendor keeps for the daemon's lifetime (its clients).
+    service: Box<dyn VendorService>,
 }
 
-/// What makes two instance configurations need different clients.
-#[derive(PartialEq, Eq)]
-struct ClientKey {
-    base_url: String,
-    /// The API token, or (OAuth) the settings' identity.
-    credentials: Secret,
-    insecure: bool,
-    proxy: bool,
-}
-
-impl Runtime {
+impl Daemon {
+    /// A daemon serving the default vendor ([`crate::vendors::DEFAULT`]).
     pub fn new(base_params: Map<String, Value>, mappers: MapperRegistry) -> Self {
-        Runtime {
+        Daemon::with_vendor(crate::vendors::default_vendor(), base_params, mappers)
+    }
+
+    /// A daemon serving `vendor`.
+    pub fn with_vendor(
+        vendor: &'static dyn Vendor,
+        base_params: Map<String, Value>,
+        mappers: MapperRegistry,
+    ) -> Self {
+        Daemon {
+            vendor,
             base_params,
             mappers,
             transport: None,
@@ -116,13 +95,11 @@ impl Runtime {
             record_to: None,
             user_profiles: None,
             offline: false,
-            recorder: Mutex::new(None),
-            clients: Mutex::new(ClientCache::new(CLIENT_CACHE_CAPACITY)),
-            oauth_settings: Mutex::new(Vec::new()),
+            service: vendor.start(),
         }
     }
 
-    /// Sends Okta requests through `transport` instead of the network.
+    /// Sends the vendor's requests through `transport` instead of the network.
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -133,112 +110,31 @@ impl Runtime {
         self.frozen_now.unwrap_or_else(Utc::now)
     }
 
-    /// The API token of these params; offline, a missing one is replaced by a placeholder
-    /// that goes nowhere.
-    pub fn token(&self, params: &Params) -> Result<Secret, ParamsError> {
-        match params.token() {
-            Err(ParamsError::MissingToken) if self.offline => Ok(Secret::new("offline")),
-            other => other,
-        }
+    /// What the vendor keeps for this daemon.
+    pub fn service(&self) -> &dyn VendorService {
+        self.service.as_ref()
     }
 
-    /// The OAuth settings of these params (`None` without `use_oauth`).
-    pub fn oauth_settings(
-        &self,
-        params: &Params,
-    ) -> Result<Option<crate::okta::auth::OAuthSettings>, ParamsError> {
-        if !params.use_oauth()? {
-            return Ok(None);
-        }
-        let digest = params.oauth_digest();
-        let mut known = self
-            .oauth_settings
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, settings)) = known.iter().find(|(d, _)| *d == digest) {
-            return Ok(Some(settings.clone()));
-        }
-        let settings = params.oauth_settings(self.offline)?;
-        if let Some(settings) = &settings {
-            if known.len() >= 16 {
-                known.remove(0);
-            }
-            known.push((digest, settings.clone()));
-        }
-        Ok(settings)
-    }
-
-    /// The Okta client for these params (cached per configuration), with a fresh command
-    /// deadline.
-    pub fn okta_client(&self, params: &Params) -> Result<Client, CommandError> {
-        let oauth = self.oauth_settings(params)?;
-        let key = ClientKey {
-            base_url: params.base_url()?.to_string(),
-            credentials: match &oauth {
-                Some(settings) => Secret::new(format!("oauth|{}", settings.identity())),
-                None => self.token(params)?,
-            },
-            insecure: params.boolean("insecure", false)?,
-            proxy: params.boolean("proxy", false)?,
-        };
-        let mut clients = self
-            .clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(client) = clients.get(&key) {
-            return Ok(client.for_command());
-        }
-        let base_url = params.base_url()?;
-        let token = match oauth {
-            Some(_) => Secret::default(),
-            None => key.credentials.clone(),
-        };
-        let mut config = ClientConfig::new(base_url, token);
-        config.oauth = oauth;
-        config.insecure = key.insecure;
-        config.proxy = key.proxy;
-        config.connect_timeout = self.tuning.connect_timeout;
-        config.answer_timeout = self.tuning.answer_timeout;
-        config.request_timeout = self.tuning.request_timeout;
-        config.max_response_bytes = self.tuning.max_response_bytes;
-        config.command_deadline = self.tuning.command_deadline;
-        config.max_retries = self.tuning.max_retries;
-        config.backoff_base = self.tuning.backoff_base;
-        config.backoff_cap = self.tuning.backoff_cap;
-        let client = match (&self.transport, &self.record_to) {
-            (Some(transport), _) => Client::with_transport(config, transport.clone()),
-            (None, Some(path)) => {
-                let mut recorder = self
-                    .recorder
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let transport = match recorder.as_ref() {
-                    Some(transport) => transport.clone(),
-                    None => {
-                        let transport = RecordingTransport::new(&config, path.clone(), self.now())
-                            .map_err(OktaError::from)?;
-                        let transport = Arc::new(transport);
-                        *recorder = Some(transport.clone());
-                        transport
-                    }
-                };
-                Client::with_transport(config, transport)
-            }
-            (None, None) => Client::new(config)?,
-        };
-        let command_client = client.for_command();
-        clients.insert(key, client);
-        Ok(command_client)
+    /// The command of that name, if this daemon's vendor serves it.
+    pub fn find(&self, command: &str) -> Option<&'static CommandSpec> {
+        self.vendor.find(command)
     }
 }
 
 /// Everything a handler gets for one execution.
 pub struct Invocation<'a> {
-    pub runtime: &'a Runtime,
+    pub daemon: &'a Daemon,
     pub context: &'a CallingContext,
     pub args: Args,
     pub params: Params,
     pub state: &'a mut dyn StateStore,
+}
+
+impl Invocation<'_> {
+    /// The vendor behind the IAM layer, built from this execution's params.
+    pub fn connector(&self) -> Result<Box<dyn Connector>, CommandError> {
+        self.daemon.service().connector(self.daemon, &self.params)
+    }
 }
 
 pub type CommandResult = Result<Vec<Entry>, CommandError>;
@@ -263,11 +159,11 @@ impl Execution {
 /// Runs one calling context to completion. Never panics; never returns an error: every
 /// failure becomes an error entry or an exception.
 pub async fn execute(
-    runtime: &Runtime,
+    daemon: &Daemon,
     context: &CallingContext,
     state: &mut dyn StateStore,
 ) -> Execution {
-    let Some(spec) = catalogue::find(&context.command) else {
+    let Some(spec) = daemon.find(&context.command) else {
         return Execution {
             entries: vec![Entry::error(format!(
                 "Unknown command: {}. Run `okta-iam commands` to list the commands this integration serves, with their arguments.",
@@ -276,13 +172,13 @@ pub async fn execute(
             exception: None,
         };
     };
-    execute_spec(spec, runtime, context, state).await
+    execute_spec(spec, daemon, context, state).await
 }
 
 /// Runs one execution of a known command (see [`execute`]).
 pub async fn execute_spec(
     spec: &CommandSpec,
-    runtime: &Runtime,
+    daemon: &Daemon,
     context: &CallingContext,
     state: &mut dyn StateStore,
 ) -> Execution {
@@ -290,15 +186,19 @@ pub async fn execute_spec(
         Ok(args) => args,
         Err(e) => return failure(spec.name, e.into()),
     };
-    let params = Params::merged(&runtime.base_params, &context.params);
-    // OAuth: settings checked for every command; a token kept by an earlier process offered.
-    let oauth_client = match token_cache::load(runtime, &params, state).await {
-        Ok(client) => client,
+    let params = Params::merged(&daemon.base_params, &context.params);
+    // What the vendor keeps between executions (Okta: its OAuth token) is offered here.
+    let after_commit = match daemon
+        .service()
+        .before_command(daemon, &params, state)
+        .await
+    {
+        Ok(hook) => hook,
         Err(e) => return failure(spec.name, e),
     };
     let span = tracing::info_span!("command", name = spec.name, instance = %context.instance);
     let invocation = Invocation {
-        runtime,
+        daemon,
         context,
         args,
         params,
@@ -337,8 +237,8 @@ pub async fn execute_spec(
     if !execution.failed() {
         // The state borrow moved into the invocation; it is back now that the handler ended.
         execution = commit(spec, state, execution).await;
-        if let Some(client) = &oauth_client {
-            token_cache::save(client, state).await;
+        if let Some(hook) = &after_commit {
+            hook.after_commit(state).await;
         }
     }
     execution
@@ -439,10 +339,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_becomes_an_exception() {
-        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
         for handler in [panicking as Handler, panicking_before_future] {
             let mut state = MemoryState::default();
-            let execution = execute_spec(&spec(handler), &runtime, &context(), &mut state).await;
+            let execution = execute_spec(&spec(handler), &daemon, &context(), &mut state).await;
             assert!(execution.entries.is_empty());
             let exception = execution.exception.expect("exception");
             assert!(exception.contains("test-command"), "{exception}");
@@ -452,34 +352,34 @@ mod tests {
 
     #[tokio::test]
     async fn last_run_is_committed_only_without_error() {
-        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
         let mut state = MemoryState::default();
         let failed = execute_spec(
             &spec(sets_last_run_then_fails),
-            &runtime,
+            &daemon,
             &context(),
             &mut state,
         )
         .await;
         assert!(failed.failed());
         assert_eq!(state.last_run, None);
-        let ok = execute_spec(&spec(sets_last_run_ok), &runtime, &context(), &mut state).await;
+        let ok = execute_spec(&spec(sets_last_run_ok), &daemon, &context(), &mut state).await;
         assert!(!ok.failed());
         assert_eq!(state.last_run, Some(json!({"cursor": "new"})));
     }
 
     #[tokio::test]
     async fn unknown_command_and_missing_argument_are_error_entries() {
-        let runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
         let mut state = MemoryState::default();
         let unknown = CallingContext::parse(r#"{"command":"no-such-command"}"#).unwrap();
-        let execution = execute(&runtime, &unknown, &mut state).await;
+        let execution = execute(&daemon, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
             json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
         let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
-        let execution = execute(&runtime, &missing, &mut state).await;
+        let execution = execute(&daemon, &missing, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
             json!("Failed to execute okta-iam-set-configuration command. Error: Missing required argument: configuration.")

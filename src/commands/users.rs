@@ -8,13 +8,14 @@ use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::host::map_object::HostMapping;
+use crate::iam::profile::OLD_USER_DATA;
 use crate::iam::{
-    gates_from, BuiltinMapping, Lifecycle, MapperRef, Outcome, ProfileError, ProfileMapping,
+    gates_from, BuiltinMapping, GivenProfile, Lifecycle, MapperRef, Outcome, ProfileError,
+    ProfileMapping,
 };
-use crate::mapper::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
-use crate::okta::connector::OktaConnector;
 use crate::output::Entry;
 use crate::params::parse_bool;
+use crate::protocol::message::json_kind;
 use crate::state::LocalBoxFuture;
 
 const USER_PROFILE: ArgSpec = ArgSpec::required(
@@ -28,69 +29,8 @@ const ALLOW_ENABLE: ArgSpec = ArgSpec::optional(
 .predefined(&["true", "false"])
 .default_value("true");
 
-const IAM_OUTPUTS: &[OutputSpec] = &[
-    OutputSpec::new(
-        "IAM.Vendor.active",
-        "Boolean",
-        "When true, indicates that the employee's status is active in the 3rd-party integration.",
-    ),
-    OutputSpec::new("IAM.Vendor.brand", "String", "Name of the integration."),
-    OutputSpec::new(
-        "IAM.Vendor.details",
-        "string",
-        "Provides the raw data from the 3rd-party integration.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.email",
-        "String",
-        "The employee's email address.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorCode",
-        "Number",
-        "HTTP error response code.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.errorMessage",
-        "String",
-        "Reason why the API failed.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.id",
-        "String",
-        "The employee's user ID in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.instanceName",
-        "string",
-        "Name of the integration instance.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.success",
-        "Boolean",
-        "When true, indicates that the command was executed successfully.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.username",
-        "String",
-        "The employee's username in the app.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.action",
-        "String",
-        "The action taken: get, create, update, disable or enable.",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.skipped",
-        "Boolean",
-        "When true, the command was skipped (see reason).",
-    ),
-    OutputSpec::new(
-        "IAM.Vendor.reason",
-        "String",
-        "Why the command was skipped.",
-    ),
-];
+/// The `IAM.Vendor.*` outputs, from the one definition of the IAM keys.
+const IAM_OUTPUTS: &[OutputSpec] = crate::output::iam_keys::VENDOR_OUTPUTS;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -174,12 +114,13 @@ fn enable_user(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(run(inv, Op::Enable))
 }
 
-/// The IAM user commands' arguments. The user profile stays JSON as given: the IAM layer
-/// reads and maps it once the mappers and the connector are known, so a bad mapper or
-/// instance setting is reported before a bad profile, as before.
+/// The IAM user commands' arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserArgs {
-    pub profile: Option<Value>,
+    /// `user-profile`, parsed here. A bad profile is carried, not returned: the handler reports
+    /// it after the mappers and the connector are known, so a bad mapper or instance setting
+    /// is reported before a bad profile, as it always was.
+    pub profile: Result<GivenProfile, ProfileError>,
     /// `allow-enable`: the Python integration compares it with the string "true"; any case,
     /// spaces around and booleans are accepted too.
     pub allow_enable: bool,
@@ -188,7 +129,7 @@ pub struct UserArgs {
 impl FromArgs for UserArgs {
     fn from_args(args: &Args) -> Result<Self, CommandError> {
         Ok(UserArgs {
-            profile: args.raw("user-profile").cloned(),
+            profile: parse_user_profile(args.raw("user-profile")),
             allow_enable: args
                 .raw("allow-enable")
                 .and_then(parse_bool)
@@ -197,23 +138,50 @@ impl FromArgs for UserArgs {
     }
 }
 
+/// Parses the `user-profile` argument: a JSON object, or a string holding one (what XSOAR
+/// sends). It must not be empty; `olduserdata`, when given, must be an object.
+pub fn parse_user_profile(argument: Option<&Value>) -> Result<GivenProfile, ProfileError> {
+    let raw = match argument {
+        None | Some(Value::Null) => return Err(ProfileError::Missing),
+        Some(Value::String(text)) if text.trim().is_empty() => return Err(ProfileError::Missing),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => return Err(ProfileError::NotAnObject(json_kind(&other))),
+            Err(e) => return Err(ProfileError::NotJson(e.to_string())),
+        },
+        Some(Value::Object(map)) => map.clone(),
+        Some(other) => return Err(ProfileError::NotAnObject(json_kind(other))),
+    };
+    if raw.is_empty() {
+        return Err(ProfileError::Empty);
+    }
+    let mut source = raw.clone();
+    let old = match source.remove(OLD_USER_DATA) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(old)) => Some(old),
+        Some(_) => return Err(ProfileError::BadOldUserData),
+    };
+    Ok(GivenProfile { raw, source, old })
+}
+
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
     let args = UserArgs::from_args(&inv.args)?;
+    // Absent params name the vendor's own mappers.
+    let defaults = inv.daemon.vendor.package().profile_mappers;
     let mapper_in_name = inv
         .params
         .string("mapper-in")
-        .unwrap_or_else(|| INCOMING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.incoming.id.to_string());
     let mapper_out_name = inv
         .params
         .string("mapper-out")
-        .unwrap_or_else(|| OUTGOING_DEFAULT.to_string());
+        .unwrap_or_else(|| defaults.outgoing.id.to_string());
     // In engine mode the server maps (mapObject) and may know mappers the daemon does not.
     let engine = inv.state.has_host();
-    let mappers = &inv.runtime.mappers;
+    let mappers = &inv.daemon.mappers;
     let mapper_in = mapper_ref(mappers, "mapper-in", &mapper_in_name, engine)?;
     let mapper_out = mapper_ref(mappers, "mapper-out", &mapper_out_name, engine)?;
-    let client = inv.runtime.okta_client(&inv.params)?;
-    let connector = OktaConnector::new(client);
+    let connector = inv.connector()?;
     let builtin = BuiltinMapping;
     let host_mapping = engine.then(|| HostMapping::new(&mut *inv.state));
     let mapping: &dyn ProfileMapping = match &host_mapping {
@@ -221,7 +189,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         None => &builtin,
     };
     let iam = Lifecycle {
-        connector: &connector,
+        connector: connector.as_ref(),
         mapper_out,
         mapper_in,
         mapping,
@@ -230,9 +198,9 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
     let UserArgs {
         profile,
         allow_enable,
-    } = &args;
-    let profile = profile.as_ref();
-    let allow_enable = *allow_enable;
+    } = args;
+    // The profile's parse error, at the point where it was always reported.
+    let profile = &profile?;
     let outcome: Result<Outcome, ProfileError> = match op {
         Op::Get => iam.get_user(profile).await,
         Op::Create => iam.create_user(profile, allow_enable).await,
@@ -241,7 +209,8 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
         Op::Enable => iam.enable_user(profile).await,
     };
     let outcome = outcome?;
-    Ok(vec![outcome.result.to_entry(
+    Ok(vec![crate::output::iam::iam_entry(
+        &outcome.result,
         &inv.context.brand,
         &inv.context.instance,
         outcome.user_profile,
@@ -273,11 +242,7 @@ fn mapper_ref<'a>(
 /// (what XSOAR's `GetMappingFieldsResponse` sends).
 fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let client = inv.runtime.okta_client(&inv.params)?;
-        let connector = OktaConnector::new(client);
-        let fields = crate::iam::Connector::schema_fields(&connector)
-            .await
-            .map_err(|e| CommandError::connector(e.message))?;
+        let fields = inv.connector()?.schema_fields().await?;
         let mut scheme = Map::new();
         for (name, title) in fields {
             scheme.insert(name, Value::String(title));
@@ -302,26 +267,64 @@ mod tests {
     use crate::commands::args::args_of;
     use serde_json::json;
 
+    fn given(raw: Value, source: Value, old: Option<Value>) -> GivenProfile {
+        let object = |v: Value| v.as_object().cloned().unwrap();
+        GivenProfile {
+            raw: object(raw),
+            source: object(source),
+            old: old.map(object),
+        }
+    }
+
     #[test]
     fn user_args() {
-        let profile = json!({"email": "jane@example.com"});
+        let jane = json!({"email": "jane@example.com"});
         let cases = [
-            (json!({}), None, false),
+            (json!({}), Err(ProfileError::Missing), false),
             (
-                json!({"user-profile": profile}),
-                Some(profile.clone()),
+                json!({"user-profile": jane}),
+                Ok(given(jane.clone(), jane.clone(), None)),
                 false,
             ),
             (
                 json!({"user-profile": "{\"email\": \"a@b\"}", "allow-enable": "true"}),
-                Some(json!("{\"email\": \"a@b\"}")),
+                Ok(given(
+                    json!({"email": "a@b"}),
+                    json!({"email": "a@b"}),
+                    None,
+                )),
                 true,
             ),
-            (json!({"allow-enable": true}), None, true),
-            (json!({"allow-enable": " True "}), None, true),
-            (json!({"allow-enable": "yes"}), None, false),
-            (json!({"allow-enable": "false"}), None, false),
-            (json!({"user-profile": "  "}), None, false),
+            (
+                json!({"allow-enable": true}),
+                Err(ProfileError::Missing),
+                true,
+            ),
+            (
+                json!({"allow-enable": " True "}),
+                Err(ProfileError::Missing),
+                true,
+            ),
+            (
+                json!({"allow-enable": "yes"}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"allow-enable": "false"}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"user-profile": "  "}),
+                Err(ProfileError::Missing),
+                false,
+            ),
+            (
+                json!({"user-profile": "[1]", "allow-enable": "true"}),
+                Err(ProfileError::NotAnObject("an array")),
+                true,
+            ),
         ];
         for (input, profile, allow_enable) in cases {
             let got = UserArgs::from_args(&args_of(input.clone())).unwrap();
@@ -333,6 +336,90 @@ mod tests {
                 },
                 "{input}"
             );
+        }
+    }
+
+    /// Every shape of the argument, with the exact message the user sees.
+    #[test]
+    fn user_profile_parsing() {
+        let with_old = json!({"email": "new@b", "olduserdata": {"email": "old@b"}});
+        let cases: Vec<(Option<Value>, Result<GivenProfile, &str>)> = vec![
+            (
+                Some(json!({"email": "a@b"})),
+                Ok(given(json!({"email": "a@b"}), json!({"email": "a@b"}), None)),
+            ),
+            (
+                Some(json!("{\"email\": \"a@b\", \"id\": 7}")),
+                Ok(given(
+                    json!({"email": "a@b", "id": 7}),
+                    json!({"email": "a@b", "id": 7}),
+                    None,
+                )),
+            ),
+            (
+                Some(with_old.clone()),
+                Ok(given(
+                    with_old.clone(),
+                    json!({"email": "new@b"}),
+                    Some(json!({"email": "old@b"})),
+                )),
+            ),
+            (
+                Some(Value::String(with_old.to_string())),
+                Ok(given(
+                    with_old.clone(),
+                    json!({"email": "new@b"}),
+                    Some(json!({"email": "old@b"})),
+                )),
+            ),
+            (
+                Some(json!({"email": "a@b", "olduserdata": null})),
+                Ok(given(
+                    json!({"email": "a@b", "olduserdata": null}),
+                    json!({"email": "a@b"}),
+                    None,
+                )),
+            ),
+            (
+                None,
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(Value::Null),
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!(" \t ")),
+                Err("The user-profile argument is missing. Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!("not json")),
+                Err("The user-profile argument is not valid JSON (expected ident at line 1 column 2). Give a JSON object such as {\"email\": \"jane@example.com\"}."),
+            ),
+            (
+                Some(json!("[1]")),
+                Err("The user-profile argument must be a JSON object such as {\"email\": \"jane@example.com\"}; got an array."),
+            ),
+            (
+                Some(json!(5)),
+                Err("The user-profile argument must be a JSON object such as {\"email\": \"jane@example.com\"}; got a number."),
+            ),
+            (
+                Some(json!("{}")),
+                Err("You must provide the user profile data: the user-profile argument is an empty object."),
+            ),
+            (
+                Some(json!({})),
+                Err("You must provide the user profile data: the user-profile argument is an empty object."),
+            ),
+            (
+                Some(json!({"email": "a@b", "olduserdata": "old@b"})),
+                Err("The user-profile field olduserdata must be a JSON object."),
+            ),
+        ];
+        for (argument, expected) in cases {
+            let got = parse_user_profile(argument.as_ref()).map_err(|e| e.to_string());
+            assert_eq!(got, expected.map_err(str::to_string), "{argument:?}");
         }
     }
 }

@@ -157,7 +157,8 @@ mod tests {
     #[tokio::test]
     async fn the_server_maps_first_and_the_builtin_engine_after_it_declines() {
         let registry = MapperRegistry::builtin();
-        let incoming = MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap());
+        let incoming =
+            MapperRef::builtin(registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap());
         let mut host = ScriptedHost {
             replies: vec![
                 Ok(json!({"email": "dana@example.com", "custom": "from the server", "gone": null})),

@@ -21,7 +21,8 @@ use std::sync::Once;
 use serde_json::{json, Map, Value};
 use tracing::{info, warn};
 
-use crate::commands::{fetch, CommandError, Runtime};
+use crate::commands::{CommandError, Daemon};
+use crate::okta::commands::fetch;
 use crate::state::{StateError, StateStore};
 
 /// The indicator query, as the Python integration sends it.
@@ -181,7 +182,7 @@ static NO_PROFILES_SAID: Once = Once::new();
 /// `--user-profiles` file (local mode), then [`enrich_incidents`].
 pub async fn enrich_fetched(
     incidents: Vec<Value>,
-    runtime: &Runtime,
+    daemon: &Daemon,
     state: &mut dyn StateStore,
 ) -> Result<Vec<Value>, CommandError> {
     let about_users = incidents
@@ -200,7 +201,7 @@ pub async fn enrich_fetched(
             }
             Err(error) => return Err(CommandError::from(error)),
         },
-        false => match &runtime.user_profiles {
+        false => match &daemon.user_profiles {
             Some(path) => UserProfiles::from_file(path).map_err(CommandError::param)?,
             None => {
                 NO_PROFILES_SAID.call_once(|| {

@@ -23,6 +23,12 @@
 //! 5. [`Connector::incoming_source`]: the object the incoming mapper reads (Okta: the
 //!    profile fields plus `id` and `status`).
 //! 6. [`Connector::schema_fields`]: the vendor's user attributes, for `get-mapping-fields`.
+//! 7. [`Connector::find_group`] and [`Connector::group_members`]: one group by id or display
+//!    name, and its members, for `iam-get-group`.
+//! 8. [`Connector::vendor_label`]: the vendor's name in messages ("Okta").
+//!
+//! The vendor sorts its users' status words into a [`LifecycleState`]; the IAM layer decides
+//! on that state only.
 //!
 //! Errors carry a vendor code (`errorCode` in the result: a string such as `E0000011`, or the
 //! HTTP status as a number) and a message for people, plus a neutral [`ErrorKind`] that the
@@ -32,16 +38,36 @@ use serde_json::{Map, Value};
 
 use crate::state::LocalBoxFuture;
 
+/// Where a user is in its lifecycle, in the IAM layer's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleState {
+    /// Can sign in.
+    Active,
+    /// Created, not yet active; counts as enabled.
+    Pending,
+    /// Temporarily blocked: not enabled; a disable still asks the vendor.
+    Suspended,
+    /// Off: not enabled; a disable is a skip without a call.
+    Deprovisioned,
+}
+
+impl LifecycleState {
+    /// Whether the user counts as enabled (`active` in the result).
+    pub fn is_enabled(self) -> bool {
+        matches!(self, LifecycleState::Active | LifecycleState::Pending)
+    }
+}
+
 /// A user as the vendor holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VendorUser {
     pub id: String,
     pub username: Option<String>,
     pub email: Option<String>,
-    /// The vendor's status word, e.g. `ACTIVE`, `SUSPENDED`.
-    pub status: String,
-    /// Whether the user counts as enabled (Okta: not DEPROVISIONED and not SUSPENDED).
-    pub active: bool,
+    /// Where the user is in its lifecycle.
+    pub state: LifecycleState,
+    /// The vendor's own status word (e.g. `ACTIVE`, `SUSPENDED`), for the vendor's use.
+    pub vendor_status: String,
     /// The vendor's full object, key order kept: goes to `details`.
     pub raw: Value,
 }
@@ -59,8 +85,9 @@ pub enum ErrorKind {
     Other,
 }
 
-/// A vendor failure.
-#[derive(Debug, Clone, PartialEq)]
+/// A vendor failure; its text is the message for people.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
 pub struct ConnectorError {
     pub kind: ErrorKind,
     /// `errorCode` in the result: a string (vendor code), a number (HTTP status) or `""`.
@@ -126,4 +153,67 @@ pub trait Connector {
 
     /// The vendor's user attributes: name → title.
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>>;
+
+    /// One group by id or display name. A vendor that answers with an error object of its
+    /// own reports [`GroupSearch::Refused`]; a failure without one is the `Err`.
+    fn find_group<'a>(
+        &'a self,
+        lookup: &'a GroupLookup,
+    ) -> LocalBoxFuture<'a, ConnectorResult<GroupSearch>>;
+
+    /// Every member of the group with this id that is not deprovisioned, read to the end.
+    fn group_members<'a>(
+        &'a self,
+        group_id: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<GroupMember>>>;
+
+    /// The vendor's name in messages ("Okta"), as in "Cannot map the Okta user ...".
+    fn vendor_label(&self) -> &'static str;
+}
+
+/// How `iam-get-group` names the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupLookup {
+    Id(String),
+    DisplayName(String),
+}
+
+/// A group as the vendor holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorGroup {
+    /// The id to ask [`Connector::group_members`] with (the one looked up; `""` if none).
+    pub key: String,
+    /// The group's id as the vendor wrote it (null when it gave none).
+    pub id: Value,
+    /// The group's display name (null when it has none).
+    pub display_name: Value,
+}
+
+/// A group member as `iam-get-group` lists it: `{"value": id, "display": login}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupMember {
+    pub value: Value,
+    pub display: Value,
+}
+
+/// What a group lookup found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupSearch {
+    Found(VendorGroup),
+    /// No such group (a 404, or no display name match): the id asked for, if one was, and
+    /// the vendor's answer.
+    NotFound {
+        id: Option<String>,
+        details: Value,
+    },
+    /// Several groups have this display name.
+    Many(Vec<VendorGroup>),
+    /// The vendor answered with an error object: its code, its summary and the object.
+    Refused {
+        /// The id asked for, if one was.
+        id: Option<String>,
+        code: Value,
+        message: Value,
+        details: Value,
+    },
 }

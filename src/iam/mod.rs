@@ -2,17 +2,21 @@
 //! `iam-update-user`, `iam-disable-user` and `iam-enable-user` do, whatever the vendor.
 //!
 //! - [`Lifecycle`] (here): the get, create, update, disable and enable flows.
-//! - [`profile`]: the `user-profile` argument, its outgoing mapping, the lookup attribute.
-//! - [`result`]: the 13-key result, its entry and table.
+//! - [`profile`]: the parsed `user-profile` argument ([`GivenProfile`], parsed by the
+//!   command's typed arguments), its outgoing mapping, the lookup attribute.
+//! - [`result`]: the result of one command, as data (shown by [`crate::output::iam`]).
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
 //!
 //! The flows follow the reference integration (IAMApiModule and Okta IAM), with the
 //! deliberate differences of the contract: an ambiguous lookup is an error and never leads to
-//! a create; disabled means DEPROVISIONED or SUSPENDED; enabling picks the fitting call;
+//! a create; disabled means deprovisioned or suspended; enabling picks the fitting call;
 //! update with `allow-enable` enables *and* applies the profile; disabling an already
 //! disabled user is a skip without a call; `details` after a change is the user after it;
 //! a not-found error is a not-found, never "already disabled".
+//!
+//! Nothing here names a vendor: the vendor's status words reach this layer as a
+//! [`LifecycleState`], its name in messages as [`Connector::vendor_label`].
 
 pub mod connector;
 pub mod mapping;
@@ -21,9 +25,14 @@ pub mod result;
 
 use serde_json::Value;
 
-pub use connector::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
+pub use connector::{
+    Connector, ConnectorError, ConnectorResult, ErrorKind, GroupLookup, GroupMember, GroupSearch,
+    LifecycleState, VendorGroup, VendorUser,
+};
 pub use mapping::{BuiltinMapping, MapperRef, ProfileMapping};
-pub use profile::{ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE};
+pub use profile::{
+    GivenProfile, ProfileError, UserProfile, CREATE_TYPE, INCOMING_TYPE, UPDATE_TYPE,
+};
 pub use result::{Action, IamResult};
 
 use crate::output::is_falsy;
@@ -69,18 +78,18 @@ enum LookupFailure {
 }
 
 impl<'a> Lifecycle<'a> {
-    /// The `user-profile` argument, mapped with the outgoing mapper.
+    /// The parsed `user-profile` argument, mapped with the outgoing mapper.
     async fn profile(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         type_name: &str,
     ) -> Result<UserProfile, ProfileError> {
-        UserProfile::parse_with(argument, self.mapping, self.mapper_out, type_name).await
+        UserProfile::map_with(given, self.mapping, self.mapper_out, type_name).await
     }
 
     /// `iam-get-user`.
-    pub async fn get_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn get_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Get;
         let user = match self.lookup(&profile, action, false).await {
             Ok(user) => user,
@@ -109,7 +118,10 @@ impl<'a> Lifecycle<'a> {
                 let result = IamResult::failure(
                     action,
                     Value::String(String::new()),
-                    format!("Cannot map the Okta user with the incoming mapper: {e}"),
+                    format!(
+                        "Cannot map the {} user with the incoming mapper: {e}",
+                        self.connector.vendor_label()
+                    ),
                 );
                 return Ok(self.finish(result, &profile, None));
             }
@@ -121,26 +133,26 @@ impl<'a> Lifecycle<'a> {
     /// `iam-create-user`: an existing user goes the update path.
     pub async fn create_user(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, CREATE_TYPE).await?;
+        let profile = self.profile(given, CREATE_TYPE).await?;
         Ok(self.create_flow(&profile, allow_enable, self.gates).await)
     }
 
     /// `iam-update-user`.
     pub async fn update_user(
         &self,
-        argument: Option<&Value>,
+        given: &GivenProfile,
         allow_enable: bool,
     ) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         Ok(self.update_flow(&profile, allow_enable, self.gates).await)
     }
 
     /// `iam-disable-user`.
-    pub async fn disable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn disable_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Disable;
         let user = match self
             .gated_lookup(&profile, action, self.gates.disable)
@@ -149,7 +161,7 @@ impl<'a> Lifecycle<'a> {
             Ok(user) => user,
             Err(outcome) => return Ok(*outcome),
         };
-        if !user.active && user.status.eq_ignore_ascii_case("DEPROVISIONED") {
+        if user.state == LifecycleState::Deprovisioned {
             let mut result = IamResult::skip(action, USER_ALREADY_DISABLED);
             result.details = Some(user.raw.clone());
             return Ok(self.finish(result, &profile, None));
@@ -167,8 +179,8 @@ impl<'a> Lifecycle<'a> {
     }
 
     /// `iam-enable-user` (the reference module's generic enable).
-    pub async fn enable_user(&self, argument: Option<&Value>) -> Result<Outcome, ProfileError> {
-        let profile = self.profile(argument, UPDATE_TYPE).await?;
+    pub async fn enable_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
+        let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Enable;
         let user = match self.gated_lookup(&profile, action, self.gates.enable).await {
             Ok(user) => user,
@@ -243,8 +255,8 @@ impl<'a> Lifecycle<'a> {
             }
             Err(LookupFailure::Result(result)) => return self.finish(*result, profile, None),
         };
-        if allow_enable && gates.enable && !user.active {
-            // Enable first (Okta refuses profile edits of a deprovisioned user), then apply
+        if allow_enable && gates.enable && !user.state.is_enabled() {
+            // Enable first (a vendor may refuse profile edits of a deprovisioned user: Okta does), then apply
             // the profile, so the update is not lost (the reference dropped it).
             let action = Action::Enable;
             let enabled = match self.connector.enable_user(&user).await {
@@ -369,7 +381,7 @@ impl<'a> Lifecycle<'a> {
 /// A success result describing `user`.
 fn user_result(action: Action, user: &VendorUser) -> IamResult {
     IamResult {
-        active: Some(user.active),
+        active: Some(user.state.is_enabled()),
         id: Some(user.id.clone()),
         username: user.username.clone(),
         email: user.email.clone(),
@@ -401,7 +413,7 @@ fn error_result(action: Action, error: ConnectorError) -> IamResult {
         result.id = Some(created.id.clone());
         result.username = created.username.clone();
         result.email = created.email.clone();
-        result.active = Some(created.active);
+        result.active = Some(created.state.is_enabled());
         result.error_message = format!(
             "The user was created (id {}) but a later step failed: {}",
             created.id, result.error_message

@@ -1,4 +1,5 @@
-//! The `user-profile` argument: parsing, outgoing mapping, and the lookup attribute.
+//! The `user-profile` argument as IAM receives it ([`GivenProfile`], parsed by the command's
+//! typed arguments), its outgoing mapping, and the lookup attribute.
 
 use serde_json::{Map, Value};
 
@@ -11,10 +12,12 @@ pub const UPDATE_TYPE: &str = "User Profile - Update";
 /// Mapper type of the incoming mapper.
 pub const INCOMING_TYPE: &str = "User Profile";
 
-const OLD_USER_DATA: &str = "olduserdata";
+/// The profile field holding the user's previous values (a rename is found by them).
+pub const OLD_USER_DATA: &str = "olduserdata";
 
-/// Why a `user-profile` argument cannot be used. Each message says what to fix.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a `user-profile` argument cannot be used. Each message says what to fix. The argument's
+/// parsing reports all but [`ProfileError::Mapping`], which the mapping here reports.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ProfileError {
     #[error("The user-profile argument is missing. Give a JSON object such as {{\"email\": \"jane@example.com\"}}.")]
     Missing,
@@ -32,6 +35,18 @@ pub enum ProfileError {
     Mapping(String),
 }
 
+/// The `user-profile` argument once parsed (by the command's typed arguments): the profile as
+/// given, the part the outgoing mapper reads, and `olduserdata` when given. Never empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivenProfile {
+    /// The profile as given (goes to `IAM.UserProfile`).
+    pub raw: Map<String, Value>,
+    /// The profile without `olduserdata`: what the outgoing mapper reads.
+    pub source: Map<String, Value>,
+    /// `olduserdata`, when given as an object.
+    pub old: Option<Map<String, Value>>,
+}
+
 /// A user profile as given, plus its outgoing-mapped form.
 #[derive(Debug, Clone)]
 pub struct UserProfile {
@@ -44,100 +59,52 @@ pub struct UserProfile {
 }
 
 impl UserProfile {
-    /// Parses the argument (a JSON object, or a string holding one) and maps it with the
-    /// outgoing mapper using `type_name` (the built-in mapper engine).
-    pub fn parse(
-        argument: Option<&Value>,
+    /// Maps a parsed profile with the outgoing mapper using `type_name` (the built-in mapper
+    /// engine).
+    pub fn map(
+        given: &GivenProfile,
         mapper: &Mapper,
         type_name: &str,
     ) -> Result<UserProfile, ProfileError> {
-        let (raw, source, old) = Self::split(argument)?;
-        let map = |value: Map<String, Value>| {
+        let map = |value: &Map<String, Value>| {
             mapper
-                .map(&Value::Object(value), type_name)
+                .map(&Value::Object(value.clone()), type_name)
                 .map_err(|e: MapperError| ProfileError::Mapping(e.to_string()))
         };
-        let mapped = map(source)?;
-        let mapped_old = old.map(map).transpose()?;
+        let mapped = map(&given.source)?;
+        let mapped_old = given.old.as_ref().map(map).transpose()?;
         Ok(UserProfile {
-            raw,
+            raw: given.raw.clone(),
             mapped,
             mapped_old,
         })
     }
 
-    /// [`UserProfile::parse`] with `mapping` (the server first, in engine mode).
-    pub async fn parse_with(
-        argument: Option<&Value>,
+    /// [`UserProfile::map`] with `mapping` (the server first, in engine mode).
+    pub async fn map_with(
+        given: &GivenProfile,
         mapping: &dyn ProfileMapping,
         mapper: MapperRef<'_>,
         type_name: &str,
     ) -> Result<UserProfile, ProfileError> {
-        let (raw, source, old) = Self::split(argument)?;
         let mapped = mapping
-            .map(&Value::Object(source), mapper, type_name)
+            .map(&Value::Object(given.source.clone()), mapper, type_name)
             .await
             .map_err(ProfileError::Mapping)?;
-        let mapped_old = match old {
+        let mapped_old = match &given.old {
             Some(old) => Some(
                 mapping
-                    .map(&Value::Object(old), mapper, type_name)
+                    .map(&Value::Object(old.clone()), mapper, type_name)
                     .await
                     .map_err(ProfileError::Mapping)?,
             ),
             None => None,
         };
         Ok(UserProfile {
-            raw,
+            raw: given.raw.clone(),
             mapped,
             mapped_old,
         })
-    }
-
-    /// The profile as given, the part the mapper reads (without `olduserdata`), and
-    /// `olduserdata` when given.
-    #[allow(clippy::type_complexity)]
-    fn split(
-        argument: Option<&Value>,
-    ) -> Result<
-        (
-            Map<String, Value>,
-            Map<String, Value>,
-            Option<Map<String, Value>>,
-        ),
-        ProfileError,
-    > {
-        let raw = match argument {
-            None | Some(Value::Null) => return Err(ProfileError::Missing),
-            Some(Value::String(text)) if text.trim().is_empty() => {
-                return Err(ProfileError::Missing)
-            }
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(map)) => map,
-                Ok(other) => {
-                    return Err(ProfileError::NotAnObject(
-                        crate::protocol::message::json_kind(&other),
-                    ))
-                }
-                Err(e) => return Err(ProfileError::NotJson(e.to_string())),
-            },
-            Some(Value::Object(map)) => map.clone(),
-            Some(other) => {
-                return Err(ProfileError::NotAnObject(
-                    crate::protocol::message::json_kind(other),
-                ))
-            }
-        };
-        if raw.is_empty() {
-            return Err(ProfileError::Empty);
-        }
-        let mut source = raw.clone();
-        let old = match source.remove(OLD_USER_DATA) {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(old)) => Some(old),
-            Some(_) => return Err(ProfileError::BadOldUserData),
-        };
-        Ok((raw, source, old))
     }
 
     /// The first attribute, in `attributes` order, that has a value: `id` from the raw profile

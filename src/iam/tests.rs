@@ -21,8 +21,12 @@ fn user(id: &str, email: &str, status: &str) -> VendorUser {
         id: id.into(),
         username: Some(email.into()),
         email: Some(email.into()),
-        status: status.into(),
-        active: !matches!(status, "DEPROVISIONED" | "SUSPENDED"),
+        state: match status {
+            "DEPROVISIONED" => LifecycleState::Deprovisioned,
+            "SUSPENDED" => LifecycleState::Suspended,
+            _ => LifecycleState::Active,
+        },
+        vendor_status: status.into(),
         raw: json!({"id": id, "status": status, "profile": {"login": email, "email": email}}),
     }
 }
@@ -117,10 +121,10 @@ impl Connector for MockConnector {
         user: &'a VendorUser,
     ) -> LocalBoxFuture<'a, ConnectorResult<Option<VendorUser>>> {
         Box::pin(async move {
-            if user.active {
+            if user.state.is_enabled() {
                 return Ok(None);
             }
-            let call = if user.status == "SUSPENDED" {
+            let call = if user.state == LifecycleState::Suspended {
                 "unsuspend"
             } else {
                 "activate"
@@ -143,11 +147,34 @@ impl Connector for MockConnector {
     fn incoming_source(&self, user: &VendorUser) -> Value {
         let mut source = user.raw["profile"].as_object().cloned().unwrap_or_default();
         source.insert("id".into(), json!(user.id));
-        source.insert("status".into(), json!(user.status));
+        source.insert("status".into(), json!(user.vendor_status));
         Value::Object(source)
     }
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
         Box::pin(async move { Ok(vec![]) })
+    }
+    fn find_group<'a>(
+        &'a self,
+        lookup: &'a GroupLookup,
+    ) -> LocalBoxFuture<'a, ConnectorResult<GroupSearch>> {
+        Box::pin(async move {
+            self.calls
+                .borrow_mut()
+                .push(format!("find group {lookup:?}"));
+            Ok(GroupSearch::NotFound {
+                id: None,
+                details: Value::Array(Vec::new()),
+            })
+        })
+    }
+    fn group_members<'a>(
+        &'a self,
+        _group_id: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<GroupMember>>> {
+        Box::pin(async move { Ok(Vec::new()) })
+    }
+    fn vendor_label(&self) -> &'static str {
+        "Mock"
     }
 }
 
@@ -166,8 +193,10 @@ fn iam<'a>(
 ) -> Lifecycle<'a> {
     Lifecycle {
         connector,
-        mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-        mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
+        mapper_out: MapperRef::builtin(
+            registry.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap(),
+        ),
+        mapper_in: MapperRef::builtin(registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap()),
         mapping: &BuiltinMapping,
         gates,
     }
@@ -175,12 +204,21 @@ fn iam<'a>(
 
 const E: &str = "dana.lee@example.com";
 
-fn profile(extra: Value) -> Value {
-    let mut p = json!({"email": E});
-    if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
-        p.extend(extra.clone());
-    }
-    Value::String(p.to_string())
+/// A parsed profile: the email plus `extra`.
+fn profile(extra: Value) -> GivenProfile {
+    let mut raw = Map::new();
+    raw.insert("email".into(), json!(E));
+    raw.extend(extra.as_object().cloned().unwrap_or_default());
+    given(raw)
+}
+
+/// A parsed profile as the argument parsing gives it (`olduserdata` apart).
+fn given(raw: Map<String, Value>) -> GivenProfile {
+    let mut source = raw.clone();
+    let old = source
+        .remove(profile::OLD_USER_DATA)
+        .and_then(|old| old.as_object().cloned());
+    GivenProfile { raw, source, old }
 }
 
 #[tokio::test]
@@ -188,10 +226,7 @@ async fn ambiguous_lookup_is_an_error_and_never_creates() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE"), user("00u2", E, "ACTIVE")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON)
-        .create_user(Some(&arg), true)
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).create_user(&arg, true).await.unwrap();
     assert!(!out.result.success);
     assert_eq!(out.result.action, Action::Create);
     assert!(
@@ -207,10 +242,7 @@ async fn update_with_allow_enable_enables_and_applies_the_profile() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({"givenname": "Dana"}));
-    let out = iam(&c, &r, GATES_ON)
-        .update_user(Some(&arg), true)
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).update_user(&arg, true).await.unwrap();
     assert_eq!(out.result.action, Action::Enable);
     assert_eq!(out.result.active, Some(true));
     let calls = c.calls();
@@ -224,10 +256,10 @@ async fn suspended_user_is_disabled_and_enable_unsuspends() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
     let arg = profile(json!({}));
-    let got = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    let got = iam(&c, &r, GATES_ON).get_user(&arg).await.unwrap();
     assert_eq!(got.result.active, Some(false));
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    let out = iam(&c, &r, GATES_ON).enable_user(&arg).await.unwrap();
     assert_eq!(out.result.action, Action::Enable);
     assert!(c.calls().contains(&"unsuspend 00u1".to_string()));
 }
@@ -237,10 +269,7 @@ async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON)
-        .disable_user(Some(&arg))
-        .await
-        .unwrap();
+    let out = iam(&c, &r, GATES_ON).disable_user(&arg).await.unwrap();
     assert!(out.result.skipped);
     assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
     assert_eq!(c.calls(), vec![format!("find email={E}")]);
@@ -251,7 +280,7 @@ async fn enable_of_an_active_user_is_a_skip() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
     let arg = profile(json!({}));
-    let out = iam(&c, &r, GATES_ON).enable_user(Some(&arg)).await.unwrap();
+    let out = iam(&c, &r, GATES_ON).enable_user(&arg).await.unwrap();
     assert!(out.result.skipped);
     assert_eq!(out.result.reason, USER_ALREADY_ENABLED);
 }
@@ -269,20 +298,17 @@ async fn gates_skip_without_calls() {
     };
     let arg = profile(json!({}));
     for out in [
+        iam(&c, &r, off).create_user(&arg, true).await.unwrap(),
         iam(&c, &r, off)
-            .create_user(Some(&arg), true)
+            .update_user(&profile(json!({})), true)
             .await
             .unwrap(),
         iam(&c, &r, off)
-            .update_user(Some(&profile(json!({}))), true)
+            .disable_user(&profile(json!({})))
             .await
             .unwrap(),
         iam(&c, &r, off)
-            .disable_user(Some(&profile(json!({}))))
-            .await
-            .unwrap(),
-        iam(&c, &r, off)
-            .enable_user(Some(&profile(json!({}))))
+            .enable_user(&profile(json!({})))
             .await
             .unwrap(),
     ] {
@@ -304,12 +330,11 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
     });
     let arg = profile(json!({}));
     let out = iam(&c, &r, GATES_ON)
-        .update_user(Some(&arg), false)
+        .update_user(&arg, false)
         .await
         .unwrap();
-    let entry = out
-        .result
-        .to_entry("Okta IAM", "i1", out.user_profile.clone());
+    let entry =
+        crate::output::iam::iam_entry(&out.result, "Okta IAM", "i1", out.user_profile.clone());
     assert_eq!(entry.entry_type, 4);
     assert!(entry.human_readable.is_none());
     assert_eq!(entry.contents["errorCode"], "E0000047");
@@ -317,35 +342,60 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
 }
 
 #[tokio::test]
-async fn bad_profiles_say_what_to_fix() {
+async fn a_profile_without_a_lookup_attribute_is_a_failure_result() {
     let r = MapperRegistry::builtin();
     let c = MockConnector::with(vec![]);
-    let cases = [
-        (json!("not json"), "not valid JSON"),
-        (json!("[1]"), "must be a JSON object"),
-        (json!("{}"), "empty object"),
-        (json!(5), "must be a JSON object"),
-        (Value::Null, "missing"),
-    ];
-    for (arg, expected) in cases {
-        let registry = MapperRegistry::builtin();
-        let iam = Lifecycle {
-            connector: &c,
-            mapper_out: MapperRef::builtin(registry.get(crate::mapper::OUTGOING_DEFAULT).unwrap()),
-            mapper_in: MapperRef::builtin(registry.get(crate::mapper::INCOMING_DEFAULT).unwrap()),
-            mapping: &BuiltinMapping,
-            gates: GATES_ON,
-        };
-        let err = iam.get_user(Some(&arg)).await.unwrap_err().to_string();
-        assert!(err.contains(expected), "{arg} → {err}");
-    }
     // No lookup attribute: a failure result, as the reference.
-    let arg = profile(json!({}));
-    let arg = Value::String(arg.as_str().unwrap().replace("email", "department"));
-    let out = iam(&c, &r, GATES_ON).get_user(Some(&arg)).await.unwrap();
+    let mut raw = Map::new();
+    raw.insert("department".into(), json!(E));
+    let arg = given(raw);
+    let out = iam(&c, &r, GATES_ON).get_user(&arg).await.unwrap();
     assert!(!out.result.success);
     assert_eq!(
         out.result.error_message,
         "Your user profile argument must contain at least one attribute that is mapped into one of the following attributes in the outgoing mapper: ['id', 'login', 'email']"
     );
+}
+
+#[tokio::test]
+async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
+    // The outgoing mapper has no "User Profile" type: mapping with it as incoming fails.
+    let outgoing = r.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap();
+    let lifecycle = Lifecycle {
+        mapper_in: MapperRef::builtin(outgoing),
+        ..iam(&c, &r, GATES_ON)
+    };
+    let out = lifecycle.get_user(&profile(json!({}))).await.unwrap();
+    assert!(!out.result.success);
+    assert!(
+        out.result
+            .error_message
+            .starts_with("Cannot map the Mock user with the incoming mapper: "),
+        "{}",
+        out.result.error_message
+    );
+}
+
+#[tokio::test]
+async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
+    let r = MapperRegistry::builtin();
+    let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(&profile(json!({})))
+        .await
+        .unwrap();
+    assert!(out.result.skipped);
+    assert_eq!(out.result.reason, USER_ALREADY_DISABLED);
+    assert!(c.calls().iter().all(|call| !call.starts_with("deactivate")));
+
+    let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
+    let out = iam(&c, &r, GATES_ON)
+        .disable_user(&profile(json!({})))
+        .await
+        .unwrap();
+    assert!(!out.result.skipped);
+    assert_eq!(out.result.active, Some(false));
+    assert!(c.calls().contains(&"deactivate 00u1".to_string()));
 }

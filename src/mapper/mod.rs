@@ -66,22 +66,6 @@ use serde_json::{Map, Value};
 
 use model::TypeMapping;
 
-/// Name of the built-in incoming mapper (Okta user → User Profile).
-pub const INCOMING_DEFAULT: &str = "User Profile - Okta (Incoming)";
-/// Name of the built-in outgoing mapper (User Profile → Okta user profile).
-pub const OUTGOING_DEFAULT: &str = "User Profile - Okta (Outgoing)";
-
-const BUILTIN_FILES: [(&str, &str); 2] = [
-    (
-        "builtin:mappers/classifier-mapper-incoming-User-Profile-Okta.json",
-        include_str!("../../mappers/classifier-mapper-incoming-User-Profile-Okta.json"),
-    ),
-    (
-        "builtin:mappers/classifier-mapper-outgoing-Okta-User-Profile.json",
-        include_str!("../../mappers/classifier-mapper-outgoing-Okta-User-Profile.json"),
-    ),
-];
-
 /// Everything that can go wrong loading or applying a mapper. Each message names where: the
 /// file (origin), the mapper, the type and field, and the operator when there is one.
 #[derive(Debug, thiserror::Error)]
@@ -260,10 +244,16 @@ impl MapperRegistry {
         Self::default()
     }
 
-    /// The two embedded mappers ([`INCOMING_DEFAULT`], [`OUTGOING_DEFAULT`]).
+    /// The default vendor's embedded user-profile mappers (Okta's; see
+    /// [`crate::vendor::VendorPackage::mappers`]).
     pub fn builtin() -> Self {
+        crate::vendors::default_vendor().package().mappers()
+    }
+
+    /// Mappers embedded in the program, as `(origin, JSON)` pairs.
+    pub fn embedded(files: &[(String, &str)]) -> Self {
         let mut reg = Self::new();
-        for (origin, text) in BUILTIN_FILES {
+        for (origin, text) in files {
             // The embedded files are part of the program, not input; a unit test loads them.
             #[allow(clippy::expect_used)]
             let mapper = Mapper::from_json(origin, text)

@@ -4,6 +4,8 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
+use crate::vendor::Vendor;
 
 const APP_SYNC: &str = include_str!("../../fixtures/mappers/app-sync-style-mapper.json");
 const UPDATE_EVENT: &str =
@@ -108,7 +110,8 @@ fn builtin_mappers_load() {
 
 #[test]
 fn builtin_files_are_xsoar_exports() {
-    for (origin, text) in BUILTIN_FILES {
+    for item in crate::okta::vendor::OKTA.package().profile_mappers.items() {
+        let (origin, text) = (item.file_name, item.json);
         let doc: Value = serde_json::from_str(text).unwrap();
         for key in [
             "id",

@@ -10,8 +10,11 @@
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use crate::iam::{Connector, ConnectorError, ConnectorResult, ErrorKind, VendorUser};
-use crate::okta::{Client, Filter, OktaError, UserId, UserView};
+use crate::iam::{
+    Connector, ConnectorError, ConnectorResult, ErrorKind, GroupLookup, GroupMember, GroupSearch,
+    LifecycleState, VendorGroup, VendorUser,
+};
+use crate::okta::{Client, Filter, GroupId, OktaError, UserId, UserView};
 use crate::state::LocalBoxFuture;
 
 /// Okta's "Resource not found".
@@ -41,9 +44,16 @@ impl OktaConnector {
     }
 }
 
-/// Okta statuses that count as disabled.
-pub fn is_active_status(status: &str) -> bool {
-    !matches!(status, "DEPROVISIONED" | "SUSPENDED")
+/// Okta's status word in the IAM layer's terms: DEPROVISIONED and SUSPENDED are disabled,
+/// STAGED and PROVISIONED are pending, every other word (ACTIVE, PASSWORD_EXPIRED,
+/// LOCKED_OUT, RECOVERY, ...) is active.
+pub fn lifecycle_state(status: &str) -> LifecycleState {
+    match status {
+        "DEPROVISIONED" => LifecycleState::Deprovisioned,
+        "SUSPENDED" => LifecycleState::Suspended,
+        "STAGED" | "PROVISIONED" => LifecycleState::Pending,
+        _ => LifecycleState::Active,
+    }
 }
 
 /// A raw Okta user as a [`VendorUser`]; `None` when it has no id.
@@ -58,9 +68,9 @@ pub fn vendor_user(raw: Value) -> Option<VendorUser> {
     Some(VendorUser {
         username: view.login().map(str::to_string),
         email: view.email().map(str::to_string),
-        active: is_active_status(&status),
+        state: lifecycle_state(&status),
         id,
-        status,
+        vendor_status: status,
         raw,
     })
 }
@@ -71,8 +81,8 @@ fn with_status(user: &VendorUser, status: &str) -> VendorUser {
         object.insert("status".into(), Value::String(status.to_string()));
     }
     VendorUser {
-        status: status.to_string(),
-        active: is_active_status(status),
+        state: lifecycle_state(status),
+        vendor_status: status.to_string(),
         raw,
         ..user.clone()
     }
@@ -197,10 +207,12 @@ impl Connector for OktaConnector {
         Box::pin(async move {
             let id = UserId::new(user.id.clone());
             let users = self.client.users();
-            let outcome = match user.status.as_str() {
-                "STAGED" | "PROVISIONED" | "DEPROVISIONED" => users.activate(&id, false).await,
-                "SUSPENDED" => users.unsuspend(&id).await,
-                _ => return Ok(None),
+            let outcome = match user.state {
+                LifecycleState::Pending | LifecycleState::Deprovisioned => {
+                    users.activate(&id, false).await
+                }
+                LifecycleState::Suspended => users.unsuspend(&id).await,
+                LifecycleState::Active => return Ok(None),
             };
             outcome.map_err(connector_error)?;
             Ok(Some(self.reread(user, "ACTIVE").await))
@@ -229,8 +241,79 @@ impl Connector for OktaConnector {
             .cloned()
             .unwrap_or_default();
         source.insert("id".into(), Value::String(user.id.clone()));
-        source.insert("status".into(), Value::String(user.status.clone()));
+        source.insert("status".into(), Value::String(user.vendor_status.clone()));
         Value::Object(source)
+    }
+
+    fn find_group<'a>(
+        &'a self,
+        lookup: &'a GroupLookup,
+    ) -> LocalBoxFuture<'a, ConnectorResult<GroupSearch>> {
+        Box::pin(async move {
+            let id = match lookup {
+                GroupLookup::Id(id) => id.clone(),
+                GroupLookup::DisplayName(name) => {
+                    let found = match self.client.groups().search(name).await {
+                        Ok(found) => found,
+                        Err(error) => return refused(error, None),
+                    };
+                    match found.as_slice() {
+                        [] => {
+                            return Ok(GroupSearch::NotFound {
+                                id: None,
+                                details: Value::Array(Vec::new()),
+                            })
+                        }
+                        [group] => match group.get("id") {
+                            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+                            _ => {
+                                return Err(ConnectorError::other(format!(
+                                    "The group Okta found for displayName {name:?} has no id."
+                                )))
+                            }
+                        },
+                        many => return Ok(GroupSearch::Many(many.iter().map(group).collect())),
+                    }
+                }
+            };
+            match self.client.groups().get(&GroupId::new(id.as_str())).await {
+                Ok(found) => Ok(GroupSearch::Found(VendorGroup {
+                    key: id,
+                    ..group(&found)
+                })),
+                Err(error) if error.status() == Some(404) => match error.api() {
+                    Some(api) => Ok(GroupSearch::NotFound {
+                        id: Some(id),
+                        details: api.body.clone(),
+                    }),
+                    None => Err(connector_error(error)),
+                },
+                Err(error) => refused(error, Some(id)),
+            }
+        })
+    }
+
+    fn group_members<'a>(
+        &'a self,
+        group_id: &'a str,
+    ) -> LocalBoxFuture<'a, ConnectorResult<Vec<GroupMember>>> {
+        Box::pin(async move {
+            let mut members = Vec::new();
+            let mut pager = self.client.groups().members(&GroupId::new(group_id));
+            while let Some(page) = pager.next_page().await {
+                let page = page.map_err(connector_error)?;
+                // The reference stops at an empty page even when a next link is given.
+                if page.items.is_empty() {
+                    break;
+                }
+                members.extend(page.items.iter().filter_map(member));
+            }
+            Ok(members)
+        })
+    }
+
+    fn vendor_label(&self) -> &'static str {
+        "Okta"
     }
 
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>> {
@@ -261,5 +344,99 @@ impl Connector for OktaConnector {
             }
             Ok(fields)
         })
+    }
+}
+
+/// A raw Okta group: its id and `profile.name` (null when absent).
+fn group(raw: &Value) -> VendorGroup {
+    let id = raw.get("id").cloned().unwrap_or(Value::Null);
+    VendorGroup {
+        key: id.as_str().unwrap_or_default().to_string(),
+        id,
+        display_name: raw
+            .get("profile")
+            .and_then(|p| p.get("name"))
+            .cloned()
+            .unwrap_or(Value::Null),
+    }
+}
+
+/// A failed group call: Okta's error object is a result (as in the reference); a failure
+/// without one (no answer, a body that is not an Okta error) is the error.
+fn refused(error: OktaError, id: Option<String>) -> ConnectorResult<GroupSearch> {
+    match error.api() {
+        Some(api) => {
+            let body = api.body.clone();
+            let field = |key: &str| body.get(key).cloned().unwrap_or(Value::Null);
+            Ok(GroupSearch::Refused {
+                id,
+                code: field("errorCode"),
+                message: field("errorSummary"),
+                details: body,
+            })
+        }
+        None => Err(connector_error(error)),
+    }
+}
+
+/// A member that is not deprovisioned, as `{"value": id, "display": profile.login}`.
+fn member(user: &Value) -> Option<GroupMember> {
+    let status = user
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if lifecycle_state(status) == LifecycleState::Deprovisioned {
+        return None;
+    }
+    Some(GroupMember {
+        value: user.get("id").cloned().unwrap_or(Value::Null),
+        display: user
+            .get("profile")
+            .and_then(|p| p.get("login"))
+            .cloned()
+            .unwrap_or(Value::Null),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn okta_statuses_sort_into_lifecycle_states() {
+        for (status, state) in [
+            ("ACTIVE", LifecycleState::Active),
+            ("PASSWORD_EXPIRED", LifecycleState::Active),
+            ("LOCKED_OUT", LifecycleState::Active),
+            ("STAGED", LifecycleState::Pending),
+            ("PROVISIONED", LifecycleState::Pending),
+            ("SUSPENDED", LifecycleState::Suspended),
+            ("DEPROVISIONED", LifecycleState::Deprovisioned),
+        ] {
+            assert_eq!(lifecycle_state(status), state, "{status}");
+        }
+    }
+
+    #[test]
+    fn members_skip_deprovisioned_users() {
+        assert_eq!(
+            member(&json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@x"}})),
+            Some(GroupMember {
+                value: json!("00u1"),
+                display: json!("a@x")
+            })
+        );
+        assert_eq!(
+            member(&json!({"id": "00u2", "status": "DEPROVISIONED"})),
+            None
+        );
+        assert_eq!(
+            member(&json!({"id": "00u3"})),
+            Some(GroupMember {
+                value: json!("00u3"),
+                display: Value::Null
+            })
+        );
     }
 }

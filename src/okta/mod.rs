@@ -34,6 +34,9 @@
 //! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer (buckets are named in `client.rs`) |
 //! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
+//! | `vendor.rs` | [`vendor::Okta`]: Okta as a vendor of the daemon (package, client cache, connector, test-module check) |
+//! | `test_module.rs` | Okta's `test-module` check |
+//! | `token_cache.rs` | the OAuth access token kept in the integration context between executions |
 //!
 //! Built on the vendor-neutral HTTP core ([`crate::http`]): the [`Transport`] seam, the
 //! [`Clock`], [`crate::http::HttpSettings`] and their defaults, pacing, the retry decision
@@ -141,6 +144,7 @@
 mod apps;
 pub mod auth;
 mod client;
+pub mod commands;
 pub mod connector;
 mod error;
 pub mod filter;
@@ -151,7 +155,10 @@ pub mod path;
 pub mod policy;
 pub mod rate_limit;
 mod schemas;
+pub mod test_module;
+mod token_cache;
 mod users;
+pub mod vendor;
 
 pub use apps::Apps;
 pub use client::{

@@ -3,11 +3,15 @@
 //! - [`entry`]: the XSOAR entry (`Type`, `ContentsFormat`, `Contents`, `HumanReadable`,
 //!   `EntryContext`) and the context-key selector form.
 //! - [`markdown`]: a byte-exact port of XSOAR's `tableToMarkdown`.
+//! - [`iam`]: the IAM commands' result object, entry, table and context selectors;
+//!   [`iam_keys`]: the one definition of the 13 IAM output keys.
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
 //! - [`json_unescape`]: a spooled JSON string streamed back to text (`call`'s markdown).
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
 
 pub mod entry;
+pub mod iam;
+pub mod iam_keys;
 pub mod json_unescape;
 pub mod line_breaks;
 pub mod markdown;

@@ -8,10 +8,13 @@ use thiserror::Error;
 use crate::output::Entry;
 use crate::params::parse_bool;
 
-/// Brand used when the calling context does not name one.
-pub const DEFAULT_BRAND: &str = "Okta IAM";
-/// Instance used when the calling context does not name one.
-pub const DEFAULT_INSTANCE: &str = "Okta IAM_instance_1";
+/// The brand and instance name a calling context gets when it names none; the vendor's
+/// (see [`crate::vendor::Vendor::context_defaults`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextDefaults {
+    pub brand: &'static str,
+    pub instance: &'static str,
+}
 
 /// One execution request, parsed leniently: unknown keys are ignored.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +46,16 @@ pub enum ContextError {
 }
 
 impl CallingContext {
-    /// Parses one input line.
+    /// Parses one input line, with the default vendor's brand and instance name.
     pub fn parse(line: &str) -> Result<CallingContext, ContextError> {
+        Self::parse_with(line, &crate::vendors::default_vendor().context_defaults())
+    }
+
+    /// Parses one input line; `defaults` fill in a missing brand or instance name.
+    pub fn parse_with(
+        line: &str,
+        defaults: &ContextDefaults,
+    ) -> Result<CallingContext, ContextError> {
         let value: Value =
             serde_json::from_str(line).map_err(|e| ContextError::InvalidJson(e.to_string()))?;
         let Value::Object(mut object) = value else {
@@ -59,9 +70,9 @@ impl CallingContext {
         let params = take_object(&mut object, "params")?;
         let context = take_object(&mut object, "context")?;
         let brand = non_empty_string(context.get("IntegrationBrand"))
-            .unwrap_or_else(|| DEFAULT_BRAND.to_string());
+            .unwrap_or_else(|| defaults.brand.to_string());
         let instance = non_empty_string(context.get("IntegrationInstance"))
-            .unwrap_or_else(|| DEFAULT_INSTANCE.to_string());
+            .unwrap_or_else(|| defaults.instance.to_string());
         let is_debug = context.get("IsDebug").and_then(parse_bool).unwrap_or(false);
         if is_debug {
             // The loop removes `debug-mode` from the args of a debug run.
@@ -159,8 +170,15 @@ mod tests {
     #[test]
     fn defaults_brand_and_instance() {
         let ctx = CallingContext::parse(r#"{"command":"test-module"}"#).unwrap();
-        assert_eq!(ctx.brand, DEFAULT_BRAND);
-        assert_eq!(ctx.instance, DEFAULT_INSTANCE);
+        assert_eq!(ctx.brand, "Okta IAM");
+        assert_eq!(ctx.instance, "Okta IAM_instance_1");
+        let defaults = ContextDefaults {
+            brand: "Other IAM",
+            instance: "Other IAM_instance_1",
+        };
+        let ctx = CallingContext::parse_with(r#"{"command":"x"}"#, &defaults).unwrap();
+        assert_eq!(ctx.brand, "Other IAM");
+        assert_eq!(ctx.instance, "Other IAM_instance_1");
         assert!(!ctx.native);
     }
 

@@ -31,7 +31,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
-use crate::commands::{execute, Execution, Runtime};
+use crate::commands::{execute, Daemon, Execution};
 use crate::output::Entry;
 use crate::state::file::StateFile;
 use crate::state::{is_reply_shaped, EngineState, LocalState};
@@ -52,7 +52,7 @@ pub enum StateMode {
 pub struct ServeConfig {
     pub state: StateMode,
     /// How long engine mode waits for the host's reply to a state request; `None`: the
-    /// command deadline (`Runtime.tuning.command_deadline`).
+    /// command deadline (`Daemon.tuning.command_deadline`).
     pub host_reply_timeout: Option<Duration>,
 }
 
@@ -70,7 +70,7 @@ impl ServeConfig {
 pub async fn serve<R, W>(
     input: R,
     mut output: W,
-    runtime: &Runtime,
+    daemon: &Daemon,
     config: &ServeConfig,
 ) -> std::io::Result<()>
 where
@@ -86,7 +86,9 @@ where
     };
     let reply_timeout = config
         .host_reply_timeout
-        .unwrap_or(runtime.tuning.command_deadline);
+        .unwrap_or(daemon.tuning.command_deadline);
+    // A calling context that names no brand or instance gets the vendor's.
+    let defaults = daemon.vendor.context_defaults();
     let mut reader = LineReader::new(BufReader::new(input));
     // Replies still owed by the host for state requests that timed out.
     let mut late_replies = 0usize;
@@ -137,7 +139,7 @@ where
             warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
             continue;
         }
-        let context = match CallingContext::parse(trimmed) {
+        let context = match CallingContext::parse_with(trimmed, &defaults) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;
@@ -157,7 +159,7 @@ where
         let execution = match &config.state {
             StateMode::Engine => {
                 let mut state = EngineState::new(&mut reader, &mut output, reply_timeout);
-                let execution = execute(runtime, &context, &mut state).await;
+                let execution = execute(daemon, &context, &mut state).await;
                 late_replies += state.unanswered();
                 stray_replies_possible = state.requests_sent() > 0;
                 deferred.extend(state.take_deferred());
@@ -165,7 +167,7 @@ where
             }
             StateMode::Local(path) => {
                 let mut state = LocalState::new(path, &context.instance);
-                execute(runtime, &context, &mut state).await
+                execute(daemon, &context, &mut state).await
             }
         };
         write_execution(&mut output, &execution).await?;

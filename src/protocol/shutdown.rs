@@ -24,7 +24,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
-use crate::commands::Runtime;
+use crate::commands::Daemon;
 use crate::protocol::{serve, ServeConfig};
 
 /// Exit status when the protocol channel fails (stdout closed, stdin unreadable).
@@ -182,7 +182,7 @@ impl Signals {
 pub async fn serve_until_stopped<R, W>(
     input: R,
     output: W,
-    runtime: &Runtime,
+    daemon: &Daemon,
     config: &ServeConfig,
     mut signals: Signals,
 ) -> u8
@@ -193,7 +193,7 @@ where
     let mut output = LineWriter::new(output);
     let lines = output.state();
     let outcome = {
-        let serving = serve(input, &mut output, runtime, config);
+        let serving = serve(input, &mut output, daemon, config);
         tokio::pin!(serving);
         tokio::select! {
             result = &mut serving => Ok(result),

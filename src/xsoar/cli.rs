@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-use super::{manifest, pack, DEFAULT_DOCKER_IMAGE};
+use super::{manifest, pack, VendorPackage, DEFAULT_DOCKER_IMAGE};
 
 /// Options of `manifest` (and, flattened, `pack`).
 #[derive(Debug, Clone, ClapArgs)]
@@ -19,6 +19,19 @@ pub struct PackageOptions {
         value_parser = clap::builder::NonEmptyStringValueParser::new()
     )]
     pub docker_image: String,
+    /// The vendor whose integration this is (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
+}
+
+impl PackageOptions {
+    /// The package of the vendor `--vendor` names (checked when parsed).
+    pub fn package(&self) -> VendorPackage {
+        crate::vendors::registry()
+            .find(&self.vendor)
+            .unwrap_or(crate::vendors::default_vendor())
+            .package()
+    }
 }
 
 /// Options of `pack`.
@@ -33,7 +46,7 @@ pub struct PackOptions {
 
 /// `okta-iam manifest`: 0 when printed, 2 when the manifest cannot be written as YAML.
 pub fn run_manifest(options: &PackageOptions) -> u8 {
-    match manifest::integration_yaml(&super::okta(), &options.docker_image) {
+    match manifest::integration_yaml(&options.package(), &options.docker_image) {
         Ok(yaml) => {
             print!("{yaml}");
             0
@@ -47,7 +60,11 @@ pub fn run_manifest(options: &PackageOptions) -> u8 {
 
 /// `okta-iam pack DIR`: 0 when written, 2 when a file cannot be written.
 pub fn run_pack(options: &PackOptions) -> u8 {
-    match pack::write_pack(&super::okta(), &options.package.docker_image, &options.dir) {
+    match pack::write_pack(
+        &options.package.package(),
+        &options.package.docker_image,
+        &options.dir,
+    ) {
         Ok(written) => {
             println!("wrote the pack {}", written.dir.display());
             for file in &written.files {

@@ -31,9 +31,8 @@ pub fn integration_yaml(
 /// The commands the manifest lists: every command XSOAR users call, plus the internal ones
 /// the package lists anyway (`get-mapping-fields`).
 pub fn listed_commands(package: &VendorPackage) -> Vec<&'static CommandSpec> {
-    (package.commands)()
-        .iter()
-        .copied()
+    package
+        .commands()
         .filter(|c| !c.internal || package.listed_internal.contains(&c.name))
         .collect()
 }
@@ -230,7 +229,12 @@ impl<'a> Output<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xsoar::{okta, DEFAULT_DOCKER_IMAGE};
+    use crate::vendor::Vendor;
+    use crate::xsoar::DEFAULT_DOCKER_IMAGE;
+
+    fn okta() -> VendorPackage {
+        crate::okta::vendor::OKTA.package()
+    }
 
     #[test]
     fn the_relay_is_embedded_line_for_line() {

@@ -4,9 +4,8 @@
 //! okta-iam is the relay (`relay.py`, embedded here at build time), which starts
 //! `okta-iam serve` for each execution and bridges its messages to the server.
 //!
-//! - [`VendorPackage`]: everything the package of one vendor needs (names, params, commands,
-//!   mappers, classifier, pack metadata). [`okta`] describes the Okta one; a second vendor
-//!   adds its own description and reuses the rest.
+//! - [`VendorPackage`] (defined with the vendor, [`crate::vendor`]): everything the package
+//!   of one vendor needs (names, params, commands, mappers, classifier, pack metadata).
 //! - [`manifest`]: the unified integration YAML (`okta-iam manifest`).
 //! - [`pack`]: the content pack directory and its zip (`okta-iam pack DIR`).
 //! - [`cli`]: the options and runners of `okta-iam manifest` and `okta-iam pack`.
@@ -17,7 +16,7 @@ pub mod cli;
 pub mod manifest;
 pub mod pack;
 
-use crate::catalogue::{self, CommandSpec, ParamSpec};
+pub use crate::vendor::{ContentItem, VendorPackage};
 
 /// The relay XSOAR runs as the integration's code (Python 3, standard library only).
 pub const RELAY: &str = include_str!("relay.py");
@@ -26,102 +25,24 @@ pub const RELAY: &str = include_str!("relay.py");
 /// repository's `Dockerfile` builds (see `docs/xsoar.md`), tagged with this version.
 pub const DEFAULT_DOCKER_IMAGE: &str = concat!("okta-iam:", env!("CARGO_PKG_VERSION"));
 
-/// One content item of the pack (a mapper or classifier), in XSOAR's export JSON.
-#[derive(Debug, Clone, Copy)]
-pub struct ContentItem {
-    /// The item's `id` (and `name`): what the integration YAML and the params refer to.
-    pub id: &'static str,
-    /// The file name in the pack's `Classifiers/` directory.
-    pub file_name: &'static str,
-    pub json: &'static str,
-}
-
-/// Everything the XSOAR package of one vendor needs.
-#[derive(Debug, Clone, Copy)]
-pub struct VendorPackage {
-    /// Integration id, name and display name (`commonfields.id`, `name`, `display`).
-    pub integration_id: &'static str,
-    pub description: &'static str,
-    pub category: &'static str,
-    /// The pack's directory name and `name` in `pack_metadata.json`.
-    pub pack_name: &'static str,
-    pub pack_description: &'static str,
-    /// The file name stem of the integration in the pack (`Integrations/<stem>/<stem>.yml`).
-    pub file_stem: &'static str,
-    pub params: &'static [ParamSpec],
-    pub commands: fn() -> &'static [&'static CommandSpec],
-    /// Internal commands the manifest lists anyway (`get-mapping-fields` for `ismappable`).
-    pub listed_internal: &'static [&'static str],
-    /// The user profile mappers (incoming, outgoing).
-    pub profile_mappers: &'static [ContentItem],
-    /// The incident classifier and its incoming mapper (`defaultclassifier`,
-    /// `defaultmapperin`).
-    pub classifier: ContentItem,
-    pub incident_mapper: ContentItem,
-    /// The pack README (markdown; `{image}` is replaced by the Docker image).
-    pub readme: &'static str,
-    pub keywords: &'static [&'static str],
-}
-
-/// The Okta package.
-pub fn okta() -> VendorPackage {
-    VendorPackage {
-        integration_id: "Okta IAM",
-        description: "Integrate with Okta's Identity Access Management service to execute CRUD operations on employee lifecycle processes. Served by the okta-iam daemon.",
-        category: "Authentication & Identity Management",
-        pack_name: "OktaIAMDaemon",
-        pack_description: "Okta IAM served by the okta-iam daemon: user lifecycle commands, applications, groups, the System Log and incident fetching, as a drop-in for the Okta IAM integration.",
-        file_stem: "OktaIAMDaemon",
-        params: catalogue::PARAMS,
-        commands: catalogue::all,
-        listed_internal: &["get-mapping-fields"],
-        profile_mappers: &[
-            ContentItem {
-                id: crate::mapper::INCOMING_DEFAULT,
-                file_name: "classifier-mapper-incoming-User-Profile-Okta.json",
-                json: include_str!("../../mappers/classifier-mapper-incoming-User-Profile-Okta.json"),
-            },
-            ContentItem {
-                id: crate::mapper::OUTGOING_DEFAULT,
-                file_name: "classifier-mapper-outgoing-Okta-User-Profile.json",
-                json: include_str!("../../mappers/classifier-mapper-outgoing-Okta-User-Profile.json"),
-            },
-        ],
-        classifier: ContentItem {
-            id: "Okta IAM - App Sync (classifier)",
-            file_name: "classifier-Okta_IAM_App_Sync.json",
-            json: include_str!("../../pack/okta/classifier-Okta_IAM_App_Sync.json"),
-        },
-        incident_mapper: ContentItem {
-            id: "Okta IAM - App Sync (mapper)",
-            file_name: "classifier-mapper-incoming-Okta_IAM_App_Sync.json",
-            json: include_str!("../../pack/okta/classifier-mapper-incoming-Okta_IAM_App_Sync.json"),
-        },
-        readme: include_str!("../../pack/okta/README.md"),
-        keywords: &["Okta", "IAM", "ILM", "identity lifecycle"],
-    }
-}
-
-/// The package of the vendor named `name`, if the binary serves it.
-pub fn vendor(name: &str) -> Option<VendorPackage> {
-    match name {
-        "okta" => Some(okta()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendor::Vendor;
     use serde_json::Value;
+
+    fn okta() -> VendorPackage {
+        crate::okta::vendor::OKTA.package()
+    }
 
     #[test]
     fn content_items_are_valid_json_with_their_ids() {
         let package = okta();
         let items = package
             .profile_mappers
-            .iter()
-            .chain([&package.classifier, &package.incident_mapper]);
+            .items()
+            .into_iter()
+            .chain([package.classifier, package.incident_mapper]);
         for item in items {
             let value: Value = serde_json::from_str(item.json).expect(item.file_name);
             assert_eq!(value["id"], item.id, "{}", item.file_name);

@@ -71,7 +71,7 @@ pub fn pack_files(
             package.incident_mapper.json.to_string(),
         ),
     ];
-    for mapper in package.profile_mappers {
+    for mapper in package.profile_mappers.items() {
         files.push((
             format!("Classifiers/{}", mapper.file_name),
             mapper.json.to_string(),
@@ -148,7 +148,11 @@ pub fn write_pack(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xsoar::okta;
+    use crate::vendor::{Vendor, VendorPackage};
+
+    fn okta() -> VendorPackage {
+        crate::okta::vendor::OKTA.package()
+    }
 
     #[test]
     fn the_pack_holds_every_item_the_integration_names() {

@@ -14,7 +14,7 @@
 //! Connection-level faults (truncated bodies, dropped connections, slow answers) go through
 //! the real binary (`okta-iam serve --state FILE` with small `--request-timeout`,
 //! `--command-deadline` and `--max-retries`). Status bursts and 429 storms run in-process
-//! through `okta_iam::commands::execute` with a short backoff (`Runtime.tuning`), so that
+//! through `okta_iam::commands::execute` with a short backoff (`Daemon.tuning`), so that
 //! retries cost milliseconds. The silent host drives `okta_iam::protocol::serve` in-process
 //! with a short `ServeConfig.host_reply_timeout`.
 
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::{execute, ClientTuning, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Daemon as InProcess};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::{
     BoxFuture, ClientConfig, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
@@ -285,14 +285,14 @@ const TUNING: ClientTuning = ClientTuning {
     backoff_cap: Duration::from_millis(100),
 };
 
-fn runtime() -> Runtime {
-    let mut runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+fn runtime() -> InProcess {
+    let mut runtime = InProcess::new(Map::new(), MapperRegistry::builtin());
     runtime.tuning = TUNING;
     runtime
 }
 
 /// Runs one calling context in-process; returns its entries as JSON and the time it took.
-async fn run(runtime: &Runtime, line: &str) -> (Vec<Value>, Duration) {
+async fn run(runtime: &InProcess, line: &str) -> (Vec<Value>, Duration) {
     let context = CallingContext::parse(line).expect("a calling context");
     let mut state = MemoryState::default();
     let started = Instant::now();
@@ -315,7 +315,7 @@ async fn run(runtime: &Runtime, line: &str) -> (Vec<Value>, Duration) {
     (entries, elapsed)
 }
 
-async fn run_one(runtime: &Runtime, line: &str) -> Value {
+async fn run_one(runtime: &InProcess, line: &str) -> Value {
     let (entries, _) = run(runtime, line).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     entries[0].clone()

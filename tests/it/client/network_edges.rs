@@ -275,7 +275,7 @@ mod name_resolution {
     //! In-process, with resolvers injected into the reqwest client: nothing asks the
     //! machine's DNS server.
     use super::*;
-    use okta_iam::commands::{execute, ClientTuning, Runtime};
+    use okta_iam::commands::{execute, ClientTuning, Daemon};
     use okta_iam::mapper::MapperRegistry;
     use okta_iam::okta::{ClientConfig, ReqwestTransport};
     use okta_iam::protocol::message::CallingContext;
@@ -318,7 +318,7 @@ mod name_resolution {
         config.connect_timeout = tuning.connect_timeout;
         let transport = ReqwestTransport::with_resolver(&config, resolver).unwrap();
         let params = params_for(url);
-        let mut runtime = Runtime::new(
+        let mut runtime = Daemon::new(
             params.as_object().cloned().unwrap(),
             MapperRegistry::builtin(),
         )

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{protocol_lines, result_entries, run, temp_dir};
 use fake_okta::FakeOkta;
-use okta_iam::commands::fetch::filter_fingerprint;
+use okta_iam::okta::commands::fetch::filter_fingerprint;
 use serde_json::{json, Value};
 
 /// A `published` time `hours` before now (restarts never reach past Okta's 90-day retention).

@@ -755,6 +755,41 @@ async fn every_bad_user_profile_says_what_to_fix() {
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
+/// A call with several faults reports the mapper first, then the instance settings, then the
+/// user profile (parsed with the arguments, reported where it always was).
+#[tokio::test]
+async fn a_bad_mapper_or_instance_setting_is_reported_before_a_bad_profile() {
+    let server = strict_server().await;
+    for (params, expected) in [
+        (
+            json!({"mapper-out": "No Such Mapper", "url": ""}),
+            "mapper-out: ",
+        ),
+        (json!({"mapper-in": "No Such Mapper"}), "mapper-in: "),
+        (
+            json!({"url": ""}),
+            "The Okta URL parameter (url) is missing.",
+        ),
+        (json!({}), "The user-profile argument is not valid JSON"),
+    ] {
+        let execution = run(
+            &server,
+            "iam-update-user",
+            json!({"user-profile": "{not json"}),
+            params.clone(),
+        )
+        .await;
+        let (entry, _) = outputs(&execution);
+        assert_eq!(entry["Type"], 4, "{params}");
+        let text = entry["Contents"].as_str().unwrap();
+        let error = text
+            .strip_prefix("Failed to execute iam-update-user command. Error: ")
+            .unwrap_or(text);
+        assert!(error.starts_with(expected), "{params}: {text}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn get_mapping_fields_returns_the_schema() {
     // §9.1 #10.

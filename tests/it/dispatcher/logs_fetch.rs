@@ -8,9 +8,9 @@ use std::collections::HashSet;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
-use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
 use okta_iam::mapper::MapperRegistry;
+use okta_iam::okta::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
 use serde_json::{json, Map, Value};
@@ -23,7 +23,7 @@ const RETRIES: u32 = 2;
 
 struct Harness {
     okta: FakeOkta,
-    runtime: Runtime,
+    runtime: Daemon,
     state: MemoryState,
     params: Map<String, Value>,
 }
@@ -40,7 +40,7 @@ impl Harness {
             "first_fetch": FIRST_FETCH,
             "max_fetch": "50"
         });
-        let mut runtime = Runtime::new(Map::new(), MapperRegistry::builtin());
+        let mut runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
         // Retries as in production, with waits short enough for tests.
         runtime.tuning = ClientTuning {
             max_retries: RETRIES,
@@ -912,7 +912,7 @@ async fn large_get_logs_is_spooled_and_byte_identical() {
     let parsed: Value = serde_json::from_slice(spooled).expect("the spooled entry is JSON");
     let events = parsed["Contents"].as_array().unwrap().clone();
     assert_eq!(events.len(), 3000);
-    let in_memory = okta_iam::commands::logs::in_memory_entry(events).unwrap();
+    let in_memory = okta_iam::okta::commands::logs::in_memory_entry(events).unwrap();
     let expected = serde_json::to_vec(&in_memory).unwrap();
     assert!(
         spooled == expected.as_slice(),

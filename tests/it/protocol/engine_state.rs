@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use common::Daemon;
 use fake_okta::FakeOkta;
-use okta_iam::commands::Runtime;
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 use okta_iam::protocol::{serve, ServeConfig, StateMode};
@@ -95,7 +94,7 @@ impl Host {
         let (daemon_out, host_in) = tokio::io::duplex(1 << 16);
         tokio::task::spawn_local(async move {
             // The default command deadline (120 s) and no reply-timeout override.
-            let runtime = Runtime::new(Map::new(), MapperRegistry::builtin())
+            let runtime = okta_iam::commands::Daemon::new(Map::new(), MapperRegistry::builtin())
                 .with_transport(Arc::new(FiveEvents));
             let config = ServeConfig::new(StateMode::Engine);
             serve(daemon_in, daemon_out, &runtime, &config).await

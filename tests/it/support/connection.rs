@@ -1,7 +1,7 @@
 //! An in-memory protocol connection: the real serve loop (`okta_iam::protocol::serve`) reads
 //! the lines a test writes and writes protocol messages the test reads, all in this process.
 
-use okta_iam::commands::Runtime;
+use okta_iam::commands::Daemon;
 use okta_iam::protocol::{serve, ServeConfig, StateMode};
 use serde_json::Value;
 
@@ -42,7 +42,7 @@ impl MemoryConnection {
     }
 
     /// Serves every queued line until end of input and returns the raw bytes written.
-    pub async fn serve_bytes(self, runtime: &Runtime) -> Vec<u8> {
+    pub async fn serve_bytes(self, runtime: &Daemon) -> Vec<u8> {
         let mut output = Vec::new();
         serve(self.input.as_bytes(), &mut output, runtime, &self.config)
             .await
@@ -52,7 +52,7 @@ impl MemoryConnection {
 
     /// Serves every queued line and returns the messages, each checked to be a protocol
     /// message.
-    pub async fn serve(self, runtime: &Runtime) -> Vec<Value> {
+    pub async fn serve(self, runtime: &Daemon) -> Vec<Value> {
         super::protocol_lines(&self.serve_bytes(runtime).await)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use okta_iam::commands::{execute, ClientTuning, Execution, Runtime};
+use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
 use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 
 /// A dispatcher runtime with the built-in mappers and `base_params` (the `--params` file's
 /// part; each calling context's params override them).
-pub fn runtime(base_params: Map<String, Value>) -> Runtime {
-    Runtime::new(base_params, MapperRegistry::builtin())
+pub fn runtime(base_params: Map<String, Value>) -> Daemon {
+    Daemon::new(base_params, MapperRegistry::builtin())
 }
 
 /// Client tuning with two short retries, so failure paths end in milliseconds.
@@ -28,17 +28,13 @@ pub fn quick_retries() -> ClientTuning {
 
 /// Runs the calling context `line` (a JSON object: `command`, `args`, `params`, `context`)
 /// with fresh in-memory state.
-pub async fn execute_line(runtime: &Runtime, line: &Value) -> Execution {
+pub async fn execute_line(runtime: &Daemon, line: &Value) -> Execution {
     let mut state = MemoryState::default();
     execute_line_in(runtime, line, &mut state).await
 }
 
 /// Runs the calling context `line` against the given state.
-pub async fn execute_line_in(
-    runtime: &Runtime,
-    line: &Value,
-    state: &mut MemoryState,
-) -> Execution {
+pub async fn execute_line_in(runtime: &Daemon, line: &Value, state: &mut MemoryState) -> Execution {
     let context = CallingContext::parse(&line.to_string()).expect("calling context");
     execute(runtime, &context, state).await
 }

@@ -9,10 +9,9 @@
 
 use serde_json::{Map, Value};
 
-use super::args::{required, FromArgs};
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
-use crate::okta::path::segment;
+use crate::commands::args::{check_path_id, required, FromArgs};
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::okta::{AppId, OktaError, UserId};
 use crate::output::command_results;
 use crate::output::markdown::{python_str, table_to_markdown, HeaderTransform, TableOptions};
@@ -105,17 +104,6 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
-/// Checks that an argument can be one path segment, so the error names the argument (the
-/// client would refuse it too, with a less specific message). Nothing is sent either way.
-pub(crate) fn check_path_id(argument: &str, value: &str) -> Result<(), CommandError> {
-    segment(value).map(|_| ()).map_err(|error| {
-        CommandError::argument(format!(
-            "Invalid {argument}: {}. Give the Okta id itself.",
-            error.message_for_people()
-        ))
-    })
-}
-
 /// `okta-get-app-user-assignment`: both ids as given (for the outputs) and as text, each
 /// checked to be one path segment.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +167,7 @@ fn get_app_user_assignment(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandRes
             user: (user_value, user_id),
             application: (app_value, app_id),
         } = AppUserAssignmentArgs::from_args(&inv.args)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // Okta answers 404 (E0000007) when the user is not assigned: a normal result here.
         let (raw, assigned) = match client
             .apps()
@@ -305,7 +293,7 @@ fn list_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let ListApplicationsArgs { query, page, limit } =
             ListApplicationsArgs::from_args(&inv.args)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // The first page, then `page` hops along the `next` links, as the reference does:
         // running out of pages (or an empty page) on the way gives an empty list.
         let mut pager = client.apps().list(query.as_deref(), Some(limit));
@@ -367,7 +355,7 @@ fn headers(names: &[&str]) -> TableOptions {
 fn list_user_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let ListUserApplicationsArgs { user_id } = ListUserApplicationsArgs::from_args(&inv.args)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         // Every page (the reference read only the first).
         let applications = client
             .apps()

@@ -12,7 +12,8 @@
 
 use tracing::warn;
 
-use super::{CommandError, Runtime};
+use crate::commands::{CommandError, Daemon};
+use crate::okta::vendor::OktaService;
 use crate::okta::Client;
 use crate::params::Params;
 use crate::state::StateStore;
@@ -23,14 +24,15 @@ pub const CONTEXT_KEY: &str = "oktaOAuthToken";
 /// The instance's OAuth client with a kept token offered to it; `None` without OAuth. An
 /// OAuth setting that is missing or wrong is the error (every command reports it).
 pub(super) async fn load(
-    runtime: &Runtime,
+    service: &OktaService,
+    daemon: &Daemon,
     params: &Params,
     state: &mut dyn StateStore,
 ) -> Result<Option<Client>, CommandError> {
     if !params.use_oauth()? {
         return Ok(None);
     }
-    let client = runtime.okta_client(params)?;
+    let client = service.client(daemon, params)?;
     let Some(oauth) = client.auth().oauth() else {
         return Ok(None);
     };

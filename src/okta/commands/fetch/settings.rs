@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::commands::config::{configuration_rows, CONFIGURATION_KEY};
 use crate::commands::CommandError;
+use crate::okta::commands::config::{configuration_rows, CONFIGURATION_KEY};
 use crate::okta::filter::quote;
 use crate::params::Params;
 use crate::state::StateStore;

@@ -16,9 +16,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::args::FromArgs;
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
+use crate::commands::args::FromArgs;
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::okta::{LogQuery, SortOrder};
 use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};
@@ -193,7 +193,7 @@ pub fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>, CommandError>
 fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let args = LogsArgs::from_args(&inv.args)?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         let mut pager = client.logs().list(&args.query());
         let mut sink = EventSink::new(SPOOL_AFTER_BYTES);
         while sink.count() < args.limit {

@@ -4,9 +4,9 @@
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use super::args::FromArgs;
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
+use crate::commands::args::FromArgs;
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::output::markdown;
 use crate::output::{command_results, Entry};
 use crate::state::{json_depth, LocalBoxFuture, StateError, MAX_CONTEXT_BYTES};

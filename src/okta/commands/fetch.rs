@@ -19,8 +19,8 @@
 
 use serde_json::Value;
 
-use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::CommandSpec;
+use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::state::LocalBoxFuture;
 
 mod incident;
@@ -54,15 +54,15 @@ pub struct FetchOutcome {
 
 fn fetch_incidents(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let now = inv.runtime.now();
+        let now = inv.daemon.now();
         let settings = FetchSettings::from_params(&inv.params, inv.state, now).await?;
         let saved = inv.state.last_run().await?;
-        let client = inv.runtime.okta_client(&inv.params)?;
+        let client = crate::okta::vendor::client(&inv)?;
         let outcome = run_fetch(&client, &saved, &settings, now).await?;
         let last_run = serde_json::to_value(&outcome.last_run)
             .map_err(|e| CommandError::internal(format!("Cannot serialise the last run: {e}")))?;
         let incidents =
-            crate::host::user_profiles::enrich_fetched(outcome.incidents, inv.runtime, inv.state)
+            crate::host::user_profiles::enrich_fetched(outcome.incidents, inv.daemon, inv.state)
                 .await?;
         inv.state.set_last_run(last_run);
         Ok(vec![incidents_entry(&incidents)])
