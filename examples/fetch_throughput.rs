@@ -22,7 +22,6 @@ use std::time::Instant;
 
 use fake_okta::FakeOkta;
 use okta_iam::commands::{execute, Daemon};
-use okta_iam::mapper::MapperRegistry;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
 use serde_json::{json, Map, Value};
@@ -109,16 +108,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = params(&okta);
 
     // ---- 1. in process ----
-    let runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
+    let runtime = Daemon::new(Map::new(), okta_iam::okta::vendor::default_mappers());
     let mut state = MemoryState::default();
 
     let before = vm_hwm_kb();
     let t = Instant::now();
-    let context = CallingContext::parse(&line(
-        "okta-get-logs",
-        json!({"limit": events.to_string(), "since": SINCE}),
-        &params,
-    ))?;
+    let context = CallingContext::parse(
+        &line(
+            "okta-get-logs",
+            json!({"limit": events.to_string(), "since": SINCE}),
+            &params,
+        ),
+        &okta_iam::okta::vendor::context_defaults(),
+    )?;
     let execution = execute(&runtime, &context, &mut state).await;
     assert!(!execution.failed(), "{:?}", execution.entries);
     let spooled = execution.entries[0].spooled.is_some();
@@ -136,7 +138,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let before = vm_hwm_kb();
     let t = Instant::now();
-    let fetch = CallingContext::parse(&line("fetch-incidents", json!({}), &params))?;
+    let fetch = CallingContext::parse(
+        &line("fetch-incidents", json!({}), &params),
+        &okta_iam::okta::vendor::context_defaults(),
+    )?;
     let mut fetched = 0usize;
     let mut runs = 0usize;
     loop {

@@ -8,10 +8,8 @@
 //! them.
 //!
 //! - `spec`: [`CommandSpec`], [`ArgSpec`], [`OutputSpec`] and the checked [`Args`].
-//! - `param_specs`: [`ParamSpec`] and the instance [`PARAMS`].
+//! - `param_specs`: [`ParamSpec`], what an instance param is (each vendor lists its own).
 //! - `docs`: [`commands_markdown`], the generated `docs/commands.md`.
-
-use std::sync::OnceLock;
 
 mod docs;
 mod param_specs;
@@ -21,40 +19,33 @@ pub use docs::commands_markdown;
 pub use param_specs::*;
 pub use spec::*;
 
-/// Every command the default vendor serves, in manifest order (the dispatcher asks the
-/// daemon's vendor: [`crate::commands::Daemon::find`]).
-pub fn all() -> &'static [&'static CommandSpec] {
-    static ALL: OnceLock<Vec<&'static CommandSpec>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        crate::vendors::default_vendor()
-            .package()
-            .commands()
-            .collect()
-    })
+use crate::vendor::Vendor;
+
+/// Every command `vendor` serves, in manifest order.
+pub fn all(vendor: &dyn Vendor) -> Vec<&'static CommandSpec> {
+    vendor.package().commands().collect()
 }
 
-/// The command of that name, if the default vendor serves it.
-pub fn find(name: &str) -> Option<&'static CommandSpec> {
-    all().iter().copied().find(|c| c.name == name)
+/// The command of that name, if `vendor` serves it.
+pub fn find(vendor: &dyn Vendor, name: &str) -> Option<&'static CommandSpec> {
+    vendor.find(name)
 }
 
-/// The XSOAR integration manifest (YAML) of the Okta package with the default Docker image
-/// (see [`crate::xsoar::manifest`]).
-pub fn manifest_yaml() -> Result<String, yaml_serde::Error> {
-    crate::xsoar::manifest::integration_yaml(
-        &crate::vendors::default_vendor().package(),
-        crate::xsoar::DEFAULT_DOCKER_IMAGE,
-    )
+/// The XSOAR integration manifest (YAML) of `vendor`'s package with the default Docker
+/// image (see [`crate::xsoar::manifest`]).
+pub fn manifest_yaml(vendor: &dyn Vendor) -> Result<String, yaml_serde::Error> {
+    crate::xsoar::manifest::integration_yaml(&vendor.package(), crate::xsoar::DEFAULT_DOCKER_IMAGE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::okta::vendor::OKTA;
     use serde_json::{json, Map};
 
     #[test]
     fn command_names_are_unique() {
-        let mut names: Vec<&str> = all().iter().map(|c| c.name).collect();
+        let mut names: Vec<&str> = all(&OKTA).iter().map(|c| c.name).collect();
         names.sort();
         let before = names.len();
         names.dedup();
@@ -63,7 +54,7 @@ mod tests {
 
     #[test]
     fn validation_applies_defaults_and_names_missing_args() {
-        let spec = find("okta-iam-set-configuration").expect("catalogued");
+        let spec = find(&OKTA, "okta-iam-set-configuration").expect("catalogued");
         let err = spec.validate(&Map::new()).unwrap_err();
         assert_eq!(err.to_string(), "Missing required argument: configuration.");
         let blank = json!({"configuration": "  "});
@@ -72,8 +63,8 @@ mod tests {
 
     #[test]
     fn every_command_is_in_the_manifest_unless_internal() {
-        let manifest = manifest_yaml().unwrap();
-        for c in all() {
+        let manifest = manifest_yaml(&OKTA).unwrap();
+        for c in all(&OKTA) {
             assert_eq!(
                 manifest.contains(&format!("  - name: {}\n", c.name)),
                 !c.internal || c.name == "get-mapping-fields",
@@ -81,7 +72,7 @@ mod tests {
                 c.name
             );
         }
-        for p in PARAMS {
+        for p in OKTA.package().params {
             assert!(manifest.contains(&format!("- name: {}\n", p.name)));
         }
         // The OAuth key is a credentials param showing only its password field.

@@ -27,8 +27,9 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::commands::{execute, ClientTuning, Daemon, Execution};
+use crate::commands::{execute, Daemon, Execution};
 use crate::http::cassette::ReplayTransport;
+use crate::http::HttpSettings;
 use crate::mapper::MapperRegistry;
 use crate::output::Entry;
 use crate::protocol::message::CallingContext;
@@ -58,7 +59,7 @@ pub enum Command {
     #[command(after_help = help::CALL_AFTER_HELP)]
     Call(CallOptions),
     /// List every command with its arguments (from the command catalogue).
-    Commands,
+    Commands(CommandsOptions),
     /// Print the integration YAML XSOAR imports: the relay as its code, the Docker image, and
     /// the params and commands of the command catalogue.
     Manifest(PackageOptions),
@@ -88,6 +89,13 @@ pub struct DemoOptions {
 }
 
 #[derive(Debug, Clone, ClapArgs)]
+pub struct CommandsOptions {
+    /// The vendor whose commands to list (`okta`).
+    #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
+    pub vendor: String,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
 pub struct CompletionsOptions {
     /// The shell to complete for.
     #[arg(value_enum)]
@@ -101,10 +109,12 @@ pub fn parse() -> Cli {
 }
 
 /// The full clap command: the derive definitions plus what comes from the catalogue (the
-/// command list of `call --help`).
+/// command list of `call --help`: the default vendor's, as help is built before `--vendor`
+/// is read).
 pub fn command() -> clap::Command {
+    let default = vendor(crate::vendors::DEFAULT);
     Cli::command().mut_subcommand("call", |call| {
-        call.after_long_help(listing::call_long_help())
+        call.after_long_help(listing::call_long_help(default))
     })
 }
 
@@ -118,9 +128,9 @@ pub fn run_completions(options: &CompletionsOptions) {
     );
 }
 
-/// `okta-iam commands`.
-pub fn run_commands() {
-    print!("{}", listing::commands_text());
+/// `okta-iam commands [--vendor NAME]`.
+pub fn run_commands(options: &CommandsOptions) {
+    print!("{}", listing::commands_text(vendor(&options.vendor)));
 }
 
 /// The demo, built into the binary: a cassette recorded from the project's own fake Okta
@@ -273,20 +283,20 @@ pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
     let mappers = load_mappers(vendor(&options.vendor), options.mappers.as_deref())?;
     let mut daemon = Daemon::with_vendor(vendor(&options.vendor), base_params, mappers);
     daemon.user_profiles = options.user_profiles.clone();
-    daemon.tuning = ClientTuning {
+    daemon.http.settings = HttpSettings {
         connect_timeout: seconds("--connect-timeout", options.connect_timeout)?,
         answer_timeout: seconds("--answer-timeout", options.answer_timeout)?,
         request_timeout: seconds("--request-timeout", options.request_timeout)?,
         max_response_bytes: options.max_response_bytes,
         command_deadline: seconds("--command-deadline", options.command_deadline)?,
         max_retries: options.max_retries,
-        ..ClientTuning::default()
+        ..HttpSettings::default()
     };
     if let Some(path) = &options.replay {
         let replay = ReplayTransport::load(path)?;
         daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
         daemon = daemon.with_transport(Arc::new(replay));
-        daemon.offline = true;
+        daemon.http.offline = true;
     } else if let Some(path) = &options.record {
         startup::check_record_path(path)?;
         // Appending to a cassette keeps its clock, so the whole file replays at one time;
@@ -297,7 +307,7 @@ pub fn build_daemon(options: &SharedOptions) -> Result<Daemon, StartupError> {
         daemon.frozen_now = Some(recorded_at.unwrap_or_else(|| {
             now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
         }));
-        daemon.record_to = Some(path.clone());
+        daemon.http.record_to = Some(path.clone());
     }
     Ok(daemon)
 }
@@ -369,11 +379,10 @@ fn lock_state_file(
 
 /// `okta-iam call`: returns the process exit code.
 pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
-    let spec = vendor(&options.shared.vendor)
-        .find(&options.command)
-        .ok_or_else(|| {
-            StartupError::UnknownCommand(listing::unknown_command_message(&options.command))
-        })?;
+    let served = vendor(&options.shared.vendor);
+    let spec = served.find(&options.command).ok_or_else(|| {
+        StartupError::UnknownCommand(listing::unknown_command_message(served, &options.command))
+    })?;
     let mut args = Map::new();
     for argument in &options.arguments {
         let (name, value) = argument
@@ -499,7 +508,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
         vendor(&options.vendor).package().mappers(),
     );
     daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
-    daemon.offline = true;
+    daemon.http.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
     let daemon = daemon.with_transport(counter.clone());
     let (state_path, temporary) = match &options.state {

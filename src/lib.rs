@@ -12,7 +12,8 @@
 //!   each vendor this binary serves (`--vendor`).
 //! - [`commands`]: the dispatcher (its [`commands::Daemon`] holds the vendor) and one file
 //!   per command family; handlers only.
-//! - [`params`]: instance params: merging, booleans, the url rule, the token.
+//! - [`params`]: instance params of any vendor: merging, booleans, the base-url rule,
+//!   redaction (each vendor reads its own: [`okta::params`]).
 //! - [`iam`]: the vendor-neutral IAM user lifecycle behind the `Connector` trait.
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`http`]: the vendor-neutral HTTP core: transport seam, clock, settings, retry decision,

@@ -20,8 +20,8 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Manifest(options) => return ExitCode::from(cli::run_manifest(options)),
         Command::Pack(options) => return ExitCode::from(cli::run_pack(options)),
-        Command::Commands => {
-            cli::run_commands();
+        Command::Commands(options) => {
+            cli::run_commands(options);
             return ExitCode::from(exit::OK);
         }
         Command::Completions(options) => {
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
             Command::Demo(options) => cli::run_demo(options).await,
             Command::Manifest(_)
             | Command::Pack(_)
-            | Command::Commands
+            | Command::Commands(_)
             | Command::Completions(_) => Ok(exit::OK),
         }
     });

@@ -1,5 +1,7 @@
-//! Instance params: merging, typed access, the url rule, the API token and the OAuth
-//! settings.
+//! Instance params, for every vendor: merging, typed access, booleans, the base-url rule
+//! (https, or http for a loopback host; no credentials in the url) and redaction. What a
+//! vendor reads from them (its token, its API base) lives in the vendor's module
+//! (Okta: [`crate::okta::params`]).
 //!
 //! Params come from two places: the `--params FILE` object given at start-up, and the `params`
 //! of each calling context, which override it key by key. Booleans arrive as JSON booleans or
@@ -14,23 +16,6 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
-use crate::okta::auth::{ClientKey, DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
-use crate::secret::Secret;
-
-/// Environment variable that may carry the API token.
-pub const TOKEN_ENV: &str = "OKTA_API_TOKEN";
-
-/// The params that make up the OAuth settings.
-const OAUTH_PARAMS: &[&str] = &[
-    "use_oauth",
-    "client_id",
-    "private_key",
-    "jwt_algorithm",
-    "key_id",
-    "scopes",
-    "dpop",
-];
-
 /// Keys whose values are secrets: never logged, never written to the state file.
 const SECRET_KEYS: &[&str] = &[
     "apitoken",
@@ -40,24 +25,23 @@ const SECRET_KEYS: &[&str] = &[
     "private_key",
 ];
 
-/// Errors in the instance configuration. Each message says what to fix.
+/// A param of any vendor that is malformed. The message says what to fix.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ParamsError {
-    #[error("The Okta URL parameter (url) is missing. Set it to https://<your-org>.okta.com.")]
-    MissingUrl,
-    #[error("The Okta URL '{0}' is not a valid URL. Set it to https://<your-org>.okta.com.")]
-    InvalidUrl(String),
-    #[error("The Okta URL must use https:// (http:// is allowed only for a loopback host such as 127.0.0.1 or localhost); got '{0}'.")]
-    InsecureUrl(String),
-    #[error("The url param must not contain a user name or password ('{0}'): remove them. Okta is reached with the API token param, never with credentials in the url.")]
-    CredentialsInUrl(String),
-    #[error("Missing API token. Set the API Token parameter (credentials.password or apitoken) or the OKTA_API_TOKEN environment variable.")]
-    MissingToken,
     #[error("The parameter '{name}' must be true or false; got {value}.")]
     NotABoolean { name: String, value: String },
-    /// A missing or contradictory OAuth setting; the message names the param.
-    #[error("{0}")]
-    OAuth(String),
+}
+
+/// Why a base url was refused; each holds the url as it may be shown (user info hidden).
+/// The vendor words the message (it knows what the url is for).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum UrlError {
+    #[error("'{0}' is not a valid URL")]
+    Invalid(String),
+    #[error("'{0}' must use https:// (http:// is allowed only for a loopback host)")]
+    Insecure(String),
+    #[error("'{0}' must not contain a user name or password")]
+    CredentialsInUrl(String),
 }
 
 /// The merged params of one execution.
@@ -110,141 +94,6 @@ impl Params {
         self.boolean(name, default).unwrap_or(default)
     }
 
-    /// The API token: `credentials.password`, then `apitoken`, then `OKTA_API_TOKEN`.
-    pub fn token(&self) -> Result<Secret, ParamsError> {
-        let from_credentials = self
-            .values
-            .get("credentials")
-            .and_then(|c| c.get("password"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
-        let from_apitoken = self
-            .values
-            .get("apitoken")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
-        if let Some(token) = from_credentials.or(from_apitoken) {
-            return Ok(Secret::new(token));
-        }
-        match std::env::var(TOKEN_ENV) {
-            Ok(token) if !token.is_empty() => Ok(Secret::new(token)),
-            _ => Err(ParamsError::MissingToken),
-        }
-    }
-
-    /// Whether OAuth 2.0 (`use_oauth`) replaces the API token.
-    pub fn use_oauth(&self) -> Result<bool, ParamsError> {
-        self.boolean("use_oauth", false)
-    }
-
-    /// The OAuth settings when `use_oauth` is on (`None` when off): `client_id`,
-    /// `private_key` (a string, or a credentials object's `password`), `jwt_algorithm`
-    /// (RS256 by default, checked against the key), `key_id`, `scopes` and `dpop`. Each
-    /// missing or contradictory setting is an error naming its param.
-    pub fn oauth(&self) -> Result<Option<OAuthSettings>, ParamsError> {
-        self.oauth_settings(false)
-    }
-
-    /// A SHA-256 digest (hex) of the OAuth params as given: equal digests give equal
-    /// settings. Holds nothing of the key.
-    pub fn oauth_digest(&self) -> String {
-        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-        for name in OAUTH_PARAMS {
-            let value = self.values.get(*name).cloned().unwrap_or(Value::Null);
-            context.update(name.as_bytes());
-            context.update(&[0]);
-            context.update(value.to_string().as_bytes());
-            context.update(&[0]);
-        }
-        context
-            .finish()
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    /// [`Params::oauth`]; with `replaying`, a missing `private_key` is replaced by a throwaway
-    /// key (a cassette holds no assertion to check it against).
-    pub fn oauth_settings(&self, replaying: bool) -> Result<Option<OAuthSettings>, ParamsError> {
-        if !self.use_oauth()? {
-            return Ok(None);
-        }
-        let oauth = |text: &str| ParamsError::OAuth(text.to_owned());
-        let client_id = self.string("client_id").ok_or_else(|| {
-            oauth("OAuth is on (use_oauth) but the Client ID parameter (client_id) is empty. Set it to the client ID of the Okta API Services app.")
-        })?;
-        let private_key = match self.values.get("private_key") {
-            Some(Value::String(text)) => Some(text.as_str()),
-            Some(Value::Object(credentials)) => credentials.get("password").and_then(Value::as_str),
-            _ => None,
-        }
-        .filter(|text| !text.trim().is_empty())
-        .map(Secret::new);
-        if private_key.is_none() && !replaying {
-            return Err(oauth("OAuth is on (use_oauth) but the Private Key parameter (private_key) is empty. Paste the PEM private key whose public key is registered with the app."));
-        }
-        let algorithm = match self.string("jwt_algorithm") {
-            None => JwtAlgorithm::Rs256,
-            Some(text) => text.parse().map_err(|()| {
-                ParamsError::OAuth(format!(
-                    "The JWT algorithm parameter (jwt_algorithm) must be RS256 or ES256; got '{}'.",
-                    text.trim()
-                ))
-            })?,
-        };
-        let dpop = match self.string("dpop") {
-            None => DpopMode::Auto,
-            Some(text) => text.parse().map_err(|()| {
-                ParamsError::OAuth(format!(
-                    "The DPoP parameter (dpop) must be auto, on or off; got '{}'.",
-                    text.trim()
-                ))
-            })?,
-        };
-        let scopes: Vec<String> = self
-            .string("scopes")
-            .unwrap_or_else(|| DEFAULT_SCOPES.to_owned())
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if scopes.is_empty() {
-            return Err(oauth("The scopes parameter (scopes) names no scope. Leave it empty for the default scopes."));
-        }
-        if let Some(bad) = scopes.iter().find(|s| {
-            !s.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        }) {
-            return Err(ParamsError::OAuth(format!(
-                "The scopes parameter (scopes) holds '{bad}', which is not a scope name."
-            )));
-        }
-        if client_id.bytes().any(|b| b.is_ascii_control()) {
-            return Err(oauth(
-                "The Client ID parameter (client_id) holds control characters.",
-            ));
-        }
-        let key_id = self.string("key_id").map(|k| k.trim().to_owned());
-        let key = match &private_key {
-            Some(pem) => ClientKey::from_pem(pem, algorithm, key_id),
-            None => ClientKey::throwaway(),
-        }
-        .map_err(ParamsError::OAuth)?;
-        Ok(Some(OAuthSettings {
-            client_id: client_id.trim().to_owned(),
-            key,
-            scopes,
-            dpop,
-        }))
-    }
-
-    /// The API base URL `<url>/api/v1/`, after the url rule: https, or http for loopback only.
-    pub fn base_url(&self) -> Result<Url, ParamsError> {
-        let raw = self.string("url").ok_or(ParamsError::MissingUrl)?;
-        api_base_url(&raw)
-    }
-
     /// A view of the params that is safe to log or store: secret values replaced by `***`.
     pub fn redacted(&self) -> Map<String, Value> {
         redact_map(&self.values)
@@ -272,32 +121,29 @@ pub fn parse_bool(value: &Value) -> Option<bool> {
     }
 }
 
-/// `<url>` with surrounding slashes trimmed, then `/api/v1/` appended; https only, except
-/// http on a loopback host.
-pub fn api_base_url(raw: &str) -> Result<Url, ParamsError> {
+/// `raw` with surrounding spaces and trailing slashes trimmed, parsed, and checked: https, or
+/// http on a loopback host only; no user name or password, query or fragment.
+pub fn checked_base_url(raw: &str) -> Result<Url, UrlError> {
     // Every message shows the url with any user info replaced by `***`.
     let shown = hide_userinfo(raw);
     let trimmed = raw.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|_| ParamsError::InvalidUrl(shown.clone()))?;
+    let url = Url::parse(trimmed).map_err(|_| UrlError::Invalid(shown.clone()))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(ParamsError::CredentialsInUrl(shown));
+        return Err(UrlError::CredentialsInUrl(shown));
     }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(ParamsError::InsecureUrl(shown)),
-        _ => return Err(ParamsError::InvalidUrl(shown)),
+        "http" => return Err(UrlError::Insecure(shown)),
+        _ => return Err(UrlError::Invalid(shown)),
     }
     if url.host_str().is_none() || url.cannot_be_a_base() {
-        return Err(ParamsError::InvalidUrl(shown));
+        return Err(UrlError::Invalid(shown));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ParamsError::InvalidUrl(shown));
+        return Err(UrlError::Invalid(shown));
     }
-    let path = url.path().trim_end_matches('/');
-    let mut base = url.clone();
-    base.set_path(&format!("{path}/api/v1/"));
-    Ok(base)
+    Ok(url)
 }
 
 /// `text` with whatever sits between `://` and the next `@` of the authority replaced by
@@ -353,69 +199,62 @@ mod tests {
     }
 
     #[test]
-    fn url_rule() {
-        let ok = |s: &str| api_base_url(s).map(|u| u.to_string());
+    fn base_url_rule() {
+        let ok = |s: &str| checked_base_url(s).map(|u| u.to_string());
         assert_eq!(
-            ok("https://acme.okta.com").unwrap(),
-            "https://acme.okta.com/api/v1/"
+            ok(" https://acme.example.com/ ").unwrap(),
+            "https://acme.example.com/"
         );
-        assert_eq!(
-            ok("https://acme.okta.com/").unwrap(),
-            "https://acme.okta.com/api/v1/"
-        );
+        assert_eq!(ok("https://h/scim/v2/").unwrap(), "https://h/scim/v2");
         assert_eq!(
             ok("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080/api/v1/"
+            "http://127.0.0.1:8080/"
         );
-        assert_eq!(ok("http://127.5.0.1").unwrap(), "http://127.5.0.1/api/v1/");
-        assert_eq!(
-            ok("http://localhost:1/").unwrap(),
-            "http://localhost:1/api/v1/"
-        );
-        assert_eq!(ok("http://[::1]:9").unwrap(), "http://[::1]:9/api/v1/");
-        assert!(matches!(
-            ok("http://acme.okta.com"),
-            Err(ParamsError::InsecureUrl(_))
-        ));
-        assert!(matches!(
-            ok("http://10.0.0.1"),
-            Err(ParamsError::InsecureUrl(_))
-        ));
-        assert!(matches!(
-            ok("http://localhost.evil.com"),
-            Err(ParamsError::InsecureUrl(_))
-        ));
-        assert!(matches!(ok("ftp://x"), Err(ParamsError::InvalidUrl(_))));
-        assert!(matches!(
-            ok("acme.okta.com"),
-            Err(ParamsError::InvalidUrl(_))
-        ));
-        assert!(matches!(
-            ok("https://a.okta.com/?x=1"),
-            Err(ParamsError::InvalidUrl(_))
-        ));
+        assert_eq!(ok("http://127.5.0.1").unwrap(), "http://127.5.0.1/");
+        assert_eq!(ok("http://localhost:1/").unwrap(), "http://localhost:1/");
+        assert_eq!(ok("http://[::1]:9").unwrap(), "http://[::1]:9/");
+        for insecure in [
+            "http://acme.example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+        ] {
+            assert!(
+                matches!(ok(insecure), Err(UrlError::Insecure(_))),
+                "{insecure}"
+            );
+        }
+        for invalid in [
+            "ftp://x",
+            "acme.example.com",
+            "https://a.example.com/?x=1",
+            "https://a/#f",
+        ] {
+            assert!(
+                matches!(ok(invalid), Err(UrlError::Invalid(_))),
+                "{invalid}"
+            );
+        }
     }
 
     #[test]
     fn credentials_in_the_url_are_refused_and_never_shown() {
         for raw in [
-            "https://admin:Hunter2pw@acme.okta.com",
-            "https://admin@acme.okta.com",
-            "https://:Hunter2pw@acme.okta.com/",
+            "https://admin:Hunter2pw@acme.example.com",
+            "https://admin@acme.example.com",
+            "https://:Hunter2pw@acme.example.com/",
             "http://admin:Hunter2pw@127.0.0.1:9",
         ] {
-            let error = api_base_url(raw).unwrap_err();
-            assert!(matches!(error, ParamsError::CredentialsInUrl(_)), "{raw}");
+            let error = checked_base_url(raw).unwrap_err();
+            assert!(matches!(error, UrlError::CredentialsInUrl(_)), "{raw}");
             let text = error.to_string();
             assert!(
                 !text.contains("Hunter2pw") && !text.contains("admin"),
                 "{text}"
             );
-            assert!(text.starts_with("The url param must not contain"), "{text}");
         }
         // Unparseable or otherwise refused urls do not echo the password either.
         for raw in ["https://a:Hunter2pw@ac me", "ftp://a:Hunter2pw@x/"] {
-            let text = api_base_url(raw).unwrap_err().to_string();
+            let text = checked_base_url(raw).unwrap_err().to_string();
             assert!(!text.contains("Hunter2pw"), "{text}");
         }
         assert_eq!(hide_userinfo("https://a:b@h/x@y"), "https://***@h/x@y");
@@ -434,14 +273,6 @@ mod tests {
         assert_eq!(p.boolean("e", true), Ok(true));
         assert_eq!(p.boolean("missing", true), Ok(true));
         assert!(!p.flag("d", false));
-    }
-
-    #[test]
-    fn token_precedence() {
-        let p = params(json!({"credentials": {"password": "from-cred"}, "apitoken": "from-api"}));
-        assert_eq!(p.token().unwrap().expose(), "from-cred");
-        let p = params(json!({"credentials": {"password": ""}, "apitoken": "from-api"}));
-        assert_eq!(p.token().unwrap().expose(), "from-api");
     }
 
     #[test]

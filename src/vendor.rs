@@ -199,6 +199,11 @@ impl Registry {
         self.vendors.first().copied()
     }
 
+    /// Every registered vendor, in registration order.
+    pub fn vendors(&self) -> impl Iterator<Item = &'static dyn Vendor> + '_ {
+        self.vendors.iter().copied()
+    }
+
     /// The names, in registration order.
     pub fn names(&self) -> Vec<&'static str> {
         self.vendors.iter().map(|v| v.name()).collect()

@@ -535,7 +535,7 @@ impl InProcess {
                 .expect("runtime"),
             runtime: okta_iam::commands::Daemon::new(
                 serde_json::Map::new(),
-                okta_iam::mapper::MapperRegistry::builtin(),
+                okta_iam::okta::vendor::default_mappers(),
             ),
             out: std::cell::RefCell::new(Vec::with_capacity(64 * 1024)),
         }
@@ -546,8 +546,11 @@ impl InProcess {
         let mut out = self.out.borrow_mut();
         out.clear();
         self.tokio.block_on(async {
-            let context = okta_iam::protocol::message::CallingContext::parse(line.trim())
-                .expect("calling context");
+            let context = okta_iam::protocol::message::CallingContext::parse(
+                line.trim(),
+                &okta_iam::okta::vendor::context_defaults(),
+            )
+            .expect("calling context");
             let mut state = okta_iam::state::MemoryState::default();
             let execution = okta_iam::commands::execute(&self.runtime, &context, &mut state).await;
             okta_iam::protocol::write_execution(&mut *out, &execution)

@@ -65,7 +65,7 @@ pub fn run(quick: bool) {
         .expect("runtime");
     let runtime = okta_iam::commands::Daemon::new(
         serde_json::Map::new(),
-        okta_iam::mapper::MapperRegistry::builtin(),
+        okta_iam::okta::vendor::default_mappers(),
     );
     let client = Client::new(ClientConfig::new(
         format!("{}/api/v1/", fake.url()).parse().expect("url"),
@@ -114,7 +114,8 @@ pub fn run(quick: bool) {
     );
     let execute = median(n, || {
         tokio.block_on(async {
-            let context = CallingContext::parse(&text).expect("context");
+            let context = CallingContext::parse(&text, &okta_iam::okta::vendor::context_defaults())
+                .expect("context");
             let mut state = okta_iam::state::MemoryState::default();
             let execution = okta_iam::commands::execute(&runtime, &context, &mut state).await;
             assert!(!execution.failed());
@@ -123,7 +124,12 @@ pub fn run(quick: bool) {
     row("execute(iam-get-user), request included", &execute);
     row(
         "  CallingContext::parse of the input line",
-        &median(n, || drop(CallingContext::parse(&text).expect("context"))),
+        &median(n, || {
+            drop(
+                CallingContext::parse(&text, &okta_iam::okta::vendor::context_defaults())
+                    .expect("context"),
+            )
+        }),
     );
     let mut result = IamResult::new(Action::Get);
     result.active = Some(true);

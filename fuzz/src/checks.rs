@@ -52,7 +52,7 @@ thread_local! {
         .enable_time()
         .build()
         .expect("a tokio runtime");
-    static BUILTIN: MapperRegistry = MapperRegistry::builtin();
+    static BUILTIN: MapperRegistry = okta_iam::okta::vendor::default_mappers();
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -112,7 +112,9 @@ fn expected_answers(data: &[u8]) -> Vec<Expect> {
             continue;
         }
         out.push(Expect::Completed);
-        if let Ok(context) = CallingContext::parse(trimmed) {
+        if let Ok(context) =
+            CallingContext::parse(trimmed, &okta_iam::okta::vendor::context_defaults())
+        {
             if context.native {
                 break;
             }
@@ -312,9 +314,9 @@ pub fn protocol(data: &[u8]) {
     params.insert("url".into(), Value::String(FUZZ_URL.into()));
     params.insert("apitoken".into(), Value::String(FUZZ_TOKEN.into()));
     let mut runtime = Daemon::new(params, builtin()).with_transport(Arc::new(CannedOkta));
-    runtime.tuning.max_retries = 1;
-    runtime.tuning.backoff_base = Duration::from_millis(1);
-    runtime.tuning.backoff_cap = Duration::from_millis(1);
+    runtime.http.settings.max_retries = 1;
+    runtime.http.settings.backoff_base = Duration::from_millis(1);
+    runtime.http.settings.backoff_cap = Duration::from_millis(1);
     let config = ServeConfig::new(StateMode::Local(state));
     let mut stdout: Vec<u8> = Vec::new();
     block_on(serve(data, &mut stdout, &runtime, &config)).expect("in-memory I/O cannot fail");

@@ -1,9 +1,13 @@
 //! `docs/commands.md`, generated from the catalogue.
 
 use super::all;
+use crate::vendor::Vendor;
 
-/// `docs/commands.md`, generated from the catalogue (a test keeps the file in sync).
-pub fn commands_markdown() -> String {
+/// `docs/commands.md`: `vendor`'s commands, generated from the catalogue (a test keeps the
+/// file in sync).
+pub fn commands_markdown(vendor: &dyn Vendor) -> String {
+    let commands = all(vendor);
+    let listed_internal = vendor.package().listed_internal;
     let mut md = String::new();
     md.push_str("# Commands\n\n");
     md.push_str("Generated from the command catalogue (`src/catalogue.rs` and `src/commands/`); ");
@@ -16,17 +20,12 @@ pub fn commands_markdown() -> String {
         "Arguments are given as strings or JSON values; a missing required argument, or a value ",
     );
     md.push_str("outside a predefined list, is an error entry naming it.\n\n");
-    for c in all() {
+    for c in &commands {
         md.push_str(&format!("- [`{}`](#{})\n", c.name, c.name));
     }
-    for c in all() {
+    for c in &commands {
         md.push_str(&format!("\n## {}\n\n{}\n", c.name, c.description));
-        if c.internal
-            && crate::vendors::default_vendor()
-                .package()
-                .listed_internal
-                .contains(&c.name)
-        {
+        if c.internal && listed_internal.contains(&c.name) {
             md.push_str("\nCalled by XSOAR itself (listed among the manifest's commands).\n");
         } else if c.internal {
             md.push_str("\nCalled by XSOAR itself (not listed among the manifest's commands).\n");

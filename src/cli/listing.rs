@@ -3,25 +3,26 @@
 //! unknown command or argument name. A command added to the catalogue appears here by itself.
 
 use crate::catalogue::{self, ArgSpec, CommandSpec};
+use crate::vendor::Vendor;
 
-/// `okta-iam commands`: every command, its description and its arguments.
-pub fn commands_text() -> String {
+/// `okta-iam commands`: every command `vendor` serves, its description and its arguments.
+pub fn commands_text(vendor: &dyn Vendor) -> String {
     let mut text = String::from(
         "Commands (run one with `okta-iam call COMMAND [NAME=VALUE ...]`; the engine runs \
          them through `okta-iam serve`):\n",
     );
-    for spec in catalogue::all() {
+    for spec in catalogue::all(vendor) {
         text.push('\n');
         text.push_str(&command_block(spec));
     }
     text
 }
 
-/// The end of `okta-iam call --help`.
-pub fn call_long_help() -> String {
+/// The end of `okta-iam call --help`: `vendor`'s commands.
+pub fn call_long_help(vendor: &dyn Vendor) -> String {
     let mut text = String::from(super::help::CALL_AFTER_HELP);
     text.push_str("\n\n");
-    text.push_str(&commands_text());
+    text.push_str(&commands_text(vendor));
     text
 }
 
@@ -66,8 +67,10 @@ fn argument_summary(arg: &ArgSpec) -> String {
     }
 }
 
-/// Parses `call`'s COMMAND: a catalogued name, or a usage error with a "did you mean". It
-/// also offers the names to shell completion (`okta-iam completions`).
+/// Parses `call`'s COMMAND: a name some registered vendor serves, or a usage error with a
+/// "did you mean" (`--vendor` is not known yet when clap parses it: `run_call` checks the
+/// name against the vendor served). It also offers the names to shell completion
+/// (`okta-iam completions`).
 #[derive(Debug, Clone, Copy)]
 pub struct CommandNameParser;
 
@@ -81,29 +84,43 @@ impl clap::builder::TypedValueParser for CommandNameParser {
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
         let name = value.to_string_lossy();
-        match catalogue::find(&name) {
-            Some(spec) => Ok(spec.name.to_string()),
-            None => Err(clap::Error::raw(
-                clap::error::ErrorKind::InvalidValue,
-                format!("{}\n", unknown_command_message(&name)),
-            )),
+        if registered_names().any(|known| known == name) {
+            return Ok(name.into_owned());
         }
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::InvalidValue,
+            format!("{}\n", unknown_message(&name, registered_names())),
+        ))
     }
 
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            catalogue::all()
-                .iter()
-                .map(|spec| clap::builder::PossibleValue::new(spec.name)),
+            registered_names().map(clap::builder::PossibleValue::new),
         ))
     }
 }
 
-/// The message for a command name the catalogue does not know.
-pub fn unknown_command_message(name: &str) -> String {
-    let names = catalogue::all().iter().map(|c| c.name);
+/// Every command name of every registered vendor, each once, in registration order.
+fn registered_names() -> impl Iterator<Item = &'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for vendor in crate::vendors::registry().vendors() {
+        for spec in vendor.package().commands() {
+            if !names.contains(&spec.name) {
+                names.push(spec.name);
+            }
+        }
+    }
+    names.into_iter()
+}
+
+/// The message for a command name `vendor` does not serve.
+pub fn unknown_command_message(vendor: &dyn Vendor, name: &str) -> String {
+    unknown_message(name, catalogue::all(vendor).into_iter().map(|c| c.name))
+}
+
+fn unknown_message<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
     let mut message = format!("unknown command '{name}'.");
     if let Some(suggestion) = suggest(name, names) {
         message.push_str(&format!(" Did you mean '{suggestion}'?"));
@@ -194,9 +211,20 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_command_is_suggested_among_the_served_vendors_commands() {
+        let okta = &crate::okta::vendor::OKTA;
+        assert_eq!(
+            unknown_command_message(okta, "okta-get-log"),
+            "unknown command 'okta-get-log'. Did you mean 'okta-get-logs'? Run `okta-iam commands` to list every command with its arguments."
+        );
+        assert!(registered_names().any(|name| name == "iam-get-user"));
+    }
+
+    #[test]
     fn every_catalogued_command_and_argument_is_listed() {
-        let text = commands_text();
-        for spec in catalogue::all() {
+        let okta = &crate::okta::vendor::OKTA;
+        let text = commands_text(okta);
+        for spec in catalogue::all(okta) {
             assert!(text.contains(&format!("\n{}", spec.name)), "{}", spec.name);
             for arg in spec.args {
                 assert!(text.contains(&format!("    {}", arg.name)), "{}", arg.name);

@@ -31,13 +31,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tracing::{debug, warn, Instrument};
 
-/// The HTTP settings, under the name the dispatcher's callers know.
-pub use crate::http::settings::HttpSettings as ClientTuning;
-
 use crate::catalogue::{Args, CommandSpec};
+use crate::http::{HttpEnv, Transport};
 use crate::iam::Connector;
 use crate::mapper::MapperRegistry;
-use crate::okta::Transport;
 use crate::output::Entry;
 use crate::params::Params;
 use crate::protocol::message::CallingContext;
@@ -54,21 +51,15 @@ pub struct Daemon {
     /// Params from `--params FILE`; each calling context's params override them.
     pub base_params: Map<String, Value>,
     pub mappers: MapperRegistry,
-    /// Replaces the network (replay and record); `None` sends requests to the vendor.
-    pub transport: Option<Arc<dyn Transport>>,
-    /// Timeouts and retries of the vendor's client (`--connect-timeout`, ...).
-    pub tuning: ClientTuning,
+    /// How the vendor's client reaches the network: settings, transport override,
+    /// recording, offline.
+    pub http: HttpEnv,
     /// When set, the daemon's clock is frozen at this time (record and replay), so relative
     /// times give the same requests in both.
     pub frozen_now: Option<DateTime<Utc>>,
-    /// `--record FILE`: the cassette to record the vendor's traffic to.
-    pub record_to: Option<PathBuf>,
     /// `--user-profiles FILE`: the User Profiles `fetch-incidents` enriches events with in
     /// local mode (engine mode asks the server).
     pub user_profiles: Option<PathBuf>,
-    /// No request reaches the network (replay, the demo): a missing API token is no error,
-    /// and OAuth needs no private key (the cassette holds no assertion).
-    pub offline: bool,
     /// What the vendor keeps for the daemon's lifetime (its clients).
     service: Box<dyn VendorService>,
 }
@@ -89,19 +80,16 @@ impl Daemon {
             vendor,
             base_params,
             mappers,
-            transport: None,
-            tuning: ClientTuning::default(),
+            http: HttpEnv::default(),
             frozen_now: None,
-            record_to: None,
             user_profiles: None,
-            offline: false,
             service: vendor.start(),
         }
     }
 
     /// Sends the vendor's requests through `transport` instead of the network.
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.http.transport = Some(transport);
         self
     }
 
@@ -334,12 +322,16 @@ mod tests {
     }
 
     fn context() -> CallingContext {
-        CallingContext::parse(r#"{"command":"test-command"}"#).unwrap()
+        CallingContext::parse(
+            r#"{"command":"test-command"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
     async fn a_panic_becomes_an_exception() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         for handler in [panicking as Handler, panicking_before_future] {
             let mut state = MemoryState::default();
             let execution = execute_spec(&spec(handler), &daemon, &context(), &mut state).await;
@@ -352,7 +344,7 @@ mod tests {
 
     #[tokio::test]
     async fn last_run_is_committed_only_without_error() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         let mut state = MemoryState::default();
         let failed = execute_spec(
             &spec(sets_last_run_then_fails),
@@ -370,15 +362,23 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_command_and_missing_argument_are_error_entries() {
-        let daemon = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let daemon = Daemon::new(Map::new(), crate::okta::vendor::default_mappers());
         let mut state = MemoryState::default();
-        let unknown = CallingContext::parse(r#"{"command":"no-such-command"}"#).unwrap();
+        let unknown = CallingContext::parse(
+            r#"{"command":"no-such-command"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let execution = execute(&daemon, &unknown, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,
             json!("Unknown command: no-such-command. Run `okta-iam commands` to list the commands this integration serves, with their arguments.")
         );
-        let missing = CallingContext::parse(r#"{"command":"okta-iam-set-configuration"}"#).unwrap();
+        let missing = CallingContext::parse(
+            r#"{"command":"okta-iam-set-configuration"}"#,
+            &crate::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let execution = execute(&daemon, &missing, &mut state).await;
         assert_eq!(
             execution.entries[0].contents,

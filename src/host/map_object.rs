@@ -100,7 +100,6 @@ impl ProfileMapping for HostMapping<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapper::MapperRegistry;
 
     /// A server that answers each request from a list and records it.
     struct ScriptedHost {
@@ -156,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_server_maps_first_and_the_builtin_engine_after_it_declines() {
-        let registry = MapperRegistry::builtin();
+        let registry = crate::okta::vendor::default_mappers();
         let incoming =
             MapperRef::builtin(registry.get(crate::okta::vendor::INCOMING_DEFAULT).unwrap());
         let mut host = ScriptedHost {

@@ -17,7 +17,7 @@
 //!   depth, and the token itself is scrubbed from any text. The OAuth token request is kept
 //!   as its form fields with `client_assertion` redacted, and `access_token` in its answer
 //!   is redacted like any token, so a cassette holds no key, assertion, proof or token;
-//!   replaying it needs no private key (see [`crate::commands::Daemon::offline`]).
+//!   replaying it needs no private key (see [`crate::http::HttpEnv::offline`]).
 //! - [`ReplayTransport`] answers from the cassette with no network. A request matches an
 //!   interaction by method, path, query (order-insensitive) and, for bodies, JSON equality
 //!   (after the same redaction). Identical requests consume their interactions in order. A

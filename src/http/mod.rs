@@ -8,6 +8,7 @@
 //!
 //! | file | what |
 //! |---|---|
+//! | `env.rs` | [`HttpEnv`]: a daemon's start-up HTTP options (settings, transport override, cassette to record to, offline) |
 //! | `settings.rs` | [`HttpSettings`]: timeouts, size cap, command deadline, retry budget, and their defaults |
 //! | `transport.rs` | the [`Transport`] seam ([`HttpRequest`] in, [`HttpResponse`] out) and [`ReqwestTransport`] |
 //! | `clock.rs` | the [`Clock`] seam for deadlines and waits; [`VirtualClock`] for tests |
@@ -36,6 +37,7 @@ pub mod cassette;
 pub mod client_cache;
 pub mod clock;
 pub mod deadline;
+pub mod env;
 pub mod failure;
 pub mod pacer;
 pub mod paging;
@@ -47,6 +49,7 @@ pub mod transport;
 pub mod url_limit;
 
 pub use clock::{Clock, TokioClock, VirtualClock};
+pub use env::HttpEnv;
 pub use settings::HttpSettings;
 pub use transport::{
     BoxFuture, HttpRequest, HttpResponse, Method, ReqwestTransport, Transport, TransportError,

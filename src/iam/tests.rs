@@ -223,7 +223,7 @@ fn given(raw: Map<String, Value>) -> GivenProfile {
 
 #[tokio::test]
 async fn ambiguous_lookup_is_an_error_and_never_creates() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE"), user("00u2", E, "ACTIVE")]);
     let arg = profile(json!({}));
     let out = iam(&c, &r, GATES_ON).create_user(&arg, true).await.unwrap();
@@ -239,7 +239,7 @@ async fn ambiguous_lookup_is_an_error_and_never_creates() {
 
 #[tokio::test]
 async fn update_with_allow_enable_enables_and_applies_the_profile() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({"givenname": "Dana"}));
     let out = iam(&c, &r, GATES_ON).update_user(&arg, true).await.unwrap();
@@ -253,7 +253,7 @@ async fn update_with_allow_enable_enables_and_applies_the_profile() {
 
 #[tokio::test]
 async fn suspended_user_is_disabled_and_enable_unsuspends() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "SUSPENDED")]);
     let arg = profile(json!({}));
     let got = iam(&c, &r, GATES_ON).get_user(&arg).await.unwrap();
@@ -266,7 +266,7 @@ async fn suspended_user_is_disabled_and_enable_unsuspends() {
 
 #[tokio::test]
 async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let arg = profile(json!({}));
     let out = iam(&c, &r, GATES_ON).disable_user(&arg).await.unwrap();
@@ -277,7 +277,7 @@ async fn disable_of_a_deprovisioned_user_is_a_skip_without_a_call() {
 
 #[tokio::test]
 async fn enable_of_an_active_user_is_a_skip() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
     let arg = profile(json!({}));
     let out = iam(&c, &r, GATES_ON).enable_user(&arg).await.unwrap();
@@ -287,7 +287,7 @@ async fn enable_of_an_active_user_is_a_skip() {
 
 #[tokio::test]
 async fn gates_skip_without_calls() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
     let off = Gates {
         create: false,
@@ -320,7 +320,7 @@ async fn gates_skip_without_calls() {
 
 #[tokio::test]
 async fn rate_limit_is_an_error_entry_with_the_outputs() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
     *c.fail_with.borrow_mut() = Some(ConnectorError {
         kind: ErrorKind::RateLimited,
@@ -343,7 +343,7 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
 
 #[tokio::test]
 async fn a_profile_without_a_lookup_attribute_is_a_failure_result() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![]);
     // No lookup attribute: a failure result, as the reference.
     let mut raw = Map::new();
@@ -359,7 +359,7 @@ async fn a_profile_without_a_lookup_attribute_is_a_failure_result() {
 
 #[tokio::test]
 async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "ACTIVE")]);
     // The outgoing mapper has no "User Profile" type: mapping with it as incoming fails.
     let outgoing = r.get(crate::okta::vendor::OUTGOING_DEFAULT).unwrap();
@@ -380,7 +380,7 @@ async fn an_incoming_mapping_failure_names_the_vendor_by_its_label() {
 
 #[tokio::test]
 async fn a_deprovisioned_user_is_not_disabled_again_but_a_suspended_one_is() {
-    let r = MapperRegistry::builtin();
+    let r = crate::okta::vendor::default_mappers();
     let c = MockConnector::with(vec![user("00u1", E, "DEPROVISIONED")]);
     let out = iam(&c, &r, GATES_ON)
         .disable_user(&profile(json!({})))

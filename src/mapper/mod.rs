@@ -244,12 +244,6 @@ impl MapperRegistry {
         Self::default()
     }
 
-    /// The default vendor's embedded user-profile mappers (Okta's; see
-    /// [`crate::vendor::VendorPackage::mappers`]).
-    pub fn builtin() -> Self {
-        crate::vendors::default_vendor().package().mappers()
-    }
-
     /// Mappers embedded in the program, as `(origin, JSON)` pairs.
     pub fn embedded(files: &[(String, &str)]) -> Self {
         let mut reg = Self::new();

@@ -87,7 +87,7 @@ fn full_user_profile() -> Value {
 
 #[test]
 fn builtin_mappers_load() {
-    let reg = MapperRegistry::builtin();
+    let reg = crate::okta::vendor::default_mappers();
     assert_eq!(reg.names(), vec![INCOMING_DEFAULT, OUTGOING_DEFAULT]);
     let inc = reg.get(INCOMING_DEFAULT).unwrap();
     assert_eq!(inc.kind(), MapperKind::Incoming);
@@ -137,7 +137,7 @@ fn builtin_files_are_xsoar_exports() {
 
 #[test]
 fn outgoing_then_incoming_round_trip() {
-    let reg = MapperRegistry::builtin();
+    let reg = crate::okta::vendor::default_mappers();
     let profile = full_user_profile();
     let okta = reg
         .get(OUTGOING_DEFAULT)
@@ -204,7 +204,7 @@ fn outgoing_then_incoming_round_trip() {
 
 #[test]
 fn null_and_missing_fields_are_omitted() {
-    let reg = MapperRegistry::builtin();
+    let reg = crate::okta::vendor::default_mappers();
     let profile = json!({
         "email": "a@example.com",
         "username": "a@example.com",
@@ -972,7 +972,7 @@ fn type_fallback_and_unknown_type() {
         .unwrap();
     assert_eq!(out["out"], json!("a@example.com"));
 
-    let reg = MapperRegistry::builtin();
+    let reg = crate::okta::vendor::default_mappers();
     let err = reg
         .get(OUTGOING_DEFAULT)
         .unwrap()
@@ -996,7 +996,7 @@ fn type_fallback_and_unknown_type() {
 
 #[test]
 fn get_unknown_name_lists_known_names() {
-    let reg = MapperRegistry::builtin();
+    let reg = crate::okta::vendor::default_mappers();
     let err = reg.get("User Profile - Okta").unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, MapperError::UnknownMapper { .. }));
@@ -1012,7 +1012,7 @@ fn get_unknown_name_lists_known_names() {
 
 #[test]
 fn load_dir_adds_and_overrides_by_name() {
-    let mut reg = MapperRegistry::builtin();
+    let mut reg = crate::okta::vendor::default_mappers();
     let count = reg.load_dir(&fixture_dir("override")).unwrap();
     assert_eq!(count, 2);
     assert_eq!(
@@ -1055,7 +1055,7 @@ fn load_dir_adds_and_overrides_by_name() {
 
 #[test]
 fn load_dir_errors() {
-    let mut reg = MapperRegistry::builtin();
+    let mut reg = crate::okta::vendor::default_mappers();
     let missing = fixture_dir("no-such-dir");
     let err = reg.load_dir(&missing).unwrap_err();
     assert!(matches!(err, MapperError::Io { .. }));
@@ -1079,7 +1079,7 @@ fn load_dir_errors() {
 
 #[test]
 fn load_json_overrides_and_returns_the_name() {
-    let mut reg = MapperRegistry::builtin();
+    let mut reg = crate::okta::vendor::default_mappers();
     let text = json!({
         "id": "x", "name": INCOMING_DEFAULT, "type": "mapping-incoming",
         "mapping": {"User Profile": {"internalMapping": {"Email": simple("profile.email")}}}
@@ -1108,7 +1108,7 @@ fn load_json_overrides_and_returns_the_name() {
 #[test]
 fn map_never_panics_on_odd_sources() {
     let reg = {
-        let mut r = MapperRegistry::builtin();
+        let mut r = crate::okta::vendor::default_mappers();
         r.load_json("app-sync", APP_SYNC).unwrap();
         r
     };

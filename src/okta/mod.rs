@@ -34,6 +34,7 @@
 //! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer (buckets are named in `client.rs`) |
 //! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
+//! | `params.rs` | [`params::PARAMS`], Okta's instance params (the manifest's configuration), and [`params::OktaParams`]: the url as `<url>/api/v1/`, the API token (`OKTA_API_TOKEN`), the OAuth settings |
 //! | `vendor.rs` | [`vendor::Okta`]: Okta as a vendor of the daemon (package, client cache, connector, test-module check) |
 //! | `test_module.rs` | Okta's `test-module` check |
 //! | `token_cache.rs` | the OAuth access token kept in the integration context between executions |
@@ -151,6 +152,7 @@ pub mod filter;
 mod groups;
 mod logs;
 mod pagination;
+pub mod params;
 pub mod path;
 pub mod policy;
 pub mod rate_limit;

@@ -10,6 +10,7 @@
 //! no `users/me`. A missing scope is named.
 
 use crate::commands::{CommandError, CommandResult, Invocation};
+use crate::okta::params::OktaParams;
 use crate::okta::vendor::OktaService;
 use crate::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::{Client, Filter, LogQuery, OktaError};

@@ -13,6 +13,7 @@
 use tracing::warn;
 
 use crate::commands::{CommandError, Daemon};
+use crate::okta::params::OktaParams;
 use crate::okta::vendor::OktaService;
 use crate::okta::Client;
 use crate::params::Params;

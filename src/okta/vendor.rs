@@ -5,7 +5,7 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::catalogue::{self, CommandSpec};
+use crate::catalogue::CommandSpec;
 use crate::commands::{self, CommandError, CommandResult, Daemon, Invocation};
 use crate::http::cassette::RecordingTransport;
 use crate::http::client_cache::{ClientCache, CLIENT_CACHE_CAPACITY};
@@ -13,9 +13,10 @@ use crate::iam::Connector;
 use crate::okta::auth::OAuthSettings;
 use crate::okta::commands as okta_commands;
 use crate::okta::connector::OktaConnector;
+use crate::okta::params::{OktaParams, OktaParamsError, PARAMS};
 use crate::okta::token_cache;
 use crate::okta::{Client, ClientConfig, OktaError};
-use crate::params::{Params, ParamsError};
+use crate::params::Params;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
 use crate::vendor::{
@@ -58,7 +59,7 @@ impl Vendor for Okta {
             pack_name: "OktaIAMDaemon",
             pack_description: "Okta IAM served by the okta-iam daemon: user lifecycle commands, applications, groups, the System Log and incident fetching, as a drop-in for the Okta IAM integration.",
             file_stem: "OktaIAMDaemon",
-            params: catalogue::PARAMS,
+            params: PARAMS,
             families: FAMILIES,
             listed_internal: &["get-mapping-fields"],
             profile_mappers: DefaultMappers {
@@ -136,9 +137,9 @@ impl OktaService {
 
     /// The API token of these params; offline, a missing one is replaced by a placeholder
     /// that goes nowhere.
-    pub fn token(&self, daemon: &Daemon, params: &Params) -> Result<Secret, ParamsError> {
+    pub fn token(&self, daemon: &Daemon, params: &Params) -> Result<Secret, OktaParamsError> {
         match params.token() {
-            Err(ParamsError::MissingToken) if daemon.offline => Ok(Secret::new("offline")),
+            Err(OktaParamsError::MissingToken) if daemon.http.offline => Ok(Secret::new("offline")),
             other => other,
         }
     }
@@ -148,7 +149,7 @@ impl OktaService {
         &self,
         daemon: &Daemon,
         params: &Params,
-    ) -> Result<Option<OAuthSettings>, ParamsError> {
+    ) -> Result<Option<OAuthSettings>, OktaParamsError> {
         if !params.use_oauth()? {
             return Ok(None);
         }
@@ -160,7 +161,7 @@ impl OktaService {
         if let Some((_, settings)) = known.iter().find(|(d, _)| *d == digest) {
             return Ok(Some(settings.clone()));
         }
-        let settings = params.oauth_settings(daemon.offline)?;
+        let settings = params.oauth_settings(daemon.http.offline)?;
         if let Some(settings) = &settings {
             if known.len() >= 16 {
                 known.remove(0);
@@ -192,20 +193,20 @@ impl OktaService {
             Some(_) => Secret::default(),
             None => key.credentials.clone(),
         };
-        let tuning = &daemon.tuning;
+        let settings = &daemon.http.settings;
         let mut config = ClientConfig::new(base_url, token);
         config.oauth = oauth;
         config.insecure = key.insecure;
         config.proxy = key.proxy;
-        config.connect_timeout = tuning.connect_timeout;
-        config.answer_timeout = tuning.answer_timeout;
-        config.request_timeout = tuning.request_timeout;
-        config.max_response_bytes = tuning.max_response_bytes;
-        config.command_deadline = tuning.command_deadline;
-        config.max_retries = tuning.max_retries;
-        config.backoff_base = tuning.backoff_base;
-        config.backoff_cap = tuning.backoff_cap;
-        let client = match (&daemon.transport, &daemon.record_to) {
+        config.connect_timeout = settings.connect_timeout;
+        config.answer_timeout = settings.answer_timeout;
+        config.request_timeout = settings.request_timeout;
+        config.max_response_bytes = settings.max_response_bytes;
+        config.command_deadline = settings.command_deadline;
+        config.max_retries = settings.max_retries;
+        config.backoff_base = settings.backoff_base;
+        config.backoff_cap = settings.backoff_cap;
+        let client = match (&daemon.http.transport, &daemon.http.record_to) {
             (Some(transport), _) => Client::with_transport(config, transport.clone()),
             (None, Some(path)) => {
                 let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
@@ -286,4 +287,15 @@ impl AfterCommit for SaveToken {
     fn after_commit<'a>(&'a self, state: &'a mut dyn StateStore) -> LocalBoxFuture<'a, ()> {
         Box::pin(token_cache::save(&self.0, state))
     }
+}
+
+/// Okta's embedded default user-profile mappers (for callers that need no daemon: tests,
+/// benchmarks, examples).
+pub fn default_mappers() -> crate::mapper::MapperRegistry {
+    OKTA.package().mappers()
+}
+
+/// Okta's brand and default instance name of a calling context.
+pub fn context_defaults() -> crate::vendor::ContextDefaults {
+    OKTA.context_defaults()
 }

@@ -46,16 +46,9 @@ pub enum ContextError {
 }
 
 impl CallingContext {
-    /// Parses one input line, with the default vendor's brand and instance name.
-    pub fn parse(line: &str) -> Result<CallingContext, ContextError> {
-        Self::parse_with(line, &crate::vendors::default_vendor().context_defaults())
-    }
-
-    /// Parses one input line; `defaults` fill in a missing brand or instance name.
-    pub fn parse_with(
-        line: &str,
-        defaults: &ContextDefaults,
-    ) -> Result<CallingContext, ContextError> {
+    /// Parses one input line; `defaults` (the served vendor's) fill in a missing brand or
+    /// instance name.
+    pub fn parse(line: &str, defaults: &ContextDefaults) -> Result<CallingContext, ContextError> {
         let value: Value =
             serde_json::from_str(line).map_err(|e| ContextError::InvalidJson(e.to_string()))?;
         let Value::Object(mut object) = value else {
@@ -155,10 +148,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const DEFAULTS: ContextDefaults = ContextDefaults {
+        brand: "Okta IAM",
+        instance: "Okta IAM_instance_1",
+    };
+
     #[test]
     fn parses_a_full_context_and_ignores_unknown_keys() {
         let line = r#"{"script":"x","integration":true,"linecount":3,"command":"iam-get-user","args":{"user-profile":"{}","n":3},"params":{"url":"https://a"},"context":{"IntegrationBrand":"B","IntegrationInstance":"I","IsDebug":"true"},"native":"true"}"#;
-        let ctx = CallingContext::parse(line).unwrap();
+        let ctx = CallingContext::parse(line, &DEFAULTS).unwrap();
         assert_eq!(ctx.command, "iam-get-user");
         assert_eq!(ctx.args["n"], json!(3));
         assert_eq!(ctx.brand, "B");
@@ -169,14 +167,14 @@ mod tests {
 
     #[test]
     fn defaults_brand_and_instance() {
-        let ctx = CallingContext::parse(r#"{"command":"test-module"}"#).unwrap();
+        let ctx = CallingContext::parse(r#"{"command":"test-module"}"#, &DEFAULTS).unwrap();
         assert_eq!(ctx.brand, "Okta IAM");
         assert_eq!(ctx.instance, "Okta IAM_instance_1");
         let defaults = ContextDefaults {
             brand: "Other IAM",
             instance: "Other IAM_instance_1",
         };
-        let ctx = CallingContext::parse_with(r#"{"command":"x"}"#, &defaults).unwrap();
+        let ctx = CallingContext::parse(r#"{"command":"x"}"#, &defaults).unwrap();
         assert_eq!(ctx.brand, "Other IAM");
         assert_eq!(ctx.instance, "Other IAM_instance_1");
         assert!(!ctx.native);
@@ -185,23 +183,23 @@ mod tests {
     #[test]
     fn bad_lines_are_named() {
         assert!(matches!(
-            CallingContext::parse("{nope"),
+            CallingContext::parse("{nope", &DEFAULTS),
             Err(ContextError::InvalidJson(_))
         ));
         assert_eq!(
-            CallingContext::parse("[1]"),
+            CallingContext::parse("[1]", &DEFAULTS),
             Err(ContextError::NotAnObject("an array"))
         );
         assert_eq!(
-            CallingContext::parse("{}"),
+            CallingContext::parse("{}", &DEFAULTS),
             Err(ContextError::MissingCommand)
         );
         assert_eq!(
-            CallingContext::parse(r#"{"command":5}"#),
+            CallingContext::parse(r#"{"command":5}"#, &DEFAULTS),
             Err(ContextError::CommandNotString("a number"))
         );
         assert_eq!(
-            CallingContext::parse(r#"{"command":"x","args":[1]}"#),
+            CallingContext::parse(r#"{"command":"x","args":[1]}"#, &DEFAULTS),
             Err(ContextError::NotAnObjectField("args"))
         );
     }

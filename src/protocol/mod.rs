@@ -52,7 +52,7 @@ pub enum StateMode {
 pub struct ServeConfig {
     pub state: StateMode,
     /// How long engine mode waits for the host's reply to a state request; `None`: the
-    /// command deadline (`Daemon.tuning.command_deadline`).
+    /// command deadline (`Daemon.http.settings.command_deadline`).
     pub host_reply_timeout: Option<Duration>,
 }
 
@@ -86,7 +86,7 @@ where
     };
     let reply_timeout = config
         .host_reply_timeout
-        .unwrap_or(daemon.tuning.command_deadline);
+        .unwrap_or(daemon.http.settings.command_deadline);
     // A calling context that names no brand or instance gets the vendor's.
     let defaults = daemon.vendor.context_defaults();
     let mut reader = LineReader::new(BufReader::new(input));
@@ -139,7 +139,7 @@ where
             warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
             continue;
         }
-        let context = match CallingContext::parse_with(trimmed, &defaults) {
+        let context = match CallingContext::parse(trimmed, &defaults) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;

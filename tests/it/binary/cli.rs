@@ -183,7 +183,7 @@ fn commands_and_call_help_list_every_command_with_its_arguments() {
     let help = run(&["call", "--help"], b"");
     assert_eq!(help.status.code(), Some(0));
     for output in [text(&listing.stdout), text(&help.stdout)] {
-        for spec in okta_iam::catalogue::all() {
+        for spec in okta_iam::catalogue::all(&okta_iam::okta::vendor::OKTA) {
             assert!(
                 output.contains(&format!("\n{}", spec.name)),
                 "{}",
@@ -201,6 +201,21 @@ fn commands_and_call_help_list_every_command_with_its_arguments() {
     }
     assert!(text(&listing.stdout)
         .contains("okta-iam-list-applications\n    Returns a list of Okta applications data.\n"));
+}
+
+#[test]
+fn commands_lists_the_named_vendors_commands_and_refuses_an_unknown_vendor() {
+    let default = run(&["commands"], b"");
+    let okta = run(&["commands", "--vendor", "okta"], b"");
+    assert_eq!(okta.status.code(), Some(0));
+    assert_eq!(text(&okta.stdout), text(&default.stdout));
+    let unknown = run(&["commands", "--vendor", "nope"], b"");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("Unknown vendor 'nope'. This binary serves: okta."),
+        "{}",
+        text(&unknown.stderr)
+    );
 }
 
 #[test]
@@ -512,7 +527,7 @@ fn completions_come_from_the_command_line_definition() {
         assert!(script.contains(word), "{word}");
     }
     // `call`'s COMMAND completes to the catalogue's names.
-    for spec in okta_iam::catalogue::all() {
+    for spec in okta_iam::catalogue::all(&okta_iam::okta::vendor::OKTA) {
         assert!(script.contains(spec.name), "{}", spec.name);
     }
     let zsh = run(&["completions", "zsh"], b"");

@@ -106,7 +106,7 @@ fn demo_through_the_memory_connection(state: &std::path::Path) -> Vec<u8> {
     let replay = ReplayTransport::load(&demo_dir().join("cassette.json")).unwrap();
     let mut runtime = crate::support::harness::runtime(params);
     runtime.frozen_now = replay.recorded_at();
-    runtime.offline = true;
+    runtime.http.offline = true;
     let runtime = runtime.with_transport(std::sync::Arc::new(replay));
     let script = std::fs::read_to_string(demo_dir().join("commands.ndjson")).unwrap();
     let connection = MemoryConnection::local(state).send_script(&script);
@@ -324,7 +324,13 @@ fn regenerate() {
     // Only commands this build serves (the script is the whole lifecycle once all exist).
     let script_text: String = script
         .iter()
-        .filter(|l| okta_iam::catalogue::find(l["command"].as_str().unwrap_or_default()).is_some())
+        .filter(|l| {
+            okta_iam::catalogue::find(
+                &okta_iam::okta::vendor::OKTA,
+                l["command"].as_str().unwrap_or_default(),
+            )
+            .is_some()
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     let params = json!({"url": DEMO_URL, "apitoken": "demo-token-not-a-secret",

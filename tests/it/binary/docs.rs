@@ -4,7 +4,7 @@
 #[test]
 fn commands_md_matches_the_catalogue() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md");
-    let expected = okta_iam::catalogue::commands_markdown();
+    let expected = okta_iam::catalogue::commands_markdown(&okta_iam::okta::vendor::OKTA);
     if std::env::var_os("OKTA_IAM_UPDATE_DOCS").is_some() {
         std::fs::write(path, &expected).expect("write docs/commands.md");
         return;
@@ -25,7 +25,10 @@ fn manifest_names_every_catalogued_command() {
     assert!(output.status.success());
     let manifest = String::from_utf8(output.stdout).unwrap();
     assert!(manifest.starts_with("commonfields:\n  id: Okta IAM\n"));
-    for spec in okta_iam::catalogue::all().iter().filter(|c| !c.internal) {
+    for spec in okta_iam::catalogue::all(&okta_iam::okta::vendor::OKTA)
+        .iter()
+        .filter(|c| !c.internal)
+    {
         assert!(
             manifest.contains(&format!("  - name: {}\n", spec.name)),
             "{}",

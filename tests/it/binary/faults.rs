@@ -14,7 +14,7 @@
 //! Connection-level faults (truncated bodies, dropped connections, slow answers) go through
 //! the real binary (`okta-iam serve --state FILE` with small `--request-timeout`,
 //! `--command-deadline` and `--max-retries`). Status bursts and 429 storms run in-process
-//! through `okta_iam::commands::execute` with a short backoff (`Daemon.tuning`), so that
+//! through `okta_iam::commands::execute` with a short backoff (`Daemon.http.settings`), so that
 //! retries cost milliseconds. The silent host drives `okta_iam::protocol::serve` in-process
 //! with a short `ServeConfig.host_reply_timeout`.
 
@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::{execute, ClientTuning, Daemon as InProcess};
-use okta_iam::mapper::MapperRegistry;
+use okta_iam::commands::{execute, Daemon as InProcess};
+use okta_iam::http::HttpSettings;
 use okta_iam::okta::{
     BoxFuture, ClientConfig, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
 };
@@ -274,7 +274,7 @@ fn non_json_error_pages_are_reported_with_their_status() {
 // In-process: status bursts and 429 storms, with a short backoff
 // ---------------------------------------------------------------------------------------------
 
-const TUNING: ClientTuning = ClientTuning {
+const TUNING: HttpSettings = HttpSettings {
     connect_timeout: Duration::from_secs(1),
     answer_timeout: Duration::from_secs(1),
     request_timeout: Duration::from_secs(1),
@@ -286,14 +286,15 @@ const TUNING: ClientTuning = ClientTuning {
 };
 
 fn runtime() -> InProcess {
-    let mut runtime = InProcess::new(Map::new(), MapperRegistry::builtin());
-    runtime.tuning = TUNING;
+    let mut runtime = InProcess::new(Map::new(), okta_iam::okta::vendor::default_mappers());
+    runtime.http.settings = TUNING;
     runtime
 }
 
 /// Runs one calling context in-process; returns its entries as JSON and the time it took.
 async fn run(runtime: &InProcess, line: &str) -> (Vec<Value>, Duration) {
-    let context = CallingContext::parse(line).expect("a calling context");
+    let context = CallingContext::parse(line, &okta_iam::okta::vendor::context_defaults())
+        .expect("a calling context");
     let mut state = MemoryState::default();
     let started = Instant::now();
     let execution = execute(runtime, &context, &mut state).await;

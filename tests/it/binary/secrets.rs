@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use common::*;
 use fake_okta::{FakeOkta, Fault};
+use okta_iam::okta::params::OktaParams;
 use okta_iam::okta::{Client, ClientConfig, HttpRequest, Method};
 use okta_iam::params::Params;
 use okta_iam::secret::Secret;

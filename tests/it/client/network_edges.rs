@@ -275,8 +275,8 @@ mod name_resolution {
     //! In-process, with resolvers injected into the reqwest client: nothing asks the
     //! machine's DNS server.
     use super::*;
-    use okta_iam::commands::{execute, ClientTuning, Daemon};
-    use okta_iam::mapper::MapperRegistry;
+    use okta_iam::commands::{execute, Daemon};
+    use okta_iam::http::HttpSettings;
     use okta_iam::okta::{ClientConfig, ReqwestTransport};
     use okta_iam::protocol::message::CallingContext;
     use okta_iam::secret::Secret;
@@ -307,9 +307,9 @@ mod name_resolution {
     }
 
     async fn test_module(url: &str, resolver: Arc<dyn Resolve>) -> (String, Duration) {
-        let tuning = ClientTuning {
+        let tuning = HttpSettings {
             connect_timeout: Duration::from_secs(2),
-            ..ClientTuning::default()
+            ..HttpSettings::default()
         };
         let mut config = ClientConfig::new(
             format!("{url}/api/v1/").parse().unwrap(),
@@ -320,11 +320,15 @@ mod name_resolution {
         let params = params_for(url);
         let mut runtime = Daemon::new(
             params.as_object().cloned().unwrap(),
-            MapperRegistry::builtin(),
+            okta_iam::okta::vendor::default_mappers(),
         )
         .with_transport(Arc::new(transport));
-        runtime.tuning = tuning;
-        let context = CallingContext::parse(r#"{"command":"test-module"}"#).unwrap();
+        runtime.http.settings = tuning;
+        let context = CallingContext::parse(
+            r#"{"command":"test-module"}"#,
+            &okta_iam::okta::vendor::context_defaults(),
+        )
+        .unwrap();
         let started = Instant::now();
         let execution = execute(&runtime, &context, &mut MemoryState::default()).await;
         let entry = serde_json::to_value(&execution.entries[0]).unwrap();

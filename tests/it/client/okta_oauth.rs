@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use oauth_keys::*;
 use okta_iam::okta::auth::OAuthSettings;
+use okta_iam::okta::params::OktaParams;
 use okta_iam::okta::{Client, OktaError, UserId, VirtualClock};
 use okta_iam::params::Params;
 use okta_iam::secret::Secret;

@@ -7,6 +7,7 @@
 
 use crate::support::oauth_keys;
 use crate::support::okta_support;
+use okta_iam::okta::params::OktaParams;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

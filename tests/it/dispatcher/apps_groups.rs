@@ -1245,7 +1245,7 @@ async fn get_group_member_page_failure_is_an_error_entry() {
 
 #[test]
 fn the_manifest_declares_the_new_commands() {
-    let manifest = okta_iam::catalogue::manifest_yaml().unwrap();
+    let manifest = okta_iam::catalogue::manifest_yaml(&okta_iam::okta::vendor::OKTA).unwrap();
     for name in [
         "okta-get-app-user-assignment",
         "okta-iam-list-applications",
@@ -1254,12 +1254,14 @@ fn the_manifest_declares_the_new_commands() {
     ] {
         assert!(manifest.contains(&format!("  - name: {name}\n")), "{name}");
     }
-    let spec = okta_iam::catalogue::find("iam-get-group").unwrap();
+    let spec = okta_iam::catalogue::find(&okta_iam::okta::vendor::OKTA, "iam-get-group").unwrap();
     assert!(spec
         .outputs
         .iter()
         .any(|o| o.path == "GetGroup.members.value"));
-    let spec = okta_iam::catalogue::find("okta-iam-list-applications").unwrap();
+    let spec =
+        okta_iam::catalogue::find(&okta_iam::okta::vendor::OKTA, "okta-iam-list-applications")
+            .unwrap();
     let defaults: Vec<(&str, Option<&str>)> =
         spec.args.iter().map(|a| (a.name, a.default)).collect();
     assert_eq!(

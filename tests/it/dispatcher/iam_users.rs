@@ -37,7 +37,7 @@ async fn run(server: &MockServer, command: &str, args: Value, params: Value) -> 
         base.extend(extra.clone());
     }
     let mut runtime = harness::runtime(base.as_object().cloned().unwrap_or_default());
-    runtime.tuning = harness::quick_retries();
+    runtime.http.settings = harness::quick_retries();
     let line = json!({"command": command, "args": args,
         "context": {"IntegrationBrand": "Okta IAM", "IntegrationInstance": "Okta IAM_instance_1"}});
     harness::execute_line(&runtime, &line).await

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use fake_okta::{FakeOkta, Fault};
-use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
-use okta_iam::mapper::MapperRegistry;
+use okta_iam::commands::{execute, Daemon, Execution};
+use okta_iam::http::HttpSettings;
 use okta_iam::okta::commands::fetch::{auto_filter, FETCH_QUERY_EXCEPTION_MSG, SEEN_CAPACITY};
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
@@ -40,13 +40,13 @@ impl Harness {
             "first_fetch": FIRST_FETCH,
             "max_fetch": "50"
         });
-        let mut runtime = Daemon::new(Map::new(), MapperRegistry::builtin());
+        let mut runtime = Daemon::new(Map::new(), okta_iam::okta::vendor::default_mappers());
         // Retries as in production, with waits short enough for tests.
-        runtime.tuning = ClientTuning {
+        runtime.http.settings = HttpSettings {
             max_retries: RETRIES,
             backoff_base: std::time::Duration::from_millis(2),
             backoff_cap: std::time::Duration::from_millis(10),
-            ..ClientTuning::default()
+            ..HttpSettings::default()
         };
         Harness {
             okta,
@@ -62,7 +62,8 @@ impl Harness {
 
     async fn exec(&mut self, command: &str, args: Value) -> Execution {
         let line = json!({"command": command, "args": args, "params": self.params}).to_string();
-        let context = CallingContext::parse(&line).expect("calling context");
+        let context = CallingContext::parse(&line, &okta_iam::okta::vendor::context_defaults())
+            .expect("calling context");
         execute(&self.runtime, &context, &mut self.state).await
     }
 

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use common::Daemon;
 use fake_okta::FakeOkta;
-use okta_iam::mapper::MapperRegistry;
 use okta_iam::okta::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 use okta_iam::protocol::{serve, ServeConfig, StateMode};
 use serde_json::{json, Map, Value};
@@ -94,8 +93,11 @@ impl Host {
         let (daemon_out, host_in) = tokio::io::duplex(1 << 16);
         tokio::task::spawn_local(async move {
             // The default command deadline (120 s) and no reply-timeout override.
-            let runtime = okta_iam::commands::Daemon::new(Map::new(), MapperRegistry::builtin())
-                .with_transport(Arc::new(FiveEvents));
+            let runtime = okta_iam::commands::Daemon::new(
+                Map::new(),
+                okta_iam::okta::vendor::default_mappers(),
+            )
+            .with_transport(Arc::new(FiveEvents));
             let config = ServeConfig::new(StateMode::Engine);
             serve(daemon_in, daemon_out, &runtime, &config).await
         });

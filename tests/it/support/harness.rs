@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use okta_iam::commands::{execute, ClientTuning, Daemon, Execution};
-use okta_iam::mapper::MapperRegistry;
+use okta_iam::commands::{execute, Daemon, Execution};
+use okta_iam::http::HttpSettings;
 use okta_iam::protocol::message::CallingContext;
 use okta_iam::state::MemoryState;
 use serde_json::{Map, Value};
@@ -12,17 +12,17 @@ use serde_json::{Map, Value};
 /// A dispatcher runtime with the built-in mappers and `base_params` (the `--params` file's
 /// part; each calling context's params override them).
 pub fn runtime(base_params: Map<String, Value>) -> Daemon {
-    Daemon::new(base_params, MapperRegistry::builtin())
+    Daemon::new(base_params, okta_iam::okta::vendor::default_mappers())
 }
 
-/// Client tuning with two short retries, so failure paths end in milliseconds.
-pub fn quick_retries() -> ClientTuning {
-    ClientTuning {
+/// HTTP settings with two short retries, so failure paths end in milliseconds.
+pub fn quick_retries() -> HttpSettings {
+    HttpSettings {
         max_retries: 2,
         backoff_base: Duration::from_millis(5),
         backoff_cap: Duration::from_millis(20),
         command_deadline: Duration::from_secs(20),
-        ..ClientTuning::default()
+        ..HttpSettings::default()
     }
 }
 
@@ -35,6 +35,10 @@ pub async fn execute_line(runtime: &Daemon, line: &Value) -> Execution {
 
 /// Runs the calling context `line` against the given state.
 pub async fn execute_line_in(runtime: &Daemon, line: &Value, state: &mut MemoryState) -> Execution {
-    let context = CallingContext::parse(&line.to_string()).expect("calling context");
+    let context = CallingContext::parse(
+        &line.to_string(),
+        &okta_iam::okta::vendor::context_defaults(),
+    )
+    .expect("calling context");
     execute(runtime, &context, state).await
 }

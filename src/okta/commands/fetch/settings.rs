@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::commands::CommandError;
 use crate::okta::commands::config::{configuration_rows, CONFIGURATION_KEY};
 use crate::okta::filter::quote;
+use crate::okta::params::OktaParams;
 use crate::params::Params;
 use crate::state::StateStore;
 use crate::time::{iso_millis as iso, parse_relative, parse_time_input};
