@@ -37,6 +37,16 @@
 //! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
 //!   writes them (`2017-05-03T16:22:18.000Z`).
 
+// Code in `src/` does not panic on input: no unwrap/expect/panic, no unchecked indexing or
+// slicing, no truncating casts. `#[cfg(test)]` code is exempt (clippy.toml).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
 pub mod catalogue;
 pub mod cli;
 pub mod commands;

@@ -1,5 +1,15 @@
 //! The `okta-iam` binary: parses the command line and hands over to the library.
 
+// Code in `src/` does not panic on input: no unwrap/expect/panic, no unchecked indexing or
+// slicing, no truncating casts. `#[cfg(test)]` code is exempt (clippy.toml).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
 use std::process::ExitCode;
 
 use okta_iam::cli::{self, exit, Command, LogLevel};

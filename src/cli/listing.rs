@@ -164,16 +164,22 @@ pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Op
 /// Levenshtein distance over characters.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
+    // One row of the table at a time: `previous[j]` is the distance from the first `i`
+    // characters of `a` to the first `j` of `b`.
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        let mut current = Vec::with_capacity(previous.len());
+        let mut left = i + 1;
+        current.push(left);
+        for ((cb, diagonal), above) in b.iter().zip(&previous).zip(previous.iter().skip(1)) {
+            left = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(left + 1);
+            current.push(left);
         }
         previous = current;
     }
-    previous[b.len()]
+    previous.last().copied().unwrap_or(b.len())
 }
 
 #[cfg(test)]

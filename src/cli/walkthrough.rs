@@ -48,8 +48,16 @@ pub fn steps(script: &str, output: &[u8]) -> Vec<Step> {
         .map(|line| {
             let value: Value = serde_json::from_str(line).unwrap_or(Value::Null);
             Step {
-                command: value["command"].as_str().unwrap_or_default().to_string(),
-                args: value["args"].as_object().cloned().unwrap_or_default(),
+                command: value
+                    .get("command")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                args: value
+                    .get("args")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
                 entries: Vec::new(),
                 exception: None,
                 completed: false,
@@ -64,16 +72,18 @@ pub fn steps(script: &str, output: &[u8]) -> Vec<Step> {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
         };
-        match message["type"].as_str() {
+        match message.get("type").and_then(Value::as_str) {
             Some("result") => {
-                if let Some(results) = message["results"].as_array() {
+                if let Some(results) = message.get("results").and_then(Value::as_array) {
                     step.entries.extend(results.iter().cloned());
                 }
             }
             Some("exception") => {
                 step.exception = Some(
-                    message["args"]["exception"]
-                        .as_str()
+                    message
+                        .get("args")
+                        .and_then(|args| args.get("exception"))
+                        .and_then(Value::as_str)
                         .unwrap_or("internal error")
                         .to_string(),
                 );
@@ -211,16 +221,14 @@ fn text_of(value: &Value) -> String {
 /// Markdown as the war room shows it: headings as text, tables laid out in columns.
 pub fn render_markdown(markdown: &str, width: usize) -> String {
     let mut out = String::new();
-    let lines: Vec<&str> = markdown.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
+    let mut lines = markdown.lines().peekable();
+    while let Some(line) = lines.next() {
         if line.starts_with('|') {
-            let start = i;
-            while i < lines.len() && lines[i].starts_with('|') {
-                i += 1;
+            let mut table = vec![line];
+            while let Some(row) = lines.next_if(|row| row.starts_with('|')) {
+                table.push(row);
             }
-            out.push_str(&render_table(&lines[start..i], width));
+            out.push_str(&render_table(&table, width));
             continue;
         }
         let text = line.trim_start_matches('#').trim();
@@ -230,7 +238,6 @@ pub fn render_markdown(markdown: &str, width: usize) -> String {
             .unwrap_or(text);
         out.push_str(&trim(text, width));
         out.push('\n');
-        i += 1;
     }
     out
 }
@@ -264,10 +271,12 @@ fn cells(row: &str) -> Vec<String> {
 }
 
 fn render_table(rows: &[&str], width: usize) -> String {
-    let header = cells(rows[0]);
-    let body: Vec<Vec<String>> = rows
+    let Some((header_row, body_rows)) = rows.split_first() else {
+        return String::new();
+    };
+    let header = cells(header_row);
+    let body: Vec<Vec<String>> = body_rows
         .iter()
-        .skip(1)
         .filter(|row| {
             !row.trim()
                 .trim_matches('|')
@@ -287,11 +296,13 @@ fn render_table(rows: &[&str], width: usize) -> String {
     if one_wide_row || columns * MIN_COLUMN + separators > width {
         return render_records(&header, &body, width);
     }
-    let mut widths: Vec<usize> = (0..columns)
-        .map(|c| {
+    let mut widths: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
             body.iter()
                 .filter_map(|row| row.get(c))
-                .chain(std::iter::once(&header[c]))
+                .chain(std::iter::once(name))
                 .map(|cell| cell.chars().count())
                 .max()
                 .unwrap_or(0)
@@ -299,13 +310,13 @@ fn render_table(rows: &[&str], width: usize) -> String {
         .collect();
     // Squeeze the widest column until the table fits.
     while widths.iter().sum::<usize>() + separators > width {
-        let Some((widest, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+        let Some(widest) = widths.iter_mut().max_by_key(|w| **w) else {
             break;
         };
-        if widths[widest] <= MIN_COLUMN {
+        if *widest <= MIN_COLUMN {
             break;
         }
-        widths[widest] -= 1;
+        *widest -= 1;
     }
     let line = |row: &[String]| -> String {
         let padded: Vec<String> = widths

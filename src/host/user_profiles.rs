@@ -76,14 +76,17 @@ impl UserProfiles {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("Cannot read the User Profiles file {}: {e}", path.display()))?;
         match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Array(items)) => Ok(UserProfiles::from_indicators(&items)),
-            Ok(Value::Object(object)) if object.get("iocs").is_some_and(Value::is_array) => Ok(
-                UserProfiles::from_indicators(object["iocs"].as_array().map_or(&[][..], |v| v)),
-            ),
-            Ok(_) => Err(format!(
-                "The User Profiles file {} must hold a JSON list of User Profile indicators.",
-                path.display()
-            )),
+            // A list of indicators, or a search reply holding one under `iocs`.
+            Ok(value) => match value
+                .as_array()
+                .or_else(|| value.get("iocs").and_then(Value::as_array))
+            {
+                Some(items) => Ok(UserProfiles::from_indicators(items)),
+                None => Err(format!(
+                    "The User Profiles file {} must hold a JSON list of User Profile indicators.",
+                    path.display()
+                )),
+            },
             Err(e) => Err(format!(
                 "The User Profiles file {} is not valid JSON: {e}",
                 path.display()
@@ -264,5 +267,35 @@ mod tests {
         let stored = json!({"rawJSON": json!({"uuid": "old", "UserProfile": {}, "target": [{"type": "User", "alternateId": "x@example.com"}]}).to_string()});
         let kept = enrich_incidents(vec![stored.clone()], &UserProfiles::default());
         assert_eq!(kept, vec![stored]);
+    }
+
+    #[test]
+    fn a_file_holds_a_list_or_a_search_reply_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            UserProfiles::from_file(&path).map(|profiles| profiles.len())
+        };
+        let one = r#"{"email": "dana@example.com"}"#;
+        assert_eq!(read("list.json", &format!("[{one}]")), Ok(1));
+        assert_eq!(
+            read("reply.json", &format!(r#"{{"iocs": [{one}], "total": 1}}"#)),
+            Ok(1)
+        );
+        for (name, text) in [
+            ("object.json", one),
+            ("iocs-object.json", r#"{"iocs": {}}"#),
+            ("number.json", "7"),
+        ] {
+            let error = read(name, text).unwrap_err();
+            assert!(
+                error.ends_with("must hold a JSON list of User Profile indicators."),
+                "{name}: {error}"
+            );
+        }
+        assert!(read("broken.json", "[")
+            .unwrap_err()
+            .contains("is not valid JSON"));
     }
 }

@@ -24,7 +24,8 @@ pub fn backoff_step(base: Duration, cap: Duration, retry: u32) -> Duration {
 /// A uniformly random duration in `[0, max)` (xorshift64, seeded per thread from
 /// `RandomState`). Not for anything secret.
 pub fn jitter(max: Duration) -> Duration {
-    let nanos = max.as_nanos() as u64;
+    // Saturates: a maximum beyond u64 nanoseconds (584 years) draws from that range.
+    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
     if nanos == 0 {
         return Duration::ZERO;
     }

@@ -117,9 +117,9 @@ impl Interaction {
         let status = response
             .get("status")
             .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
             .filter(|s| (100..600).contains(s))
-            .ok_or_else(|| at("response.status must be an HTTP status"))?
-            as u16;
+            .ok_or_else(|| at("response.status must be an HTTP status"))?;
         let headers = pairs(response.get("headers"), &at("response.headers"))?;
         Ok(Interaction {
             method,
@@ -378,19 +378,19 @@ impl ReplayTransport {
             .used
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let found = self
-            .cassette
-            .interactions
-            .iter()
-            .enumerate()
-            .find(|(i, it)| {
-                !used[*i]
-                    && it.method == method
-                    && it.path == path
-                    && query_matches(&it.query, &query)
-                    && (it.body == body || (it.body.is_null() && body.is_null()))
-            });
-        let Some((index, interaction)) = found else {
+        let found =
+            self.cassette
+                .interactions
+                .iter()
+                .zip(used.iter_mut())
+                .find(|(it, replayed)| {
+                    !**replayed
+                        && it.method == method
+                        && it.path == path
+                        && query_matches(&it.query, &query)
+                        && (it.body == body || (it.body.is_null() && body.is_null()))
+                });
+        let Some((interaction, replayed)) = found else {
             return Err(TransportError::new(
                 TransportErrorKind::NotRecorded,
                 format!(
@@ -402,7 +402,7 @@ impl ReplayTransport {
                 ),
             ));
         };
-        used[index] = true;
+        *replayed = true;
         let origin = request.url.origin().ascii_serialization();
         let headers = interaction
             .headers

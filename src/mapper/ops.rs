@@ -303,8 +303,7 @@ fn parse_index(arg: &str, text: &str) -> Result<i64, String> {
 
 /// Characters `[from, to)` of `s`; negative indexes count from the end, both are clamped.
 fn substring(s: &str, from: Option<i64>, to: Option<i64>) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let len = i64::try_from(chars.len()).unwrap_or(i64::MAX);
+    let len = i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
     let clamp = |i: i64| -> usize {
         let i = if i < 0 { len.saturating_add(i) } else { i };
         usize::try_from(i.clamp(0, len)).unwrap_or(0)
@@ -314,7 +313,7 @@ fn substring(s: &str, from: Option<i64>, to: Option<i64>) -> String {
     if start >= end {
         return String::new();
     }
-    chars[start..end].iter().collect()
+    s.chars().skip(start).take(end - start).collect()
 }
 
 /// A value as text for comparisons and arguments: strings as they are, anything else as JSON.

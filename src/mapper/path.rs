@@ -56,10 +56,10 @@ impl Path {
     /// When `self` is `prefix` or lies under it (`prefix.rest`), the remainder (`rest`, or the
     /// root path). `None` otherwise, and always `None` for a root `prefix`.
     pub(crate) fn relative_to(&self, prefix: &Path) -> Option<Path> {
-        if prefix.is_root() || !self.segments.starts_with(&prefix.segments) {
+        if prefix.is_root() {
             return None;
         }
-        let rest = &self.segments[prefix.segments.len()..];
+        let rest = self.segments.strip_prefix(prefix.segments.as_slice())?;
         Some(Path {
             text: rest.join("."),
             segments: rest.to_vec(),

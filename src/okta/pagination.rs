@@ -44,64 +44,44 @@ pub fn next_link(response: &HttpResponse) -> Option<String> {
 }
 
 fn parse_one(text: &str, out: &mut Vec<Link>) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b',') {
-            i += 1;
-        }
-        if i >= bytes.len() {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
             break;
         }
-        if bytes[i] != b'<' {
-            i = skip_past_link(bytes, i);
+        let Some(after_open) = rest.strip_prefix('<') else {
+            rest = skip_past_link(rest);
             continue;
-        }
-        let Some(close) = text[i + 1..].find('>') else {
+        };
+        let Some((url, after_url)) = after_open.split_once('>') else {
             break;
         };
-        let url = text[i + 1..i + 1 + close].trim().to_owned();
-        i += close + 2;
+        let url = url.trim().to_owned();
+        rest = after_url;
         let mut rels = Vec::new();
         loop {
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i >= bytes.len() || bytes[i] != b';' {
+            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+            let Some(after_semicolon) = rest.strip_prefix(';') else {
                 break;
-            }
-            i += 1;
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let name_start = i;
-            while i < bytes.len() && !matches!(bytes[i], b'=' | b';' | b',') {
-                i += 1;
-            }
-            let name = text[name_start..i].trim();
+            };
+            let (name, after_name) = split_before(
+                after_semicolon.trim_start_matches(|c: char| c.is_ascii_whitespace()),
+                |c| matches!(c, '=' | ';' | ','),
+            );
+            rest = after_name;
+            let name = name.trim();
             let mut value = String::new();
-            if i < bytes.len() && bytes[i] == b'=' {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                if i < bytes.len() && bytes[i] == b'"' {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' {
-                        if bytes[i] == b'\\' && i + 1 < bytes.len() {
-                            i += 1;
-                        }
-                        let ch = text[i..].chars().next().unwrap_or('\0');
-                        value.push(ch);
-                        i += ch.len_utf8();
-                    }
-                    i += 1;
+            if let Some(after_equals) = rest.strip_prefix('=') {
+                rest = after_equals.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                if let Some(quoted) = rest.strip_prefix('"') {
+                    let (unquoted, after_quote) = unquote(quoted);
+                    value = unquoted;
+                    rest = after_quote;
                 } else {
-                    let start = i;
-                    while i < bytes.len() && !matches!(bytes[i], b';' | b',') {
-                        i += 1;
-                    }
-                    value = text[start..i].trim().to_owned();
+                    let (raw, after_value) = split_before(rest, |c| matches!(c, ';' | ','));
+                    value = raw.trim().to_owned();
+                    rest = after_value;
                 }
             }
             if name.eq_ignore_ascii_case("rel") {
@@ -112,28 +92,52 @@ fn parse_one(text: &str, out: &mut Vec<Link>) {
             }
         }
         out.push(Link { url, rels });
-        if i < bytes.len() && bytes[i] != b',' {
-            i = skip_past_link(bytes, i);
+        if !rest.is_empty() && !rest.starts_with(',') {
+            rest = skip_past_link(rest);
         }
     }
 }
 
-/// The index after the next top-level `,` (quoted strings and `<…>` skipped), or the end.
-fn skip_past_link(bytes: &[u8], mut i: usize) -> usize {
+/// `text` split before the first character `stop` accepts (all of it, and `""`, if none does).
+fn split_before(text: &str, stop: impl Fn(char) -> bool) -> (&str, &str) {
+    let at = text.find(stop).unwrap_or(text.len());
+    // `find` answers a character boundary, so the split always succeeds.
+    text.split_at_checked(at).unwrap_or((text, ""))
+}
+
+/// A quoted-string's content (after the opening `"`) with `\` escapes resolved, and the text
+/// after the closing `"` (`""` when it is missing). A `\` at the very end stays as it is.
+fn unquote(quoted: &str) -> (String, &str) {
+    let mut value = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => value.push(chars.next().unwrap_or('\\')),
+            other => value.push(other),
+        }
+    }
+    (value, chars.as_str())
+}
+
+/// The text after the next top-level `,` (quoted strings and `<…>` skipped), or `""`.
+fn skip_past_link(text: &str) -> &str {
     let mut quoted = false;
     let mut bracketed = false;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if quoted => i += 1,
-            b'"' if !bracketed => quoted = !quoted,
-            b'<' if !quoted => bracketed = true,
-            b'>' if !quoted => bracketed = false,
-            b',' if !quoted && !bracketed => return i + 1,
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if quoted => {
+                chars.next();
+            }
+            '"' if !bracketed => quoted = !quoted,
+            '<' if !quoted => bracketed = true,
+            '>' if !quoted => bracketed = false,
+            ',' if !quoted && !bracketed => return chars.as_str(),
             _ => {}
         }
-        i += 1;
     }
-    i
+    ""
 }
 
 /// One page of a list.
@@ -361,6 +365,22 @@ mod tests {
         assert_eq!(
             rels(&links),
             vec![("https://a.example/2".to_owned(), vec!["next".to_owned()])]
+        );
+    }
+
+    #[test]
+    fn quoted_escapes_text_after_params_and_non_ascii() {
+        let links = parse_link_header([
+            r#"<https://a.example/ü>; title="say \"hi\", ü"; rel="next" junk, <https://a.example/3>; rel=\"x\"; REL="last""#,
+            r#"<https://a.example/4>;rel="next\"#,
+        ]);
+        assert_eq!(
+            rels(&links),
+            vec![
+                ("https://a.example/ü".to_owned(), vec!["next".to_owned()]),
+                ("https://a.example/3".to_owned(), vec!["last".to_owned()]),
+                ("https://a.example/4".to_owned(), vec!["next\\".to_owned()]),
+            ]
         );
     }
 

@@ -14,18 +14,16 @@ pub fn unescape_stream(input: &mut impl BufRead, output: &mut impl Write) -> io:
             return Ok(());
         }
         // Copy everything up to the next backslash as is.
-        match chunk.iter().position(|&b| b == b'\\') {
-            None => {
-                let n = chunk.len();
-                output.write_all(chunk)?;
-                input.consume(n);
-                continue;
-            }
-            Some(at) => {
-                output.write_all(&chunk[..at])?;
-                input.consume(at + 1);
-            }
+        let plain = chunk.split(|&b| b == b'\\').next().unwrap_or(chunk);
+        let n = plain.len();
+        let at_escape = n < chunk.len();
+        output.write_all(plain)?;
+        if !at_escape {
+            input.consume(n);
+            continue;
         }
+        // The plain bytes and the backslash.
+        input.consume(n + 1);
         let escape = read_byte(input)?.ok_or_else(|| bad("a JSON string ends inside an escape"))?;
         let simple = match escape {
             b'"' => Some(b'"'),

@@ -41,8 +41,7 @@ impl StreamEscaper {
         let mut data = std::mem::take(&mut self.carry);
         data.extend_from_slice(chunk);
         let mut i = 0;
-        while i < data.len() {
-            let rest = &data[i..];
+        while let Some(rest) = data.get(i..) {
             match rest {
                 // U+0085 is C2 85; 0xC2 and 0xE2 are only ever lead bytes in UTF-8.
                 [0xC2, 0x85, ..] => {

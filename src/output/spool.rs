@@ -130,8 +130,8 @@ impl SpooledEntry {
         impl<W: Write> Write for Tracking<'_, W> {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
                 let n = self.out.write(buf)?;
-                if n > 0 {
-                    self.last = Some(buf[n - 1]);
+                if let Some(&last) = buf.get(..n).and_then(<[u8]>::last) {
+                    self.last = Some(last);
                 }
                 Ok(n)
             }
@@ -174,7 +174,10 @@ async fn copy_file<W: AsyncWrite + Unpin>(file: &SpoolFile, out: &mut W) -> std:
             escaper.finish(&mut escaped);
             return out.write_all(&escaped).await;
         }
-        escaper.push(&buffer[..n], &mut escaped);
+        let read = buffer
+            .get(..n)
+            .ok_or_else(|| std::io::Error::other("a spool file read past its buffer"))?;
+        escaper.push(read, &mut escaped);
         out.write_all(&escaped).await?;
     }
 }

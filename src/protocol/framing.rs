@@ -68,17 +68,19 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 }
                 break;
             }
-            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), false),
-            };
+            // Up to and including the first newline, or the whole chunk.
+            let line = chunk
+                .split_inclusive(|&b| b == b'\n')
+                .next()
+                .unwrap_or(chunk);
+            let (take, done) = (line.len(), line.last() == Some(&b'\n'));
             self.total += take;
             if !self.overflow {
                 if self.total > self.max_bytes + 1 {
                     self.overflow = true;
                     self.buf = Vec::new();
                 } else {
-                    self.buf.extend_from_slice(&chunk[..take]);
+                    self.buf.extend_from_slice(line);
                 }
             }
             self.inner.consume(take);

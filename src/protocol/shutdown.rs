@@ -100,8 +100,8 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for LineWriter<W> {
             Poll::Ready(Ok(n)) => n,
             other => return other,
         };
-        if written > 0 {
-            let open = buf[written - 1] != b'\n';
+        if let Some(&last) = buf.get(..written).and_then(<[u8]>::last) {
+            let open = last != b'\n';
             self.state.mid_line.store(open, Ordering::SeqCst);
             if !open {
                 self.state.line_done.notify_waiters();

@@ -68,8 +68,9 @@ impl ClientKey {
                 return Err("The private key (private_key) is not a PEM private key. Paste the whole PKCS#8 key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----.".to_owned())
             }
         };
-        let fingerprint = URL_SAFE_NO_PAD
-            .encode(&digest::digest(&digest::SHA256, text.as_bytes()).as_ref()[..12]);
+        let digest = digest::digest(&digest::SHA256, text.as_bytes());
+        let fingerprint_bytes: Vec<u8> = digest.as_ref().iter().take(12).copied().collect();
+        let fingerprint = URL_SAFE_NO_PAD.encode(fingerprint_bytes);
         let client_key = ClientKey {
             algorithm,
             key: Arc::new(key),

@@ -48,12 +48,14 @@ impl DpopKey {
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
             .map_err(|_| "could not read the generated DPoP key".to_owned())?;
         // Uncompressed point: 0x04 || x (32 bytes) || y (32 bytes).
-        let point = pair.public_key().as_ref();
-        if point.len() != 65 || point[0] != 4 {
-            return Err("the generated DPoP key has an unexpected public key form".to_owned());
-        }
-        let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
-        let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
+        let coordinates = match pair.public_key().as_ref() {
+            [4, coordinates @ ..] if coordinates.len() == 64 => coordinates,
+            _ => return Err("the generated DPoP key has an unexpected public key form".to_owned()),
+        };
+        // Cannot panic: 64 bytes, checked just above.
+        let (x, y) = coordinates.split_at(32);
+        let x = URL_SAFE_NO_PAD.encode(x);
+        let y = URL_SAFE_NO_PAD.encode(y);
         // RFC 7638: the members in lexicographic order, no spaces.
         let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
         let thumbprint =

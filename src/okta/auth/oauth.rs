@@ -364,7 +364,7 @@ impl OAuthAuth {
                 if busy_retries < TOKEN_REQUEST_RETRIES && self.clock.now() + wait < deadline {
                     busy_retries += 1;
                     tracing::info!(
-                        wait_ms = wait.as_millis() as u64,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         "okta oauth: token request failed; waiting before asking again"
                     );
                     self.clock.sleep(wait).await;

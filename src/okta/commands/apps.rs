@@ -20,7 +20,7 @@ use crate::state::LocalBoxFuture;
 /// The most applications Okta returns in one page of `GET apps`.
 pub const MAX_LIMIT: u64 = 200;
 
-const APPLICATION_OUTPUTS: &[OutputSpec] = &[
+const APPLICATION_OUTPUTS: [OutputSpec; 3] = [
     OutputSpec::new("Okta.Application.ID", "String", "ID of the application."),
     OutputSpec::new(
         "Okta.Application.Name",
@@ -129,7 +129,7 @@ pub struct ListApplicationsArgs {
     /// 0 is the first page.
     pub page: u64,
     /// 1 to [`MAX_LIMIT`].
-    pub limit: u64,
+    pub limit: u32,
 }
 
 impl FromArgs for ListApplicationsArgs {
@@ -248,7 +248,7 @@ fn whole_number(value: &Value) -> Option<u64> {
 }
 
 /// `page` (0 or more) and `limit` (1 to [`MAX_LIMIT`]), with an error that says the range.
-fn page_and_limit(args: &Args) -> Result<(u64, u64), CommandError> {
+fn page_and_limit(args: &Args) -> Result<(u64, u32), CommandError> {
     let page = match args.raw("page") {
         None => 0,
         Some(value) => whole_number(value).ok_or_else(|| {
@@ -262,6 +262,7 @@ fn page_and_limit(args: &Args) -> Result<(u64, u64), CommandError> {
         None => 50,
         Some(value) => whole_number(value)
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+            .and_then(|limit| u32::try_from(limit).ok())
             .ok_or_else(|| {
                 CommandError::argument(format!(
                     "Invalid limit {}: limit must be a whole number from 1 to {MAX_LIMIT}.",
@@ -295,7 +296,7 @@ fn list_applications(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let client = crate::okta::vendor::client(&inv)?;
         // The first page, then `page` hops along the `next` links, as the reference does:
         // running out of pages (or an empty page) on the way gives an empty list.
-        let mut pager = client.apps().list(query.as_deref(), Some(limit as u32));
+        let mut pager = client.apps().list(query.as_deref(), Some(limit));
         let mut batch = match pager.next_page().await {
             Some(first) => first?.items,
             None => Vec::new(),

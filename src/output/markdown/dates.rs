@@ -43,6 +43,21 @@ pub(super) fn epoch_ms_to_local<Tz: TimeZone>(value: &Value, tz: &Tz) -> Option<
     ))
 }
 
+/// `int(float)`: truncated toward zero; `None` for NaN and infinities (Python raises) and
+/// beyond 1e36 in magnitude.
+fn truncate_float(f: f64) -> Option<i128> {
+    let whole = f.trunc();
+    if !(whole.is_finite() && whole.abs() < 1e36) {
+        return None;
+    }
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "checked just above: a whole number below 1e36 in magnitude is exact in i128"
+    )]
+    let int = whole as i128;
+    Some(int)
+}
+
 /// Python `int(v)` for the JSON types, or `None` where Python raises.
 fn python_int(value: &Value) -> Option<i128> {
     match value {
@@ -54,8 +69,7 @@ fn python_int(value: &Value) -> Option<i128> {
                 Some(i128::from(u))
             } else {
                 // `int(float)` truncates toward zero; NaN and infinities raise.
-                let f = n.as_f64()?.trunc();
-                (f.is_finite() && f.abs() < 1e36).then_some(f as i128)
+                truncate_float(n.as_f64()?)
             }
         }
         Value::String(s) => parse_python_int(s),

@@ -75,10 +75,11 @@ fn shortest_digits(magnitude: f64) -> (String, i32) {
         .and_then(|lower| {
             let last = lower.chars().last()?.to_digit(10)?;
             let upper = format!("{}{}", lower.get(..lower.len() - 1)?, last + 1);
-            Some((lower, last, upper))
+            let lower_digits = i32::try_from(lower.len()).ok()?;
+            Some((lower, last, upper, lower_digits))
         });
-    if let Some((lower, last, upper)) = tie_candidates {
-        let lower_reads_back = format!("{lower}e{}", exact_exponent - lower.len() as i32 + 1)
+    if let Some((lower, last, upper, lower_digits)) = tie_candidates {
+        let lower_reads_back = format!("{lower}e{}", exact_exponent - lower_digits + 1)
             .parse::<f64>()
             .is_ok_and(|v| v == magnitude);
         if last % 2 == 0

@@ -73,12 +73,16 @@ pub fn max_fetch(params: &Params) -> Result<u32, CommandError> {
     let Some(raw) = params.string("max_fetch") else {
         return Ok(DEFAULT_MAX_FETCH);
     };
-    match raw.trim().parse::<i64>() {
-        Ok(n) if (1..=i64::from(MAX_FETCH_LIMIT)).contains(&n) => Ok(n as u32),
-        _ => Err(CommandError::param(format!(
-            "The Fetch limit parameter (max_fetch) must be a whole number from 1 to {MAX_FETCH_LIMIT}; got '{raw}'."
-        ))),
-    }
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=i64::from(MAX_FETCH_LIMIT)).contains(n))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            CommandError::param(format!(
+                "The Fetch limit parameter (max_fetch) must be a whole number from 1 to {MAX_FETCH_LIMIT}; got '{raw}'."
+            ))
+        })
 }
 
 /// `first_fetch`: `<number> <unit>` (minutes, hours, days, weeks, months, years; singular or

@@ -257,13 +257,21 @@ impl Run<'_> {
             first = false;
             let items = page.items;
             let mut i = resume_position(cursor, &items);
-            while i < items.len() && self.budget > 0 {
-                self.deliver(&items[i]);
+            while self.budget > 0 {
+                let Some(item) = items.get(i) else {
+                    break;
+                };
+                self.deliver(item);
                 i += 1;
             }
             if i < items.len() {
                 cursor.skip = i;
-                cursor.last_uuid = uuid_of(&items[i - 1]).map(str::to_string);
+                // The uuid of the last event consumed from this page.
+                cursor.last_uuid = items
+                    .get(..i)
+                    .and_then(<[Value]>::last)
+                    .and_then(uuid_of)
+                    .map(str::to_string);
                 return Ok(Stop::Budget);
             }
             match page.next {
@@ -305,7 +313,8 @@ pub(super) fn resume_position(cursor: &Cursor, items: &[Value]) -> usize {
     let Some(last) = cursor.last_uuid.as_deref() else {
         return cursor.skip.min(items.len());
     };
-    if cursor.skip <= items.len() && uuid_of(&items[cursor.skip - 1]) == Some(last) {
+    // `skip` is not 0 here.
+    if items.get(cursor.skip - 1).and_then(uuid_of) == Some(last) {
         return cursor.skip;
     }
     match items.iter().position(|e| uuid_of(e) == Some(last)) {
