@@ -58,6 +58,7 @@ pub mod okta;
 pub mod output;
 pub mod params;
 pub mod protocol;
+pub mod scim;
 pub mod secret;
 pub mod state;
 pub mod time;
