@@ -16,7 +16,7 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The raw value. Its 16 callers outside tests (`grep -rn "expose()" src`) are in the
+    /// The raw value. Its 17 callers outside tests (`grep -rn "expose()" src`) are in the
     /// HTTP core's auth and cassette recorder and in the vendor's client, policy and auth, and
     /// each needs the value itself:
     ///
@@ -27,7 +27,7 @@ impl Secret {
     /// - to store it: the access token kept in the integration context (`docs/oauth.md`);
     /// - to compare it: whether a refused access token is the one still held;
     /// - to keep it out of text: scrubbing it from error bodies and transport messages
-    ///   (`okta::policy`) and from recorded traffic (`http::cassette`), refusing a token that
+    ///   (`okta::policy`, `scim::policy`) and from recorded traffic (`http::cassette`), refusing a token that
     ///   cannot be sent in a header (`okta::client`), and showing only a header's scheme in
     ///   `HeaderAuth`'s `Debug` output.
     ///
@@ -88,7 +88,7 @@ mod tests {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         assert_eq!(
             expose_calls(&src),
-            16,
+            17,
             "a call of Secret::expose was added or removed: say in its doc why it needs the value"
         );
     }

@@ -44,6 +44,8 @@ pub struct Call {
     pub body: Option<Vec<u8>>,
     /// The pacing bucket (the vendor's key: Okta's is `METHOD /path/{id}/shape`).
     pub bucket: String,
+    /// Headers of this call only (SCIM's `If-Match`), sent after the policy's.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The HTTP core of one vendor client: transport, clock, pacing state, credentials,
@@ -188,6 +190,7 @@ impl<P: VendorPolicy> HttpCore<P> {
             };
             let mut headers = auth_headers.clone();
             headers.extend(policy.headers(call.method, call.body.is_some(), attempt));
+            headers.extend(call.headers.iter().cloned());
             let http_request = HttpRequest {
                 method: call.method,
                 url: call.url.clone(),
@@ -489,6 +492,7 @@ mod tests {
             url: "https://scim.example.com/v2/Users".parse().unwrap(),
             body: (method == Method::Post).then(|| b"{}".to_vec()),
             bucket: format!("{method} /v2/Users"),
+            headers: Vec::new(),
         }
     }
 

@@ -284,6 +284,7 @@ impl Client {
             url: self.url(route, query),
             body: None,
             bucket: self.bucket(method, route),
+            headers: Vec::new(),
         }
     }
 

@@ -251,6 +251,7 @@ impl Pager {
                 url: url.clone(),
                 body: None,
                 bucket: self.bucket.clone(),
+                headers: Vec::new(),
             })
             .await?;
         let items = decode_array(&request, &response.body)?;

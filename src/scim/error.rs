@@ -20,6 +20,42 @@ pub struct ScimFailure {
     pub message: String,
 }
 
+/// A SCIM client failure; its text is the message for people (no secret in it).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScimError {
+    /// A non-2xx answer.
+    #[error("{}", .0.message)]
+    Answer(ScimFailure),
+    /// No answer (or none in time).
+    #[error("{0}")]
+    Transport(String),
+    /// 429s until the retries or the deadline were spent.
+    #[error("{0}")]
+    RateLimited(String),
+    /// A request that cannot be sent (an id that is not one path segment, a bad URL).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// An answer that is not what SCIM says it is.
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl ScimError {
+    /// The HTTP status of an answer error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ScimError::Answer(f) => Some(f.status),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::http::InvalidRequest> for ScimError {
+    fn from(error: crate::http::InvalidRequest) -> Self {
+        ScimError::InvalidRequest(error.0)
+    }
+}
+
 /// What each RFC 7644 `scimType` means for the person reading the result.
 fn explain(scim_type: &str) -> Option<&'static str> {
     Some(match scim_type {

@@ -8,7 +8,9 @@
 //! - [`error`]: SCIM error bodies (`urn:ietf:params:scim:api:messages:2.0:Error`) turned into
 //!   an error code and a message a person can act on.
 
+pub mod client;
 pub mod error;
 pub mod filter;
 pub mod params;
 pub mod path;
+pub mod policy;
