@@ -8,4 +8,5 @@ mod okta_oauth;
 mod pagination;
 mod proxy;
 mod retries;
+mod scim_client;
 mod secrets;
