@@ -14,3 +14,4 @@ pub mod filter;
 pub mod params;
 pub mod path;
 pub mod policy;
+pub mod resource;
