@@ -120,3 +120,38 @@ fn manifest_and_pack_pass_demisto_sdks_schemas() {
         .expect("run the validator");
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn the_scim_mappers_pass_demisto_sdks_mapper_schema() {
+    let (python, wheel) = match validator() {
+        Ok(found) => found,
+        Err(why) => {
+            if std::env::var_os("OKTA_IAM_REQUIRE_SCHEMAS").is_some() {
+                panic!("{why}, and OKTA_IAM_REQUIRE_SCHEMAS is set");
+            }
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let mappers = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappers");
+    let items: Vec<String> = [
+        "classifier-mapper-incoming-User-Profile-SCIM.json",
+        "classifier-mapper-outgoing-SCIM-User-Profile.json",
+    ]
+    .iter()
+    .map(|name| format!("mapper={}", mappers.join(name).display()))
+    .collect();
+    let output = Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/xsoar/validate.py"))
+        .arg(&wheel)
+        .args(&items)
+        .output()
+        .expect("run the validator");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(report.matches("valid ").count(), 2, "{report}");
+}
