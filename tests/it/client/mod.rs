@@ -9,4 +9,5 @@ mod pagination;
 mod proxy;
 mod retries;
 mod scim_client;
+mod scim_connector;
 mod secrets;

@@ -1,0 +1,194 @@
+//! The SCIM connector's request shapes per preset against wiremock: PATCH updates and
+//! `active: false` disables (rfc), PUT of the re-read user (update_method put), DELETE
+//! disables (slack), create with a 409 as "already exists", lookups by the preset's filters.
+
+use std::sync::Arc;
+
+use okta_iam::http::auth::HeaderAuth;
+use okta_iam::http::call::HttpCore;
+use okta_iam::http::{HttpSettings, ReqwestTransport, TransportOptions, VirtualClock};
+use okta_iam::iam::connector::{Connector, LifecycleState};
+use okta_iam::params::Params;
+use okta_iam::scim::client::ScimClient;
+use okta_iam::scim::connector::ScimConnector;
+use okta_iam::scim::params::ScimSettings;
+use okta_iam::scim::policy::ScimPolicy;
+use okta_iam::secret::Secret;
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn connector(server: &MockServer, extra: Value) -> ScimConnector {
+    let mut values = json!({"url": format!("{}/scim/v2", server.uri()),
+        "credentials": {"password": "tok"}});
+    for (k, v) in extra.as_object().unwrap() {
+        values[k] = v.clone();
+    }
+    let settings =
+        ScimSettings::from_params(&Params::from_map(values.as_object().unwrap().clone()), None)
+            .unwrap();
+    let http = HttpSettings::default();
+    let transport = ReqwestTransport::new(TransportOptions {
+        settings: http,
+        insecure: false,
+        proxy: false,
+    })
+    .unwrap();
+    let core = HttpCore::new(
+        Arc::new(transport),
+        Arc::new(VirtualClock::new()),
+        Arc::new(HeaderAuth::bearer(&Secret::new("tok"))),
+        http,
+        ScimPolicy::new(Secret::new("tok")),
+    );
+    let client = ScimClient::new(Arc::new(core), settings.base_url.clone());
+    ScimConnector::new(client, settings)
+}
+
+fn ada(active: bool) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1",
+        "userName": "ada", "active": active,
+        "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+        "name": {"givenName": "Ada", "familyName": "L"}, "meta": {"version": "W/\"1\""}})
+}
+
+async fn found_by_id(connector: &ScimConnector) -> okta_iam::iam::connector::VendorUser {
+    let mut users = connector.find_user("id", "u1").await.unwrap();
+    assert_eq!(users.len(), 1);
+    users.remove(0)
+}
+
+async fn get_u1(server: &MockServer, active: bool) {
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(active)))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn rfc_updates_with_patch_op_and_disables_with_active_false() {
+    let server = MockServer::start().await;
+    get_u1(&server, true).await;
+    Mock::given(method("PATCH"))
+        .and(path("/scim/v2/Users/u1"))
+        .and(header("if-match", "W/\"1\""))
+        .and(header("content-type", "application/scim+json"))
+        .and(body_json(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": "CTO"}]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(true)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/scim/v2/Users/u1"))
+        .and(body_json(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(false)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = connector(&server, json!({}));
+    assert_eq!(
+        connector.lookup_attributes(),
+        ["userName", "email", "externalId"]
+    );
+    let user = found_by_id(&connector).await;
+    let profile = json!({"title": "CTO"}).as_object().unwrap().clone();
+    connector.update_user(&user, profile).await.unwrap();
+    let disabled = connector.disable_user(&user).await.unwrap();
+    assert_eq!(disabled.state, LifecycleState::Deprovisioned);
+}
+
+#[tokio::test]
+async fn put_apps_get_the_full_re_read_user_with_the_change() {
+    let server = MockServer::start().await;
+    get_u1(&server, true).await;
+    let mut expected = ada(true);
+    expected.as_object_mut().unwrap().remove("meta");
+    expected["name"]["givenName"] = json!("Augusta");
+    Mock::given(method("PUT"))
+        .and(path("/scim/v2/Users/u1"))
+        .and(header("if-match", "W/\"1\""))
+        .and(body_json(&expected))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&expected))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = connector(&server, json!({"preset": "aws", "update_method": "put"}));
+    assert_eq!(connector.lookup_attributes(), ["userName", "externalId"]);
+    let user = found_by_id(&connector).await;
+    let profile = json!({"name.givenName": "Augusta"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let updated = connector.update_user(&user, profile).await.unwrap();
+    assert_eq!(updated.raw["name"]["familyName"], json!("L"));
+}
+
+#[tokio::test]
+async fn slack_disables_with_delete_and_looks_up_by_any_email() {
+    let server = MockServer::start().await;
+    get_u1(&server, true).await;
+    Mock::given(method("DELETE"))
+        .and(path("/scim/v2/Users/u1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param(
+            "filter",
+            r#"emails.value eq "ada@example.com""#,
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "totalResults": 1, "Resources": [ada(true)]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = connector(&server, json!({"preset": "slack"}));
+    let users = connector
+        .find_user("email", "ada@example.com")
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1);
+    let disabled = connector.disable_user(&users[0]).await.unwrap();
+    assert_eq!(disabled.state, LifecycleState::Deprovisioned);
+}
+
+#[tokio::test]
+async fn a_409_on_create_is_already_exists() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .and(body_json(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@example.com",
+            "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+            "active": true}),
+        ))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409",
+            "scimType": "uniqueness"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let connector = connector(&server, json!({}));
+    let profile = json!({"email": "ada@example.com"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let err = connector.create_user(profile).await.unwrap_err();
+    assert_eq!(err.code, json!("uniqueness"));
+    assert!(
+        err.message
+            .starts_with("The user already exists in the app."),
+        "{}",
+        err.message
+    );
+}
