@@ -20,6 +20,7 @@
 //! | `pacer.rs` | [`pacer::Pacer`]: per-bucket pacing from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
+//! | `encode.rs` | a value as one path segment or one filter literal |
 //! | `url_limit.rs` | the longest URL sent, and the message when one is longer |
 //! | `auth.rs` | the [`auth::AuthProvider`] seam: the headers that authorise each attempt, and what a refusal means; [`auth::HeaderAuth`], one fixed `Authorization` header (bearer, basic, or a vendor's scheme) |
 //! | `paging.rs` | [`paging::page_fetched`]: how paging reports progress, to an observer set by the front end |
@@ -37,6 +38,7 @@ pub mod cassette;
 pub mod client_cache;
 pub mod clock;
 pub mod deadline;
+pub mod encode;
 pub mod env;
 pub mod failure;
 pub mod pacer;

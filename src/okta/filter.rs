@@ -16,8 +16,7 @@ use std::fmt;
 
 /// A value as an Okta filter literal: a double-quoted JSON string.
 pub fn quote(value: &str) -> String {
-    // Serialising a str cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| String::from("\"\""))
+    crate::http::encode::filter_literal(value)
 }
 
 /// Comparison operators of Okta's filter language.

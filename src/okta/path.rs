@@ -13,20 +13,11 @@ use crate::okta::error::OktaError;
 
 /// `value` as one percent-encoded path segment.
 pub fn segment(value: &str) -> Result<String, OktaError> {
-    if value.is_empty() || value == "." || value == ".." {
-        return Err(OktaError::InvalidRequest(format!(
+    crate::http::encode::path_segment(value).ok_or_else(|| {
+        OktaError::InvalidRequest(format!(
             "{value:?} cannot be used as an id in a request path"
-        )));
-    }
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    Ok(out)
+        ))
+    })
 }
 
 /// A request path relative to the base URL (`users/00u1/lifecycle/activate`) and its shape

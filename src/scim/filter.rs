@@ -9,10 +9,7 @@
 use std::fmt;
 
 /// A value as a SCIM filter literal: a double-quoted JSON string.
-pub fn quote(value: &str) -> String {
-    // Serialising a str cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| String::from("\"\""))
-}
+pub use crate::http::encode::filter_literal as quote;
 
 /// An attribute a user can be looked up by, as `lookup_attributes` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,20 +6,8 @@
 
 /// `id` as one path segment, or the message saying why it cannot be one.
 pub fn segment(id: &str) -> Result<String, String> {
-    if id.is_empty() || id == "." || id == ".." {
-        return Err(format!(
-            "{id:?} cannot be used as a SCIM id in a request path"
-        ));
-    }
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    Ok(out)
+    crate::http::encode::path_segment(id)
+        .ok_or_else(|| format!("{id:?} cannot be used as a SCIM id in a request path"))
 }
 
 #[cfg(test)]
