@@ -365,8 +365,7 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
         None => StateMode::Engine,
     };
     let config = ServeConfig::new(mode);
-    let input = crate::protocol::stdio::ThreadedStdin::spawn().map_err(StartupError::Stdin)?;
-    let output = crate::protocol::stdio::BlockingStdout::stdout();
+    let (input, output) = crate::protocol::stdio::process_stdio().map_err(StartupError::Stdin)?;
     Ok(
         crate::protocol::shutdown::serve_until_stopped(input, output, &daemon, &config, signals)
             .await,

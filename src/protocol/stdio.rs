@@ -14,12 +14,15 @@
 //!   output waits for the host, so blocking there costs nothing. A large line is written out
 //!   in [`SPILL_BYTES`] pieces as it grows, so memory stays flat. A signal that arrives while a
 //!   write blocks is only seen when the loop next waits; so after a write to the OS the writer
-//!   lets the loop wait once before it starts a new line, and a stop signal that came in the
-//!   meantime stops that line from being started (see [`super::shutdown`]).
+//!   lets the loop wait once before it starts a new line (unless it has waited for input since,
+//!   [`process_stdio`]), and a stop signal that came in the meantime stops that line from
+//!   being started (see [`super::shutdown`]).
 
 use std::future::Future;
 use std::io::{Read, Write};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -32,12 +35,25 @@ const CHUNKS_AHEAD: usize = 16;
 /// The buffered output is written out once it grows this large, before the line ends.
 pub const SPILL_BYTES: usize = 64 * 1024;
 
+/// The process's stdin and stdout for the loop. They share one flag: set when the loop waits
+/// for input, so the writer knows the runtime has looked at signals since its last write.
+pub fn process_stdio() -> std::io::Result<(ThreadedStdin, BlockingStdout)> {
+    let mut input = ThreadedStdin::spawn()?;
+    let mut output = BlockingStdout::stdout();
+    let waited = Arc::new(AtomicBool::new(false));
+    input.waited = Some(Arc::clone(&waited));
+    output.input_waited = Some(waited);
+    Ok((input, output))
+}
+
 /// Stdin, read on a thread of its own (see the module docs).
 pub struct ThreadedStdin {
     chunks: mpsc::Receiver<std::io::Result<Vec<u8>>>,
     /// The chunk being consumed, and how much of it is.
     chunk: Vec<u8>,
     consumed: usize,
+    /// Set each time a read has to wait ([`process_stdio`]).
+    waited: Option<Arc<AtomicBool>>,
 }
 
 impl ThreadedStdin {
@@ -57,6 +73,7 @@ impl ThreadedStdin {
             chunks,
             chunk: Vec::new(),
             consumed: 0,
+            waited: None,
         })
     }
 }
@@ -94,7 +111,14 @@ impl AsyncRead for ThreadedStdin {
                 this.consumed += n;
                 return Poll::Ready(Ok(()));
             }
-            match ready!(this.chunks.poll_recv(cx)) {
+            let received = this.chunks.poll_recv(cx);
+            if received.is_pending() {
+                // The loop waits: the runtime will look at its signals before it goes on.
+                if let Some(waited) = &this.waited {
+                    waited.store(true, Ordering::Relaxed);
+                }
+            }
+            match ready!(received) {
                 Some(Ok(chunk)) => {
                     this.chunk = chunk;
                     this.consumed = 0;
@@ -117,6 +141,8 @@ pub struct BlockingStdout<W = std::io::Stdout> {
     wrote_out: bool,
     /// The wait in progress before a new line.
     waiting: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// Set by the input when the loop waited for it ([`process_stdio`]).
+    input_waited: Option<Arc<AtomicBool>>,
 }
 
 impl BlockingStdout {
@@ -134,6 +160,7 @@ impl<W: Write> BlockingStdout<W> {
             at_line_start: true,
             wrote_out: false,
             waiting: None,
+            input_waited: None,
         }
     }
 
@@ -149,6 +176,9 @@ impl<W: Write> BlockingStdout<W> {
             return Ok(());
         }
         self.wrote_out = true;
+        if let Some(waited) = &self.input_waited {
+            waited.store(false, Ordering::Relaxed);
+        }
         let written = self.out.write_all(&self.buf);
         self.buf.clear();
         written
@@ -164,6 +194,14 @@ impl<W: Write + Unpin> AsyncWrite for BlockingStdout<W> {
         let this = &mut *self;
         if data.is_empty() {
             return Poll::Ready(Ok(0));
+        }
+        let input_waited = this
+            .input_waited
+            .as_ref()
+            .is_some_and(|waited| waited.load(Ordering::Relaxed));
+        if input_waited {
+            // The loop has waited for input since the last write: signals were looked at.
+            this.wrote_out = false;
         }
         if this.at_line_start && this.wrote_out {
             // Let the runtime look at signals once before a new line starts.
@@ -277,5 +315,31 @@ mod tests {
         out.write_all(b"z\n").await.unwrap();
         out.flush().await.unwrap();
         assert_eq!(out.get_ref(), b"xy\nz\n");
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_input_since_the_write_out_lets_a_new_line_go_at_once() {
+        let (source, mut host) = std::io::pipe().unwrap();
+        let mut input = ThreadedStdin::spawn_reading(source).unwrap();
+        let mut out = BlockingStdout::new(Vec::new());
+        let waited = Arc::new(AtomicBool::new(false));
+        input.waited = Some(Arc::clone(&waited));
+        out.input_waited = Some(Arc::clone(&waited));
+        out.write_all(b"request\n").await.unwrap();
+        out.flush().await.unwrap();
+        assert!(!waited.load(Ordering::Relaxed));
+        // Nothing to read yet: the read waits, and says so.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut byte = [0u8; 1];
+        let mut read = ReadBuf::new(&mut byte);
+        assert!(Pin::new(&mut input)
+            .poll_read(&mut cx, &mut read)
+            .is_pending());
+        assert!(waited.load(Ordering::Relaxed));
+        host.write_all(b"r").unwrap();
+        input.read_exact(&mut byte).await.unwrap();
+        // The next line starts without another wait.
+        let mut next = Box::pin(out.write(b"result\n"));
+        assert!(matches!(next.as_mut().poll(&mut cx), Poll::Ready(Ok(7))));
     }
 }
