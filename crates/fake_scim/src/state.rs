@@ -29,13 +29,20 @@ fn error(status: u16, scim_type: Option<&str>, detail: &str) -> Response {
     if let Some(scim_type) = scim_type {
         body["scimType"] = json!(scim_type);
     }
-    Response::json(status, body.to_string().into_bytes())
-        .header("content-type", "application/scim+json")
+    scim_json(status, &body)
 }
 
 fn ok(status: u16, body: &Value) -> Response {
-    Response::json(status, body.to_string().into_bytes())
-        .header("content-type", "application/scim+json")
+    scim_json(status, body)
+}
+
+/// A body in SCIM's media type (RFC 7644 §3.1).
+fn scim_json(status: u16, body: &Value) -> Response {
+    Response {
+        status,
+        headers: vec![("Content-Type".into(), "application/scim+json".into())],
+        body: body.to_string().into_bytes(),
+    }
 }
 
 fn with_etag(status: u16, resource: &Value) -> Response {

@@ -12,6 +12,7 @@ mod glibc;
 mod logs_fetch;
 mod oauth;
 mod scim;
+mod scim_demo;
 mod secrets;
 mod soak;
 mod user_profiles_local;
