@@ -38,7 +38,6 @@ pub const fn shared(
 
 #[cfg(test)]
 mod tests {
-    use crate::vendor::Vendor;
 
     /// Every registered vendor declares the shared params once, in the same order, with its
     /// own mappers as the defaults.
