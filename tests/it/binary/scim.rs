@@ -371,3 +371,54 @@ fn record_then_replay_gives_the_same_results_and_keeps_no_secret() {
     assert_clean("stderr (replay)", &stderr);
     assert_eq!(replayed, recorded);
 }
+
+/// Through the binary: a 429 with `Retry-After` is waited out and the lookup answers; a create
+/// answered 503 is sent once (the user may exist) and is the command's failure.
+#[test]
+fn a_429_is_waited_out_and_a_create_answered_503_is_not_sent_again() {
+    let (fake, _) = seeded();
+    let params = params(&fake);
+    fake.push_fault("GET /scim/v2/Users", Fault::RateLimit, 1);
+    fake.push_fault("POST /scim/v2/Users", Fault::Status(503), 1);
+    let (results, _, _) = run_lines(
+        &["serve", "--vendor", "scim"],
+        &[],
+        &[
+            line(
+                "iam-get-user",
+                profile("ada@example.com", json!({})),
+                &params,
+            ),
+            line(
+                "iam-create-user",
+                profile("grace@example.com", json!({})),
+                &params,
+            ),
+        ],
+    );
+    assert_eq!(iam(&results[0][0])["success"], true, "{:?}", results[0]);
+    let created = iam(&results[1][0]);
+    assert_eq!(created["success"], false, "{created}");
+    assert_eq!(created["errorCode"], 503, "{created}");
+    let requests = fake.requests();
+    let count = |method: &str| {
+        requests
+            .iter()
+            .filter(|r| r.method == method && r.path == "/scim/v2/Users")
+            .count()
+    };
+    assert_eq!(count("POST"), 1, "the create is not repeated");
+    // The get's first lookup was answered 429 and sent again, the same.
+    let first = |i: usize| {
+        format!(
+            "{} {} {:?}",
+            requests[i].method, requests[i].path, requests[i].query
+        )
+    };
+    assert!(first(0).starts_with("GET /scim/v2/Users"), "{}", first(0));
+    assert_eq!(first(0), first(1));
+    assert!(fake
+        .users()
+        .iter()
+        .all(|u| u["userName"] != "grace@example.com"));
+}
