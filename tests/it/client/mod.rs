@@ -10,4 +10,5 @@ mod proxy;
 mod retries;
 mod scim_client;
 mod scim_connector;
+mod scim_server;
 mod secrets;
