@@ -10,5 +10,6 @@ mod proxy;
 mod retries;
 mod scim_client;
 mod scim_connector;
+mod scim_presets;
 mod scim_server;
 mod secrets;
