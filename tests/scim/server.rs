@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -31,10 +32,16 @@ pub const REQUIRE: &str = "OKTA_IAM_REQUIRE_SCIM_SERVER";
 /// that may be busy compiling).
 const STARTUP: Duration = Duration::from_secs(60);
 
+/// How much of the server's stderr is kept.
+const LOG_LIMIT: usize = 1 << 20;
+
 /// A running `scim2-server`, killed on drop.
 pub struct ScimServer {
     child: Child,
     port: u16,
+    /// Its stderr (one line per request it served), read on a thread so a full pipe never
+    /// blocks it; the last [`LOG_LIMIT`] bytes are kept.
+    log: Arc<Mutex<Vec<u8>>>,
     /// The version of the scim2-server package it runs.
     pub version: String,
 }
@@ -100,7 +107,7 @@ impl ScimServer {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let child = Command::new(python)
+            let mut child = Command::new(python)
                 .args([
                     "-m",
                     "scim2_server.testserver.cli",
@@ -113,9 +120,23 @@ impl ScimServer {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("spawn scim2-server");
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let mut stderr = child.stderr.take().expect("stderr");
+            let sink = log.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n @ 1..) = stderr.read(&mut buf) {
+                    let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                    if log.len() > LOG_LIMIT {
+                        log.clear();
+                    }
+                    log.extend_from_slice(&buf[..n]);
+                }
+            });
             let mut server = ScimServer {
                 child,
                 port,
+                log,
                 version: version.clone(),
             };
             match server.wait_until_ready() {
@@ -130,15 +151,11 @@ impl ScimServer {
         let started = Instant::now();
         while started.elapsed() < STARTUP {
             if let Some(status) = self.child.try_wait().expect("wait scim2-server") {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                return Err(format!("it exited with {status}: {stderr}"));
+                // Let the reader thread take the last words.
+                std::thread::sleep(Duration::from_millis(100));
+                return Err(format!("it exited with {status}: {}", self.log()));
             }
             if let Ok((200, _)) = self.try_request("GET", "/v2/ServiceProviderConfig", None) {
-                // Nothing reads its log from now on: a full pipe must not block it.
-                drop(self.child.stderr.take());
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -153,6 +170,12 @@ impl ScimServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's stderr so far: its start-up messages, then one line per request
+    /// (`"GET /v2/Users?... HTTP/1.1" 200 ...`).
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 
     /// `method path` (path from the server root, e.g. `/v2/Users`) with the token and an
