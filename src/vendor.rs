@@ -63,9 +63,26 @@ impl DefaultMappers {
     }
 }
 
+/// The pack content of a vendor that fetches incidents: the incident classifier and its
+/// incoming mapper (the manifest's `defaultclassifier` and `defaultmapperin`).
+#[derive(Debug, Clone, Copy)]
+pub struct FetchContent {
+    pub classifier: ContentItem,
+    pub incident_mapper: ContentItem,
+}
+
+impl FetchContent {
+    /// Both, classifier first.
+    pub fn items(&self) -> [ContentItem; 2] {
+        [self.classifier, self.incident_mapper]
+    }
+}
+
 /// Everything the daemon, the manifest and the pack need to know about one vendor.
 #[derive(Debug, Clone, Copy)]
 pub struct VendorPackage {
+    /// The name `--vendor` takes ([`Vendor::name`]): the relay of the manifest serves it.
+    pub vendor: &'static str,
     /// Integration id, name and display name (`commonfields.id`, `name`, `display`); also
     /// the brand a calling context without `IntegrationBrand` gets.
     pub integration_id: &'static str,
@@ -86,10 +103,12 @@ pub struct VendorPackage {
     pub listed_internal: &'static [&'static str],
     /// The user profile mappers, embedded.
     pub profile_mappers: DefaultMappers,
-    /// The incident classifier and its incoming mapper (`defaultclassifier`,
-    /// `defaultmapperin`).
-    pub classifier: ContentItem,
-    pub incident_mapper: ContentItem,
+    /// What a vendor that fetches incidents adds (`isfetch`, the classifier and incident
+    /// mapper); `None` for a vendor without `fetch-incidents`.
+    pub fetch: Option<FetchContent>,
+    /// Whether the manifest declares `isremotesyncout` (Okta's drop-in keeps the reference's
+    /// `true`).
+    pub remote_sync_out: bool,
     /// The pack README (markdown; `{image}` is replaced by the Docker image).
     pub readme: &'static str,
     pub keywords: &'static [&'static str],
@@ -104,6 +123,13 @@ impl VendorPackage {
             .items()
             .map(|item| (format!("builtin:mappers/{}", item.file_name), item.json));
         MapperRegistry::embedded(&files)
+    }
+
+    /// Every content item of the pack: the profile mappers, then the fetch content.
+    pub fn content_items(&self) -> Vec<ContentItem> {
+        let mut items: Vec<ContentItem> = self.profile_mappers.items().into();
+        items.extend(self.fetch.iter().flat_map(FetchContent::items));
+        items
     }
 
     /// Every command, in manifest order.

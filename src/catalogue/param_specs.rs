@@ -13,6 +13,10 @@ pub struct ParamSpec {
     pub default: Option<&'static str>,
     pub hidden: bool,
     pub additional_info: Option<&'static str>,
+    /// A credentials param (type 9): the label of its password field (`None`: "API Token",
+    /// or "Private Key" for `private_key`), and whether its user name field is shown.
+    pub password_label: Option<&'static str>,
+    pub shows_username: bool,
 }
 
 /// A param of that name, display text and XSOAR type; optional, no default, shown.
@@ -25,6 +29,8 @@ pub const fn param(name: &'static str, display: &'static str, kind: u8) -> Param
         default: None,
         hidden: false,
         additional_info: None,
+        password_label: None,
+        shows_username: false,
     }
 }
 
@@ -39,6 +45,13 @@ impl ParamSpec {
     }
     pub const fn hidden(mut self) -> Self {
         self.hidden = true;
+        self
+    }
+    /// A credentials param whose password field reads `password_label` and whose user name
+    /// field is shown (SCIM's basic authentication needs both).
+    pub const fn with_username(mut self, password_label: &'static str) -> Self {
+        self.password_label = Some(password_label);
+        self.shows_username = true;
         self
     }
     pub const fn info(mut self, text: &'static str) -> Self {

@@ -20,7 +20,7 @@ use crate::params::Params;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
 use crate::vendor::{
-    AfterCommit, ContentItem, DefaultMappers, Vendor, VendorPackage, VendorService,
+    AfterCommit, ContentItem, DefaultMappers, FetchContent, Vendor, VendorPackage, VendorService,
 };
 
 /// Name of the default incoming mapper (Okta user → User Profile).
@@ -52,6 +52,7 @@ impl Vendor for Okta {
 
     fn package(&self) -> VendorPackage {
         VendorPackage {
+            vendor: "okta",
             integration_id: "Okta IAM",
             default_instance: "Okta IAM_instance_1",
             description: "Integrate with Okta's Identity Access Management service to execute CRUD operations on employee lifecycle processes. Served by the okta-iam daemon.",
@@ -78,18 +79,21 @@ impl Vendor for Okta {
                     ),
                 },
             },
-            classifier: ContentItem {
+            fetch: Some(FetchContent {
+                classifier: ContentItem {
                 id: "Okta IAM - App Sync (classifier)",
                 file_name: "classifier-Okta_IAM_App_Sync.json",
                 json: include_str!("../../pack/okta/classifier-Okta_IAM_App_Sync.json"),
-            },
-            incident_mapper: ContentItem {
-                id: "Okta IAM - App Sync (mapper)",
-                file_name: "classifier-mapper-incoming-Okta_IAM_App_Sync.json",
-                json: include_str!(
-                    "../../pack/okta/classifier-mapper-incoming-Okta_IAM_App_Sync.json"
-                ),
-            },
+                },
+                incident_mapper: ContentItem {
+                    id: "Okta IAM - App Sync (mapper)",
+                    file_name: "classifier-mapper-incoming-Okta_IAM_App_Sync.json",
+                    json: include_str!(
+                        "../../pack/okta/classifier-mapper-incoming-Okta_IAM_App_Sync.json"
+                    ),
+                },
+            }),
+            remote_sync_out: true,
             readme: include_str!("../../pack/okta/README.md"),
             keywords: &["Okta", "IAM", "ILM", "identity lifecycle"],
         }

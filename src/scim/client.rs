@@ -91,6 +91,16 @@ impl ScimClient {
         ScimClient::new(self.core.clone(), self.base.clone())
     }
 
+    /// This client with its deadline brought forward to at most `limit` from now (the
+    /// `test-module` check answers quickly whatever the network does).
+    pub fn within(&self, limit: std::time::Duration) -> ScimClient {
+        let now = self.core.clock().now();
+        ScimClient {
+            deadline: self.deadline.within(now, limit),
+            ..self.clone()
+        }
+    }
+
     /// `<base><relative>` (each part of `relative` already a path segment) with `query`.
     fn url(&self, relative: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();

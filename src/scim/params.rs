@@ -26,9 +26,11 @@ pub const PARAMS: &[ParamSpec] = &[
     param("url", "SCIM base URL (everything before /Users)", 0).required(),
     param(
         "credentials",
-        "Credentials (password: the bearer token; basic: user name and password)",
+        "Credentials (password: the bearer token; with basic auth: user name and password)",
         9,
-    ),
+    )
+    .with_username("Bearer Token or Password")
+    .info("Leave the user name empty for bearer authentication; the token may also come from the SCIM_API_TOKEN environment variable of the daemon."),
     param("auth_type", "Authentication: bearer or basic", 0).default_value("bearer"),
     param(
         "preset",
@@ -216,6 +218,15 @@ pub enum ScimParamsError {
     BadExtensionSchema(String),
     #[error("{0}")]
     Params(#[from] ParamsError),
+}
+
+impl From<ScimParamsError> for crate::commands::CommandError {
+    fn from(error: ScimParamsError) -> Self {
+        match error {
+            ScimParamsError::Params(error) => error.into(),
+            other => crate::commands::UsageError::Param(other.to_string()).into(),
+        }
+    }
 }
 
 /// A comma- or newline-separated list param; `None` when absent or empty.

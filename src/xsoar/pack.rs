@@ -7,8 +7,8 @@
 //! metadata.json                           the same (the name uploaded packs carry)
 //! README.md                               what the pack holds and how to set it up
 //! Integrations/integration-<stem>.yml     the unified integration YAML (the manifest)
-//! Classifiers/classifier-*.json           the incident classifier
-//! Classifiers/classifier-mapper-*.json    the incident mapper and the user profile mappers
+//! Classifiers/classifier-*.json           the incident classifier (a fetching vendor)
+//! Classifiers/classifier-mapper-*.json    the incident mapper (idem) and the user profile mappers
 //! ```
 //!
 //! The zip is reproducible: entries in a fixed order, all dated 1980-01-01.
@@ -62,19 +62,12 @@ pub fn pack_files(
             format!("Integrations/integration-{}.yml", package.file_stem),
             integration_yaml(package, docker_image)?,
         ),
-        (
-            format!("Classifiers/{}", package.classifier.file_name),
-            package.classifier.json.to_string(),
-        ),
-        (
-            format!("Classifiers/{}", package.incident_mapper.file_name),
-            package.incident_mapper.json.to_string(),
-        ),
     ];
-    for mapper in package.profile_mappers.items() {
+    let fetch_items = package.fetch.iter().flat_map(|fetch| fetch.items());
+    for item in fetch_items.chain(package.profile_mappers.items()) {
         files.push((
-            format!("Classifiers/{}", mapper.file_name),
-            mapper.json.to_string(),
+            format!("Classifiers/{}", item.file_name),
+            item.json.to_string(),
         ));
     }
     Ok(files)

@@ -50,12 +50,6 @@ const OUTGOING: &str = r#"{
   }
 }"#;
 
-const NO_CONTENT: ContentItem = ContentItem {
-    id: "",
-    file_name: "",
-    json: "{}",
-};
-
 /// The shared IAM command families, as any IAM vendor serves them.
 const FAMILIES: &[&[CommandSpec]] = &[
     commands::test_module::COMMANDS,
@@ -74,6 +68,7 @@ impl Vendor for Scripted {
 
     fn package(&self) -> VendorPackage {
         VendorPackage {
+            vendor: "scripted",
             integration_id: "Scripted IAM",
             default_instance: "Scripted IAM_instance_1",
             description: "An in-memory vendor for tests.",
@@ -96,8 +91,8 @@ impl Vendor for Scripted {
                     json: OUTGOING,
                 },
             },
-            classifier: NO_CONTENT,
-            incident_mapper: NO_CONTENT,
+            fetch: None,
+            remote_sync_out: false,
             readme: "",
             keywords: &[],
         }
@@ -380,7 +375,7 @@ async fn a_vendor_registered_in_the_tests_serves_the_iam_user_commands() {
     assert_eq!(registry.names(), ["scripted"]);
     // The binary's registry with the test vendor added the same way.
     let registry = okta_iam::vendors::registry().register(&SCRIPTED);
-    assert_eq!(registry.names(), ["okta", "scripted"]);
+    assert_eq!(registry.names(), ["okta", "scim", "scripted"]);
     let vendor = registry.find("scripted").unwrap();
 
     let dana = json!({"email": "dana@example.com", "displayname": "Dana Lee"});
