@@ -11,6 +11,7 @@ mod faults;
 mod glibc;
 mod logs_fetch;
 mod oauth;
+mod scim_faults;
 mod scim_lifecycle;
 mod secrets;
 mod soak;
