@@ -7,8 +7,8 @@
 //! Needs `scim2-server` in the virtual environment `.ci/run` builds (`target/ci-venv`, or
 //! `OKTA_IAM_CI_VENV`). Seeds one user, then times `RUNS` (default 200) executions after 10
 //! warm-up ones and prints the median, p99 and best of each. The server answers HTTP/1.0 and
-//! closes every connection, so both the daemon and the floor pay a TCP connect per request;
-//! most of the time is the Python server's.
+//! closes every connection, so both the daemon and the floors pay a TCP connect per request.
+//! Two floors: a bare HTTP/1.0 client, and reqwest (the daemon's HTTP client) on its own.
 
 #[path = "../tests/scim/server.rs"]
 mod scim_server;
@@ -132,6 +132,34 @@ fn main() {
         }
     }
 
+    // The same GET by reqwest (the daemon's HTTP client), one client for the whole run.
+    let url = format!("http://127.0.0.1:{}{lookup}", server.port());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::new();
+    let mut by_reqwest = Vec::new();
+    for run in 0..runs + WARM_UP {
+        let started = Instant::now();
+        let status = runtime.block_on(async {
+            let answer = client
+                .get(&url)
+                .bearer_auth(SCIM_TOKEN)
+                .send()
+                .await
+                .expect("GET");
+            let status = answer.status();
+            answer.bytes().await.expect("body");
+            status
+        });
+        let elapsed = started.elapsed();
+        assert_eq!(status, 200);
+        if run >= WARM_UP {
+            by_reqwest.push(elapsed);
+        }
+    }
+
     println!(
         "one iam-get-user against a local scim2-server {} ({})",
         server.version,
@@ -140,4 +168,5 @@ fn main() {
     println!("requests to the server per iam-get-user: {per_command:.2}");
     summary("okta-iam serve --vendor scim", served);
     summary("floor: the same GET by a bare HTTP/1.0 client", bare);
+    summary("floor: the same GET by reqwest (one client)", by_reqwest);
 }
