@@ -78,6 +78,20 @@ impl FetchContent {
     }
 }
 
+/// The demo built into the binary (`okta-iam demo --vendor <name>`): a cassette recorded from
+/// the project's fake of the vendor, the command script it answers, the instance params,
+/// and the words the walkthrough uses.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoContent {
+    pub cassette: &'static str,
+    pub commands: &'static str,
+    pub params: &'static str,
+    /// The walkthrough's first lines.
+    pub heading: &'static str,
+    /// The vendor as the summary names its requests ("Okta requests").
+    pub requests_label: &'static str,
+}
+
 /// Everything the daemon, the manifest and the pack need to know about one vendor.
 #[derive(Debug, Clone, Copy)]
 pub struct VendorPackage {
@@ -109,6 +123,8 @@ pub struct VendorPackage {
     /// Whether the manifest declares `isremotesyncout` (Okta's drop-in keeps the reference's
     /// `true`).
     pub remote_sync_out: bool,
+    /// The demo (`okta-iam demo`), when the vendor has one.
+    pub demo: Option<DemoContent>,
     /// The pack README (markdown; `{image}` is replaced by the Docker image).
     pub readme: &'static str,
     pub keywords: &'static [&'static str],

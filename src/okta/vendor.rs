@@ -20,7 +20,8 @@ use crate::params::Params;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
 use crate::vendor::{
-    AfterCommit, ContentItem, DefaultMappers, FetchContent, Vendor, VendorPackage, VendorService,
+    AfterCommit, ContentItem, DefaultMappers, DemoContent, FetchContent, Vendor, VendorPackage,
+    VendorService,
 };
 
 /// Name of the default incoming mapper (Okta user → User Profile).
@@ -94,6 +95,14 @@ impl Vendor for Okta {
                 },
             }),
             remote_sync_out: true,
+            demo: Some(DemoContent {
+                cassette: include_str!("../../fixtures/demo/cassette.json"),
+                commands: include_str!("../../fixtures/demo/commands.ndjson"),
+                params: include_str!("../../fixtures/demo/params.json"),
+                heading: "okta-iam demo: the Okta IAM lifecycle, answered by the cassette built into the binary\n\
+                          (recorded from the project's fake Okta; no org, no network).\n",
+                requests_label: "Okta",
+            }),
             readme: include_str!("../../pack/okta/README.md"),
             keywords: &["Okta", "IAM", "ILM", "identity lifecycle"],
         }

@@ -4,7 +4,8 @@
 //! - Ids are one percent-encoded path segment ([`crate::scim::path::segment`]); filter
 //!   values are JSON literals ([`crate::scim::filter`]).
 //! - Lists are `ListResponse`s read by `startIndex`/`count` until `totalResults`, a short or
-//!   empty page, or [`MAX_PAGES`].
+//!   empty page; a list that is not done after [`MAX_PAGES`] pages is an error (never a
+//!   silently cut list).
 //! - Writes to a user send `If-Match` with the ETag the user was read with (its `ETag`
 //!   header, else `meta.version`); a 412 leads to one re-read and one retry with the fresh
 //!   ETag, never a write without one.
@@ -215,7 +216,8 @@ impl ScimClient {
         }
     }
 
-    /// A ListResponse read by `startIndex`/`count` to its end, at most [`MAX_PAGES`] pages.
+    /// A ListResponse read by `startIndex`/`count` to its end; more than [`MAX_PAGES`] pages
+    /// is an error.
     async fn list(
         &self,
         relative: &str,
@@ -257,7 +259,10 @@ impl ScimClient {
             }
             start += got;
         }
-        Ok(items)
+        Err(ScimError::Unexpected(format!(
+            "GET {bucket}: the list did not end after {MAX_PAGES} pages of {PAGE_SIZE} ({} items read); narrow the lookup.",
+            items.len()
+        )))
     }
 
     /// `POST /Users`, sent once.

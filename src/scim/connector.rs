@@ -9,6 +9,9 @@
 //! - Update, enable, disable: PATCH (`replace` of each attribute) or PUT of the re-read user,
 //!   per `update_method`; disable is `active: false` or `DELETE` per `disable_method`.
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
+//! - Group members: the group's `members` (RFC 7643 returns them whole with the group);
+//!   for an app that leaves `members` out of the group, the users whose `groups.value` is
+//!   the group, every page (bounded by the client's page limit).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -337,14 +340,39 @@ impl Connector for ScimConnector {
                 .get_group(group_id)
                 .await?
                 .unwrap_or(Value::Null);
-            Ok(group
-                .get("members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|m| GroupMember {
-                    value: m.get("value").cloned().unwrap_or(Value::Null),
-                    display: m.get("display").cloned().unwrap_or(Value::Null),
+            if let Some(members) = group.get("members").and_then(Value::as_array) {
+                return Ok(members
+                    .iter()
+                    .map(|m| GroupMember {
+                        value: m.get("value").cloned().unwrap_or(Value::Null),
+                        display: m.get("display").cloned().unwrap_or(Value::Null),
+                    })
+                    .collect());
+            }
+            let filter = format!("groups.value eq {}", quote(group_id));
+            let users = match self.client.find_users(&filter).await {
+                Ok(users) => users,
+                Err(error) if matches!(error.status(), Some(400 | 501)) => {
+                    return Err(ConnectorError {
+                        kind: ErrorKind::Other,
+                        code: Value::String("membersNotListed".into()),
+                        message: format!(
+                            "The SCIM app returned the group {group_id} without its members and cannot list users by group (filter groups.value): it does not expose group membership. {error}"
+                        ),
+                        created: None,
+                    })
+                }
+                Err(error) => return Err(error.into()),
+            };
+            Ok(users
+                .iter()
+                .map(|user| GroupMember {
+                    value: user.get("id").cloned().unwrap_or(Value::Null),
+                    display: user
+                        .get("displayName")
+                        .or_else(|| user.get("userName"))
+                        .cloned()
+                        .unwrap_or(Value::Null),
                 })
                 .collect())
         })

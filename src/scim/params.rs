@@ -160,9 +160,10 @@ impl Preset {
     /// The attributes the app can filter users on, in lookup order.
     pub fn lookup_attributes(self) -> &'static [&'static str] {
         match self {
-            Preset::Rfc | Preset::Atlassian => &["userName", WORK_EMAIL, "externalId"],
-            // GitHub and AWS filter on userName and externalId only.
-            Preset::Github | Preset::Aws => &["userName", "externalId"],
+            Preset::Rfc => &["userName", WORK_EMAIL, "externalId"],
+            // GitHub, Atlassian and AWS filter users on userName and externalId only (an `eq`
+            // on one attribute; docs/scim.md cites their docs).
+            Preset::Github | Preset::Atlassian | Preset::Aws => &["userName", "externalId"],
             Preset::Slack => &["userName", "emails.value"],
         }
     }
@@ -176,7 +177,7 @@ impl Preset {
 
     /// Whether the app can filter on emails.
     fn filters_emails(self) -> bool {
-        !matches!(self, Preset::Github | Preset::Aws)
+        !matches!(self, Preset::Github | Preset::Atlassian | Preset::Aws)
     }
 }
 
@@ -204,6 +205,8 @@ pub enum ScimParamsError {
     MissingToken,
     #[error("The auth_type param is basic, so the credentials param needs a user name (identifier) and a password.")]
     MissingBasicCredentials,
+    #[error("The credentials param has a user name, but auth_type is bearer (the token alone is sent). Set auth_type to basic to send the user name and password, or clear the user name.")]
+    UserNameWithBearer,
     #[error("The {name} param must be one of {allowed}; got '{value}'.")]
     NotOneOf {
         name: &'static str,
@@ -306,6 +309,9 @@ impl ScimSettings {
                 _ => return Err(ScimParamsError::MissingBasicCredentials),
             }
         } else {
+            if credential(params, "identifier").is_some() {
+                return Err(ScimParamsError::UserNameWithBearer);
+            }
             let token = password
                 .or(env_token.filter(|t| !t.is_empty()))
                 .ok_or(ScimParamsError::MissingToken)?;
@@ -443,6 +449,42 @@ mod tests {
         }
     }
 
+    /// The defaults docs/scim.md's preset table lists.
+    #[test]
+    fn each_preset_s_defaults_are_the_documented_ones() {
+        let table = [
+            (
+                "rfc",
+                "patch",
+                "patch",
+                "userName, emails[type eq \"work\"].value, externalId",
+                true,
+            ),
+            ("github", "patch", "patch", "userName, externalId", false),
+            ("atlassian", "patch", "patch", "userName, externalId", true),
+            ("aws", "patch", "patch", "userName, externalId", true),
+            ("slack", "patch", "delete", "userName, emails.value", true),
+        ];
+        for (name, update, disable, lookups, enterprise) in table {
+            let preset = Preset::parse(name).unwrap();
+            let update_name = match preset.update_method() {
+                UpdateMethod::Patch => "patch",
+                UpdateMethod::Put => "put",
+            };
+            let disable_name = match preset.disable_method() {
+                DisableMethod::Patch => "patch",
+                DisableMethod::Delete => "delete",
+            };
+            assert_eq!((update_name, disable_name), (update, disable), "{name}");
+            assert_eq!(preset.lookup_attributes().join(", "), lookups, "{name}");
+            assert_eq!(
+                preset.extension_schemas() == [ENTERPRISE_USER],
+                enterprise,
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn credentials_come_from_the_param_the_env_or_basic() {
         let no_token = json!({"url": "https://a.example.com/scim"});
@@ -461,6 +503,13 @@ mod tests {
                 username: "u".into(),
                 password: Secret::new("p")
             }
+        );
+        let user_name_with_bearer = settings(with(
+            json!({"credentials": {"identifier": "u", "password": "p"}}),
+        ));
+        assert_eq!(
+            user_name_with_bearer,
+            Err(ScimParamsError::UserNameWithBearer)
         );
         let err = settings(with(json!({"auth_type": "basic"}))).unwrap_err();
         assert_eq!(err, ScimParamsError::MissingBasicCredentials);

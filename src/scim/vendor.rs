@@ -24,7 +24,7 @@ use crate::scim::params::{ScimAuth, ScimParamsError, ScimSettings, PARAMS, TOKEN
 use crate::scim::policy::ScimPolicy;
 use crate::scim::resource::{INCOMING_DEFAULT, OUTGOING_DEFAULT, PROFILE_MAPPERS};
 use crate::state::LocalBoxFuture;
-use crate::vendor::{Vendor, VendorPackage, VendorService};
+use crate::vendor::{DemoContent, Vendor, VendorPackage, VendorService};
 
 /// The SCIM vendor.
 pub struct Scim;
@@ -64,6 +64,14 @@ impl Vendor for Scim {
             profile_mappers: PROFILE_MAPPERS,
             fetch: None,
             remote_sync_out: false,
+            demo: Some(DemoContent {
+                cassette: include_str!("../../fixtures/demo/scim/cassette.json"),
+                commands: include_str!("../../fixtures/demo/scim/commands.ndjson"),
+                params: include_str!("../../fixtures/demo/scim/params.json"),
+                heading: "okta-iam demo --vendor scim: the SCIM IAM lifecycle, answered by the cassette built\n\
+                          into the binary (recorded from the project's fake SCIM server; no app, no network).\n",
+                requests_label: "SCIM",
+            }),
             readme: include_str!("../../pack/scim/README.md"),
             keywords: &["SCIM", "IAM", "ILM", "identity lifecycle", "provisioning"],
         }

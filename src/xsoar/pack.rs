@@ -179,4 +179,26 @@ mod tests {
         assert!(readme.contains("example/okta-iam:1"));
         assert!(!readme.contains("{image}"));
     }
+
+    /// A vendor without fetch: its pack holds its profile mappers and no classifier.
+    #[test]
+    fn the_scim_pack_holds_its_mappers_and_no_fetch_content() {
+        let package = crate::scim::vendor::SCIM.package();
+        let files = pack_files(&package, "example/okta-iam:1").unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "pack_metadata.json",
+                "metadata.json",
+                "README.md",
+                "Integrations/integration-ScimIAMDaemon.yml",
+                "Classifiers/classifier-mapper-incoming-User-Profile-SCIM.json",
+                "Classifiers/classifier-mapper-outgoing-SCIM-User-Profile.json",
+            ]
+        );
+        let readme = &files.iter().find(|(n, _)| n == "README.md").unwrap().1;
+        assert!(readme.contains("okta-iam serve --vendor scim"));
+        assert!(readme.contains("example/okta-iam:1"));
+    }
 }

@@ -11,6 +11,8 @@ mod faults;
 mod glibc;
 mod logs_fetch;
 mod oauth;
+mod scim;
+mod scim_demo;
 mod scim_faults;
 mod scim_lifecycle;
 mod secrets;

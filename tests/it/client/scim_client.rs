@@ -260,3 +260,32 @@ async fn a_409_on_create_says_the_user_exists_and_keeps_no_secret() {
         "{err}"
     );
 }
+
+/// A server that never says the list is done is read for `MAX_PAGES` pages, then the lookup
+/// is an error (never a silently cut list, never an endless loop).
+#[tokio::test]
+async fn a_list_that_never_ends_stops_after_max_pages_with_an_error() {
+    use okta_iam::scim::client::{MAX_PAGES, PAGE_SIZE};
+    let server = MockServer::start().await;
+    let resources: Vec<Value> = (0..PAGE_SIZE)
+        .map(|i| user(&format!("u{i}"), "1"))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("count", PAGE_SIZE.to_string().as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 1_000_000, "itemsPerPage": PAGE_SIZE, "Resources": resources})))
+        .expect(MAX_PAGES)
+        .mount(&server)
+        .await;
+    let err = client(&server, Arc::new(VirtualClock::new()))
+        .find_users("userName pr")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("did not end after {MAX_PAGES} pages")),
+        "{err}"
+    );
+}

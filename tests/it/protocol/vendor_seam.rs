@@ -93,6 +93,7 @@ impl Vendor for Scripted {
             },
             fetch: None,
             remote_sync_out: false,
+            demo: None,
             readme: "",
             keywords: &[],
         }
