@@ -2,7 +2,8 @@
 //! protocol lines) against a real SCIM 2.0 server (`scim2-server` on a loopback port, from
 //! `tests/scim/server.rs`): test-module, get-mapping-fields from its `/Schemas`, get (not
 //! found), create, get, update, disable, enable, create-if-not-exists, allow-enable, an
-//! ambiguous lookup, a bad profile, iam-get-group with its members, and SCIM errors in words.
+//! ambiguous lookup, a bad profile, iam-get-group with its members, SCIM errors in words, and
+//! hostile profile values that find only their own user and change nobody.
 //!
 //! Skipped (saying why) when the server is not installed, unless
 //! `OKTA_IAM_REQUIRE_SCIM_SERVER` is set (CI sets it).
@@ -325,6 +326,11 @@ fn get_mapping_fields_and_a_group_with_its_members() {
     ] {
         assert!(text.contains(field), "{field} in {text}");
     }
+    // From the server's /Schemas (the built-in RFC 7643 fallback has no middle name).
+    assert!(
+        text.contains("name.middleName") && text.contains("The middle name(s) of the User"),
+        "{text}"
+    );
 
     for scim_arg in [json!({"displayName": "Admins"}), json!({"id": group["id"]})] {
         let entry = scim.run(
@@ -356,4 +362,40 @@ fn get_mapping_fields_and_a_group_with_its_members() {
         expected.sort();
         assert_eq!(listed, expected, "{entry}");
     }
+}
+
+#[test]
+fn hostile_profile_values_find_only_their_own_user_and_change_nobody() {
+    let Some(server) = ScimServer::start_or_skip() else {
+        return;
+    };
+    let seeded = ["q\"uote", "back\\slash", "a) and (b", "ünï ☃"];
+    server.seed_user(json!({"userName": "victim", "active": true}));
+    for name in seeded {
+        server.seed_user(json!({"userName": name, "active": true}));
+    }
+    let before = server.users();
+    let mut scim = Scim::start(&server);
+    for name in seeded {
+        let got = scim.iam("iam-get-user", json!({"username": name}));
+        assert_eq!(got["success"], true, "{name:?}: {got}");
+        assert_eq!(got["username"], name);
+    }
+    for hostile in [
+        "victim\" or userName pr or userName eq \"x",
+        "x\" or \"1\" eq \"1",
+        "victim\") or (userName pr",
+        "victim\nor userName pr",
+        "*",
+    ] {
+        let got = scim.iam("iam-get-user", json!({"username": hostile}));
+        assert_eq!(got["errorCode"], 404, "{hostile:?}: {got}");
+        for command in ["iam-disable-user", "iam-update-user"] {
+            let args = json!({"user-profile": json!({"username": hostile, "title": "Owned"})
+                .to_string()});
+            let result = scim.iam_with(command, args, json!({"create-if-not-exists": false}));
+            assert_eq!(result["skipped"], true, "{command} {hostile:?}: {result}");
+        }
+    }
+    assert_eq!(server.users(), before, "nobody was changed or created");
 }
