@@ -59,3 +59,28 @@ impl ParamSpec {
         self
     }
 }
+
+/// The params of `parts`, in order, as one array (`N` is their total count; a wrong `N`
+/// fails the build). Vendors join their own params and the shared IAM ones
+/// ([`crate::iam::params::shared`]) with it.
+// Evaluated at build time for the const param lists: an index out of bounds is a build error.
+#[allow(clippy::indexing_slicing)]
+pub const fn concat_params<const N: usize>(parts: &[&[ParamSpec]]) -> [ParamSpec; N] {
+    let mut out = [param("", "", 0); N];
+    let mut filled = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            out[filled] = parts[part][i];
+            filled += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    assert!(
+        filled == N,
+        "concat_params: N is not the number of params given"
+    );
+    out
+}

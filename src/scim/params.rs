@@ -10,7 +10,7 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use crate::catalogue::{param, ParamSpec};
+use crate::catalogue::{concat_params, param, ParamSpec};
 use crate::params::{checked_base_url, Params, ParamsError, UrlError};
 use crate::scim::filter::LookupAttribute;
 use crate::secret::Secret;
@@ -21,8 +21,18 @@ pub const TOKEN_ENV: &str = "SCIM_API_TOKEN";
 /// The enterprise User extension (RFC 7643 §4.3).
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// SCIM's instance params, in manifest order.
-pub const PARAMS: &[ParamSpec] = &[
+/// SCIM's instance params, in manifest order: its own, then the shared IAM params
+/// ([`crate::iam::params::shared`]) with the SCIM mappers as defaults.
+pub const PARAMS: &[ParamSpec] = &concat_params::<17>(&[
+    CONNECTION_PARAMS,
+    &crate::iam::params::shared(
+        crate::scim::resource::INCOMING_DEFAULT,
+        crate::scim::resource::OUTGOING_DEFAULT,
+    ),
+]);
+
+/// How the app is reached and how it behaves (the preset and its overrides).
+const CONNECTION_PARAMS: &[ParamSpec] = &[
     param("url", "SCIM base URL (everything before /Users)", 0).required(),
     param(
         "credentials",
@@ -59,24 +69,6 @@ pub const PARAMS: &[ParamSpec] = &[
         "Extension schemas, comma-separated (empty: the preset's)",
         0,
     ),
-    param("insecure", "Trust any certificate (not secure)", 8),
-    param("proxy", "Use system proxy settings", 8),
-    param("create-user-enabled", "Allow creating users", 8).default_value("true"),
-    param("update-user-enabled", "Allow updating users", 8).default_value("true"),
-    param("enable-user-enabled", "Allow enabling users", 8).default_value("true"),
-    param("disable-user-enabled", "Allow disabling users", 8).default_value("true"),
-    param(
-        "create-if-not-exists",
-        "Automatically create user if not found in update command",
-        8,
-    )
-    .default_value("true"),
-    param("mapper-in", "Incoming Mapper", 0)
-        .required()
-        .default_value("User Profile - SCIM (Incoming)"),
-    param("mapper-out", "Outgoing Mapper", 0)
-        .required()
-        .default_value("User Profile - SCIM (Outgoing)"),
 ];
 
 /// How an update is sent.

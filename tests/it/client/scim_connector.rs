@@ -300,3 +300,70 @@ async fn an_app_without_membership_says_so() {
         err.message
     );
 }
+
+/// GitHub, Atlassian and AWS look users up by `userName` then `externalId` (never an email
+/// filter, which their SCIM APIs do not support); GitHub's creates carry no enterprise
+/// extension, Atlassian's and AWS's do.
+#[tokio::test]
+async fn github_atlassian_and_aws_look_up_by_user_name_and_external_id_and_send_their_extensions() {
+    for (preset, with_enterprise) in [("github", false), ("atlassian", true), ("aws", true)] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/scim/v2/Users"))
+            .and(query_param("filter", r#"userName eq "ada@example.com""#))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "totalResults": 1, "Resources": [ada(true)]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/scim/v2/Users"))
+            .and(query_param("filter", r#"externalId eq "E-1""#))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "totalResults": 0, "Resources": []})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut expected = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace@example.com",
+            "emails": [{"value": "grace@example.com", "type": "work", "primary": true}],
+            "active": true});
+        if with_enterprise {
+            expected["schemas"].as_array_mut().unwrap().push(json!(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            ));
+            expected["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+                json!({"department": "Navy"});
+        }
+        Mock::given(method("POST"))
+            .and(path("/scim/v2/Users"))
+            .and(body_json(expected))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": "u2", "userName": "grace@example.com", "active": true})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let connector = connector(&server, json!({"preset": preset}));
+        assert_eq!(
+            connector.lookup_attributes(),
+            ["userName", "externalId"],
+            "{preset}"
+        );
+        let found = connector
+            .find_user("userName", "ada@example.com")
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{preset}");
+        assert!(connector
+            .find_user("externalId", "E-1")
+            .await
+            .unwrap()
+            .is_empty());
+        let profile = json!({"email": "grace@example.com", "enterprise.department": "Navy"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let created = connector.create_user(profile).await.unwrap();
+        assert_eq!(created.id, "u2", "{preset}");
+    }
+}
