@@ -19,10 +19,11 @@
 //!    machinery), its [`Connector`] (users, lifecycle states, groups, schema fields), and
 //!    `vendor.rs` with a unit struct implementing [`Vendor`] and a [`VendorService`] that
 //!    keeps its clients, builds its connector from params and runs its `test-module` check.
-//! 2. Its [`VendorPackage`]: brand, default instance name, params, manifest header, the
-//!    embedded default mappers (`mappers/`) and pack content (`pack/<vendor>/`), and its
-//!    command families: the shared IAM ones (`commands::test_module`, `commands::users`,
-//!    `commands::groups`) plus its own.
+//! 2. Its [`VendorPackage`]: brand, default instance name, params (its own joined with
+//!    [`crate::iam::params::shared`]), manifest header, the embedded default mappers
+//!    (`mappers/`) and pack content (`pack/<vendor>/`), its [`FetchContent`] when it fetches
+//!    incidents, its [`DemoContent`] when it has a demo, and its command families: the shared
+//!    IAM ones (`commands::test_module`, `commands::users`, `commands::groups`) plus its own.
 //! 3. One line in [`crate::vendors::registry`]: `.register(&crate::<vendor>::vendor::VENDOR)`.
 //!
 //! `serve`, `call`, `demo`, `manifest`, `pack` and `commands` then take `--vendor <name>`.

@@ -463,12 +463,12 @@ async fn a_vendor_registered_in_the_tests_serves_the_iam_user_commands() {
         .unwrap()
         .starts_with("### Scripted Get Group:"));
 
-    // Okta's own commands are not this vendor's.
+    // Okta's own commands are not this vendor's: the error names the integration serving it.
     assert_eq!(results[8]["Type"], 4);
     assert!(results[8]["Contents"]
         .as_str()
         .unwrap()
-        .starts_with("Unknown command: okta-iam-list-applications."));
+        .starts_with("okta-iam-list-applications is a command of the Okta IAM integration, not of Scripted IAM. Run `okta-iam commands --vendor scripted`"));
 
     assert_eq!(
         calls,
