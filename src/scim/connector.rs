@@ -4,7 +4,8 @@
 //!   `userName`, `externalId`, `displayName`; `email` for an emails lookup), each answered
 //!   with one filter (`id` with `GET /Users/{id}`).
 //! - Create: `POST /Users` of the resource built from the mapped profile
-//!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists".
+//!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists";
+//!   a 5xx or no answer says the user may exist (the create is never repeated).
 //! - Update, enable, disable: PATCH (`replace` of each attribute) or PUT of the re-read user,
 //!   per `update_method`; disable is `active: false` or `DELETE` per `disable_method`.
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
@@ -26,6 +27,10 @@ use crate::scim::filter::{quote, LookupAttribute};
 use crate::scim::params::{DisableMethod, ScimSettings, UpdateMethod};
 use crate::scim::resource::{incoming_source, to_resource};
 use crate::state::LocalBoxFuture;
+
+/// Added to a create that failed without an answer or with a 5xx: it was sent once and is
+/// not repeated, so the person checks before creating again.
+pub const CREATE_MAY_HAVE_HAPPENED: &str = " The create was sent once and not repeated: the user may have been created anyway; look it up (iam-get-user) before creating it again.";
 
 /// The mapped-profile key a lookup attribute reads.
 pub fn profile_key(attribute: &LookupAttribute) -> &'static str {
@@ -189,7 +194,16 @@ impl Connector for ScimConnector {
                     message: format!("The user already exists in the app. {}", failure.message),
                     created: None,
                 }),
-                Err(other) => Err(other.into()),
+                Err(other) => {
+                    let unsure = matches!(other, ScimError::Transport(_))
+                        || other.status().is_some_and(|status| status >= 500);
+                    let mut error = ConnectorError::from(other);
+                    if unsure {
+                        // Sent once and not repeated: the user may exist now.
+                        error.message.push_str(CREATE_MAY_HAVE_HAPPENED);
+                    }
+                    Err(error)
+                }
             }
         })
     }

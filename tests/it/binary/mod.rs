@@ -13,6 +13,8 @@ mod logs_fetch;
 mod oauth;
 mod scim;
 mod scim_demo;
+mod scim_faults;
+mod scim_lifecycle;
 mod secrets;
 mod soak;
 mod user_profiles_local;

@@ -49,6 +49,15 @@ async fn a_hostile_id_stays_one_path_segment() {
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users/..%2FGroups%3Fcount%3D1%23x"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(user("../Groups?count=1#x", "W/\"1\"")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A server that decodes `%2F` before routing answers `u1/` with the user `u1`: refused.
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1%2F"))
         .respond_with(ResponseTemplate::new(200).set_body_json(user("u1", "W/\"1\"")))
         .expect(1)
         .mount(&server)
@@ -59,7 +68,13 @@ async fn a_hostile_id_stays_one_path_segment() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.id(), Some("u1"));
+    assert_eq!(found.id(), Some("../Groups?count=1#x"));
+    let err = client.get_user("u1/").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The SCIM server answered the request for the user with id \"u1/\" with another user \
+         (\"u1\"); nothing was done with it. Check the id."
+    );
     for bad in ["", ".", ".."] {
         let err = client.get_user(bad).await.unwrap_err();
         assert!(matches!(err, ScimError::InvalidRequest(_)), "{err}");

@@ -10,6 +10,8 @@ pub mod oauth_keys;
 pub mod okta_mock;
 pub mod okta_support;
 pub mod process;
+#[path = "../../scim/server.rs"]
+pub mod scim_server;
 pub mod wiremock_ext;
 
 use std::io::Write;
@@ -127,6 +129,7 @@ pub const KNOWN_TEST_TOKENS: &[&str] = &[
     "fuzz-token-5b1d0c6f2e",
     "fake-scim-token-0123456789",
     "scim-basic-pa55word-never-shown",
+    scim_server::SCIM_TOKEN,
 ];
 
 /// Asserts that no token of [`KNOWN_TEST_TOKENS`] appears in the given bytes.
