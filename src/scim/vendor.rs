@@ -235,9 +235,13 @@ async fn check(service: &ScimService, inv: Invocation<'_>) -> CommandResult {
         .client(inv.daemon, &inv.params, &settings)?
         .within(TEST_MODULE_DEADLINE);
     let base = settings.base_url.as_str();
+    // Discovery endpoints may answer without authentication (RFC 7644 §4), so a
+    // ServiceProviderConfig alone proves neither the token nor the right to list users:
+    // /Users?count=1 always follows it.
     let outcome = match client.service_provider_config().await {
         Err(error) if matches!(error.status(), Some(404 | 405 | 501)) => client.probe_users().await,
-        other => other.map(|_| ()),
+        Err(error) => Err(error),
+        Ok(_) => client.probe_users().await,
     };
     match outcome {
         Ok(()) => Ok(vec![Entry::text("ok")]),

@@ -84,6 +84,30 @@ fn the_user(server: &ScimServer, user_name: &str) -> Value {
     users[0].clone()
 }
 
+/// scim2-server answers `/ServiceProviderConfig` without authentication, as RFC 7644 lets
+/// discovery endpoints do: test-module must still find a wrong token (through `/Users`).
+#[test]
+fn test_module_finds_a_wrong_token_although_discovery_needs_none() {
+    let Some(server) = ScimServer::start_or_skip() else {
+        return;
+    };
+    let mut scim = Scim::start(&server);
+    let refused = scim.run_with(
+        "test-module",
+        json!({}),
+        json!({"credentials": {"password": "not-the-token"}}),
+    );
+    assert_eq!(refused["Type"], 4, "{refused}");
+    let message = refused["Contents"].as_str().unwrap();
+    assert!(
+        message.contains("refused the credentials (401)"),
+        "{message}"
+    );
+    assert!(!message.contains("not-the-token"), "{message}");
+    let tested = scim.run("test-module", json!({}));
+    assert_eq!(tested["Contents"], "ok", "{tested}");
+}
+
 #[test]
 fn the_whole_user_lifecycle_against_scim2_server() {
     let Some(server) = ScimServer::start_or_skip() else {
