@@ -150,6 +150,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 mod groups;
+pub mod log_event;
 mod logs;
 mod pagination;
 pub mod params;
@@ -178,8 +179,9 @@ pub use crate::http::transport::{
 pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};
 pub use filter::Filter;
 pub use groups::Groups;
+pub use log_event::LogEvent;
 pub use logs::{LogQuery, Logs, SortOrder};
-pub use pagination::{next_link, parse_link_header, Link, Page, Pager};
+pub use pagination::{next_link, parse_link_header, Link, Page, Pager, RawPage};
 pub use path::{AppId, GroupId, UserId};
 pub use schemas::Schemas;
 pub use users::{UserStatus, UserView, Users};
