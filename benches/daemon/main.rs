@@ -890,13 +890,13 @@ const GET_LOGS_TARGET_PEAK_BYTES: u64 = 40_000_000;
 fn fetch(bench: &mut Bench) {
     // 50,000 events in quick mode too: the memory target is stated for 50,000.
     let events = 50_000;
+    println!();
+    println!("4. Fetch: okta-get-logs and fetch-incidents over {events} events, pages of 1,000");
+    println!("--------------------------------------------------------------------------------");
     println!(
         "  targets: ≥ {FETCH_TARGET_EVENTS_PER_S:.0} events/s for both commands; okta-get-logs peak RSS ≤ {} MB for {events} events",
         GET_LOGS_TARGET_PEAK_BYTES / 1_000_000
     );
-    println!();
-    println!("4. Fetch: okta-get-logs and fetch-incidents over {events} events, pages of 1,000");
-    println!("--------------------------------------------------------------------------------");
     // Does this build serve the commands? (fetch-incidents is not in the manifest's list.)
     let mut probe = Daemon::spawn(&bench.binary, &["serve"]);
     let missing: Vec<&str> = ["okta-get-logs", "fetch-incidents"]

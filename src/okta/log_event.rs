@@ -11,18 +11,28 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-/// One System Log event: its compact JSON text and the fields read from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One System Log event: its compact JSON text and the fields read from it (on first use:
+/// `okta-get-logs` never needs them).
+#[derive(Debug, Clone)]
 pub struct LogEvent {
     text: Box<str>,
-    fields: EventFields,
+    fields: OnceLock<EventFields>,
 }
+
+impl PartialEq for LogEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for LogEvent {}
 
 /// The fields of an event the commands use; `None` when absent or not a string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,11 +62,9 @@ impl LogEvent {
 
     /// An event from JSON text (one JSON value; whitespace between tokens is dropped).
     pub fn from_json_text(text: &str) -> LogEvent {
-        let text = compact(text);
-        let fields = read_fields(&text);
         LogEvent {
-            text: text.into_owned().into_boxed_str(),
-            fields,
+            text: compact(text).into_owned().into_boxed_str(),
+            fields: OnceLock::new(),
         }
     }
 
@@ -71,12 +79,12 @@ impl LogEvent {
     }
 
     pub fn fields(&self) -> &EventFields {
-        &self.fields
+        self.fields.get_or_init(|| read_fields(&self.text))
     }
 
     /// The `uuid`, unless it is empty.
     pub fn uuid(&self) -> Option<&str> {
-        self.fields.uuid.as_deref().filter(|s| !s.is_empty())
+        self.fields().uuid.as_deref().filter(|s| !s.is_empty())
     }
 
     /// The event as a `Value` tree (a markdown row, an in-memory entry).
@@ -89,52 +97,44 @@ impl LogEvent {
 /// are kept exactly; the text is valid JSON, so a `"` that is not escaped opens or closes one.
 pub fn compact(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut first_blank = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let mut out: Option<String> = None;
+    // Start of the bytes not yet copied to `out`.
+    let mut kept = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => i = string_end(bytes, i + 1),
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                out.push_str(text.get(kept..i).unwrap_or_default());
+                i += 1;
+                kept = i;
             }
-        } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            first_blank = Some(i);
-            break;
+            _ => i += 1,
         }
     }
-    let Some(start) = first_blank else {
-        return Cow::Borrowed(text);
-    };
-    let mut out = String::with_capacity(text.len());
-    out.push_str(text.get(..start).unwrap_or_default());
-    let rest = text.get(start..).unwrap_or_default();
-    let mut chunk_start = 0;
-    for (i, &b) in rest.as_bytes().iter().enumerate() {
-        let blank = !in_string && matches!(b, b' ' | b'\n' | b'\r' | b'\t');
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        }
-        if blank {
-            out.push_str(rest.get(chunk_start..i).unwrap_or_default());
-            chunk_start = i + 1;
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(text.get(kept..).unwrap_or_default());
+            Cow::Owned(out)
         }
     }
-    out.push_str(rest.get(chunk_start..).unwrap_or_default());
-    Cow::Owned(out)
+}
+
+/// The index after the `"` that closes the string whose contents start at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    loop {
+        match bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\'))
+        {
+            // Skip the escaped character, whatever it is.
+            Some(at) if bytes.get(from + at) == Some(&b'\\') => from += at + 2,
+            Some(at) => return from + at + 1,
+            None => return bytes.len(),
+        }
+    }
 }
 
 /// The fields, in one pass over the text (nested values other than `target` are skipped).
@@ -458,6 +458,10 @@ mod tests {
             event.to_value(),
             json!({"a": [1, 2.5], "b": "x  y\" z \\", "c": "é"})
         );
+        assert_eq!(
+            super::compact("[ \"a\\\\\" , \"\\\" x\" ]"),
+            "[\"a\\\\\",\"\\\" x\"]"
+        );
         let compact = r#"{"a":"b c"}"#;
         assert!(matches!(super::compact(compact), Cow::Borrowed(_)));
         let raw: Box<RawValue> = serde_json::from_str(" {\"uuid\": \"u\"} ").unwrap();
@@ -465,6 +469,20 @@ mod tests {
         assert_eq!(event.json(), r#"{"uuid":"u"}"#);
         assert_eq!(event.uuid(), Some("u"));
         assert_eq!(LogEvent::from_json_text(r#"{"uuid":""}"#).uuid(), None);
+    }
+
+    #[test]
+    fn compacting_pretty_json_gives_the_compact_serialisation() {
+        let values = [
+            json!({"a": " spaced \" \\ out ", "b": [1, -2.5, null, true, {"c": "\n\t\r"}], "d": {}}),
+            json!([" ", "\\", "\"", "é \u{2028} \u{1F600}", [], [[]], {"k k": "v v"}]),
+            json!("just a string with  spaces"),
+            json!(12.5),
+        ];
+        for value in values {
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            assert_eq!(super::compact(&pretty), value.to_string(), "{pretty}");
+        }
     }
 
     #[test]
