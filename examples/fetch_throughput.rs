@@ -169,7 +169,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ---- 2. the real binary ----
     let binary = std::env::var_os("OKTA_IAM_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/okta-iam"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/okta-iam")
+        });
     if !binary.exists() {
         println!(
             "binary: {} not found; run `cargo build --release` first",

@@ -1110,7 +1110,10 @@ fn get_logs(bench: &mut Bench, events: usize) {
     );
     bench.verdict(
         "4. fetch: okta-get-logs peak RSS",
-        &format!("≤ {} MB at {events}", GET_LOGS_TARGET_PEAK_BYTES / 1_000_000),
+        &format!(
+            "≤ {} MB at {events}",
+            GET_LOGS_TARGET_PEAK_BYTES / 1_000_000
+        ),
         // VmHWM: the exact peak of the daemon, which ran nothing but these okta-get-logs.
         format!(
             "{:.1} MB ({:.2} MiB, VmHWM)",

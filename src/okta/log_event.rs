@@ -140,10 +140,9 @@ fn string_end(bytes: &[u8], mut from: usize) -> usize {
 /// The fields, in one pass over the text (nested values other than `target` are skipped).
 fn read_fields(text: &str) -> EventFields {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    match deserializer.deserialize_any(FieldsVisitor) {
-        Ok(fields) => fields,
-        Err(_) => EventFields::default(),
-    }
+    deserializer
+        .deserialize_any(FieldsVisitor)
+        .unwrap_or_default()
 }
 
 struct FieldsVisitor;
@@ -451,9 +450,13 @@ mod tests {
 
     #[test]
     fn the_text_is_oktas_without_whitespace_between_tokens() {
-        let pretty = "{\n  \"a\" : [ 1 , 2.50 ],\r\n\t\"b\": \"x  y\\\" z \\\\\" , \"c\" : \"\\u00e9\"\n}";
+        let pretty =
+            "{\n  \"a\" : [ 1 , 2.50 ],\r\n\t\"b\": \"x  y\\\" z \\\\\" , \"c\" : \"\\u00e9\"\n}";
         let event = LogEvent::from_json_text(pretty);
-        assert_eq!(event.json(), r#"{"a":[1,2.50],"b":"x  y\" z \\","c":"\u00e9"}"#);
+        assert_eq!(
+            event.json(),
+            r#"{"a":[1,2.50],"b":"x  y\" z \\","c":"\u00e9"}"#
+        );
         assert_eq!(
             event.to_value(),
             json!({"a": [1, 2.5], "b": "x  y\" z \\", "c": "é"})

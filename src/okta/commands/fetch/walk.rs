@@ -304,7 +304,11 @@ impl Run<'_> {
             Some(page) => {
                 let page = page?;
                 Ok(EventPage {
-                    items: page.items.iter().map(|raw| LogEvent::from_raw(raw)).collect(),
+                    items: page
+                        .items
+                        .iter()
+                        .map(|raw| LogEvent::from_raw(raw))
+                        .collect(),
                     next: page.next,
                 })
             }
