@@ -14,8 +14,9 @@
 //! same as the in-memory one for Okta's compact JSON.
 //!
 //! Events are kept as Okta's text ([`LogEvent`]), never as a `Value` tree for the whole
-//! result: the spool gets each event's bytes as they came, and only the markdown row of an
-//! event parses it, one event at a time. Memory is one page (2 MB of JSON for 1,000 events)
+//! result: the spool gets each event's bytes as they came, and each markdown row is printed
+//! straight from its event's text as it is read ([`TableStream::push_row_json`]), one event
+//! at a time. Memory is one page (2 MB of JSON for 1,000 events)
 //! plus the part kept before spooling.
 
 use chrono::{DateTime, Utc};
@@ -234,6 +235,8 @@ struct Spool {
     events: SpoolFile,
     markdown: SpoolFile,
     table: TableStream,
+    /// The markdown row being written, reused.
+    row: String,
 }
 
 impl EventSink {
@@ -328,6 +331,7 @@ impl Spool {
             events,
             markdown,
             table,
+            row: String::new(),
         })
     }
 
@@ -337,8 +341,11 @@ impl Spool {
             self.events.write_str(",").map_err(spool_error)?;
         }
         self.events.write_str(event.json()).map_err(spool_error)?;
-        let row = self.table.row(&event.to_value()).map_err(markdown_error)?;
-        write_json_string_body(&mut self.markdown, &row).map_err(spool_error)
+        self.row.clear();
+        self.table
+            .push_row_json(event.json(), &mut self.row)
+            .map_err(markdown_error)?;
+        write_json_string_body(&mut self.markdown, &self.row).map_err(spool_error)
     }
 
     fn finish(mut self) -> Result<Entry, CommandError> {

@@ -25,6 +25,7 @@
 //! |---|---|
 //! | `mod.rs` | the public entry points: [`table_to_markdown`], [`table`], [`TableOptions`], [`HeaderTransform`], [`MarkdownError`] |
 //! | `render.rs` | the table itself: the `tableToMarkdown` body, [`TableStream`], [`escape_cell`] |
+//! | `json_row.rs` | a [`TableStream`] row printed straight from the row's JSON text, without a `Value` tree |
 //! | `cells.rs` | one cell's text: `formatCell`, `flattenCell`, the `JsonTransformer` of `is_auto_json_transform` |
 //! | `clickable.rs` | `url_keys`: `url_to_clickable_markdown`, `create_clickable_url` |
 //! | `dates.rs` | `date_fields`: epoch milliseconds to local time, Python's `int()` |
@@ -50,6 +51,7 @@ mod cells;
 mod clickable;
 mod dates;
 mod header_helpers;
+mod json_row;
 mod python_float;
 mod python_value;
 mod render;

@@ -47,7 +47,7 @@ pub fn json_dumps(value: &Value) -> String {
 
 /// Which of Python's printers a value goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub(super) enum Style {
     /// `repr(v)`: `None`, `True`, `'single-quoted'` strings.
     Repr,
     /// `json.dumps(v, ensure_ascii=False)`: `null`, `true`, `"double-quoted"` strings.
@@ -55,14 +55,14 @@ enum Style {
 }
 
 impl Style {
-    fn none(self) -> &'static str {
+    pub(super) fn none(self) -> &'static str {
         match self {
             Style::Repr => "None",
             Style::Json => "null",
         }
     }
 
-    fn boolean(self, value: bool) -> &'static str {
+    pub(super) fn boolean(self, value: bool) -> &'static str {
         match (self, value) {
             (Style::Repr, true) => "True",
             (Style::Repr, false) => "False",
@@ -165,7 +165,7 @@ pub(super) fn python_type_name(value: &Value) -> &'static str {
 /// CPython's `unicode_repr`: single quotes unless the text has `'` and no `"`; backslash
 /// escapes for the quote, `\`, `\t`, `\n`, `\r`; `\xhh` for other ASCII controls; non-ASCII
 /// kept when printable, else `\xhh`, `\uhhhh` or `\Uhhhhhhhh` (lowercase hex).
-fn push_repr_str(s: &str, out: &mut String) {
+pub(super) fn push_repr_str(s: &str, out: &mut String) {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -199,7 +199,7 @@ fn push_repr_str(s: &str, out: &mut String) {
 }
 
 /// `json.dumps` string escaping with `ensure_ascii=False`: only `"`, `\` and C0 controls.
-fn push_json_str(s: &str, out: &mut String) {
+pub(super) fn push_json_str(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -10,6 +10,7 @@ use super::cells::{format_cell, push_cell};
 use super::clickable::url_to_clickable_markdown;
 use super::dates::epoch_ms_to_local;
 use super::header_transform;
+use super::json_row::{self, RowBuffers};
 use super::python_value::{is_falsy, python_type_name};
 use super::{MarkdownError, TableOptions};
 
@@ -252,6 +253,7 @@ pub(super) fn render<Tz: TimeZone>(
 #[derive(Debug, Clone)]
 pub struct TableStream {
     headers: Vec<String>,
+    buffers: RowBuffers,
 }
 
 impl TableStream {
@@ -275,7 +277,13 @@ impl TableStream {
             out.push_str(&vec!["---"; headers.len()].join("|"));
             out.push_str("|\n");
         }
-        (TableStream { headers }, out)
+        (
+            TableStream {
+                headers,
+                buffers: RowBuffers::default(),
+            },
+            out,
+        )
     }
 
     /// One row's line (empty when the table has no columns).
@@ -297,6 +305,20 @@ impl TableStream {
             cells.push(escape_cell(&cell));
         }
         Ok(format!("| {} |\n", cells.join(" | ")))
+    }
+
+    /// The line of the row whose JSON text is `text` (what [`row`](Self::row) gives for the
+    /// parsed row), appended to `out`. The row is printed as it is read; the few rows that
+    /// cannot be (see `json_row.rs`) are parsed and rendered by [`row`](Self::row).
+    pub fn push_row_json(&mut self, text: &str, out: &mut String) -> Result<(), MarkdownError> {
+        if self.headers.is_empty() {
+            return Ok(());
+        }
+        if json_row::push_row(&self.headers, text, &mut self.buffers, out).is_err() {
+            let value = serde_json::from_str(text).unwrap_or(Value::Null);
+            out.push_str(&self.row(&value)?);
+        }
+        Ok(())
     }
 }
 
