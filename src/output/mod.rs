@@ -7,11 +7,13 @@
 //!   [`iam_keys`]: the one definition of the 13 IAM output keys.
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
 //! - [`json_unescape`]: a spooled JSON string streamed back to text (`call`'s markdown).
+//! - [`json_escape`]: a JSON string's body escaped as serde_json does it, in runs.
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
 
 pub mod entry;
 pub mod iam;
 pub mod iam_keys;
+pub mod json_escape;
 pub mod json_unescape;
 pub mod line_breaks;
 pub mod markdown;
