@@ -7,9 +7,11 @@
 //!   [`iam_keys`]: the one definition of the 13 IAM output keys.
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
 //! - [`json_unescape`]: a spooled JSON string streamed back to text (`call`'s markdown).
+//! - [`byte_scan`]: the first byte that needs escaping, found eight bytes at a time.
 //! - [`json_escape`]: a JSON string's body escaped as serde_json does it, in runs.
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
 
+pub mod byte_scan;
 pub mod entry;
 pub mod iam;
 pub mod iam_keys;

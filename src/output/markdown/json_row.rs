@@ -435,7 +435,7 @@ mod tests {
                     json!(0.1 * next(1000) as f64)
                 }
             }
-            4 => json!(STRINGS[next(8) as usize]),
+            4 => json!(STRINGS[usize::try_from(next(8)).unwrap()]),
             5 => {
                 let n = next(4);
                 Value::Array((0..n).map(|_| random_value(seed, depth + 1)).collect())
@@ -444,7 +444,10 @@ mod tests {
                 let n = next(4);
                 let mut map = Map::new();
                 for i in 0..n {
-                    let key = format!("{}{i}", STRINGS[(i as usize * 3) % 6].len());
+                    let key = format!(
+                        "{}{i}",
+                        STRINGS[(usize::try_from(i).unwrap() * 3) % 6].len()
+                    );
                     map.insert(key, random_value(seed, depth + 1));
                 }
                 Value::Object(map)

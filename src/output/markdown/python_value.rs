@@ -7,6 +7,8 @@ use serde_json::{Number, Value};
 
 use super::python_float::python_float_repr;
 use super::unicode::is_python_printable;
+use crate::output::byte_scan::{find, has_byte, has_high, has_less};
+use crate::output::json_escape::push_json_string_body;
 
 /// Python `str(v)` of a JSON value: strings bare, everything else as [`python_repr`]. This is
 /// how list items are shown in a cell.
@@ -166,13 +168,32 @@ pub(super) fn python_type_name(value: &Value) -> &'static str {
 /// escapes for the quote, `\`, `\t`, `\n`, `\r`; `\xhh` for other ASCII controls; non-ASCII
 /// kept when printable, else `\xhh`, `\uhhhh` or `\Uhhhhhhhh` (lowercase hex).
 pub(super) fn push_repr_str(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
+    let quote_byte = if s.contains('\'') && !s.contains('"') {
+        b'"'
     } else {
-        '\''
+        b'\''
     };
+    let quote = char::from(quote_byte);
     out.push(quote);
-    for c in s.chars() {
+    // Printable ASCII other than the quote and `\` is copied in runs; the rest char by char.
+    let word_may_hold = |word: u64| {
+        has_less(word, 0x20)
+            || has_high(word)
+            || has_byte(word, 0x7f)
+            || has_byte(word, quote_byte)
+            || has_byte(word, b'\\')
+    };
+    let special = |b: u8| !(0x20..0x7f).contains(&b) || b == quote_byte || b == b'\\';
+    let bytes = s.as_bytes();
+    // Start of the bytes not yet copied.
+    let mut kept = 0;
+    while let Some(at) = find(bytes, kept, word_may_hold, special) {
+        // `at` starts a character: every byte before it in the run is ASCII.
+        out.push_str(s.get(kept..at).unwrap_or_default());
+        let Some(c) = s.get(at..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        kept = at + c.len_utf8();
         let code = u32::from(c);
         if c == quote || c == '\\' {
             out.push('\\');
@@ -195,24 +216,92 @@ pub(super) fn push_repr_str(s: &str, out: &mut String) {
             out.push_str(&format!("\\U{code:08x}"));
         }
     }
+    out.push_str(s.get(kept..).unwrap_or_default());
     out.push(quote);
 }
 
-/// `json.dumps` string escaping with `ensure_ascii=False`: only `"`, `\` and C0 controls.
+/// `json.dumps` string escaping with `ensure_ascii=False`: only `"`, `\` and C0 controls
+/// (serde_json's escaping, byte for byte).
 pub(super) fn push_json_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
+    push_json_string_body(s, out);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CPython's `unicode_repr` body, one character at a time (what [`push_repr_str`] copies
+    /// in runs).
+    fn repr_char_by_char(s: &str) -> String {
+        let quote = if s.contains('\'') && !s.contains('"') {
+            '"'
+        } else {
+            '\''
+        };
+        let mut out = String::from(quote);
+        for c in s.chars() {
+            let code = u32::from(c);
+            if c == quote || c == '\\' {
+                out.push('\\');
+                out.push(c);
+            } else if c == '\t' {
+                out.push_str("\\t");
+            } else if c == '\n' {
+                out.push_str("\\n");
+            } else if c == '\r' {
+                out.push_str("\\r");
+            } else if code < 0x20 || code == 0x7f {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else if code < 0x7f || is_python_printable(c) {
+                out.push(c);
+            } else if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else if code <= 0xffff {
+                out.push_str(&format!("\\u{code:04x}"));
+            } else {
+                out.push_str(&format!("\\U{code:08x}"));
+            }
+        }
+        out.push(quote);
+        out
+    }
+
+    #[test]
+    fn repr_in_runs_is_repr_char_by_char() {
+        let mut cases: Vec<String> = [
+            "",
+            "plain ascii text that is longer than a word",
+            "it's",
+            "say \"hi\"",
+            "both ' and \"",
+            "back\\slash\ttab\nnew\rret\u{0}\u{1f}\u{7f}\u{80}\u{a0}\u{ad}",
+            "\u{e9}t\u{e9} \u{2028}\u{2029} \u{1F600} \u{FFFF} \u{10FFFF} \u{301}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every code point, alone, between ASCII runs, and at a word's every offset.
+        let mut all = String::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            all.push(c);
+            if u32::from(c) % 7 == 0 {
+                all.push_str("abc");
+            }
+        }
+        cases.push(all);
+        for pad in 0..9 {
+            cases.push(format!(
+                "{}\u{e9}'{}\"\u{1F600}",
+                "x".repeat(pad),
+                "y".repeat(pad)
+            ));
+        }
+        for s in cases {
+            let mut out = String::new();
+            push_repr_str(&s, &mut out);
+            assert_eq!(out, repr_char_by_char(&s));
         }
     }
-    out.push('"');
 }

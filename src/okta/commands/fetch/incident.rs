@@ -4,7 +4,6 @@
 use serde_json::{json, Map, Value};
 
 use crate::okta::LogEvent;
-use crate::output::json_escape::{json_array, push_json_string_body};
 use crate::output::spool::{Piece, SpooledEntry};
 use crate::output::{Entry, EntryType};
 
@@ -13,12 +12,9 @@ use crate::output::{Entry, EntryType};
 /// (no `EntryContext`, hence the raw piece; `contents` carries the same string for in-process
 /// callers).
 pub fn incidents_entry(incidents: &[Value]) -> Entry {
-    let contents = json_array(incidents);
-    const HEAD: &str = r#"{"Type":1,"ContentsFormat":"json","Contents":""#;
-    let mut line = String::with_capacity(HEAD.len() + contents.len() * 5 / 4 + 2);
-    line.push_str(HEAD);
-    push_json_string_body(&contents, &mut line);
-    line.push_str("\"}");
+    let contents = serde_json::to_string(incidents).unwrap_or_else(|_| "[]".to_string());
+    let quoted = serde_json::to_string(&contents).unwrap_or_else(|_| "\"[]\"".to_string());
+    let line = format!(r#"{{"Type":1,"ContentsFormat":"json","Contents":{quoted}}}"#);
     Entry {
         entry_type: EntryType::Note as u8,
         contents_format: "json",
