@@ -46,8 +46,9 @@ pub struct ScimServer {
     pub version: String,
 }
 
-/// The venv's Python with `scim2-server` importable, and the package's version; or why not.
-pub fn locate() -> Result<(PathBuf, String), String> {
+/// The virtual environment `.ci/run` builds (`target/ci-venv`, or `OKTA_IAM_CI_VENV`) and
+/// its Python; or why it is not there. The schema tests use the same one.
+pub fn ci_venv() -> Result<(PathBuf, PathBuf), String> {
     let venv = std::env::var_os("OKTA_IAM_CI_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv"));
@@ -58,6 +59,12 @@ pub fn locate() -> Result<(PathBuf, String), String> {
             venv.display()
         ));
     }
+    Ok((venv, python))
+}
+
+/// The venv's Python with `scim2-server` importable, and the package's version; or why not.
+pub fn locate() -> Result<(PathBuf, String), String> {
+    let (venv, python) = ci_venv()?;
     let output = Command::new(&python)
         .args([
             "-c",

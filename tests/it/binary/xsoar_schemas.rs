@@ -15,16 +15,7 @@ use common::{binary, temp_dir};
 
 /// The venv's Python and the demisto-sdk wheel, or why they are not there.
 fn validator() -> Result<(PathBuf, PathBuf), String> {
-    let venv = std::env::var_os("OKTA_IAM_CI_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv"));
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        return Err(format!(
-            "no virtual environment at {} (run .ci/run, or set OKTA_IAM_CI_VENV)",
-            venv.display()
-        ));
-    }
+    let (venv, python) = common::scim_server::ci_venv()?;
     let wheels = venv.join("wheels");
     let wheel = std::fs::read_dir(&wheels)
         .map_err(|e| format!("no demisto-sdk wheel in {}: {e}", wheels.display()))?
