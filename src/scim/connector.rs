@@ -11,7 +11,8 @@
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
 //! - Group members: the group's `members` (RFC 7643 returns them whole with the group);
 //!   for an app that leaves `members` out of the group, the users whose `groups.value` is
-//!   the group, every page (bounded by the client's page limit).
+//!   the group, every page (bounded by the client's page limit). A member's `display` is
+//!   the group's, or the user's `displayName` (else `userName`); never one read per member.
 
 use std::sync::{Mutex, PoisonError};
 

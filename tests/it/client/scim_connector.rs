@@ -6,7 +6,7 @@ use crate::support::scim_support::scim_connector;
 use okta_iam::iam::connector::{Connector, LifecycleState};
 use okta_iam::scim::connector::ScimConnector;
 use serde_json::{json, Value};
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn connector(server: &MockServer, extra: Value) -> ScimConnector {
@@ -181,6 +181,36 @@ async fn group_members_come_with_the_group() {
     let values: Vec<&Value> = members.iter().map(|m| &m.value).collect();
     assert_eq!(values, [&json!("u1"), &json!("u2")]);
     assert_eq!(members[1].display, json!("Bob"));
+}
+
+/// Members the group lists without `display` (scim2-server drops it) keep a null display:
+/// no read per member to fill it in (a group of thousands would cost thousands of requests).
+#[tokio::test]
+async fn group_members_without_display_keep_it_null_and_cost_no_user_reads() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Groups/g1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1",
+            "displayName": "Finance", "members": [
+                {"value": "u1", "type": "User"}, {"value": "u2", "display": "Bob"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(true)))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let members = connector(&server, json!({}))
+        .group_members("g1")
+        .await
+        .unwrap();
+    let shown: Vec<(&Value, &Value)> = members.iter().map(|m| (&m.value, &m.display)).collect();
+    assert_eq!(
+        shown,
+        [(&json!("u1"), &Value::Null), (&json!("u2"), &json!("Bob"))]
+    );
 }
 
 /// An app that leaves `members` out of the group: the users whose `groups.value` is the
