@@ -188,7 +188,15 @@ impl Connector for ScimConnector {
                 object.insert("active".into(), json!(true));
             }
             match self.client.create_user(&resource).await {
-                Ok(created) => Ok(self.vendor_user(created)),
+                Ok(created) if created.id().is_some_and(|id| !id.is_empty()) => {
+                    Ok(self.vendor_user(created))
+                }
+                Ok(_) => Err(ConnectorError {
+                    kind: ErrorKind::Other,
+                    code: Value::String(String::new()),
+                    message: "The SCIM server accepted the create but its answer names no user id: the user was probably created; look it up (iam-get-user) before creating it again.".to_owned(),
+                    created: None,
+                }),
                 Err(ScimError::Answer(failure)) if failure.status == 409 => Err(ConnectorError {
                     kind: ErrorKind::Other,
                     code: failure.code,
@@ -196,7 +204,9 @@ impl Connector for ScimConnector {
                     created: None,
                 }),
                 Err(other) => {
-                    let unsure = matches!(other, ScimError::Transport(_))
+                    // No answer, a 5xx, or a 2xx that is not a SCIM resource: the server may
+                    // have created the user.
+                    let unsure = matches!(other, ScimError::Transport(_) | ScimError::Unexpected(_))
                         || other.status().is_some_and(|status| status >= 500);
                     let mut error = ConnectorError::from(other);
                     if unsure {

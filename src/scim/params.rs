@@ -209,6 +209,8 @@ pub enum ScimParamsError {
     BadLookupAttribute(String),
     #[error("The lookup_attributes param names emails, but the {preset} preset's app cannot filter on emails; use userName or externalId.")]
     EmailLookupUnsupported { preset: &'static str },
+    #[error("The lookup_attributes param names two email forms ({first} and {second}); both look the user up by the profile's email, so the second would never be used. Keep one.")]
+    TwoEmailLookups { first: String, second: String },
     #[error("The extension_schemas param: '{0}' is not a schema URN (it must start with urn:).")]
     BadExtensionSchema(String),
     #[error("{0}")]
@@ -342,6 +344,13 @@ impl ScimSettings {
                 if !preset.filters_emails() && parsed.iter().any(LookupAttribute::is_email) {
                     return Err(ScimParamsError::EmailLookupUnsupported {
                         preset: preset.name(),
+                    });
+                }
+                let mut emails = parsed.iter().filter(|a| a.is_email());
+                if let (Some(first), Some(second)) = (emails.next(), emails.next()) {
+                    return Err(ScimParamsError::TwoEmailLookups {
+                        first: first.to_string(),
+                        second: second.to_string(),
                     });
                 }
                 parsed
@@ -521,6 +530,10 @@ mod tests {
             ),
             (
                 json!({"preset": "aws", "lookup_attributes": "emails.value"}),
+                "lookup_attributes",
+            ),
+            (
+                json!({"lookup_attributes": "emails[type eq \"work\"].value, emails.value"}),
                 "lookup_attributes",
             ),
             (

@@ -329,3 +329,36 @@ async fn a_create_without_user_name_sends_the_email_and_returns_the_new_id() {
         .unwrap();
     assert_eq!(created.id, "u2");
 }
+
+/// A create the server accepted without a usable answer is not a success with an empty id:
+/// a 201 naming no id, or a 201 whose body is not JSON, says the user may exist.
+#[tokio::test]
+async fn a_create_answered_without_an_id_or_without_json_says_the_user_may_exist() {
+    for (answer, expected) in [
+        (
+            ResponseTemplate::new(201).set_body_json(json!({"userName": "grace@example.com"})),
+            "The SCIM server accepted the create but its answer names no user id: the user was \
+             probably created; look it up (iam-get-user) before creating it again.",
+        ),
+        (
+            ResponseTemplate::new(201).set_body_string("<html>created</html>"),
+            "The SCIM server answered 201 with a body that is not JSON. The create was sent \
+             once and not repeated: the user may have been created anyway; look it up \
+             (iam-get-user) before creating it again.",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/scim/v2/Users"))
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let profile = json!({"email": "grace@example.com"});
+        let err = connector(&server, json!({}))
+            .create_user(profile.as_object().unwrap().clone())
+            .await
+            .unwrap_err();
+        assert_eq!(err.message, expected);
+    }
+}
