@@ -25,7 +25,7 @@ fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
 /// embedded defaults when unset): every vendor's check starts with this, so a typo in a
 /// mapper name fails the Test button rather than the first `iam-*` command. In engine mode
 /// the server may know a mapper the daemon does not (it maps), so nothing is checked there.
-pub(crate) fn check_mapper_params(inv: &Invocation<'_>) -> Result<(), CommandError> {
+pub fn check_mapper_params(inv: &Invocation<'_>) -> Result<(), CommandError> {
     if inv.state.has_host() {
         return Ok(());
     }

@@ -381,3 +381,31 @@ fn a_429_is_waited_out_and_a_create_answered_503_is_not_sent_again() {
         .iter()
         .all(|u| u["userName"] != "grace@example.com"));
 }
+
+/// `test-module` checks the mapper params before anything is sent (the check every vendor
+/// shares): a SCIM instance naming an unknown mapper, or Okta's, fails the Test button.
+#[test]
+fn test_module_names_a_mapper_param_the_daemon_does_not_know() {
+    let (fake, _) = seeded();
+    let cases = [
+        ("mapper-in", "No Such Mapper"),
+        ("mapper-out", "User Profile - Okta (Outgoing)"),
+    ];
+    let script: Vec<String> = cases
+        .iter()
+        .map(|(param, mapper)| {
+            let params = with(params(&fake), json!({ *param: mapper }));
+            line("test-module", json!({}), &params)
+        })
+        .collect();
+    let (results, _, _) = run_lines(&["serve", "--vendor", "scim"], &[], &script);
+    for ((param, mapper), entries) in cases.iter().zip(&results) {
+        assert_eq!(entries[0]["Type"], 4, "{entries:?}");
+        let text = entries[0]["Contents"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("{param}: ")) && text.contains(mapper),
+            "{text}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "nothing is sent");
+}
