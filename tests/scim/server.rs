@@ -239,6 +239,21 @@ impl ScimServer {
         body
     }
 
+    /// Creates the group `display_name` with `members` (users as [`Self::seed_user`] returned
+    /// them) and returns it as the server holds it.
+    pub fn seed_group(&self, display_name: &str, members: &[Value]) -> Value {
+        let members: Vec<Value> = members
+            .iter()
+            .map(|m| serde_json::json!({"value": m["id"], "type": "User"}))
+            .collect();
+        let resource = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": display_name, "members": members});
+        let (status, body) = self.request("POST", "/v2/Groups", Some(&resource));
+        assert_eq!(status, 201, "seeding {resource}: {body}");
+        body
+    }
+
     /// Every user on the server, sorted by id, with their `meta` (version, lastModified): a
     /// change to any user shows.
     pub fn users(&self) -> Vec<Value> {

@@ -185,17 +185,7 @@ async fn a_group_lists_every_member() {
     let members: Vec<Value> = (0..3)
         .map(|i| server.seed_user(json!({"userName": format!("member{i}")})))
         .collect();
-    let (status, group) = server.request(
-        "POST",
-        "/v2/Groups",
-        Some(
-            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-            "displayName": "Admins",
-            "members": members.iter().map(|m| json!({"value": m["id"], "type": "User"}))
-                .collect::<Vec<_>>()}),
-        ),
-    );
-    assert_eq!(status, 201, "{group}");
+    let group = server.seed_group("Admins", &members);
     let connector = connector(&server, json!({}));
     let GroupSearch::Found(found) = connector
         .find_group(&GroupLookup::DisplayName("Admins".into()))
