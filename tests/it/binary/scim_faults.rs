@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{only_entry, temp_dir, Daemon};
+use crate::support::only_entry;
+use crate::support::scim_support::serve_scim;
 
 const TOKEN: &str = "iam-test-token-0123456789abcdef";
 const WAIT: Duration = Duration::from_secs(30);
@@ -19,19 +20,7 @@ const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// Runs one `iam-*` command with `profile` through a fresh `serve --vendor scim` pointed at
 /// `server`; the IAM result.
 fn iam(server: &MockServer, command: &str, profile: Value) -> Value {
-    let dir = temp_dir("scim-faults");
-    let state = dir.join("state.json");
-    let mut daemon = Daemon::spawn(
-        &[
-            "serve",
-            "--vendor",
-            "scim",
-            "--state",
-            state.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .keeping(dir);
+    let mut daemon = serve_scim("scim-faults");
     let params = json!({"url": format!("{}/scim/v2", server.uri()),
         "credentials": {"password": TOKEN}});
     let line = json!({"command": command, "params": params,

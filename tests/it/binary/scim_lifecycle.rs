@@ -13,7 +13,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::support::scim_server::{ScimServer, SCIM_TOKEN};
-use crate::support::{only_entry, temp_dir, Daemon};
+use crate::support::scim_support::serve_scim;
+use crate::support::{only_entry, Daemon};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -25,21 +26,8 @@ struct Scim {
 
 impl Scim {
     fn start(server: &ScimServer) -> Scim {
-        let dir = temp_dir("scim-lifecycle");
-        let state = dir.join("state.json");
-        let daemon = Daemon::spawn(
-            &[
-                "serve",
-                "--vendor",
-                "scim",
-                "--state",
-                state.to_str().unwrap(),
-            ],
-            &[],
-        )
-        .keeping(dir);
         Scim {
-            daemon,
+            daemon: serve_scim("scim-lifecycle"),
             params: json!({"url": server.base_url(), "credentials": {"password": SCIM_TOKEN}}),
         }
     }

@@ -48,3 +48,12 @@ pub fn scim_connector(url: &str, token: &str, extra: Value) -> ScimConnector {
     let core = scim_core(token, Arc::new(VirtualClock::new()));
     ScimConnector::new(ScimClient::new(core, settings.base_url.clone()), settings)
 }
+
+/// `okta-iam serve --vendor scim --state <a temporary file>` (local mode: the daemon maps);
+/// the state directory lives as long as the daemon.
+pub fn serve_scim(name: &str) -> super::Daemon {
+    let dir = super::temp_dir(name);
+    let state = dir.join("state.json");
+    let state = state.to_str().expect("a UTF-8 temporary path");
+    super::Daemon::spawn(&["serve", "--vendor", "scim", "--state", state], &[]).keeping(dir)
+}
