@@ -237,18 +237,15 @@ fn call_takes_the_token_from_the_environment_and_names_a_refused_one() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("ada@example.com"));
 
-    let refused = run_with_env(
-        &[
-            "call",
-            "--vendor",
-            "scim",
-            "--params",
-            url_only,
-            "test-module",
-        ],
-        b"",
-        &[("SCIM_API_TOKEN", BASIC_PASSWORD)],
-    );
+    let test_module = [
+        "call",
+        "--vendor",
+        "scim",
+        "--params",
+        url_only,
+        "test-module",
+    ];
+    let refused = run_with_env(&test_module, b"", &[("SCIM_API_TOKEN", BASIC_PASSWORD)]);
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -257,17 +254,7 @@ fn call_takes_the_token_from_the_environment_and_names_a_refused_one() {
     );
     assert_clean("stderr", &refused.stderr);
 
-    let missing = run(
-        &[
-            "call",
-            "--vendor",
-            "scim",
-            "--params",
-            url_only,
-            "test-module",
-        ],
-        b"",
-    );
+    let missing = run(&test_module, b"");
     assert!(String::from_utf8_lossy(&missing.stderr).contains("SCIM_API_TOKEN"));
 }
 

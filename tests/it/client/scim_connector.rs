@@ -299,9 +299,6 @@ async fn an_app_without_membership_says_so() {
     );
 }
 
-/// GitHub, Atlassian and AWS look users up by `userName` then `externalId` (never an email
-/// filter, which their SCIM APIs do not support); GitHub's creates carry no enterprise
-/// extension, Atlassian's and AWS's do.
 /// The per-preset lookups and bodies are `scim_presets.rs`; this is what those do not show:
 /// a profile without `userName` sends its email as the `userName` on the wire, and the new
 /// user's id is the one the 201 body gives.
