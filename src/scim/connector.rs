@@ -5,7 +5,8 @@
 //!   with one filter (`id` with `GET /Users/{id}`).
 //! - Create: `POST /Users` of the resource built from the mapped profile
 //!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists";
-//!   a 5xx or no answer says the user may exist (the create is never repeated).
+//!   a 5xx, no answer, or a success without a usable user says the user may exist (the
+//!   create is never repeated).
 //! - Update, enable, disable: PATCH (`replace` of each attribute) or PUT of the re-read user,
 //!   per `update_method`; disable is `active: false` or `DELETE` per `disable_method`.
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
@@ -163,13 +164,24 @@ impl Connector for ScimConnector {
                 let found = self.client.get_user(value).await?;
                 return Ok(found.map(|r| self.vendor_user(r)).into_iter().collect());
             }
-            let lookup = self
+            // The IAM layer asks only for the keys of `lookup_attributes` (and `id`); anything
+            // else is refused rather than guessed.
+            let Some(lookup) = self
                 .settings
                 .lookup_attributes
                 .iter()
                 .find(|a| profile_key(a) == attribute)
-                .cloned()
-                .unwrap_or(LookupAttribute::Simple("userName"));
+            else {
+                return Err(ConnectorError {
+                    kind: ErrorKind::Other,
+                    code: Value::String(String::new()),
+                    message: format!(
+                        "'{attribute}' is not one of this instance's lookup attributes ({}); add it to the lookup_attributes param.",
+                        self.lookup_keys.join(", ")
+                    ),
+                    created: None,
+                });
+            };
             let found = self.client.find_users(&lookup.filter(value)).await?;
             Ok(found
                 .into_iter()

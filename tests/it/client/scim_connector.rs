@@ -359,3 +359,24 @@ async fn a_create_answered_without_an_id_or_without_json_says_the_user_may_exist
         assert_eq!(err.message, expected);
     }
 }
+
+/// A lookup by an attribute the instance does not look users up by is refused, naming the
+/// param, and sends nothing (it used to fall back to a `userName` filter).
+#[tokio::test]
+async fn a_lookup_by_an_attribute_not_configured_is_refused_and_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/scim/v2/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(true)))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = connector(&server, json!({}))
+        .find_user("displayName", "Ada")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "'displayName' is not one of this instance's lookup attributes (userName, email, \
+         externalId); add it to the lookup_attributes param."
+    );
+}
