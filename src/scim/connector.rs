@@ -43,7 +43,9 @@ pub fn profile_key(attribute: &LookupAttribute) -> &'static str {
 }
 
 /// The profile keys of a lookup order as a `'static` slice: one per distinct order, kept
-/// for the process's lifetime (the orders are the few the instances configure).
+/// for the process's lifetime. The keys are distinct and come from a fixed set of five
+/// (`userName`, `externalId`, `id`, `displayName`, `email`), so however many instances or
+/// calling contexts there are, there are at most a few hundred orders.
 fn interned_keys(keys: Vec<&'static str>) -> &'static [&'static str] {
     static KNOWN: Mutex<Vec<&'static [&'static str]>> = Mutex::new(Vec::new());
     let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
@@ -83,7 +85,13 @@ pub struct ScimConnector {
 
 impl ScimConnector {
     pub fn new(client: ScimClient, settings: ScimSettings) -> Self {
-        let keys = settings.lookup_attributes.iter().map(profile_key).collect();
+        // Each key once, so the interned orders stay few whatever the param repeats.
+        let mut keys: Vec<&'static str> = Vec::new();
+        for key in settings.lookup_attributes.iter().map(profile_key) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
         ScimConnector {
             client,
             lookup_keys: interned_keys(keys),

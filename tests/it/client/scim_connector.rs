@@ -380,3 +380,21 @@ async fn a_lookup_by_an_attribute_not_configured_is_refused_and_sends_nothing() 
          externalId); add it to the lookup_attributes param."
     );
 }
+
+/// A lookup order that repeats an attribute keeps it once, and one order is one interned
+/// list however many connectors use it (so no calling context can grow them without bound).
+#[tokio::test]
+async fn a_repeated_lookup_attribute_counts_once_and_orders_are_shared() {
+    let server = MockServer::start().await;
+    let repeated = json!({"lookup_attributes": "userName, userName, externalId, username"});
+    let first = connector(&server, repeated.clone());
+    assert_eq!(first.lookup_attributes(), ["userName", "externalId"]);
+    let second = connector(
+        &server,
+        json!({"lookup_attributes": "userName, externalId"}),
+    );
+    assert!(std::ptr::eq(
+        first.lookup_attributes(),
+        second.lookup_attributes()
+    ));
+}
