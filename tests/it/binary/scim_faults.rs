@@ -194,9 +194,9 @@ async fn a_5xx_on_create_is_not_sent_again() {
     assert_failed(
         &result,
         503,
-        "The SCIM server answered with HTTP 503. The create was sent once and not repeated: \
-         the user may have been created anyway; look it up (iam-get-user) before creating it \
-         again.",
+        "The SCIM server answered with HTTP 503: a failure on the app's side (tell its \
+         administrators if it persists). The create was sent once and not repeated: the user \
+         may have been created anyway; look it up (iam-get-user) before creating it again.",
     );
     assert_eq!(
         requests(&server).await,
