@@ -73,6 +73,20 @@ fn explain(scim_type: &str) -> Option<&'static str> {
     })
 }
 
+/// The longest part of an app's `detail` kept in an error message: a war-room entry and an
+/// IAM result's errorMessage are read by a person, and an app may send a whole stack trace.
+const MAX_DETAIL_CHARS: usize = 1_000;
+
+/// `detail` cut to [`MAX_DETAIL_CHARS`] characters, saying how much was left out.
+fn clip(detail: &str) -> String {
+    let total = detail.chars().count();
+    if total <= MAX_DETAIL_CHARS {
+        return detail.to_string();
+    }
+    let kept: String = detail.chars().take(MAX_DETAIL_CHARS).collect();
+    format!("{kept}… ({} more characters)", total - MAX_DETAIL_CHARS)
+}
+
 /// The failure of an answer with `status` and body `body`.
 pub fn failure(status: u16, body: &str) -> ScimFailure {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
@@ -105,7 +119,7 @@ pub fn failure(status: u16, body: &str) -> ScimFailure {
         },
     };
     if let Some(detail) = detail {
-        message.push_str(&format!(" The app says: {detail}"));
+        message.push_str(&format!(" The app says: {}", clip(&detail)));
     }
     ScimFailure {
         status,
@@ -166,6 +180,24 @@ mod tests {
         assert_eq!(
             failure(400, r#"{"scimType":"whatever"}"#).code,
             json!("whatever")
+        );
+    }
+
+    #[test]
+    fn a_long_detail_is_clipped_and_says_how_much_was_left_out() {
+        let detail = "é".repeat(MAX_DETAIL_CHARS + 250);
+        let f = failure(400, &json!({"detail": detail}).to_string());
+        assert!(
+            f.message.ends_with("… (250 more characters)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.message.matches('é').count(), MAX_DETAIL_CHARS);
+        let short = failure(400, &json!({"detail": "bad emails"}).to_string());
+        assert!(
+            short.message.ends_with("The app says: bad emails"),
+            "{}",
+            short.message
         );
     }
 }

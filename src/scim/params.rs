@@ -115,6 +115,8 @@ pub enum ScimParamsError {
     EmailLookupUnsupported { preset: &'static str },
     #[error("The lookup_attributes param names two email forms ({first} and {second}); both look the user up by the profile's email, so the second would never be used. Keep one.")]
     TwoEmailLookups { first: String, second: String },
+    #[error("The {name} param must be a comma-separated list of names (or a JSON array of strings); got {value}.")]
+    NotAList { name: &'static str, value: String },
     #[error("The extension_schemas param: '{0}' is not a schema URN (it must start with urn:).")]
     BadExtensionSchema(String),
     #[error("{0}")]
@@ -130,23 +132,32 @@ impl From<ScimParamsError> for crate::commands::CommandError {
     }
 }
 
-/// A comma- or newline-separated list param; `None` when absent or empty.
-fn list(params: &Params, name: &str) -> Option<Vec<String>> {
-    let items: Vec<String> = match params.raw(name)? {
-        Value::Array(values) => values
+/// A comma- or newline-separated list param (or a JSON array of strings); `None` when absent,
+/// null or empty. Any other shape is an error naming the param, never a silent default.
+fn list(params: &Params, name: &'static str) -> Result<Option<Vec<String>>, ScimParamsError> {
+    let not_a_list = |value: &Value| ScimParamsError::NotAList {
+        name,
+        value: value.to_string(),
+    };
+    let items: Vec<String> = match params.raw(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(values)) => values
             .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Value::String(text) => text.split([',', '\n']).map(str::to_string).collect(),
-        _ => return None,
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| not_a_list(item))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(Value::String(text)) => text.split([',', '\n']).map(str::to_string).collect(),
+        Some(other) => return Err(not_a_list(other)),
     };
     let items: Vec<String> = items
         .into_iter()
         .map(|item| item.trim().to_string())
         .filter(|item| !item.is_empty())
         .collect();
-    (!items.is_empty()).then_some(items)
+    Ok((!items.is_empty()).then_some(items))
 }
 
 fn one_of<T>(
@@ -155,16 +166,19 @@ fn one_of<T>(
     allowed: &[&str],
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>, ScimParamsError> {
-    match params.string(name) {
-        None => Ok(None),
-        Some(value) => parse(&value)
-            .map(Some)
-            .ok_or_else(|| ScimParamsError::NotOneOf {
-                name,
-                allowed: allowed.join(", "),
-                value,
-            }),
-    }
+    let value = match params.raw(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    };
+    parse(&value)
+        .map(Some)
+        .ok_or_else(|| ScimParamsError::NotOneOf {
+            name,
+            allowed: allowed.join(", "),
+            value,
+        })
 }
 
 fn credential(params: &Params, key: &str) -> Option<String> {
@@ -236,7 +250,7 @@ impl ScimSettings {
         })?
         .unwrap_or(preset.disable_method());
 
-        let lookup_attributes = match list(params, "lookup_attributes") {
+        let lookup_attributes = match list(params, "lookup_attributes")? {
             Some(items) => {
                 let parsed = items
                     .iter()
@@ -265,7 +279,7 @@ impl ScimSettings {
                 .filter_map(|item| LookupAttribute::parse(item))
                 .collect(),
         };
-        let extension_schemas = match list(params, "extension_schemas") {
+        let extension_schemas = match list(params, "extension_schemas")? {
             Some(items) => {
                 if let Some(bad) = items.iter().find(|s| !s.starts_with("urn:")) {
                     return Err(ScimParamsError::BadExtensionSchema(bad.clone()));
@@ -414,6 +428,18 @@ mod tests {
             (json!({"url": "http://app.example.com/scim"}), "url"),
             (json!({"url": "not a url"}), "url"),
             (json!({"insecure": "maybe"}), "insecure"),
+            // A value of the wrong JSON type is an error too, never the preset's default.
+            (json!({"lookup_attributes": 7}), "lookup_attributes"),
+            (
+                json!({"lookup_attributes": ["userName", 7]}),
+                "lookup_attributes",
+            ),
+            (
+                json!({"extension_schemas": {"urn": "x"}}),
+                "extension_schemas",
+            ),
+            (json!({"preset": true}), "preset"),
+            (json!({"update_method": ["put"]}), "update_method"),
         ];
         for (extra, name) in cases {
             let err = settings(with(extra.clone())).unwrap_err().to_string();
