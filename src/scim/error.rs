@@ -98,7 +98,9 @@ pub fn failure(status: u16, body: &str) -> ScimFailure {
             403 => "The credentials may not do this (403); give the token the user-provisioning permission in the app.".to_string(),
             404 => "Not found in the app (404).".to_string(),
             409 => "A user with these unique attributes already exists in the app (409).".to_string(),
+            400 => "The app refused the request as invalid (400); check the user profile and the outgoing mapper's values.".to_string(),
             412 => "The user changed since it was read (412).".to_string(),
+            500..=599 => format!("The SCIM server answered with HTTP {status}: a failure on the app's side (tell its administrators if it persists)."),
             _ => format!("The SCIM server answered with HTTP {status}."),
         },
     };
@@ -145,7 +147,22 @@ mod tests {
         );
         let f = failure(502, "<html>bad gateway</html>");
         assert_eq!(f.code, json!(502));
-        assert_eq!(f.message, "The SCIM server answered with HTTP 502.");
+        assert_eq!(
+            f.message,
+            "The SCIM server answered with HTTP 502: a failure on the app's side (tell its \
+             administrators if it persists)."
+        );
+        let f = failure(400, &json!({"detail": "bad emails"}).to_string());
+        assert_eq!(f.code, json!(400));
+        assert_eq!(
+            f.message,
+            "The app refused the request as invalid (400); check the user profile and the \
+             outgoing mapper's values. The app says: bad emails"
+        );
+        assert_eq!(
+            failure(418, "").message,
+            "The SCIM server answered with HTTP 418."
+        );
         assert_eq!(
             failure(400, r#"{"scimType":"whatever"}"#).code,
             json!("whatever")

@@ -1,5 +1,6 @@
 //! SCIM's instance params: the manifest's configuration ([`PARAMS`]) and their reading into
-//! [`ScimSettings`], with the per-app behaviour a [`Preset`] sets the defaults of.
+//! [`ScimSettings`], with the per-app behaviour a [`Preset`] ([`crate::scim::preset`]) sets
+//! the defaults of.
 //!
 //! `preset` picks defaults for `update_method`, `disable_method`, `lookup_attributes` and
 //! `extension_schemas`; each of those params, when set, overrides its preset default. Every
@@ -13,13 +14,11 @@ use url::Url;
 use crate::catalogue::{concat_params, param, ParamSpec};
 use crate::params::{checked_base_url, Params, ParamsError, UrlError};
 use crate::scim::filter::LookupAttribute;
+pub use crate::scim::preset::{DisableMethod, Preset, UpdateMethod, ENTERPRISE_USER};
 use crate::secret::Secret;
 
 /// Environment variable that may carry the bearer token.
 pub const TOKEN_ENV: &str = "SCIM_API_TOKEN";
-
-/// The enterprise User extension (RFC 7643 §4.3).
-pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// SCIM's instance params, in manifest order: its own, then the shared IAM params
 /// ([`crate::iam::params::shared`]) with the SCIM mappers as defaults.
@@ -71,106 +70,11 @@ const CONNECTION_PARAMS: &[ParamSpec] = &[
     ),
 ];
 
-/// How an update is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateMethod {
-    /// `PATCH` with a `urn:ietf:params:scim:api:messages:2.0:PatchOp`.
-    Patch,
-    /// `PUT` of the full resource, after a read.
-    Put,
-}
-
-/// How a disable is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisableMethod {
-    /// Setting `active: false` (with the update method).
-    Patch,
-    /// `DELETE` of the user, for apps without `active`.
-    Delete,
-}
-
 /// How the client authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimAuth {
     Bearer(Secret),
     Basic { username: String, password: Secret },
-}
-
-/// Per-app defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
-    /// RFC 7644 as written.
-    Rfc,
-    /// GitHub Enterprise (managed users).
-    Github,
-    /// Atlassian (user provisioning).
-    Atlassian,
-    /// AWS IAM Identity Center.
-    Aws,
-    /// Slack (Business+ / Enterprise Grid).
-    Slack,
-}
-
-const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
-
-impl Preset {
-    pub const NAMES: &'static [&'static str] = &["rfc", "github", "atlassian", "aws", "slack"];
-
-    pub fn parse(text: &str) -> Option<Preset> {
-        Some(match text.trim().to_ascii_lowercase().as_str() {
-            "rfc" => Preset::Rfc,
-            "github" => Preset::Github,
-            "atlassian" => Preset::Atlassian,
-            "aws" => Preset::Aws,
-            "slack" => Preset::Slack,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::Rfc => "rfc",
-            Preset::Github => "github",
-            Preset::Atlassian => "atlassian",
-            Preset::Aws => "aws",
-            Preset::Slack => "slack",
-        }
-    }
-
-    pub fn update_method(self) -> UpdateMethod {
-        UpdateMethod::Patch
-    }
-
-    pub fn disable_method(self) -> DisableMethod {
-        match self {
-            // Slack deactivates a user on DELETE and documents no `active: false` PATCH.
-            Preset::Slack => DisableMethod::Delete,
-            _ => DisableMethod::Patch,
-        }
-    }
-
-    /// The attributes the app can filter users on, in lookup order.
-    pub fn lookup_attributes(self) -> &'static [&'static str] {
-        match self {
-            Preset::Rfc => &["userName", WORK_EMAIL, "externalId"],
-            // GitHub, Atlassian and AWS filter users on userName and externalId only (an `eq`
-            // on one attribute; docs/scim.md cites their docs).
-            Preset::Github | Preset::Atlassian | Preset::Aws => &["userName", "externalId"],
-            Preset::Slack => &["userName", "emails.value"],
-        }
-    }
-
-    pub fn extension_schemas(self) -> &'static [&'static str] {
-        match self {
-            Preset::Github => &[],
-            _ => &[ENTERPRISE_USER],
-        }
-    }
-
-    /// Whether the app can filter on emails.
-    fn filters_emails(self) -> bool {
-        !matches!(self, Preset::Github | Preset::Atlassian | Preset::Aws)
-    }
 }
 
 /// The checked SCIM settings of one execution.
@@ -209,6 +113,8 @@ pub enum ScimParamsError {
     BadLookupAttribute(String),
     #[error("The lookup_attributes param names emails, but the {preset} preset's app cannot filter on emails; use userName or externalId.")]
     EmailLookupUnsupported { preset: &'static str },
+    #[error("The lookup_attributes param names two email forms ({first} and {second}); both look the user up by the profile's email, so the second would never be used. Keep one.")]
+    TwoEmailLookups { first: String, second: String },
     #[error("The extension_schemas param: '{0}' is not a schema URN (it must start with urn:).")]
     BadExtensionSchema(String),
     #[error("{0}")]
@@ -344,6 +250,13 @@ impl ScimSettings {
                         preset: preset.name(),
                     });
                 }
+                let mut emails = parsed.iter().filter(|a| a.is_email());
+                if let (Some(first), Some(second)) = (emails.next(), emails.next()) {
+                    return Err(ScimParamsError::TwoEmailLookups {
+                        first: first.to_string(),
+                        second: second.to_string(),
+                    });
+                }
                 parsed
             }
             None => preset
@@ -414,7 +327,10 @@ mod tests {
         assert_eq!(s.update_method, UpdateMethod::Patch);
         assert_eq!(s.disable_method, DisableMethod::Patch);
         let lookups: Vec<String> = s.lookup_attributes.iter().map(|a| a.to_string()).collect();
-        assert_eq!(lookups, ["userName", WORK_EMAIL, "externalId"]);
+        assert_eq!(
+            lookups,
+            ["userName", "emails[type eq \"work\"].value", "externalId"]
+        );
         assert_eq!(s.extension_schemas, [ENTERPRISE_USER]);
     }
 
@@ -438,42 +354,6 @@ mod tests {
         assert_eq!(aws.extension_schemas, ["urn:x:y"]);
         for name in Preset::NAMES {
             assert_eq!(Preset::parse(name).unwrap().name(), *name);
-        }
-    }
-
-    /// The defaults docs/scim.md's preset table lists.
-    #[test]
-    fn each_preset_s_defaults_are_the_documented_ones() {
-        let table = [
-            (
-                "rfc",
-                "patch",
-                "patch",
-                "userName, emails[type eq \"work\"].value, externalId",
-                true,
-            ),
-            ("github", "patch", "patch", "userName, externalId", false),
-            ("atlassian", "patch", "patch", "userName, externalId", true),
-            ("aws", "patch", "patch", "userName, externalId", true),
-            ("slack", "patch", "delete", "userName, emails.value", true),
-        ];
-        for (name, update, disable, lookups, enterprise) in table {
-            let preset = Preset::parse(name).unwrap();
-            let update_name = match preset.update_method() {
-                UpdateMethod::Patch => "patch",
-                UpdateMethod::Put => "put",
-            };
-            let disable_name = match preset.disable_method() {
-                DisableMethod::Patch => "patch",
-                DisableMethod::Delete => "delete",
-            };
-            assert_eq!((update_name, disable_name), (update, disable), "{name}");
-            assert_eq!(preset.lookup_attributes().join(", "), lookups, "{name}");
-            assert_eq!(
-                preset.extension_schemas() == [ENTERPRISE_USER],
-                enterprise,
-                "{name}"
-            );
         }
     }
 
@@ -521,6 +401,10 @@ mod tests {
             ),
             (
                 json!({"preset": "aws", "lookup_attributes": "emails.value"}),
+                "lookup_attributes",
+            ),
+            (
+                json!({"lookup_attributes": "emails[type eq \"work\"].value, emails.value"}),
                 "lookup_attributes",
             ),
             (
