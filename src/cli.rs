@@ -260,6 +260,8 @@ pub enum StartupError {
     Cassette(#[from] crate::http::cassette::CassetteError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("cannot start reading stdin: {0}")]
+    Stdin(std::io::Error),
     #[error("{0}")]
     StateFile(#[from] crate::state::StateError),
     #[error("the vendor {0} has no built-in demo")]
@@ -358,7 +360,7 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
         None => StateMode::Engine,
     };
     let config = ServeConfig::new(mode);
-    let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
+    let (input, output) = crate::protocol::stdio::process_stdio().map_err(StartupError::Stdin)?;
     Ok(
         crate::protocol::shutdown::serve_until_stopped(input, output, &daemon, &config, signals)
             .await,
@@ -425,7 +427,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     let execution = execute(&daemon, &context, state).await;
     progress::finish();
     if options.json {
-        let mut stdout = tokio::io::stdout();
+        let mut stdout = crate::protocol::stdio::BlockingStdout::stdout();
         if let Err(error) = write_execution(&mut stdout, &execution).await {
             tracing::error!("cannot write to stdout: {error}");
         }
