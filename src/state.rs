@@ -320,9 +320,9 @@ pub fn is_calling_context(value: &Value) -> bool {
 
 /// True for a line that can only be a reply to a state request (a late or duplicate one
 /// when no request is waiting): the host error marker, or JSON that is not a calling context.
-pub fn is_reply_shaped(text: &str) -> bool {
-    text.contains(HOST_ERROR_MARKER)
-        || serde_json::from_str::<Value>(text.trim()).is_ok_and(|v| !is_calling_context(&v))
+/// `parsed` is the trimmed line parsed as JSON (`None` when it is not JSON).
+pub fn is_reply_shaped(text: &str, parsed: Option<&Value>) -> bool {
+    text.contains(HOST_ERROR_MARKER) || parsed.is_some_and(|v| !is_calling_context(v))
 }
 
 fn bad_reply(request: &str, detail: &str) -> StateError {
@@ -771,12 +771,15 @@ mod tests {
 
     #[test]
     fn reply_shapes() {
-        assert!(is_reply_shaped("{}"));
-        assert!(is_reply_shaped("null"));
-        assert!(is_reply_shaped(&format!("x {HOST_ERROR_MARKER} y")));
-        assert!(!is_reply_shaped(r#"{"command":"test-module"}"#));
-        assert!(!is_reply_shaped("ping"));
-        assert!(!is_reply_shaped("{not json"));
+        let shaped = |text: &str| {
+            is_reply_shaped(text, serde_json::from_str::<Value>(text.trim()).ok().as_ref())
+        };
+        assert!(shaped("{}"));
+        assert!(shaped("null"));
+        assert!(shaped(&format!("x {HOST_ERROR_MARKER} y")));
+        assert!(!shaped(r#"{"command":"test-module"}"#));
+        assert!(!shaped("ping"));
+        assert!(!shaped("{not json"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
@@ -40,7 +41,7 @@ use crate::output::Entry;
 use crate::state::file::StateFile;
 use crate::state::{is_reply_shaped, EngineState, LocalState};
 use framing::{write_message, Line, LineReader, MAX_LINE_BYTES};
-use message::{CallingContext, ExceptionArgs, Outgoing};
+use message::{CallingContext, ContextError, ExceptionArgs, Outgoing};
 
 /// Where state lives while serving.
 #[derive(Debug, Clone)]
@@ -138,12 +139,15 @@ where
             write_message(&mut output, &Outgoing::Pong).await?;
             continue;
         }
-        if stray_replies_possible && is_reply_shaped(trimmed) {
+        // Parsed once: for the reply-shape check and for the context.
+        let parsed = serde_json::from_str::<Value>(trimmed);
+        if stray_replies_possible && is_reply_shaped(trimmed, parsed.as_ref().ok()) {
             late_replies = late_replies.saturating_sub(1);
             warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
             continue;
         }
-        let context = match CallingContext::parse(trimmed, &defaults) {
+        let parsed = parsed.map_err(|e| ContextError::InvalidJson(e.to_string()));
+        let context = match parsed.and_then(|value| CallingContext::from_value(value, &defaults)) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;
