@@ -772,7 +772,10 @@ mod tests {
     #[test]
     fn reply_shapes() {
         let shaped = |text: &str| {
-            is_reply_shaped(text, serde_json::from_str::<Value>(text.trim()).ok().as_ref())
+            is_reply_shaped(
+                text,
+                serde_json::from_str::<Value>(text.trim()).ok().as_ref(),
+            )
         };
         assert!(shaped("{}"));
         assert!(shaped("null"));
