@@ -8,8 +8,11 @@
 //! - [`spool`]: entries too large for memory, kept in temporary files until written.
 //! - [`json_unescape`]: a spooled JSON string streamed back to text (`call`'s markdown).
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
+//! - [`entry_line`]: a `result` line, with contents that are in the context too serialised
+//!   once.
 
 pub mod entry;
+pub mod entry_line;
 pub mod iam;
 pub mod iam_keys;
 pub mod json_unescape;

@@ -36,7 +36,8 @@ use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
 use crate::commands::{execute, Daemon, Execution};
-use crate::output::line_breaks::{push_json, push_json_line};
+use crate::output::entry_line::{push_entry, push_result_line};
+use crate::output::line_breaks::push_json_line;
 use crate::output::Entry;
 use crate::state::file::StateFile;
 use crate::state::{is_reply_shaped, EngineState, LocalState};
@@ -199,10 +200,7 @@ pub async fn write_execution<W: AsyncWrite + Unpin>(
             write_spooled_result(output, &execution.entries).await?;
         } else {
             lines.reserve(RESULT_LINE_CAPACITY);
-            let result = Outgoing::Result {
-                results: &execution.entries,
-            };
-            push_json_line(&result, &mut lines).map_err(std::io::Error::other)?;
+            push_result_line(&execution.entries, &mut lines).map_err(std::io::Error::other)?;
         }
     }
     if let Some(exception) = &execution.exception {
@@ -237,7 +235,7 @@ async fn write_spooled_result<W: AsyncWrite + Unpin>(
             Some(spooled) => spooled.write_to(output).await?,
             None => {
                 let mut json = Vec::new();
-                push_json(entry, &mut json).map_err(std::io::Error::other)?;
+                push_entry(entry, &mut json).map_err(std::io::Error::other)?;
                 output.write_all(&json).await?;
             }
         }
