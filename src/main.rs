@@ -14,6 +14,12 @@ use std::process::ExitCode;
 
 use okta_iam::cli::{self, exit, Command, LogLevel};
 
+/// mimalloc rather than glibc's malloc: a loop command makes about a thousand short-lived
+/// allocations, and mimalloc's thread-local free lists serve them in far fewer instructions
+/// (BENCHMARKS.md, section 1, "After issue 20").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::parse();
     // Commands that only print or write what the binary knows: no runtime needed.

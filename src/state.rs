@@ -296,7 +296,7 @@ fn classify(line: Line) -> Incoming {
         Line::InvalidUtf8 => return Incoming::Bad("not UTF-8"),
         Line::TooLong { .. } => return Incoming::Bad("longer than the line limit"),
     };
-    if let Some(pos) = text.find(HOST_ERROR_MARKER) {
+    if let Some(pos) = host_error_at(&text) {
         return Incoming::HostError(text[pos + HOST_ERROR_MARKER.len()..].trim().to_string());
     }
     let trimmed = text.trim();
@@ -313,6 +313,14 @@ fn classify(line: Line) -> Incoming {
     }
 }
 
+/// Where [`HOST_ERROR_MARKER`] starts in `text`, with a searcher built once (`str::find`
+/// builds one for every line).
+fn host_error_at(text: &str) -> Option<usize> {
+    static MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(HOST_ERROR_MARKER));
+    MARKER.find(text.as_bytes())
+}
+
 /// A calling context is an object with a string `command`; no reply has one.
 pub fn is_calling_context(value: &Value) -> bool {
     value.get("command").is_some_and(Value::is_string)
@@ -320,9 +328,9 @@ pub fn is_calling_context(value: &Value) -> bool {
 
 /// True for a line that can only be a reply to a state request (a late or duplicate one
 /// when no request is waiting): the host error marker, or JSON that is not a calling context.
-pub fn is_reply_shaped(text: &str) -> bool {
-    text.contains(HOST_ERROR_MARKER)
-        || serde_json::from_str::<Value>(text.trim()).is_ok_and(|v| !is_calling_context(&v))
+/// `parsed` is the trimmed line parsed as JSON (`None` when it is not JSON).
+pub fn is_reply_shaped(text: &str, parsed: Option<&Value>) -> bool {
+    host_error_at(text).is_some() || parsed.is_some_and(|v| !is_calling_context(v))
 }
 
 fn bad_reply(request: &str, detail: &str) -> StateError {
@@ -771,12 +779,18 @@ mod tests {
 
     #[test]
     fn reply_shapes() {
-        assert!(is_reply_shaped("{}"));
-        assert!(is_reply_shaped("null"));
-        assert!(is_reply_shaped(&format!("x {HOST_ERROR_MARKER} y")));
-        assert!(!is_reply_shaped(r#"{"command":"test-module"}"#));
-        assert!(!is_reply_shaped("ping"));
-        assert!(!is_reply_shaped("{not json"));
+        let shaped = |text: &str| {
+            is_reply_shaped(
+                text,
+                serde_json::from_str::<Value>(text.trim()).ok().as_ref(),
+            )
+        };
+        assert!(shaped("{}"));
+        assert!(shaped("null"));
+        assert!(shaped(&format!("x {HOST_ERROR_MARKER} y")));
+        assert!(!shaped(r#"{"command":"test-module"}"#));
+        assert!(!shaped("ping"));
+        assert!(!shaped("{not json"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -13,15 +13,19 @@ use crate::output::{Entry, EntryType};
 
 /// Whether an entry's `Contents` and `EntryContext` are an IAM result that failed.
 pub fn iam_result_failed(contents: &Value, entry_context: &Value) -> bool {
-    let is_iam = entry_context
-        .as_object()
-        .is_some_and(|context| context.keys().any(|key| key.starts_with("IAM.Vendor")));
+    let keys = entry_context.as_object().into_iter().flatten();
+    iam_failure(contents, keys.map(|(key, _)| key.as_str()))
+}
+
+/// Whether `contents` are an IAM result that failed, given the context's keys.
+fn iam_failure<'a>(contents: &Value, mut context_keys: impl Iterator<Item = &'a str>) -> bool {
+    let is_iam = context_keys.any(|key| key.starts_with("IAM.Vendor"));
     is_iam && contents.get("success") == Some(&Value::Bool(false))
 }
 
 /// Whether one entry of an execution failed.
 pub fn entry_failed(entry: &Entry) -> bool {
-    entry.is_error() || iam_result_failed(&entry.contents, &entry.entry_context)
+    entry.is_error() || iam_failure(&entry.contents, entry.context_keys())
 }
 
 /// Whether one entry, as written on the protocol (`{"Type": ..., "Contents": ...}`), failed.

@@ -256,6 +256,7 @@ fn get_mapping_fields(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> 
             contents: Value::String(text),
             human_readable: None,
             entry_context: Value::Object(Map::new()),
+            contents_also_under: None,
             spooled: None,
         }])
     })

@@ -121,12 +121,17 @@ pub struct OktaService {
     /// Checked OAuth settings by a digest of their params, so the key is read and checked
     /// once per configuration, not at every command.
     oauth_settings: Mutex<Vec<(String, OAuthSettings)>>,
+    /// The last `url` param that passed the url rule, so it is checked (parsed) once, not at
+    /// every command.
+    checked_url: Mutex<String>,
 }
 
 /// What makes two instance configurations need different clients.
 #[derive(PartialEq, Eq)]
 struct ClientKey {
-    base_url: String,
+    /// The `url` param as given. The base URL is a pure function of it, so it is parsed only
+    /// when a client is made, not on every command.
+    url: String,
     /// The API token, or (OAuth) the settings' identity.
     credentials: Secret,
     insecure: bool,
@@ -145,6 +150,7 @@ impl OktaService {
             recorder: Mutex::new(None),
             clients: Mutex::new(ClientCache::new(CLIENT_CACHE_CAPACITY)),
             oauth_settings: Mutex::new(Vec::new()),
+            checked_url: Mutex::new(String::new()),
         }
     }
 
@@ -184,12 +190,26 @@ impl OktaService {
         Ok(settings)
     }
 
+    /// The `url` param, after the url rule ([`OktaParams::base_url`]'s errors).
+    fn checked_url(&self, params: &Params) -> Result<String, OktaParamsError> {
+        let url = params.string("url").ok_or(OktaParamsError::MissingUrl)?;
+        let mut checked = self
+            .checked_url
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *checked != url {
+            params.base_url()?;
+            checked.clone_from(&url);
+        }
+        Ok(url)
+    }
+
     /// The Okta client for these params (cached per configuration), with a fresh command
     /// deadline.
     pub fn client(&self, daemon: &Daemon, params: &Params) -> Result<Client, CommandError> {
         let oauth = self.oauth_settings(daemon, params)?;
         let key = ClientKey {
-            base_url: params.base_url()?.to_string(),
+            url: self.checked_url(params)?,
             credentials: match &oauth {
                 Some(settings) => Secret::new(format!("oauth|{}", settings.identity())),
                 None => self.token(daemon, params)?,

@@ -1,5 +1,6 @@
 //! War-room entries, as XSOAR's `CommandResults.to_context()` and `return_error` build them.
 
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -16,23 +17,66 @@ pub enum EntryType {
     Warning = 11,
 }
 
-/// One war-room entry. Serialises to the exact key names and order XSOAR uses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One war-room entry. Serialises to the exact key names and order XSOAR uses: `Type`,
+/// `ContentsFormat`, `Contents`, `HumanReadable` (when set), `EntryContext`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    #[serde(rename = "Type")]
     pub entry_type: u8,
-    #[serde(rename = "ContentsFormat")]
     pub contents_format: &'static str,
-    #[serde(rename = "Contents")]
     pub contents: Value,
-    #[serde(rename = "HumanReadable", skip_serializing_if = "Option::is_none")]
     pub human_readable: Option<String>,
-    #[serde(rename = "EntryContext")]
     pub entry_context: Value,
+    /// A context key, after those of `entry_context`, whose value is `contents` itself (an
+    /// IAM result is both): written from `contents`, so the value is held once, not copied.
+    pub contents_also_under: Option<&'static str>,
     /// When set, the entry's JSON is these spooled pieces instead of the fields above (which
     /// then only carry the type, for exit codes and error checks).
-    #[serde(skip)]
     pub spooled: Option<SpooledEntry>,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = if self.human_readable.is_some() { 5 } else { 4 };
+        let mut entry = serializer.serialize_struct("Entry", fields)?;
+        entry.serialize_field("Type", &self.entry_type)?;
+        entry.serialize_field("ContentsFormat", self.contents_format)?;
+        entry.serialize_field("Contents", &self.contents)?;
+        match &self.human_readable {
+            Some(text) => entry.serialize_field("HumanReadable", text)?,
+            None => entry.skip_field("HumanReadable")?,
+        }
+        match self.contents_also_under {
+            Some(key) => entry.serialize_field(
+                "EntryContext",
+                &ContextWithContents {
+                    context: &self.entry_context,
+                    key,
+                    contents: &self.contents,
+                },
+            )?,
+            None => entry.serialize_field("EntryContext", &self.entry_context)?,
+        }
+        entry.end()
+    }
+}
+
+/// An entry's context with its contents under one more key.
+struct ContextWithContents<'a> {
+    context: &'a Value,
+    key: &'static str,
+    contents: &'a Value,
+}
+
+impl Serialize for ContextWithContents<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let context = self.context.as_object();
+        let mut map = serializer.serialize_map(Some(context.map_or(0, Map::len) + 1))?;
+        for (key, value) in context.into_iter().flatten() {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry(self.key, self.contents)?;
+        map.end()
+    }
 }
 
 impl Entry {
@@ -44,6 +88,7 @@ impl Entry {
             contents,
             human_readable: Some(human_readable.into()),
             entry_context: Value::Object(Map::new()),
+            contents_also_under: None,
             spooled: None,
         }
     }
@@ -56,6 +101,7 @@ impl Entry {
             contents: Value::String(text.into()),
             human_readable: None,
             entry_context: Value::Object(Map::new()),
+            contents_also_under: None,
             spooled: None,
         }
     }
@@ -68,6 +114,7 @@ impl Entry {
             contents: Value::Null,
             human_readable: Some(human_readable.into()),
             entry_context: Value::Object(Map::new()),
+            contents_also_under: None,
             spooled: None,
         }
     }
@@ -80,6 +127,7 @@ impl Entry {
             contents: Value::String(truncate_error(message.into())),
             human_readable: None,
             entry_context: Value::Null,
+            contents_also_under: None,
             spooled: None,
         }
     }
@@ -92,6 +140,7 @@ impl Entry {
             contents: Value::String(message.into()),
             human_readable: None,
             entry_context: Value::Null,
+            contents_also_under: None,
             spooled: None,
         }
     }
@@ -105,6 +154,26 @@ impl Entry {
             map.insert(key.into(), value);
         }
         self
+    }
+
+    /// Puts the contents under `key` in the context too, after the keys given so far
+    /// (builder style), without a copy.
+    pub fn with_contents_in_context(mut self, key: &'static str) -> Self {
+        if let Value::Object(map) = &mut self.entry_context {
+            map.shift_remove(key);
+        } else {
+            self.entry_context = Value::Object(Map::new());
+        }
+        self.contents_also_under = Some(key);
+        self
+    }
+
+    /// The keys of the context, in order.
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+        let given = self.entry_context.as_object().into_iter().flatten();
+        given
+            .map(|(key, _)| key.as_str())
+            .chain(self.contents_also_under)
     }
 
     /// Sets the entry type (for example an IAM result that must count as an error).
@@ -121,6 +190,7 @@ impl Entry {
             contents: Value::Null,
             human_readable: None,
             entry_context: Value::Null,
+            contents_also_under: None,
             spooled: Some(body),
         }
     }
@@ -170,6 +240,7 @@ pub fn command_results(
         contents,
         human_readable: Some(readable.into()),
         entry_context: Value::Object(entry_context),
+        contents_also_under: None,
         spooled: None,
     }
 }
@@ -216,6 +287,36 @@ fn truncate_error(message: String) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn contents_in_context_serialise_as_a_copy_would() {
+        let outputs = json!({"success": false, "details": {"a": [1, "\u{2028}"]}});
+        let copied = Entry::json(outputs.clone(), "t")
+            .with_context("First", json!({"x": 1}))
+            .with_context("Vendor", outputs.clone());
+        let shared = Entry::json(outputs, "t")
+            .with_context("First", json!({"x": 1}))
+            .with_context("Vendor", json!("replaced"))
+            .with_contents_in_context("Vendor");
+        assert_eq!(
+            serde_json::to_string(&shared).unwrap(),
+            serde_json::to_string(&copied).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&shared).unwrap(),
+            serde_json::to_value(&copied).unwrap()
+        );
+        assert_eq!(
+            shared.context_keys().collect::<Vec<_>>(),
+            ["First", "Vendor"]
+        );
+        // Without a context of its own.
+        let alone = Entry::error("e").with_contents_in_context("Only");
+        assert_eq!(
+            serde_json::to_value(&alone).unwrap()["EntryContext"],
+            json!({"Only": "e"})
+        );
+    }
 
     #[test]
     fn selector_form_matches_xsoar() {

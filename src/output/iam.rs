@@ -78,10 +78,10 @@ pub fn iam_entry(result: IamResult, brand: &str, instance: &str, user_profile: V
         // Rendering a dict with explicit headers cannot fail.
         table_to_markdown(&title, &outputs, &options).unwrap_or_default()
     };
-    // The outputs are both the contents and the `IAM.Vendor` context: one copy is needed.
-    let mut entry = Entry::json(outputs.clone(), readable)
+    // The outputs are both the contents and the `IAM.Vendor` context: held once.
+    let mut entry = Entry::json(outputs, readable)
         .with_context(USER_PROFILE_SELECTOR, user_profile)
-        .with_context(VENDOR_SELECTOR, outputs);
+        .with_contents_in_context(VENDOR_SELECTOR);
     if return_error {
         entry = entry.with_type(EntryType::Error);
         entry.human_readable = None;

@@ -10,9 +10,12 @@
 //! - [`byte_scan`]: the first byte that needs escaping, found eight bytes at a time.
 //! - [`json_escape`]: a JSON string's body escaped as serde_json does it, in runs.
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
+//! - [`entry_line`]: a `result` line, with contents that are in the context too serialised
+//!   once.
 
 pub mod byte_scan;
 pub mod entry;
+pub mod entry_line;
 pub mod iam;
 pub mod iam_keys;
 pub mod json_escape;

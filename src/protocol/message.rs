@@ -51,6 +51,14 @@ impl CallingContext {
     pub fn parse(line: &str, defaults: &ContextDefaults) -> Result<CallingContext, ContextError> {
         let value: Value =
             serde_json::from_str(line).map_err(|e| ContextError::InvalidJson(e.to_string()))?;
+        CallingContext::from_value(value, defaults)
+    }
+
+    /// [`CallingContext::parse`] of a line already parsed into `value`.
+    pub fn from_value(
+        value: Value,
+        defaults: &ContextDefaults,
+    ) -> Result<CallingContext, ContextError> {
         let Value::Object(mut object) = value else {
             return Err(ContextError::NotAnObject(json_kind(&value)));
         };

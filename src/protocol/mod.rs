@@ -31,16 +31,18 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
 use crate::commands::{execute, Daemon, Execution};
-use crate::output::line_breaks::{push_json, push_json_line};
+use crate::output::entry_line::{push_entry, push_result_line};
+use crate::output::line_breaks::push_json_line;
 use crate::output::Entry;
 use crate::state::file::StateFile;
 use crate::state::{is_reply_shaped, EngineState, LocalState};
 use framing::{write_message, Line, LineReader, MAX_LINE_BYTES};
-use message::{CallingContext, ExceptionArgs, Outgoing};
+use message::{CallingContext, ContextError, ExceptionArgs, Outgoing};
 
 /// Where state lives while serving.
 #[derive(Debug, Clone)]
@@ -138,12 +140,15 @@ where
             write_message(&mut output, &Outgoing::Pong).await?;
             continue;
         }
-        if stray_replies_possible && is_reply_shaped(trimmed) {
+        // Parsed once: for the reply-shape check and for the context.
+        let parsed = serde_json::from_str::<Value>(trimmed);
+        if stray_replies_possible && is_reply_shaped(trimmed, parsed.as_ref().ok()) {
             late_replies = late_replies.saturating_sub(1);
             warn!("dropped an input line shaped like a reply to a state request (late or duplicate); nothing is waiting for it");
             continue;
         }
-        let context = match CallingContext::parse(trimmed, &defaults) {
+        let parsed = parsed.map_err(|e| ContextError::InvalidJson(e.to_string()));
+        let context = match parsed.and_then(|value| CallingContext::from_value(value, &defaults)) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;
@@ -195,10 +200,7 @@ pub async fn write_execution<W: AsyncWrite + Unpin>(
             write_spooled_result(output, &execution.entries).await?;
         } else {
             lines.reserve(RESULT_LINE_CAPACITY);
-            let result = Outgoing::Result {
-                results: &execution.entries,
-            };
-            push_json_line(&result, &mut lines).map_err(std::io::Error::other)?;
+            push_result_line(&execution.entries, &mut lines).map_err(std::io::Error::other)?;
         }
     }
     if let Some(exception) = &execution.exception {
@@ -233,7 +235,7 @@ async fn write_spooled_result<W: AsyncWrite + Unpin>(
             Some(spooled) => spooled.write_to(output).await?,
             None => {
                 let mut json = Vec::new();
-                push_json(entry, &mut json).map_err(std::io::Error::other)?;
+                push_entry(entry, &mut json).map_err(std::io::Error::other)?;
                 output.write_all(&json).await?;
             }
         }

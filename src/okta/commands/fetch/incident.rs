@@ -21,6 +21,7 @@ pub fn incidents_entry(incidents: &[Value]) -> Entry {
         contents: Value::String(contents),
         human_readable: None,
         entry_context: Value::Null,
+        contents_also_under: None,
         spooled: Some(SpooledEntry {
             pieces: vec![Piece::Text(line)],
             human_readable: None,
