@@ -41,6 +41,8 @@ pub const LOW_WATER_MIN: u64 = 2;
 /// The end of a window is taken from the phase of its start only when the start and the
 /// server's clock are both known to better than this.
 pub const MAX_PHASE_UNCERTAINTY: Duration = Duration::from_millis(250);
+/// The most clients [`Window::clients`] assumes (a limit on how far the pace is slowed).
+pub const MAX_CLIENTS: u64 = 16;
 /// A window's reset further ahead of `Date` than this is not believed (Okta's windows are
 /// one minute): no header can block a bucket for longer.
 pub const MAX_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -77,6 +79,21 @@ struct Window {
     opened: Instant,
     /// The earliest time the next paced request may go.
     next_slot: Instant,
+    /// Answers about this window to this client's requests.
+    answered: u64,
+    /// The lowest `Remaining` the server reported for this window.
+    reported: u64,
+}
+
+impl Window {
+    /// How many clients use this window, as far as its count tells: what the server counted
+    /// over what this client was answered (1 when alone, at most [`MAX_CLIENTS`]).
+    fn clients(&self) -> u32 {
+        let used = self.limit.saturating_sub(self.reported);
+        let answered = self.answered.max(1);
+        let clients = (used + answered / 2) / answered;
+        u32::try_from(clients.clamp(1, MAX_CLIENTS)).unwrap_or(1)
+    }
 }
 
 #[derive(Debug)]
@@ -162,8 +179,9 @@ impl Pacer {
         let slot = window.next_slot.max(now);
         let even = window.ends.saturating_duration_since(slot)
             / u32::try_from(window.remaining).unwrap_or(u32::MAX);
+        // At the bucket's pace, shared with the other clients seen using the window.
         let mean = window.length / u32::try_from(window.limit).unwrap_or(u32::MAX);
-        let spacing = even.min(mean);
+        let spacing = even.min(mean * window.clients());
         window.next_slot = slot + spacing;
         window.remaining -= 1;
         slot.saturating_duration_since(now)
@@ -278,6 +296,8 @@ impl Pacer {
                     started: None,
                     opened: now,
                     next_slot: now,
+                    answered: 0,
+                    reported: w.limit,
                 },
             );
             for key in &w.keys[1..] {
@@ -291,6 +311,9 @@ impl Pacer {
     /// whose request opened the window knows its end best).
     pub fn merge(&self, view: &PacerView, now: Instant, system_now: f64) {
         let mut state = self.lock();
+        if let Some(server) = state.server.as_mut() {
+            server.narrow(view.offset.0, view.offset.1, now, system_now);
+        }
         for w in &view.windows {
             let Some(ends) = viewed_end(w, now, system_now) else {
                 continue;
@@ -343,6 +366,8 @@ impl State {
         if let Some(window) = self.windows.get_mut(&root) {
             if window.limit == budget.limit && window.resets_at == budget.resets_at {
                 window.remaining = window.remaining.min(budget.remaining);
+                window.reported = window.reported.min(budget.remaining);
+                window.answered += 1;
                 if window.from_phase && sent >= window.ends {
                     // The window was still open after the end its start's phase gave: this
                     // server's windows do not end that way.
@@ -391,6 +416,8 @@ impl State {
             self.shared_with.insert(key.to_owned(), holder.clone());
             if let Some(window) = self.windows.get_mut(&holder) {
                 window.remaining = window.remaining.min(budget.remaining);
+                window.reported = window.reported.min(budget.remaining);
+                window.answered += 1;
             }
             return;
         }
@@ -406,6 +433,14 @@ impl State {
             from_phase,
             learned,
         } = window_end(server, budget.resets_at, started, known);
+        tracing::debug!(
+            key,
+            opened_here = started.is_some(),
+            from_phase,
+            ends_in_ms = ends.saturating_duration_since(received).as_millis() as u64,
+            clock_uncertainty_ms = server.uncertainty().as_millis() as u64,
+            "pacing: a new rate-limit window"
+        );
         if let Some(n) = learned {
             self.window_seconds.insert(budget.limit, n);
         }
@@ -423,6 +458,8 @@ impl State {
                 started,
                 opened: received,
                 next_slot: received,
+                answered: 1,
+                reported: budget.remaining,
             },
         );
     }
@@ -516,6 +553,8 @@ mod tests {
     /// last `window` whole seconds from their first request; answers take 2 ms.
     struct FakeServer {
         t0: Instant,
+        /// The server's clock at `t0`, epoch seconds.
+        clock_at_t0: f64,
         limit: u64,
         window: Duration,
         used: u64,
@@ -526,6 +565,7 @@ mod tests {
         fn new(limit: u64, window: u64) -> Self {
             FakeServer {
                 t0: Instant::now(),
+                clock_at_t0: 1_000.3,
                 limit,
                 window: Duration::from_secs(window),
                 used: 0,
@@ -534,7 +574,7 @@ mod tests {
         }
 
         fn server_secs(&self, at: Instant) -> f64 {
-            1_000.3 + (at - self.t0).as_secs_f64()
+            self.clock_at_t0 + (at - self.t0).as_secs_f64()
         }
 
         /// One request arriving at `at`: `(accepted, budget)`.
@@ -795,5 +835,57 @@ mod tests {
         other.merge(&older, t0 + ms(2), 2_000.0);
         assert_eq!(other.until_refill("k", t0 + ms(2)), None);
         assert_eq!(other.reserve("k", t0 + ms(2)), Duration::ZERO);
+    }
+
+    #[test]
+    fn clients_sharing_a_bucket_share_its_pace() {
+        // Two clients, each one request at a time, on one 100 per 5 s server bucket; the one
+        // whose clock is the earlier goes next. A client that runs the window low takes the
+        // other's view and leaves its own (what the file in the temp directory carries).
+        let mut server = FakeServer::new(100, 5);
+        // The clients' bursts must cross a second of the server's clock for its `Date` to
+        // tell them its phase: here they do in the first window.
+        server.clock_at_t0 = 1_000.6;
+        let t0 = server.t0;
+        let system = |at: Instant| 10_000.0 + (at - t0).as_secs_f64();
+        let pacers = [Pacer::new(), Pacer::new()];
+        let mut shared: Option<PacerView> = None;
+        let mut clocks = [t0, t0 + ms(1)];
+        // A client whose slot is reserved and waits for it.
+        let mut reserved = [false, false];
+        let (mut accepted, mut refused, mut last) = (0, 0, t0);
+        while accepted < 1_000 {
+            let who = usize::from(clocks[1] < clocks[0]);
+            let (pacer, now) = (&pacers[who], &mut clocks[who]);
+            if !std::mem::take(&mut reserved[who]) {
+                let wait = pacer.reserve("k", *now);
+                if !wait.is_zero() {
+                    *now += wait;
+                    reserved[who] = true;
+                    continue; // the other client may go first
+                }
+            }
+            let (ok, budget) = server.request(*now + ms(1));
+            pacer.observe("k", Some(budget), *now, *now + ms(2));
+            *now += ms(2);
+            if pacer.is_low("k") {
+                if let Some(view) = &shared {
+                    pacer.merge(view, *now, system(*now));
+                }
+                shared = pacer.view(*now, system(*now));
+            }
+            if ok {
+                accepted += 1;
+                last = *now;
+            } else {
+                refused += 1;
+                *now += pacer.until_refill("k", *now).unwrap_or(ms(1_000));
+            }
+        }
+        // Each client sees the other's use in the counts and paces the tail for two.
+        assert_eq!(pacers[0].lock().windows["k"].clients(), 2);
+        assert!(refused <= 10, "{refused} refused");
+        let took = last - t0;
+        assert!(took < Duration::from_secs(47), "{took:?}");
     }
 }

@@ -101,6 +101,18 @@ impl ServerClock {
         })
     }
 
+    /// Narrows the estimate with bounds another client measured (as from
+    /// [`ServerClock::bounds_against`], against a clock reading `other_now` at `now`); bounds
+    /// that do not overlap these are ignored.
+    pub fn narrow(&mut self, lo: f64, hi: f64, now: Instant, other_now: f64) {
+        let shift = other_now - self.local(now);
+        let (lo, hi) = (lo + shift, hi + shift);
+        let (new_lo, new_hi) = (self.lo.max(lo), self.hi.min(hi));
+        if new_lo <= new_hi {
+            (self.lo, self.hi) = (new_lo, new_hi);
+        }
+    }
+
     fn local(&self, at: Instant) -> f64 {
         if at >= self.anchor {
             secs(at - self.anchor)
@@ -191,6 +203,13 @@ mod tests {
         assert!((back.server_at_least(at) - clock.server_at_least(at)).abs() < 1e-6);
         assert!((back.server_at_most(at) - clock.server_at_most(at)).abs() < 1e-6);
         assert!(ServerClock::from_bounds(2.0, 1.0, at, 0.0).is_none());
+        // Narrowing with another client's tighter bounds; disjoint ones are ignored.
+        let mut wide = ServerClock::first(1_000, t0, t0 + ms(10));
+        let (lo, hi) = (lo + 0.4, lo + 0.5);
+        wide.narrow(lo, hi, t0 + ms(1_000), 400.0);
+        assert!((wide.uncertainty().as_secs_f64() - 0.1).abs() < 1e-6);
+        wide.narrow(lo + 5.0, hi + 5.0, t0 + ms(1_000), 400.0);
+        assert!((wide.uncertainty().as_secs_f64() - 0.1).abs() < 1e-6);
         assert!(ServerClock::from_bounds(f64::NAN, 1.0, at, 0.0).is_none());
     }
 }
