@@ -81,16 +81,19 @@ struct Window {
     next_slot: Instant,
     /// Answers about this window to this client's requests.
     answered: u64,
+    /// The `Remaining` of the first of them.
+    first_reported: u64,
     /// The lowest `Remaining` the server reported for this window.
     reported: u64,
 }
 
 impl Window {
     /// How many clients use this window, as far as its count tells: what the server counted
-    /// over what this client was answered (1 when alone, at most [`MAX_CLIENTS`]).
+    /// since this client's first answer over this client's answers since (1 when alone, at
+    /// most [`MAX_CLIENTS`]).
     fn clients(&self) -> u32 {
-        let used = self.limit.saturating_sub(self.reported);
-        let answered = self.answered.max(1);
+        let used = self.first_reported.saturating_sub(self.reported);
+        let answered = self.answered.saturating_sub(1).max(1);
         let clients = (used + answered / 2) / answered;
         u32::try_from(clients.clamp(1, MAX_CLIENTS)).unwrap_or(1)
     }
@@ -297,7 +300,8 @@ impl Pacer {
                     opened: now,
                     next_slot: now,
                     answered: 0,
-                    reported: w.limit,
+                    first_reported: w.remaining,
+                    reported: w.remaining,
                 },
             );
             for key in &w.keys[1..] {
@@ -459,6 +463,7 @@ impl State {
                 opened: received,
                 next_slot: received,
                 answered: 1,
+                first_reported: budget.remaining,
                 reported: budget.remaining,
             },
         );
