@@ -244,9 +244,9 @@ impl<P: VendorPolicy> HttpCore<P> {
                         "{} response", policy.log_name()
                     );
                     let received = clock.now();
-                    self.pacer.observe(&call.bucket, budget, sent, received);
+                    let news = self.pacer.observe(&call.bucket, budget, sent, received);
                     if let Some(file) = &self.pacer_file {
-                        if budget.is_some() && self.pacer.is_low(&call.bucket) {
+                        if news || (budget.is_some() && self.pacer.is_low(&call.bucket)) {
                             let system_now = pacer_file::system_now();
                             file.merge_into(&self.pacer, received, system_now);
                             file.save(&self.pacer, received, system_now);

@@ -41,6 +41,8 @@ pub const LOW_WATER_MIN: u64 = 2;
 /// The end of a window is taken from the phase of its start only when the start and the
 /// server's clock are both known to better than this.
 pub const MAX_PHASE_UNCERTAINTY: Duration = Duration::from_millis(250);
+/// How much better the server's clock must be known for [`Pacer::observe`] to call it news.
+pub const CLOCK_NEWS: Duration = Duration::from_millis(5);
 /// The most clients [`Window::clients`] assumes (a limit on how far the pace is slowed).
 pub const MAX_CLIENTS: u64 = 16;
 /// A window's reset further ahead of `Date` than this is not believed (Okta's windows are
@@ -210,25 +212,40 @@ impl Pacer {
 
     /// Records what the answer to a request of `key`, sent at `sent` and read at `received`,
     /// said about its window. `None` (an answer that said nothing usable) changes nothing.
-    pub fn observe(&self, key: &str, budget: Option<Budget>, sent: Instant, received: Instant) {
+    ///
+    /// Returns whether the answer taught something worth telling other processes of the org
+    /// ([`crate::http::pacer_file`]): a window opened by this request, or the server's clock
+    /// known [`CLOCK_NEWS`] better.
+    pub fn observe(
+        &self,
+        key: &str,
+        budget: Option<Budget>,
+        sent: Instant,
+        received: Instant,
+    ) -> bool {
         let Some(budget) = budget else {
-            return;
+            return false;
         };
         let window_secs = budget.resets_at.saturating_sub(budget.server_date);
         if window_secs < 0 || window_secs as u64 > MAX_WINDOW.as_secs() {
-            return;
+            return false;
         }
         let mut state = self.lock();
-        let server = match state.server.as_mut() {
+        let (server, clock_news) = match state.server.as_mut() {
             Some(server) => {
+                let before = server.uncertainty();
                 server.observe(budget.server_date, sent, received);
-                *server
+                (*server, server.uncertainty() + CLOCK_NEWS <= before)
             }
-            None => *state
-                .server
-                .insert(ServerClock::first(budget.server_date, sent, received)),
+            None => (
+                *state
+                    .server
+                    .insert(ServerClock::first(budget.server_date, sent, received)),
+                true,
+            ),
         };
-        state.record(key, budget, &server, sent, received);
+        let opened_here = state.record(key, budget, &server, sent, received);
+        opened_here || clock_news
     }
 
     /// The pacer's windows that have not ended at `now`, with times against the system
@@ -365,16 +382,18 @@ impl State {
         server: &ServerClock,
         sent: Instant,
         received: Instant,
-    ) {
+    ) -> bool {
         let root = self.root(key).to_owned();
         if let Some(window) = self.windows.get_mut(&root) {
             if window.limit == budget.limit && window.resets_at == budget.resets_at {
                 window.remaining = window.remaining.min(budget.remaining);
                 window.reported = window.reported.min(budget.remaining);
                 window.answered += 1;
-                if window.from_phase && sent >= window.ends {
-                    // The window was still open after the end its start's phase gave: this
-                    // server's windows do not end that way.
+                // Still counting after the end this pacer gave it: that end was wrong.
+                let outlived = sent >= window.ends;
+                if outlived && window.from_phase {
+                    // The end came from the phase of the window's start: this server's
+                    // windows do not end that way.
                     tracing::debug!(
                         key,
                         "rate-limit window outlived its estimated end; using resets only"
@@ -383,25 +402,30 @@ impl State {
                     self.window_seconds.clear();
                     window.started = None;
                 }
-                // The server's clock is known better with every answer.
+                // The server's clock is known better with every answer; both ends are sure
+                // bounds (unless the old one was just disproved), so the earlier one stands.
                 let known = self.window_seconds.get(&window.limit).copied();
                 let end = window_end(server, window.resets_at, window.started, known);
-                (window.ends, window.from_phase) = (end.ends, end.from_phase);
+                if outlived || end.ends < window.ends || !self.phase_model {
+                    (window.ends, window.from_phase) = (end.ends, end.from_phase);
+                }
                 if let Some(n) = end.learned {
                     self.window_seconds.insert(window.limit, n);
                 }
-                return;
+                return false;
             }
             if budget.resets_at < window.resets_at && sent < window.opened {
-                return; // about a window that had already ended
+                return false; // about a window that had already ended
             }
         }
-        // Another key's window that this answer is also about: share it.
+        // Another key's window (still open, as this pacer places its end) that this answer is
+        // also about: share it.
         let shared = self
             .windows
             .iter()
             .find(|(holder, w)| {
                 **holder != root
+                    && received < w.ends
                     && w.limit == budget.limit
                     && w.resets_at == budget.resets_at
                     && budget.remaining <= w.remaining + slack(w.limit)
@@ -423,7 +447,7 @@ impl State {
                 window.reported = window.reported.min(budget.remaining);
                 window.answered += 1;
             }
-            return;
+            return false;
         }
         // A new window, held by `key`.
         if root != key {
@@ -467,6 +491,7 @@ impl State {
                 reported: budget.remaining,
             },
         );
+        started.is_some()
     }
 }
 

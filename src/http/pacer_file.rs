@@ -3,10 +3,12 @@
 //!
 //! Inside XSOAR the relay may start one process per command, and each would begin knowing
 //! nothing of the bucket: at the end of a window each would spend a request on a 429 to
-//! learn that it is empty. A process that leaves a window low ([`Pacer::is_low`]) writes
-//! what its pacer knows ([`PacerView`]: the windows, the measured offset of the server's
-//! clock against the system clock); a new client for the same org URL starts from it, and
-//! its own answers correct it.
+//! learn that it is empty. A process whose answer opened a window or narrowed its estimate
+//! of the server's clock ([`Pacer::observe`]), or left a window low ([`Pacer::is_low`]),
+//! first takes what the file says of its windows ([`Pacer::merge`]: several processes may
+//! share them), then writes what its pacer knows ([`PacerView`]: the windows, the measured
+//! offset of the server's clock against the system clock). A new client for the same org
+//! URL starts from it, and its own answers correct it.
 //!
 //! - The file name is a hash of the org's URL (scheme, host, port and path; never a query or
 //!   credentials): `okta-iam-pacing-<16 hex digits>.json`. Nothing secret is in the file:
