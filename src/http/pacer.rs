@@ -11,15 +11,16 @@
 //! - **Counting.** While `remaining` is above the low-water mark ([`LOW_WATER_PERCENT`] of
 //!   the limit, at least [`LOW_WATER_MIN`]), requests go at once and each takes one from the
 //!   count; an answer can only lower it within a window (other clients of the org use it
-//!   too). At the low-water mark the requests still allowed are spread evenly over what is
-//!   left of the window; at 0 they wait for its end.
+//!   too). At the low-water mark the requests still allowed go at the bucket's pace
+//!   (`window / limit` apart, times the clients seen sharing the window), never slower than
+//!   spread evenly over what is left of it; at 0 they wait for its end.
 //! - **The end of a window** on the local clock. The reset is the server's, in whole seconds:
 //!   it is placed on the local clock with the measured offset of the server's clock
 //!   ([`ServerClock`]), not with a fixed margin. When this client's request opened the
 //!   window (the first answer of a new reset says `Remaining = Limit − 1`), the window
-//!   started while that request was in flight, and whole-second windows end at the same
-//!   phase of the second: the end is then known to about one round trip, instead of
-//!   "somewhere in the second before the reset". A later answer that shows the old window
+//!   started while that request was in flight, and a window of whole seconds ends that many
+//!   seconds later (`window_end`): the end is then known to about one round trip, instead
+//!   of "somewhere in the second before the reset". A later answer that shows the old window
 //!   still open after that end disproves the model for this server, and from then on ends
 //!   come from the reset alone.
 //!
@@ -38,9 +39,6 @@ use crate::http::server_clock::ServerClock;
 pub const LOW_WATER_PERCENT: u64 = 10;
 /// ...or at or below this many requests, whichever is larger.
 pub const LOW_WATER_MIN: u64 = 2;
-/// The end of a window is taken from the phase of its start only when the start and the
-/// server's clock are both known to better than this.
-pub const MAX_PHASE_UNCERTAINTY: Duration = Duration::from_millis(250);
 /// How much better the server's clock must be known for [`Pacer::observe`] to call it news.
 pub const CLOCK_NEWS: Duration = Duration::from_millis(5);
 /// The most clients [`Window::clients`] assumes (a limit on how far the pace is slowed).
@@ -75,7 +73,7 @@ struct Window {
     /// `ends` comes from the phase of the window's start (checked by later answers).
     from_phase: bool,
     /// The request that opened this window (sent, received), when it was this client's.
-    started: Option<(Instant, Instant)>,
+    started: Option<(Instant, Instant, i64)>,
     /// When the first answer of this window arrived: an answer about an older window to a
     /// request sent before then is stale.
     opened: Instant,
@@ -454,7 +452,11 @@ impl State {
             self.shared_with.remove(key);
         }
         let opened_by_this_request = budget.remaining.saturating_add(1) == budget.limit;
-        let started = (self.phase_model && opened_by_this_request).then_some((sent, received));
+        let started = (self.phase_model && opened_by_this_request).then_some((
+            sent,
+            received,
+            budget.server_date,
+        ));
         let known = self.window_seconds.get(&budget.limit).copied();
         let EndEstimate {
             ends,
@@ -518,19 +520,21 @@ struct EndEstimate {
 }
 
 /// When a window resetting at `resets_at` (server seconds) surely ends on the local clock.
-/// `started` is the request of this client that opened it (sent, received); `known` the
-/// length of the windows of this limit, when an earlier window pinned it down.
+/// `started` is the request of this client that opened it (sent, received, and its answer's
+/// `Date`); `known` the length of the windows of this limit, when an earlier window pinned it
+/// down.
 ///
 /// A window that starts with its first request at `S` and lasts `n` whole seconds resets at
-/// `ceil(S + n)`, so `n = floor(resets_at − S)`; `S` lies between the send and the answer,
-/// placed on the server's clock with the offset's bounds. When both bounds give the same
-/// `n` (or agree with `known`), the window ends at most `n` seconds after the answer that
-/// opened it, on the local clock alone; otherwise the larger `n`. Never later than the
-/// reset itself.
+/// `ceil(S + n)`, so `n = floor(resets_at − S)`, and it ends at most `n` seconds after the
+/// answer that opened it, on the local clock alone. `S` lies between the send and the answer;
+/// on the server's clock, within the offset's bounds, which give the possible `n`. When they
+/// allow one `n`, it is learned for the limit; otherwise the known one, else
+/// `resets_at − Date − 1` (the answer's `Date` is `S` rounded down, so this is `n` unless the
+/// window started on the exact second) when the bounds allow it. Never later than the reset.
 fn window_end(
     server: &ServerClock,
     resets_at: i64,
-    started: Option<(Instant, Instant)>,
+    started: Option<(Instant, Instant, i64)>,
     known: Option<u64>,
 ) -> EndEstimate {
     let by_reset = EndEstimate {
@@ -538,23 +542,22 @@ fn window_end(
         from_phase: false,
         learned: None,
     };
-    let Some((sent, received)) = started else {
+    let Some((sent, received, date)) = started else {
         return by_reset;
     };
-    let unsure = server.uncertainty() + received.saturating_duration_since(sent);
-    if unsure > MAX_PHASE_UNCERTAINTY {
-        return by_reset;
-    }
     let reset = resets_at as f64;
-    let shortest = (reset - server.server_at_most(received)).floor();
+    let shortest = (reset - server.server_at_most(received)).floor().max(1.0);
     let longest = (reset - server.server_at_least(sent)).floor();
-    if shortest < 1.0 || longest > MAX_WINDOW.as_secs_f64() {
+    if longest < shortest || longest > MAX_WINDOW.as_secs_f64() {
         return by_reset;
     }
-    let (seconds, learned) = match known {
+    let possible = |n: u64| (shortest..=longest).contains(&(n as f64));
+    let from_date = u64::try_from(resets_at.saturating_sub(date).saturating_sub(1)).ok();
+    let (seconds, learned) = match (known, from_date) {
         _ if shortest == longest => (longest as u64, Some(longest as u64)),
-        Some(n) if (shortest..=longest).contains(&(n as f64)) => (n, None),
-        _ => (longest as u64, None),
+        (Some(n), _) if possible(n) => (n, None),
+        (_, Some(n)) if possible(n) => (n, None),
+        _ => return by_reset,
     };
     let by_phase = received + Duration::from_secs(seconds);
     if by_phase < by_reset.ends {
@@ -917,5 +920,27 @@ mod tests {
         assert!(refused <= 10, "{refused} refused");
         let took = last - t0;
         assert!(took < Duration::from_secs(47), "{took:?}");
+    }
+
+    #[test]
+    fn observe_says_what_is_worth_telling_other_processes() {
+        let pacer = Pacer::new();
+        let t0 = Instant::now();
+        let budget = |remaining, server_date| {
+            Some(Budget {
+                limit: 100,
+                remaining,
+                resets_at: 1_005,
+                server_date,
+            })
+        };
+        // The first answer: the server's clock is news, and this request opened the window.
+        assert!(pacer.observe("k", budget(99, 1_000), t0, t0 + ms(2)));
+        // The same second of the server's clock, the same window: nothing new.
+        assert!(!pacer.observe("k", budget(98, 1_000), t0 + ms(1), t0 + ms(3)));
+        // The server's second turned between 2 ms and 500 ms: its phase is known far better.
+        assert!(pacer.observe("k", budget(97, 1_001), t0 + ms(500), t0 + ms(502)));
+        // No usable budget: nothing.
+        assert!(!pacer.observe("k", None, t0 + ms(600), t0 + ms(602)));
     }
 }
