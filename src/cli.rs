@@ -133,15 +133,6 @@ pub fn run_commands(options: &CommandsOptions) {
     print!("{}", listing::commands_text(vendor(&options.vendor)));
 }
 
-/// The demo, built into the binary: a cassette recorded from the project's own fake Okta
-/// (`crates/fake_okta/`) seeded like a small org, the command script that walks the
-/// lifecycle, and the instance params (`fixtures/demo/`).
-pub mod demo {
-    pub const CASSETTE: &str = include_str!("../fixtures/demo/cassette.json");
-    pub const COMMANDS: &str = include_str!("../fixtures/demo/commands.ndjson");
-    pub const PARAMS: &str = include_str!("../fixtures/demo/params.json");
-}
-
 /// Options shared by `serve` and `call`.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct SharedOptions {
@@ -269,6 +260,8 @@ pub enum StartupError {
     Signals(std::io::Error),
     #[error("{0}")]
     StateFile(#[from] crate::state::StateError),
+    #[error("the vendor {0} has no built-in demo")]
+    NoDemo(String),
 }
 
 /// Builds the daemon shared by every execution.
@@ -486,7 +479,14 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     if let Some(path) = &options.state {
         startup::check_state_path(path)?;
     }
-    let base_params = match serde_json::from_str::<Value>(demo::PARAMS) {
+    let served = vendor(&options.vendor);
+    // Each vendor's demo (`VendorPackage::demo`): Okta's in `fixtures/demo/`, recorded from
+    // the fake Okta; SCIM's in `fixtures/demo/scim/`, recorded from the fake SCIM server.
+    let demo = served
+        .package()
+        .demo
+        .ok_or_else(|| StartupError::NoDemo(served.name().to_string()))?;
+    let base_params = match serde_json::from_str::<Value>(demo.params) {
         Ok(Value::Object(map)) => map,
         _ => {
             return Err(StartupError::Params {
@@ -495,18 +495,14 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
             })
         }
     };
-    let cassette = crate::http::cassette::Cassette::parse(demo::CASSETTE).map_err(|detail| {
+    let cassette = crate::http::cassette::Cassette::parse(demo.cassette).map_err(|detail| {
         StartupError::Cassette(crate::http::cassette::CassetteError::Invalid {
             path: "the embedded demo cassette".into(),
             detail,
         })
     })?;
     let replay = ReplayTransport::new(cassette);
-    let mut daemon = Daemon::with_vendor(
-        vendor(&options.vendor),
-        base_params,
-        vendor(&options.vendor).package().mappers(),
-    );
+    let mut daemon = Daemon::with_vendor(served, base_params, served.package().mappers());
     daemon.frozen_now = Some(replay.recorded_at().unwrap_or_else(chrono::Utc::now));
     daemon.http.offline = true;
     let counter = Arc::new(walkthrough::CountingTransport::new(Arc::new(replay)));
@@ -522,7 +518,7 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     let config = ServeConfig::new(StateMode::Local(state_path.clone()));
     let started = std::time::Instant::now();
     let mut output = Vec::new();
-    let result = serve(demo::COMMANDS.as_bytes(), &mut output, &daemon, &config).await;
+    let result = serve(demo.commands.as_bytes(), &mut output, &daemon, &config).await;
     let elapsed = started.elapsed();
     if temporary {
         let _ = std::fs::remove_file(&state_path);
@@ -530,12 +526,14 @@ pub async fn run_demo(options: &DemoOptions) -> Result<u8, StartupError> {
     if let Err(error) = result {
         eprintln!("okta-iam: cannot run the demo script: {error}");
     }
-    let steps = walkthrough::steps(demo::COMMANDS, &output);
+    let steps = walkthrough::steps(demo.commands, &output);
     let code = outcome::steps_exit_code(&steps);
     let printed = if options.json {
         std::io::Write::write_all(&mut std::io::stdout(), &output)
     } else {
         let summary = walkthrough::Summary {
+            heading: demo.heading,
+            requests_label: demo.requests_label,
             requests: counter.answered(),
             misses: counter.failed(),
             elapsed,

@@ -19,10 +19,11 @@
 //!    machinery), its [`Connector`] (users, lifecycle states, groups, schema fields), and
 //!    `vendor.rs` with a unit struct implementing [`Vendor`] and a [`VendorService`] that
 //!    keeps its clients, builds its connector from params and runs its `test-module` check.
-//! 2. Its [`VendorPackage`]: brand, default instance name, params, manifest header, the
-//!    embedded default mappers (`mappers/`) and pack content (`pack/<vendor>/`), and its
-//!    command families: the shared IAM ones (`commands::test_module`, `commands::users`,
-//!    `commands::groups`) plus its own.
+//! 2. Its [`VendorPackage`]: brand, default instance name, params (its own joined with
+//!    [`crate::iam::params::shared`]), manifest header, the embedded default mappers
+//!    (`mappers/`) and pack content (`pack/<vendor>/`), its [`FetchContent`] when it fetches
+//!    incidents, its [`DemoContent`] when it has a demo, and its command families: the shared
+//!    IAM ones (`commands::test_module`, `commands::users`, `commands::groups`) plus its own.
 //! 3. One line in [`crate::vendors::registry`]: `.register(&crate::<vendor>::vendor::VENDOR)`.
 //!
 //! `serve`, `call`, `demo`, `manifest`, `pack` and `commands` then take `--vendor <name>`.
@@ -63,9 +64,40 @@ impl DefaultMappers {
     }
 }
 
+/// The pack content of a vendor that fetches incidents: the incident classifier and its
+/// incoming mapper (the manifest's `defaultclassifier` and `defaultmapperin`).
+#[derive(Debug, Clone, Copy)]
+pub struct FetchContent {
+    pub classifier: ContentItem,
+    pub incident_mapper: ContentItem,
+}
+
+impl FetchContent {
+    /// Both, classifier first.
+    pub fn items(&self) -> [ContentItem; 2] {
+        [self.classifier, self.incident_mapper]
+    }
+}
+
+/// The demo built into the binary (`okta-iam demo --vendor <name>`): a cassette recorded from
+/// the project's fake of the vendor, the command script it answers, the instance params,
+/// and the words the walkthrough uses.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoContent {
+    pub cassette: &'static str,
+    pub commands: &'static str,
+    pub params: &'static str,
+    /// The walkthrough's first lines.
+    pub heading: &'static str,
+    /// The vendor as the summary names its requests ("Okta requests").
+    pub requests_label: &'static str,
+}
+
 /// Everything the daemon, the manifest and the pack need to know about one vendor.
 #[derive(Debug, Clone, Copy)]
 pub struct VendorPackage {
+    /// The name `--vendor` takes ([`Vendor::name`]): the relay of the manifest serves it.
+    pub vendor: &'static str,
     /// Integration id, name and display name (`commonfields.id`, `name`, `display`); also
     /// the brand a calling context without `IntegrationBrand` gets.
     pub integration_id: &'static str,
@@ -86,10 +118,14 @@ pub struct VendorPackage {
     pub listed_internal: &'static [&'static str],
     /// The user profile mappers, embedded.
     pub profile_mappers: DefaultMappers,
-    /// The incident classifier and its incoming mapper (`defaultclassifier`,
-    /// `defaultmapperin`).
-    pub classifier: ContentItem,
-    pub incident_mapper: ContentItem,
+    /// What a vendor that fetches incidents adds (`isfetch`, the classifier and incident
+    /// mapper); `None` for a vendor without `fetch-incidents`.
+    pub fetch: Option<FetchContent>,
+    /// Whether the manifest declares `isremotesyncout` (Okta's drop-in keeps the reference's
+    /// `true`).
+    pub remote_sync_out: bool,
+    /// The demo (`okta-iam demo`), when the vendor has one.
+    pub demo: Option<DemoContent>,
     /// The pack README (markdown; `{image}` is replaced by the Docker image).
     pub readme: &'static str,
     pub keywords: &'static [&'static str],
@@ -104,6 +140,13 @@ impl VendorPackage {
             .items()
             .map(|item| (format!("builtin:mappers/{}", item.file_name), item.json));
         MapperRegistry::embedded(&files)
+    }
+
+    /// Every content item of the pack: the profile mappers, then the fetch content.
+    pub fn content_items(&self) -> Vec<ContentItem> {
+        let mut items: Vec<ContentItem> = self.profile_mappers.items().into();
+        items.extend(self.fetch.iter().flat_map(FetchContent::items));
+        items
     }
 
     /// Every command, in manifest order.

@@ -7,7 +7,9 @@ pub const DEFAULT: &str = "okta";
 
 /// Every vendor of this binary. Adding a vendor: its module, then one line here.
 pub fn registry() -> Registry {
-    Registry::new().register(&crate::okta::vendor::OKTA)
+    Registry::new()
+        .register(&crate::okta::vendor::OKTA)
+        .register(&crate::scim::vendor::SCIM)
 }
 
 /// The default vendor (Okta).
@@ -28,11 +30,11 @@ mod tests {
 
     #[test]
     fn okta_is_registered_and_the_default() {
-        assert_eq!(registry().names(), [DEFAULT]);
+        assert_eq!(registry().names(), [DEFAULT, "scim"]);
         assert_eq!(default_vendor().name(), DEFAULT);
         assert_eq!(
             parse_name("nope").unwrap_err(),
-            "Unknown vendor 'nope'. This binary serves: okta."
+            "Unknown vendor 'nope'. This binary serves: okta, scim."
         );
     }
 }

@@ -7,15 +7,22 @@ use crate::vendor::Vendor;
 /// file in sync).
 pub fn commands_markdown(vendor: &dyn Vendor) -> String {
     let commands = all(vendor);
-    let listed_internal = vendor.package().listed_internal;
+    let package = vendor.package();
+    let listed_internal = package.listed_internal;
     let mut md = String::new();
     md.push_str("# Commands\n\n");
+    md.push_str(&format!(
+        "The commands of the integration `{}` (`--vendor {}`).\n\n",
+        package.integration_id,
+        vendor.name()
+    ));
     md.push_str("Generated from the command catalogue (`src/catalogue.rs` and `src/commands/`); ");
     md.push_str("`cargo test --test it binary::docs` fails when this file is out of date, and ");
     md.push_str("`OKTA_IAM_UPDATE_DOCS=1 cargo test --test it binary::docs` rewrites it.\n\n");
-    md.push_str(
-        "Every command is served over the protocol (`okta-iam serve`) and by `okta-iam call`. ",
-    );
+    let flag = format!(" --vendor {}", vendor.name());
+    md.push_str(&format!(
+        "Every command is served over the protocol (`okta-iam serve{flag}`) and by `okta-iam call{flag}`. "
+    ));
     md.push_str(
         "Arguments are given as strings or JSON values; a missing required argument, or a value ",
     );

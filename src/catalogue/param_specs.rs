@@ -13,6 +13,10 @@ pub struct ParamSpec {
     pub default: Option<&'static str>,
     pub hidden: bool,
     pub additional_info: Option<&'static str>,
+    /// A credentials param (type 9): the label of its password field (`None`: "API Token",
+    /// or "Private Key" for `private_key`), and whether its user name field is shown.
+    pub password_label: Option<&'static str>,
+    pub shows_username: bool,
 }
 
 /// A param of that name, display text and XSOAR type; optional, no default, shown.
@@ -25,6 +29,8 @@ pub const fn param(name: &'static str, display: &'static str, kind: u8) -> Param
         default: None,
         hidden: false,
         additional_info: None,
+        password_label: None,
+        shows_username: false,
     }
 }
 
@@ -41,8 +47,40 @@ impl ParamSpec {
         self.hidden = true;
         self
     }
+    /// A credentials param whose password field reads `password_label` and whose user name
+    /// field is shown (SCIM's basic authentication needs both).
+    pub const fn with_username(mut self, password_label: &'static str) -> Self {
+        self.password_label = Some(password_label);
+        self.shows_username = true;
+        self
+    }
     pub const fn info(mut self, text: &'static str) -> Self {
         self.additional_info = Some(text);
         self
     }
+}
+
+/// The params of `parts`, in order, as one array (`N` is their total count; a wrong `N`
+/// fails the build). Vendors join their own params and the shared IAM ones
+/// ([`crate::iam::params::shared`]) with it.
+// Evaluated at build time for the const param lists: an index out of bounds is a build error.
+#[allow(clippy::indexing_slicing)]
+pub const fn concat_params<const N: usize>(parts: &[&[ParamSpec]]) -> [ParamSpec; N] {
+    let mut out = [param("", "", 0); N];
+    let mut filled = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            out[filled] = parts[part][i];
+            filled += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    assert!(
+        filled == N,
+        "concat_params: N is not the number of params given"
+    );
+    out
 }

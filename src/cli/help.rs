@@ -14,6 +14,7 @@ pub const VERSION: &str = concat!(
 pub const MAIN_AFTER_HELP: &str = r#"Environment:
   OKTA_API_TOKEN  the Okta API token when the params give none (never printed, logged,
                   recorded or stored)
+  SCIM_API_TOKEN  the SCIM bearer token (--vendor scim) when the params give none (the same)
   NO_COLOR        no colour in logs (logs are plain anyway when stderr is not a terminal)
 
 Params file (--params FILE): one JSON object of instance params, for example
@@ -28,7 +29,8 @@ Exit codes:
 
 Examples:
   okta-iam demo
-  okta-iam call --params params.json iam-get-user user-profile='{"email": "dana.lee@acme.com"}'"#;
+  okta-iam call --params params.json iam-get-user user-profile='{"email": "dana.lee@acme.com"}'
+  okta-iam demo --vendor scim       (a SCIM 2.0 app: docs/scim.md)"#;
 
 /// After `okta-iam serve --help`.
 pub const SERVE_AFTER_HELP: &str = r#"Reads calling contexts (one JSON object a line, or `ping`) on stdin and writes protocol
@@ -52,7 +54,8 @@ Examples:
   okta-iam call --params params.json iam-get-user user-profile='{"email": "dana.lee@acme.com"}'
   okta-iam call --params params.json --record case-123.json okta-iam-list-applications limit=5
 
-The token: OKTA_API_TOKEN, or "apitoken" in the params file. `okta-iam call --help` lists
+The token: OKTA_API_TOKEN, or "apitoken" in the params file (--vendor scim: SCIM_API_TOKEN,
+or "credentials": {"password": "..."}). `okta-iam call --help` lists
 every command with its arguments; so does `okta-iam commands`."#;
 
 /// After `okta-iam demo --help`.

@@ -116,17 +116,44 @@ fn registered_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// The message for a command name `vendor` does not serve.
+/// A command another registered vendor serves is named as that vendor's; suggestions and
+/// the listing hint are the served vendor's own.
 pub fn unknown_command_message(vendor: &dyn Vendor, name: &str) -> String {
-    unknown_message(name, catalogue::all(vendor).into_iter().map(|c| c.name))
+    let owner = crate::vendors::registry()
+        .vendors()
+        .find(|other| other.name() != vendor.name() && other.find(name).is_some());
+    let mut message = match owner {
+        Some(owner) => format!(
+            "'{name}' is a command of the vendor {}; this daemon serves the vendor {}.",
+            owner.name(),
+            vendor.name()
+        ),
+        None => unknown_head(name, catalogue::all(vendor).into_iter().map(|c| c.name)),
+    };
+    message.push_str(&listing_hint(vendor.name()));
+    message
 }
 
 fn unknown_message<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
+    unknown_head(name, names) + &listing_hint(crate::vendors::DEFAULT)
+}
+
+fn unknown_head<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
     let mut message = format!("unknown command '{name}'.");
     if let Some(suggestion) = suggest(name, names) {
         message.push_str(&format!(" Did you mean '{suggestion}'?"));
     }
-    message.push_str(" Run `okta-iam commands` to list every command with its arguments.");
     message
+}
+
+/// How to list `vendor`'s commands.
+fn listing_hint(vendor: &str) -> String {
+    let option = if vendor == crate::vendors::DEFAULT {
+        String::new()
+    } else {
+        format!(" --vendor {vendor}")
+    };
+    format!(" Run `okta-iam commands{option}` to list every command with its arguments.")
 }
 
 /// The message for an argument name the command does not take.
@@ -218,6 +245,19 @@ mod tests {
             "unknown command 'okta-get-log'. Did you mean 'okta-get-logs'? Run `okta-iam commands` to list every command with its arguments."
         );
         assert!(registered_names().any(|name| name == "iam-get-user"));
+    }
+
+    #[test]
+    fn an_okta_command_asked_of_scim_is_named_as_okta_s() {
+        let scim = &crate::scim::vendor::SCIM;
+        assert_eq!(
+            unknown_command_message(scim, "okta-get-logs"),
+            "'okta-get-logs' is a command of the vendor okta; this daemon serves the vendor scim. Run `okta-iam commands --vendor scim` to list every command with its arguments."
+        );
+        assert_eq!(
+            unknown_command_message(scim, "iam-get-usr"),
+            "unknown command 'iam-get-usr'. Did you mean 'iam-get-user'? Run `okta-iam commands --vendor scim` to list every command with its arguments."
+        );
     }
 
     #[test]

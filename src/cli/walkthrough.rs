@@ -101,9 +101,13 @@ pub fn steps(script: &str, output: &[u8]) -> Vec<Step> {
 /// What the closing summary reports besides the steps.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
-    /// Okta requests the cassette answered.
+    /// The walkthrough's first lines (the vendor's demo heading).
+    pub heading: &'static str,
+    /// The vendor as the summary names its requests ("Okta").
+    pub requests_label: &'static str,
+    /// Requests the cassette answered.
     pub requests: usize,
-    /// Okta requests it had no answer for.
+    /// Requests it had no answer for.
     pub misses: usize,
     pub elapsed: Duration,
 }
@@ -124,10 +128,7 @@ pub fn width_from_env() -> usize {
 
 /// The whole walkthrough.
 pub fn render(steps: &[Step], summary: &Summary, width: usize) -> String {
-    let mut out = String::from(
-        "okta-iam demo: the Okta IAM lifecycle, answered by the cassette built into the binary\n\
-         (recorded from the project's fake Okta; no org, no network).\n",
-    );
+    let mut out = String::from(summary.heading);
     let total = steps.len();
     for (index, step) in steps.iter().enumerate() {
         out.push('\n');
@@ -391,9 +392,10 @@ fn summary_line(steps: &[Step], summary: &Summary) -> String {
         n => format!(" ({n} more were not in it)"),
     };
     format!(
-        "Summary: {} commands, {outcome}. {} Okta requests, answered from the cassette{misses}. {:.2} s.",
+        "Summary: {} commands, {outcome}. {} {} requests, answered from the cassette{misses}. {:.2} s.",
         steps.len(),
         summary.requests,
+        summary.requests_label,
         summary.elapsed.as_secs_f64()
     )
 }
@@ -498,6 +500,11 @@ mod tests {
         let text = render(
             &steps,
             &Summary {
+                heading: crate::vendor::Vendor::package(&crate::okta::vendor::OKTA)
+                    .demo
+                    .unwrap()
+                    .heading,
+                requests_label: "Okta",
                 requests: 3,
                 misses: 1,
                 elapsed: Duration::from_millis(20),

@@ -144,6 +144,29 @@ impl Execution {
     }
 }
 
+/// The error entry's text for a command `vendor` does not serve; a command of another
+/// vendor is named as that vendor's integration's.
+fn unknown_command(vendor: &dyn Vendor, command: &str) -> String {
+    let served = vendor.package().integration_id;
+    let owner = crate::vendors::registry()
+        .vendors()
+        .find(|other| other.name() != vendor.name() && other.find(command).is_some());
+    let listing = if vendor.name() == crate::vendors::DEFAULT {
+        "`okta-iam commands`".to_string()
+    } else {
+        format!("`okta-iam commands --vendor {}`", vendor.name())
+    };
+    match owner {
+        Some(owner) => format!(
+            "{command} is a command of the {} integration, not of {served}. Run {listing} to list the commands this integration serves, with their arguments.",
+            owner.package().integration_id
+        ),
+        None => format!(
+            "Unknown command: {command}. Run {listing} to list the commands this integration serves, with their arguments."
+        ),
+    }
+}
+
 /// Runs one calling context to completion. Never panics; never returns an error: every
 /// failure becomes an error entry or an exception.
 pub async fn execute(
@@ -153,9 +176,9 @@ pub async fn execute(
 ) -> Execution {
     let Some(spec) = daemon.find(&context.command) else {
         return Execution {
-            entries: vec![Entry::error(format!(
-                "Unknown command: {}. Run `okta-iam commands` to list the commands this integration serves, with their arguments.",
-                context.command
+            entries: vec![Entry::error(unknown_command(
+                daemon.vendor,
+                &context.command,
             ))],
             exception: None,
         };

@@ -8,7 +8,7 @@ use crate::state::LocalBoxFuture;
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "test-module",
     // Worded for Okta, the default vendor: `okta-iam commands` and docs/commands.md show it.
-    description: "Checks the instance configuration and that Okta answers with the given token.",
+    description: "Checks the instance configuration and that the app (Okta, or the SCIM server) answers with the given credentials.",
     args: &[],
     outputs: &[],
     execution: false,

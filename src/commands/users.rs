@@ -71,7 +71,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "iam-enable-user",
-        description: "Enables a disabled user: activates a staged, provisioned or deactivated user, unsuspends a suspended one.",
+        description: "Enables a disabled user (Okta: activates a staged, provisioned or deactivated user, unsuspends a suspended one; SCIM: sets active to true).",
         args: &[USER_PROFILE],
         outputs: IAM_OUTPUTS,
         execution: true,
@@ -80,7 +80,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get-mapping-fields",
-        description: "Returns the Okta user schema fields, for the outgoing mapper.",
+        description: "Returns the app's user schema fields (Okta: the user schema; SCIM: /Schemas, core User and the extensions), for the outgoing mapper.",
         args: &[],
         outputs: &[],
         execution: false,

@@ -7,6 +7,7 @@
 //! - [`result`]: the result of one command, as data (shown by [`crate::output::iam`]).
 //! - [`connector`]: the [`Connector`] trait a vendor implements (Okta: `okta::connector`).
 //! - [`mapping`]: how mappers are applied (built-in engine, or the server first).
+//! - [`params`]: the instance params every IAM integration declares (gates, mappers).
 //!
 //! The flows follow the reference integration (IAMApiModule and Okta IAM), with the deliberate
 //! differences listed in `docs/differences.md`: an ambiguous lookup is an error and never leads to
@@ -20,6 +21,7 @@
 
 pub mod connector;
 pub mod mapping;
+pub mod params;
 pub mod profile;
 pub mod result;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use crate::catalogue::{param, ParamSpec};
+use crate::catalogue::{concat_params, param, ParamSpec};
 use crate::commands::{CommandError, UsageError};
 use crate::okta::auth::{ClientKey, DpopMode, JwtAlgorithm, OAuthSettings, DEFAULT_SCOPES};
 use crate::params::{checked_base_url, Params, ParamsError, UrlError};
@@ -29,8 +29,19 @@ const OAUTH_PARAMS: &[&str] = &[
 ];
 
 /// Okta's instance params, in manifest order, with the defaults the daemon also applies
-/// when a param is absent.
-pub const PARAMS: &[ParamSpec] = &[
+/// when a param is absent: its connection params, the shared IAM params
+/// ([`crate::iam::params::shared`]), then its fetch params.
+pub const PARAMS: &[ParamSpec] = &concat_params::<26>(&[
+    CONNECTION_PARAMS,
+    &crate::iam::params::shared(
+        crate::okta::vendor::INCOMING_DEFAULT,
+        crate::okta::vendor::OUTGOING_DEFAULT,
+    ),
+    FETCH_PARAMS,
+]);
+
+/// How Okta is reached: the URL, the API token or the OAuth settings.
+const CONNECTION_PARAMS: &[ParamSpec] = &[
     param("url", "Okta URL (https://<domain>.okta.com)", 0).required(),
     param("credentials", "API Token (see detailed instructions)", 9),
     param("apitoken", "API Token", 4).hidden(),
@@ -52,24 +63,10 @@ pub const PARAMS: &[ParamSpec] = &[
     param("dpop", "DPoP (OAuth): auto, on or off", 0)
         .default_value("auto")
         .info("auto sends DPoP proofs from the first token request and follows the token type Okta issues."),
-    param("insecure", "Trust any certificate (not secure)", 8),
-    param("proxy", "Use system proxy settings", 8),
-    param("create-user-enabled", "Allow creating users", 8).default_value("true"),
-    param("update-user-enabled", "Allow updating users", 8).default_value("true"),
-    param("enable-user-enabled", "Allow enabling users", 8).default_value("true"),
-    param("disable-user-enabled", "Allow disabling users", 8).default_value("true"),
-    param(
-        "create-if-not-exists",
-        "Automatically create user if not found in update command",
-        8,
-    )
-    .default_value("true"),
-    param("mapper-in", "Incoming Mapper", 0)
-        .required()
-        .default_value("User Profile - Okta (Incoming)"),
-    param("mapper-out", "Outgoing Mapper", 0)
-        .required()
-        .default_value("User Profile - Okta (Outgoing)"),
+];
+
+/// Fetching System Log events as incidents.
+const FETCH_PARAMS: &[ParamSpec] = &[
     param(
         "max_fetch",
         "Fetch limit (recommended value is less than 200)",

@@ -20,7 +20,8 @@ use crate::params::Params;
 use crate::secret::Secret;
 use crate::state::{LocalBoxFuture, StateStore};
 use crate::vendor::{
-    AfterCommit, ContentItem, DefaultMappers, Vendor, VendorPackage, VendorService,
+    AfterCommit, ContentItem, DefaultMappers, DemoContent, FetchContent, Vendor, VendorPackage,
+    VendorService,
 };
 
 /// Name of the default incoming mapper (Okta user → User Profile).
@@ -52,6 +53,7 @@ impl Vendor for Okta {
 
     fn package(&self) -> VendorPackage {
         VendorPackage {
+            vendor: "okta",
             integration_id: "Okta IAM",
             default_instance: "Okta IAM_instance_1",
             description: "Integrate with Okta's Identity Access Management service to execute CRUD operations on employee lifecycle processes. Served by the okta-iam daemon.",
@@ -78,18 +80,29 @@ impl Vendor for Okta {
                     ),
                 },
             },
-            classifier: ContentItem {
+            fetch: Some(FetchContent {
+                classifier: ContentItem {
                 id: "Okta IAM - App Sync (classifier)",
                 file_name: "classifier-Okta_IAM_App_Sync.json",
                 json: include_str!("../../pack/okta/classifier-Okta_IAM_App_Sync.json"),
-            },
-            incident_mapper: ContentItem {
-                id: "Okta IAM - App Sync (mapper)",
-                file_name: "classifier-mapper-incoming-Okta_IAM_App_Sync.json",
-                json: include_str!(
-                    "../../pack/okta/classifier-mapper-incoming-Okta_IAM_App_Sync.json"
-                ),
-            },
+                },
+                incident_mapper: ContentItem {
+                    id: "Okta IAM - App Sync (mapper)",
+                    file_name: "classifier-mapper-incoming-Okta_IAM_App_Sync.json",
+                    json: include_str!(
+                        "../../pack/okta/classifier-mapper-incoming-Okta_IAM_App_Sync.json"
+                    ),
+                },
+            }),
+            remote_sync_out: true,
+            demo: Some(DemoContent {
+                cassette: include_str!("../../fixtures/demo/cassette.json"),
+                commands: include_str!("../../fixtures/demo/commands.ndjson"),
+                params: include_str!("../../fixtures/demo/params.json"),
+                heading: "okta-iam demo: the Okta IAM lifecycle, answered by the cassette built into the binary\n\
+                          (recorded from the project's fake Okta; no org, no network).\n",
+                requests_label: "Okta",
+            }),
             readme: include_str!("../../pack/okta/README.md"),
             keywords: &["Okta", "IAM", "ILM", "identity lifecycle"],
         }

@@ -4,7 +4,8 @@
 //! - Ids are one percent-encoded path segment ([`crate::scim::path::segment`]); filter
 //!   values are JSON literals ([`crate::scim::filter`]).
 //! - Lists are `ListResponse`s read by `startIndex`/`count` until `totalResults`, a short or
-//!   empty page, or [`MAX_PAGES`].
+//!   empty page; a list that is not done after [`MAX_PAGES`] pages is an error (never a
+//!   silently cut list).
 //! - Writes to a user send `If-Match` with the ETag the user was read with (its `ETag`
 //!   header, else `meta.version`); a 412 leads to one re-read and one retry with the fresh
 //!   ETag, never a write without one.
@@ -91,6 +92,16 @@ impl ScimClient {
         ScimClient::new(self.core.clone(), self.base.clone())
     }
 
+    /// This client with its deadline brought forward to at most `limit` from now (the
+    /// `test-module` check answers quickly whatever the network does).
+    pub fn within(&self, limit: std::time::Duration) -> ScimClient {
+        let now = self.core.clock().now();
+        ScimClient {
+            deadline: self.deadline.within(now, limit),
+            ..self.clone()
+        }
+    }
+
     /// `<base><relative>` (each part of `relative` already a path segment) with `query`.
     fn url(&self, relative: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();
@@ -160,11 +171,16 @@ impl ScimClient {
         })
     }
 
-    /// `GET /Users/{id}`; `None` on 404.
+    /// `GET /Users/{id}`; `None` on 404; an error when the server answers with another user
+    /// (see [`same_resource`]).
     pub async fn get_user(&self, id: &str) -> Result<Option<Resource>, ScimError> {
         let url = self.user_url(id)?;
         match self.send(Method::Get, url, None, None, "/Users/{id}").await {
-            Ok(answer) => Ok(Some(Resource::from_answer(&answer)?)),
+            Ok(answer) => {
+                let resource = Resource::from_answer(&answer)?;
+                same_resource("user", id, resource.id())?;
+                Ok(Some(resource))
+            }
             Err(error) if error.status() == Some(404) => Ok(None),
             Err(error) => Err(error),
         }
@@ -180,21 +196,28 @@ impl ScimClient {
         self.list("Groups", "/Groups", filter).await
     }
 
-    /// `GET /Groups/{id}`; `None` on 404.
+    /// `GET /Groups/{id}`; `None` on 404; an error when the server answers with another
+    /// group.
     pub async fn get_group(&self, id: &str) -> Result<Option<Value>, ScimError> {
+        let asked = id;
         let id = segment(id).map_err(ScimError::InvalidRequest)?;
         let url = self.url(&format!("Groups/{id}"), &[]);
         match self
             .send(Method::Get, url, None, None, "/Groups/{id}")
             .await
         {
-            Ok(answer) => Ok(Some(Resource::from_answer(&answer)?.body)),
+            Ok(answer) => {
+                let resource = Resource::from_answer(&answer)?;
+                same_resource("group", asked, resource.id())?;
+                Ok(Some(resource.body))
+            }
             Err(error) if error.status() == Some(404) => Ok(None),
             Err(error) => Err(error),
         }
     }
 
-    /// A ListResponse read by `startIndex`/`count` to its end, at most [`MAX_PAGES`] pages.
+    /// A ListResponse read by `startIndex`/`count` to its end; more than [`MAX_PAGES`] pages
+    /// is an error.
     async fn list(
         &self,
         relative: &str,
@@ -236,7 +259,10 @@ impl ScimClient {
             }
             start += got;
         }
-        Ok(items)
+        Err(ScimError::Unexpected(format!(
+            "GET {bucket}: the list did not end after {MAX_PAGES} pages of {PAGE_SIZE} ({} items read); narrow the lookup.",
+            items.len()
+        )))
     }
 
     /// `POST /Users`, sent once.
@@ -338,6 +364,21 @@ impl ScimClient {
     }
 }
 
+/// Refuses an answer to `GET /<kind>s/{asked}` that is a resource with another id. Ids are
+/// case-exact (RFC 7643 §3.1), but a server or a proxy in front of it may decode the `%2F`
+/// of an encoded id and route `/Users/{victim}%2F` (or `x%2F..%2F{victim}`) to another
+/// resource; every write goes to the id of the resource read, so that resource must be the
+/// one asked for.
+fn same_resource(kind: &str, asked: &str, answered: Option<&str>) -> Result<(), ScimError> {
+    match answered {
+        Some(answered) if answered != asked => Err(ScimError::Unexpected(format!(
+            "The SCIM server answered the request for the {kind} with id {asked:?} with \
+             another {kind} ({answered:?}); nothing was done with it. Check the id."
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// `value` into `object[key]`; complex (object) attributes are merged one level deep, so a
 /// change of `name.givenName` keeps `name.familyName`.
 pub fn merge(object: &mut Map<String, Value>, key: &str, value: &Value) {
@@ -356,6 +397,22 @@ pub fn merge(object: &mut Map<String, Value>, key: &str, value: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_for_another_id_is_refused() {
+        assert!(same_resource("user", "u1", Some("u1")).is_ok());
+        assert!(same_resource("user", "u1", None).is_ok());
+        let err = same_resource("user", "u1/", Some("u1")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The SCIM server answered the request for the user with id \"u1/\" with another \
+             user (\"u1\"); nothing was done with it. Check the id."
+        );
+        assert!(
+            same_resource("group", "G", Some("g")).is_err(),
+            "ids are case-exact"
+        );
+    }
 
     #[test]
     fn complex_attributes_merge_one_level_deep() {

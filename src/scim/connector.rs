@@ -4,10 +4,14 @@
 //!   `userName`, `externalId`, `displayName`; `email` for an emails lookup), each answered
 //!   with one filter (`id` with `GET /Users/{id}`).
 //! - Create: `POST /Users` of the resource built from the mapped profile
-//!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists".
+//!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists";
+//!   a 5xx or no answer says the user may exist (the create is never repeated).
 //! - Update, enable, disable: PATCH (`replace` of each attribute) or PUT of the re-read user,
 //!   per `update_method`; disable is `active: false` or `DELETE` per `disable_method`.
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
+//! - Group members: the group's `members` (RFC 7643 returns them whole with the group);
+//!   for an app that leaves `members` out of the group, the users whose `groups.value` is
+//!   the group, every page (bounded by the client's page limit).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -23,6 +27,10 @@ use crate::scim::filter::{quote, LookupAttribute};
 use crate::scim::params::{DisableMethod, ScimSettings, UpdateMethod};
 use crate::scim::resource::{incoming_source, to_resource};
 use crate::state::LocalBoxFuture;
+
+/// Added to a create that failed without an answer or with a 5xx: it was sent once and is
+/// not repeated, so the person checks before creating again.
+pub const CREATE_MAY_HAVE_HAPPENED: &str = " The create was sent once and not repeated: the user may have been created anyway; look it up (iam-get-user) before creating it again.";
 
 /// The mapped-profile key a lookup attribute reads.
 pub fn profile_key(attribute: &LookupAttribute) -> &'static str {
@@ -186,7 +194,16 @@ impl Connector for ScimConnector {
                     message: format!("The user already exists in the app. {}", failure.message),
                     created: None,
                 }),
-                Err(other) => Err(other.into()),
+                Err(other) => {
+                    let unsure = matches!(other, ScimError::Transport(_))
+                        || other.status().is_some_and(|status| status >= 500);
+                    let mut error = ConnectorError::from(other);
+                    if unsure {
+                        // Sent once and not repeated: the user may exist now.
+                        error.message.push_str(CREATE_MAY_HAVE_HAPPENED);
+                    }
+                    Err(error)
+                }
             }
         })
     }
@@ -323,14 +340,39 @@ impl Connector for ScimConnector {
                 .get_group(group_id)
                 .await?
                 .unwrap_or(Value::Null);
-            Ok(group
-                .get("members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|m| GroupMember {
-                    value: m.get("value").cloned().unwrap_or(Value::Null),
-                    display: m.get("display").cloned().unwrap_or(Value::Null),
+            if let Some(members) = group.get("members").and_then(Value::as_array) {
+                return Ok(members
+                    .iter()
+                    .map(|m| GroupMember {
+                        value: m.get("value").cloned().unwrap_or(Value::Null),
+                        display: m.get("display").cloned().unwrap_or(Value::Null),
+                    })
+                    .collect());
+            }
+            let filter = format!("groups.value eq {}", quote(group_id));
+            let users = match self.client.find_users(&filter).await {
+                Ok(users) => users,
+                Err(error) if matches!(error.status(), Some(400 | 501)) => {
+                    return Err(ConnectorError {
+                        kind: ErrorKind::Other,
+                        code: Value::String("membersNotListed".into()),
+                        message: format!(
+                            "The SCIM app returned the group {group_id} without its members and cannot list users by group (filter groups.value): it does not expose group membership. {error}"
+                        ),
+                        created: None,
+                    })
+                }
+                Err(error) => return Err(error.into()),
+            };
+            Ok(users
+                .iter()
+                .map(|user| GroupMember {
+                    value: user.get("id").cloned().unwrap_or(Value::Null),
+                    display: user
+                        .get("displayName")
+                        .or_else(|| user.get("userName"))
+                        .cloned()
+                        .unwrap_or(Value::Null),
                 })
                 .collect())
         })

@@ -1,8 +1,8 @@
-//! SCIM 2.0 (RFC 7643/7644) as a vendor: params, client, connector and mappers.
+//! SCIM 2.0 (RFC 7643/7644) as a vendor (`--vendor scim`): params, client, connector and
+//! mappers.
 //!
-//! Not registered in [`crate::vendors::registry`] yet: `--vendor scim` needs its
-//! `vendor.rs` (package, pack content, `test-module`) first.
-//!
+//! - [`vendor`]: the vendor (package, HTTP cores per configuration, `test-module`), as
+//!   registered in [`crate::vendors::registry`].
 //! - [`params`]: the instance params (`url`, `credentials`, `auth_type`, `preset`,
 //!   `update_method`, `disable_method`, `lookup_attributes`, `extension_schemas`) read and
 //!   checked into [`params::ScimSettings`]; every error names its param.
@@ -26,3 +26,4 @@ pub mod path;
 pub mod policy;
 pub mod resource;
 pub mod schemas;
+pub mod vendor;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use crate::catalogue::{param, ParamSpec};
+use crate::catalogue::{concat_params, param, ParamSpec};
 use crate::params::{checked_base_url, Params, ParamsError, UrlError};
 use crate::scim::filter::LookupAttribute;
 use crate::secret::Secret;
@@ -21,14 +21,26 @@ pub const TOKEN_ENV: &str = "SCIM_API_TOKEN";
 /// The enterprise User extension (RFC 7643 §4.3).
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// SCIM's instance params, in manifest order.
-pub const PARAMS: &[ParamSpec] = &[
+/// SCIM's instance params, in manifest order: its own, then the shared IAM params
+/// ([`crate::iam::params::shared`]) with the SCIM mappers as defaults.
+pub const PARAMS: &[ParamSpec] = &concat_params::<17>(&[
+    CONNECTION_PARAMS,
+    &crate::iam::params::shared(
+        crate::scim::resource::INCOMING_DEFAULT,
+        crate::scim::resource::OUTGOING_DEFAULT,
+    ),
+]);
+
+/// How the app is reached and how it behaves (the preset and its overrides).
+const CONNECTION_PARAMS: &[ParamSpec] = &[
     param("url", "SCIM base URL (everything before /Users)", 0).required(),
     param(
         "credentials",
-        "Credentials (password: the bearer token; basic: user name and password)",
+        "Credentials (password: the bearer token; with basic auth: user name and password)",
         9,
-    ),
+    )
+    .with_username("Bearer Token or Password")
+    .info("Leave the user name empty for bearer authentication; the token may also come from the SCIM_API_TOKEN environment variable of the daemon."),
     param("auth_type", "Authentication: bearer or basic", 0).default_value("bearer"),
     param(
         "preset",
@@ -57,24 +69,6 @@ pub const PARAMS: &[ParamSpec] = &[
         "Extension schemas, comma-separated (empty: the preset's)",
         0,
     ),
-    param("insecure", "Trust any certificate (not secure)", 8),
-    param("proxy", "Use system proxy settings", 8),
-    param("create-user-enabled", "Allow creating users", 8).default_value("true"),
-    param("update-user-enabled", "Allow updating users", 8).default_value("true"),
-    param("enable-user-enabled", "Allow enabling users", 8).default_value("true"),
-    param("disable-user-enabled", "Allow disabling users", 8).default_value("true"),
-    param(
-        "create-if-not-exists",
-        "Automatically create user if not found in update command",
-        8,
-    )
-    .default_value("true"),
-    param("mapper-in", "Incoming Mapper", 0)
-        .required()
-        .default_value("User Profile - SCIM (Incoming)"),
-    param("mapper-out", "Outgoing Mapper", 0)
-        .required()
-        .default_value("User Profile - SCIM (Outgoing)"),
 ];
 
 /// How an update is sent.
@@ -158,9 +152,10 @@ impl Preset {
     /// The attributes the app can filter users on, in lookup order.
     pub fn lookup_attributes(self) -> &'static [&'static str] {
         match self {
-            Preset::Rfc | Preset::Atlassian => &["userName", WORK_EMAIL, "externalId"],
-            // GitHub and AWS filter on userName and externalId only.
-            Preset::Github | Preset::Aws => &["userName", "externalId"],
+            Preset::Rfc => &["userName", WORK_EMAIL, "externalId"],
+            // GitHub, Atlassian and AWS filter users on userName and externalId only (an `eq`
+            // on one attribute; docs/scim.md cites their docs).
+            Preset::Github | Preset::Atlassian | Preset::Aws => &["userName", "externalId"],
             Preset::Slack => &["userName", "emails.value"],
         }
     }
@@ -174,7 +169,7 @@ impl Preset {
 
     /// Whether the app can filter on emails.
     fn filters_emails(self) -> bool {
-        !matches!(self, Preset::Github | Preset::Aws)
+        !matches!(self, Preset::Github | Preset::Atlassian | Preset::Aws)
     }
 }
 
@@ -202,6 +197,8 @@ pub enum ScimParamsError {
     MissingToken,
     #[error("The auth_type param is basic, so the credentials param needs a user name (identifier) and a password.")]
     MissingBasicCredentials,
+    #[error("The credentials param has a user name, but auth_type is bearer (the token alone is sent). Set auth_type to basic to send the user name and password, or clear the user name.")]
+    UserNameWithBearer,
     #[error("The {name} param must be one of {allowed}; got '{value}'.")]
     NotOneOf {
         name: &'static str,
@@ -216,6 +213,15 @@ pub enum ScimParamsError {
     BadExtensionSchema(String),
     #[error("{0}")]
     Params(#[from] ParamsError),
+}
+
+impl From<ScimParamsError> for crate::commands::CommandError {
+    fn from(error: ScimParamsError) -> Self {
+        match error {
+            ScimParamsError::Params(error) => error.into(),
+            other => crate::commands::UsageError::Param(other.to_string()).into(),
+        }
+    }
 }
 
 /// A comma- or newline-separated list param; `None` when absent or empty.
@@ -295,6 +301,9 @@ impl ScimSettings {
                 _ => return Err(ScimParamsError::MissingBasicCredentials),
             }
         } else {
+            if credential(params, "identifier").is_some() {
+                return Err(ScimParamsError::UserNameWithBearer);
+            }
             let token = password
                 .or(env_token.filter(|t| !t.is_empty()))
                 .ok_or(ScimParamsError::MissingToken)?;
@@ -432,6 +441,42 @@ mod tests {
         }
     }
 
+    /// The defaults docs/scim.md's preset table lists.
+    #[test]
+    fn each_preset_s_defaults_are_the_documented_ones() {
+        let table = [
+            (
+                "rfc",
+                "patch",
+                "patch",
+                "userName, emails[type eq \"work\"].value, externalId",
+                true,
+            ),
+            ("github", "patch", "patch", "userName, externalId", false),
+            ("atlassian", "patch", "patch", "userName, externalId", true),
+            ("aws", "patch", "patch", "userName, externalId", true),
+            ("slack", "patch", "delete", "userName, emails.value", true),
+        ];
+        for (name, update, disable, lookups, enterprise) in table {
+            let preset = Preset::parse(name).unwrap();
+            let update_name = match preset.update_method() {
+                UpdateMethod::Patch => "patch",
+                UpdateMethod::Put => "put",
+            };
+            let disable_name = match preset.disable_method() {
+                DisableMethod::Patch => "patch",
+                DisableMethod::Delete => "delete",
+            };
+            assert_eq!((update_name, disable_name), (update, disable), "{name}");
+            assert_eq!(preset.lookup_attributes().join(", "), lookups, "{name}");
+            assert_eq!(
+                preset.extension_schemas() == [ENTERPRISE_USER],
+                enterprise,
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn credentials_come_from_the_param_the_env_or_basic() {
         let no_token = json!({"url": "https://a.example.com/scim"});
@@ -450,6 +495,13 @@ mod tests {
                 username: "u".into(),
                 password: Secret::new("p")
             }
+        );
+        let user_name_with_bearer = settings(with(
+            json!({"credentials": {"identifier": "u", "password": "p"}}),
+        ));
+        assert_eq!(
+            user_name_with_bearer,
+            Err(ScimParamsError::UserNameWithBearer)
         );
         let err = settings(with(json!({"auth_type": "basic"}))).unwrap_err();
         assert_eq!(err, ScimParamsError::MissingBasicCredentials);

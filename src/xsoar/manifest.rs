@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::{VendorPackage, RELAY};
+use super::{relay_for, VendorPackage};
 use crate::catalogue::{ArgSpec, CommandSpec, OutputSpec, ParamSpec};
 
 /// Params a fetching integration must declare (IN121, IN126).
@@ -25,7 +25,8 @@ pub fn integration_yaml(
     package: &VendorPackage,
     docker_image: &str,
 ) -> Result<String, yaml_serde::Error> {
-    yaml_serde::to_string(&Integration::new(package, docker_image))
+    let relay = relay_for(package.vendor);
+    yaml_serde::to_string(&Integration::new(package, docker_image, &relay))
 }
 
 /// The commands the manifest lists: every command XSOAR users call, plus the internal ones
@@ -46,8 +47,10 @@ struct Integration<'a> {
     display: &'a str,
     category: &'a str,
     description: &'a str,
-    defaultclassifier: &'a str,
-    defaultmapperin: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaultclassifier: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaultmapperin: Option<&'a str>,
     fromversion: &'a str,
     configuration: Vec<Param<'a>>,
     script: Script<'a>,
@@ -134,7 +137,7 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl<'a> Integration<'a> {
-    fn new(package: &'a VendorPackage, docker_image: &'a str) -> Self {
+    fn new(package: &'a VendorPackage, docker_image: &'a str, relay: &'a str) -> Self {
         Integration {
             commonfields: CommonFields {
                 id: package.integration_id,
@@ -144,18 +147,18 @@ impl<'a> Integration<'a> {
             display: package.integration_id,
             category: package.category,
             description: package.description,
-            defaultclassifier: package.classifier.id,
-            defaultmapperin: package.incident_mapper.id,
+            defaultclassifier: package.fetch.map(|f| f.classifier.id),
+            defaultmapperin: package.fetch.map(|f| f.incident_mapper.id),
             fromversion: FROM_VERSION,
             configuration: package.params.iter().map(Param::new).collect(),
             script: Script {
-                script: RELAY,
+                script: relay,
                 kind: "python",
                 subtype: "python3",
                 dockerimage: docker_image,
-                isfetch: true,
+                isfetch: package.fetch.is_some(),
                 ismappable: true,
-                isremotesyncout: true,
+                isremotesyncout: package.remote_sync_out,
                 runonce: false,
                 commands: listed_commands(package)
                     .into_iter()
@@ -171,16 +174,16 @@ impl<'a> Param<'a> {
     fn new(p: &'a ParamSpec) -> Self {
         // Type 9 is XSOAR's credentials widget: the secret goes in its password field.
         let secret = p.kind == 9;
-        let label = if p.name == "private_key" {
-            "Private Key"
-        } else {
-            "API Token"
+        let label = match p.password_label {
+            Some(label) => label,
+            None if p.name == "private_key" => "Private Key",
+            None => "API Token",
         };
         Param {
             name: p.name,
             display: p.display,
             displaypassword: secret.then_some(label),
-            hiddenusername: secret,
+            hiddenusername: secret && !p.shows_username,
             kind: p.kind,
             required: p.required,
             defaultvalue: p.default,
@@ -230,7 +233,7 @@ impl<'a> Output<'a> {
 mod tests {
     use super::*;
     use crate::vendor::Vendor;
-    use crate::xsoar::DEFAULT_DOCKER_IMAGE;
+    use crate::xsoar::{DEFAULT_DOCKER_IMAGE, RELAY};
 
     fn okta() -> VendorPackage {
         crate::okta::vendor::OKTA.package()
@@ -251,11 +254,65 @@ mod tests {
         let package = okta();
         let yaml = integration_yaml(&package, "example/okta-iam:1").unwrap();
         let parsed: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
-        let model = serde_json::to_value(Integration::new(&package, "example/okta-iam:1")).unwrap();
+        let relay = relay_for("okta");
+        let model =
+            serde_json::to_value(Integration::new(&package, "example/okta-iam:1", &relay)).unwrap();
         assert_eq!(parsed, model);
         assert_eq!(parsed["script"]["script"], RELAY);
         assert_eq!(parsed["commonfields"]["version"], -1);
         assert_eq!(parsed["tests"], serde_json::json!(["No tests"]));
+    }
+
+    /// Each vendor's relay starts the daemon serving that vendor; the rest is the same relay.
+    #[test]
+    fn each_vendor_s_relay_serves_that_vendor() {
+        for vendor in crate::vendors::registry().vendors() {
+            let package = vendor.package();
+            assert_eq!(package.vendor, vendor.name());
+            let yaml = integration_yaml(&package, DEFAULT_DOCKER_IMAGE).unwrap();
+            let parsed: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
+            let script = parsed["script"]["script"].as_str().unwrap();
+            assert!(
+                script.contains(&format!("\nVENDOR = '{}'\n", vendor.name())),
+                "{}",
+                vendor.name()
+            );
+            assert!(script.contains("[binary, 'serve', '--vendor', VENDOR,"));
+            assert_eq!(script.lines().count(), RELAY.lines().count());
+        }
+    }
+
+    /// A vendor without fetch declares no fetch: no classifier, no incident mapper, no fetch
+    /// params; it is still mappable.
+    #[test]
+    fn a_vendor_without_fetch_declares_none() {
+        let package = crate::scim::vendor::SCIM.package();
+        let yaml = integration_yaml(&package, DEFAULT_DOCKER_IMAGE).unwrap();
+        let parsed: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
+        assert_eq!(parsed["script"]["isfetch"], false);
+        assert_eq!(parsed["script"]["ismappable"], true);
+        assert!(parsed.get("defaultclassifier").is_none());
+        assert!(parsed.get("defaultmapperin").is_none());
+        for name in FETCH_PARAMS {
+            assert!(!yaml.contains(&format!("\n- name: {name}\n")), "{name}");
+        }
+        let names: Vec<&str> = parsed["script"]["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"get-mapping-fields"));
+        assert!(names.iter().all(|n| !n.starts_with("okta-")), "{names:?}");
+        // Basic authentication needs the credentials' user name field.
+        let credentials = parsed["configuration"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "credentials")
+            .unwrap();
+        assert!(credentials.get("hiddenusername").is_none());
+        assert_eq!(credentials["displaypassword"], "Bearer Token or Password");
     }
 
     /// Text YAML would read as another type or as syntax stays a string.
@@ -284,11 +341,9 @@ mod tests {
             assert!(yaml.contains(&format!("\n- name: {name}\n")), "{name}");
         }
         // The classifier and mapper it names are the pack's.
-        assert!(yaml.contains(&format!("defaultclassifier: {}\n", package.classifier.id)));
-        assert!(yaml.contains(&format!(
-            "defaultmapperin: {}\n",
-            package.incident_mapper.id
-        )));
+        let fetch = package.fetch.unwrap();
+        assert!(yaml.contains(&format!("defaultclassifier: {}\n", fetch.classifier.id)));
+        assert!(yaml.contains(&format!("defaultmapperin: {}\n", fetch.incident_mapper.id)));
         // XSOAR calls these itself; they are not listed.
         assert!(!yaml.contains("  - name: test-module\n"));
         assert!(!yaml.contains("  - name: fetch-incidents\n"));

@@ -21,6 +21,14 @@ pub use crate::vendor::{ContentItem, VendorPackage};
 /// The relay XSOAR runs as the integration's code (Python 3, standard library only).
 pub const RELAY: &str = include_str!("relay.py");
 
+/// The relay's line naming the vendor it serves.
+const RELAY_VENDOR_LINE: &str = "VENDOR = 'okta'";
+
+/// The relay for `vendor` (a `--vendor` name: letters only, so it needs no quoting).
+pub fn relay_for(vendor: &str) -> String {
+    RELAY.replacen(RELAY_VENDOR_LINE, &format!("VENDOR = '{vendor}'"), 1)
+}
+
 /// The Docker image the manifest names unless `--docker-image` says otherwise: the image the
 /// repository's `Dockerfile` builds (see `docs/xsoar.md`), tagged with this version.
 pub const DEFAULT_DOCKER_IMAGE: &str = concat!("okta-iam:", env!("CARGO_PKG_VERSION"));
@@ -38,12 +46,7 @@ mod tests {
     #[test]
     fn content_items_are_valid_json_with_their_ids() {
         let package = okta();
-        let items = package
-            .profile_mappers
-            .items()
-            .into_iter()
-            .chain([package.classifier, package.incident_mapper]);
-        for item in items {
+        for item in package.content_items() {
             let value: Value = serde_json::from_str(item.json).expect(item.file_name);
             assert_eq!(value["id"], item.id, "{}", item.file_name);
             assert_eq!(value["name"], item.id, "{}", item.file_name);
@@ -52,13 +55,11 @@ mod tests {
 
     #[test]
     fn the_incident_mapper_loads_in_the_mapper_engine() {
-        let package = okta();
-        let mapper = crate::mapper::Mapper::from_json(
-            package.incident_mapper.file_name,
-            package.incident_mapper.json,
-        )
-        .expect("the App Sync mapper loads");
-        assert_eq!(mapper.name(), package.incident_mapper.id);
+        let incident_mapper = okta().fetch.unwrap().incident_mapper;
+        let mapper =
+            crate::mapper::Mapper::from_json(incident_mapper.file_name, incident_mapper.json)
+                .expect("the App Sync mapper loads");
+        assert_eq!(mapper.name(), incident_mapper.id);
         let event = serde_json::json!({
             "eventType": "user.lifecycle.deactivate",
             "displayMessage": "Deactivate Okta user",

@@ -7,8 +7,8 @@
 //! metadata.json                           the same (the name uploaded packs carry)
 //! README.md                               what the pack holds and how to set it up
 //! Integrations/integration-<stem>.yml     the unified integration YAML (the manifest)
-//! Classifiers/classifier-*.json           the incident classifier
-//! Classifiers/classifier-mapper-*.json    the incident mapper and the user profile mappers
+//! Classifiers/classifier-*.json           the incident classifier (a fetching vendor)
+//! Classifiers/classifier-mapper-*.json    the incident mapper (idem) and the user profile mappers
 //! ```
 //!
 //! The zip is reproducible: entries in a fixed order, all dated 1980-01-01.
@@ -62,19 +62,12 @@ pub fn pack_files(
             format!("Integrations/integration-{}.yml", package.file_stem),
             integration_yaml(package, docker_image)?,
         ),
-        (
-            format!("Classifiers/{}", package.classifier.file_name),
-            package.classifier.json.to_string(),
-        ),
-        (
-            format!("Classifiers/{}", package.incident_mapper.file_name),
-            package.incident_mapper.json.to_string(),
-        ),
     ];
-    for mapper in package.profile_mappers.items() {
+    let fetch_items = package.fetch.iter().flat_map(|fetch| fetch.items());
+    for item in fetch_items.chain(package.profile_mappers.items()) {
         files.push((
-            format!("Classifiers/{}", mapper.file_name),
-            mapper.json.to_string(),
+            format!("Classifiers/{}", item.file_name),
+            item.json.to_string(),
         ));
     }
     Ok(files)
@@ -185,5 +178,27 @@ mod tests {
         let readme = &files.iter().find(|(n, _)| n == "README.md").unwrap().1;
         assert!(readme.contains("example/okta-iam:1"));
         assert!(!readme.contains("{image}"));
+    }
+
+    /// A vendor without fetch: its pack holds its profile mappers and no classifier.
+    #[test]
+    fn the_scim_pack_holds_its_mappers_and_no_fetch_content() {
+        let package = crate::scim::vendor::SCIM.package();
+        let files = pack_files(&package, "example/okta-iam:1").unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "pack_metadata.json",
+                "metadata.json",
+                "README.md",
+                "Integrations/integration-ScimIAMDaemon.yml",
+                "Classifiers/classifier-mapper-incoming-User-Profile-SCIM.json",
+                "Classifiers/classifier-mapper-outgoing-SCIM-User-Profile.json",
+            ]
+        );
+        let readme = &files.iter().find(|(n, _)| n == "README.md").unwrap().1;
+        assert!(readme.contains("okta-iam serve --vendor scim"));
+        assert!(readme.contains("example/okta-iam:1"));
     }
 }

@@ -35,7 +35,9 @@ ERROR_MARKER = '[ERROR-fd5a7750-7182-4b38-90ba-091824478903]'
 PROXY_VARIABLES = ('http_proxy', 'https_proxy', 'all_proxy', 'no_proxy',
                    'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY')
 # Secrets the daemon would read from its environment: the token comes from the params only.
-SECRET_VARIABLES = ('OKTA_API_TOKEN',)
+SECRET_VARIABLES = ('OKTA_API_TOKEN', 'SCIM_API_TOKEN')
+# The vendor the daemon serves (`--vendor`); the manifest writes the one it is generated for.
+VENDOR = 'okta'
 # Seconds one execution may take when the server does not say (the daemon's own command
 # deadline is 120 s; the margin covers start-up and the server's replies).
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -228,7 +230,7 @@ def run(api, calling_context):
     binary = okta_iam_binary()
     try:
         process = subprocess.Popen(
-            [binary, 'serve', '--log-level', log_level],
+            [binary, 'serve', '--vendor', VENDOR, '--log-level', log_level],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=child_environment(params), close_fds=True)
     except OSError as error:

@@ -56,20 +56,23 @@ pub fn python() -> Option<PathBuf> {
 pub fn relay_from_manifest(binary: &Path) -> String {
     static RELAY: OnceLock<String> = OnceLock::new();
     RELAY
-        .get_or_init(|| {
-            let output = Command::new(binary)
-                .arg("manifest")
-                .output()
-                .expect("run okta-iam manifest");
-            assert!(output.status.success(), "okta-iam manifest failed");
-            let manifest: Value =
-                yaml_serde::from_slice(&output.stdout).expect("the manifest is valid YAML");
-            manifest["script"]["script"]
-                .as_str()
-                .expect("script.script is the relay")
-                .to_string()
-        })
+        .get_or_init(|| relay_of_vendor(binary, "okta"))
         .clone()
+}
+
+/// The relay as `okta-iam manifest --vendor <vendor>` carries it.
+pub fn relay_of_vendor(binary: &Path, vendor: &str) -> String {
+    let output = Command::new(binary)
+        .args(["manifest", "--vendor", vendor])
+        .output()
+        .expect("run okta-iam manifest");
+    assert!(output.status.success(), "okta-iam manifest failed");
+    let manifest: Value =
+        yaml_serde::from_slice(&output.stdout).expect("the manifest is valid YAML");
+    manifest["script"]["script"]
+        .as_str()
+        .expect("script.script is the relay")
+        .to_string()
 }
 
 /// What one execution sent to the server.

@@ -212,7 +212,7 @@ fn commands_lists_the_named_vendors_commands_and_refuses_an_unknown_vendor() {
     let unknown = run(&["commands", "--vendor", "nope"], b"");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
-        text(&unknown.stderr).contains("Unknown vendor 'nope'. This binary serves: okta."),
+        text(&unknown.stderr).contains("Unknown vendor 'nope'. This binary serves: okta, scim."),
         "{}",
         text(&unknown.stderr)
     );

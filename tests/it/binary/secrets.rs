@@ -353,3 +353,71 @@ fn debug_and_panic_output_redact_the_oauth_private_key() {
         assert!(shown[2].contains("0oa1"), "{}", shown[2]);
     }
 }
+
+/// SCIM's credentials (the bearer token, or the basic password) render as `***` in `Debug`
+/// of the settings, and an app that echoes them in an error body has them redacted from the
+/// IAM result's message.
+#[test]
+fn scim_debug_output_and_errors_redact_the_credentials() {
+    use okta_iam::scim::params::ScimSettings;
+    for credentials in [
+        json!({"url": "https://app.example.com/scim/v2", "credentials": {"password": TOKEN}}),
+        json!({"url": "https://app.example.com/scim/v2", "auth_type": "basic",
+               "credentials": {"identifier": "admin", "password": TOKEN}}),
+    ] {
+        let params = Params::from_map(credentials.as_object().unwrap().clone());
+        let settings = ScimSettings::from_params(&params, None).unwrap();
+        for text in [
+            format!("{settings:?}"),
+            format!("{settings:#?}"),
+            format!("{params:?}"),
+        ] {
+            assert_clean("SCIM Debug output", text.as_bytes());
+            assert!(text.contains("***"), "{text}");
+        }
+    }
+    // The error path: an app that echoes the token back in its error detail.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400",
+                "scimType": "invalidFilter", "detail": format!("bad token {TOKEN} in filter")})))
+            .mount(&server)
+            .await;
+        let params = json!({"url": format!("{}/scim/v2", server.uri()),
+            "credentials": {"password": TOKEN}});
+        let line = json!({"command": "iam-get-user", "params": params,
+            "args": {"user-profile": {"email": "ada@example.com"}}})
+        .to_string();
+        let dir = temp_dir("scim-echo");
+        let state = dir.join("state.json");
+        let output = tokio::task::spawn_blocking(move || {
+            run(
+                &[
+                    "serve",
+                    "--vendor",
+                    "scim",
+                    "--state",
+                    state.to_str().unwrap(),
+                    "--log-level",
+                    "trace",
+                ],
+                format!("{line}\n").as_bytes(),
+            )
+        })
+        .await
+        .unwrap();
+        let entries = result_entries(&protocol_lines(&output.stdout));
+        let message = entries[0]["Contents"]["errorMessage"].as_str().unwrap();
+        assert!(message.contains("bad token *** in filter"), "{message}");
+        assert_clean("stdout (echoed token)", &output.stdout);
+        assert_clean("stderr (echoed token)", &output.stderr);
+    });
+}

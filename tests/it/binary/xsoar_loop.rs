@@ -600,3 +600,58 @@ fn only_what_the_daemon_reads_of_a_large_calling_context_reaches_it() {
     );
     assert_no_child(&server);
 }
+
+/// The SCIM manifest's relay serves SCIM: the lifecycle through the loop against the fake
+/// SCIM server, brand `SCIM IAM`, the token in no loop line.
+#[test]
+fn the_scim_manifest_s_relay_serves_scim_through_the_loop() {
+    let Some(mut server) = LoopServer::start(
+        Flavour::Modern,
+        server::relay_of_vendor(&binary(), "scim"),
+        &binary(),
+        &[],
+    ) else {
+        return;
+    };
+    let scim = fake_scim::FakeScim::start();
+    scim.add_user(
+        json!({"userName": "dana.lee@example.com", "displayName": "Dana Lee",
+        "emails": [{"value": "dana.lee@example.com", "type": "work", "primary": true}]}),
+    );
+    let params = json!({"url": scim.base_url(),
+        "credentials": {"identifier": "", "password": fake_scim::TOKEN}});
+    // The server names the SCIM instance, as XSOAR does for an instance of SCIM IAM.
+    let scim_context = json!({"IntegrationBrand": "SCIM IAM",
+        "IntegrationInstance": "SCIM IAM_instance_1"});
+    let test = server.execute_with("test-module", json!({}), &params, scim_context.clone());
+    assert_eq!(test.entry()["Contents"], "ok", "{test:?}");
+    assert_no_child(&server);
+    for (command, email) in [
+        ("iam-get-user", "dana.lee@example.com"),
+        ("iam-create-user", "robin.kim@example.com"),
+        ("iam-disable-user", "robin.kim@example.com"),
+        ("iam-enable-user", "robin.kim@example.com"),
+    ] {
+        let profile = json!({"email": email, "username": email, "givenname": "R", "surname": "K"});
+        let execution = server.execute_with(
+            command,
+            json!({"user-profile": profile.to_string()}),
+            &params,
+            scim_context.clone(),
+        );
+        let entry = execution.entry();
+        let text = entry.to_string();
+        assert!(text.contains("\"success\":true"), "{command}: {text}");
+        assert!(text.contains("\"brand\":\"SCIM IAM\""), "{command}: {text}");
+    }
+    assert_eq!(scim.users().len(), 2);
+    let okta_only = server.execute_with("okta-get-logs", json!({}), &params, scim_context);
+    assert!(okta_only
+        .entry()
+        .to_string()
+        .contains("is a command of the Okta IAM integration"));
+    for line in &server.transcript {
+        assert!(!line.contains(fake_scim::TOKEN), "the token leaked: {line}");
+    }
+    assert!(!server.stderr().contains(fake_scim::TOKEN));
+}

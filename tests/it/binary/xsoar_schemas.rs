@@ -155,3 +155,84 @@ fn the_scim_mappers_pass_demisto_sdks_mapper_schema() {
     );
     assert_eq!(report.matches("valid ").count(), 2, "{report}");
 }
+
+/// `manifest --vendor scim` and the SCIM pack (no fetch: no classifier, no incident mapper)
+/// against demisto-sdk's integration and mapper schemas.
+#[test]
+fn the_scim_manifest_and_pack_pass_demisto_sdks_schemas() {
+    let (python, wheel) = match validator() {
+        Ok(found) => found,
+        Err(why) => {
+            if std::env::var_os("OKTA_IAM_REQUIRE_SCHEMAS").is_some() {
+                panic!("{why}, and OKTA_IAM_REQUIRE_SCHEMAS is set");
+            }
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let dir = temp_dir("scim-schemas");
+    let manifest = Command::new(binary())
+        .args([
+            "manifest",
+            "--vendor",
+            "scim",
+            "--docker-image",
+            "example/okta-iam:1.2.3",
+        ])
+        .output()
+        .expect("okta-iam manifest --vendor scim");
+    assert!(manifest.status.success());
+    let manifest_path = dir.join("manifest.yml");
+    std::fs::write(&manifest_path, &manifest.stdout).unwrap();
+    let pack = Command::new(binary())
+        .args(["pack", "--vendor", "scim"])
+        .arg(dir.join("out"))
+        .output()
+        .expect("okta-iam pack --vendor scim");
+    assert!(
+        pack.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pack.stderr)
+    );
+    let pack_dir = dir.join("out/ScimIAMDaemon");
+    let mut items = vec![
+        format!("integration={}", manifest_path.display()),
+        format!(
+            "integration={}",
+            pack_dir
+                .join("Integrations/integration-ScimIAMDaemon.yml")
+                .display()
+        ),
+    ];
+    let mut classifier_files: Vec<String> = std::fs::read_dir(pack_dir.join("Classifiers"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().to_string())
+        .collect();
+    classifier_files.sort();
+    assert_eq!(
+        classifier_files,
+        [
+            "classifier-mapper-incoming-User-Profile-SCIM.json",
+            "classifier-mapper-outgoing-SCIM-User-Profile.json"
+        ]
+    );
+    for name in &classifier_files {
+        items.push(format!(
+            "mapper={}",
+            pack_dir.join("Classifiers").join(name).display()
+        ));
+    }
+    let output = Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/xsoar/validate.py"))
+        .arg(&wheel)
+        .args(&items)
+        .output()
+        .expect("run the validator");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(report.matches("valid ").count(), 4, "{report}");
+}

@@ -10,4 +10,7 @@ mod proxy;
 mod retries;
 mod scim_client;
 mod scim_connector;
+mod scim_hostile;
+mod scim_presets;
+mod scim_server;
 mod secrets;

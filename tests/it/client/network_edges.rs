@@ -169,6 +169,27 @@ async fn an_untrusted_certificate_fails_at_once_and_says_why() {
     assert_eq!(entry["Contents"], "ok", "{entry}");
 }
 
+/// SCIM's `insecure` param reaches the shared transport the same way: refused at once
+/// without it, accepted with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim_honours_insecure_for_an_untrusted_certificate() {
+    let (port, handshakes) = self_signed_server().await;
+    let url = format!("https://127.0.0.1:{port}/scim/v2");
+    let params = json!({"url": url, "credentials": {"password": "scim-insecure-test-token"}});
+    let output = call_async(params.clone(), &["--vendor", "scim"], "test-module", &[]).await;
+    let error = error_of(&output);
+    assert!(
+        error.contains("the TLS certificate of 127.0.0.1 is not trusted"),
+        "{error}"
+    );
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "not retried");
+    let mut params = params;
+    params["insecure"] = json!(true);
+    let output = call_async(params, &["--vendor", "scim"], "test-module", &[]).await;
+    let entry = only_entry(&protocol_lines(&output.stdout));
+    assert_eq!(entry["Contents"], "ok", "{entry}");
+}
+
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -49,6 +49,15 @@ async fn a_hostile_id_stays_one_path_segment() {
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users/..%2FGroups%3Fcount%3D1%23x"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(user("../Groups?count=1#x", "W/\"1\"")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A server that decodes `%2F` before routing answers `u1/` with the user `u1`: refused.
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1%2F"))
         .respond_with(ResponseTemplate::new(200).set_body_json(user("u1", "W/\"1\"")))
         .expect(1)
         .mount(&server)
@@ -59,7 +68,13 @@ async fn a_hostile_id_stays_one_path_segment() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.id(), Some("u1"));
+    assert_eq!(found.id(), Some("../Groups?count=1#x"));
+    let err = client.get_user("u1/").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The SCIM server answered the request for the user with id \"u1/\" with another user \
+         (\"u1\"); nothing was done with it. Check the id."
+    );
     for bad in ["", ".", ".."] {
         let err = client.get_user(bad).await.unwrap_err();
         assert!(matches!(err, ScimError::InvalidRequest(_)), "{err}");
@@ -242,6 +257,35 @@ async fn a_409_on_create_says_the_user_exists_and_keeps_no_secret() {
     assert!(err.to_string().contains("already exists"), "{err}");
     assert!(
         err.to_string().ends_with("userName taken (token ***)"),
+        "{err}"
+    );
+}
+
+/// A server that never says the list is done is read for `MAX_PAGES` pages, then the lookup
+/// is an error (never a silently cut list, never an endless loop).
+#[tokio::test]
+async fn a_list_that_never_ends_stops_after_max_pages_with_an_error() {
+    use okta_iam::scim::client::{MAX_PAGES, PAGE_SIZE};
+    let server = MockServer::start().await;
+    let resources: Vec<Value> = (0..PAGE_SIZE)
+        .map(|i| user(&format!("u{i}"), "1"))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("count", PAGE_SIZE.to_string().as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 1_000_000, "itemsPerPage": PAGE_SIZE, "Resources": resources})))
+        .expect(MAX_PAGES)
+        .mount(&server)
+        .await;
+    let err = client(&server, Arc::new(VirtualClock::new()))
+        .find_users("userName pr")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("did not end after {MAX_PAGES} pages")),
         "{err}"
     );
 }

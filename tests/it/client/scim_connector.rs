@@ -192,3 +192,178 @@ async fn a_409_on_create_is_already_exists() {
         err.message
     );
 }
+
+/// The group's own `members` are its members (no other request).
+#[tokio::test]
+async fn group_members_come_with_the_group() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Groups/g1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1",
+            "displayName": "Finance", "members": [
+                {"value": "u1", "display": "Ada"}, {"value": "u2", "display": "Bob"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let members = connector(&server, json!({}))
+        .group_members("g1")
+        .await
+        .unwrap();
+    let values: Vec<&Value> = members.iter().map(|m| &m.value).collect();
+    assert_eq!(values, [&json!("u1"), &json!("u2")]);
+    assert_eq!(members[1].display, json!("Bob"));
+}
+
+/// An app that leaves `members` out of the group: the users whose `groups.value` is the
+/// group, over every page.
+#[tokio::test]
+async fn group_members_left_out_of_the_group_are_read_from_users_by_group_over_every_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Groups/g\"1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g\"1",
+            "displayName": "Finance"})))
+        .mount(&server)
+        .await;
+    let page = |users: Vec<Value>, start: u64| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 3, "itemsPerPage": users.len(), "startIndex": start,
+            "Resources": users})
+    };
+    let filter = r#"groups.value eq "g\"1""#;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("filter", filter))
+        .and(query_param("startIndex", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            vec![
+                json!({"id": "u1", "userName": "ada", "displayName": "Ada"}),
+                json!({"id": "u2", "userName": "bob"}),
+            ],
+            1,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("filter", filter))
+        .and(query_param("startIndex", "3"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(page(vec![json!({"id": "u3", "userName": "cy"})], 3)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let members = connector(&server, json!({}))
+        .group_members("g\"1")
+        .await
+        .unwrap();
+    let shown: Vec<(&Value, &Value)> = members.iter().map(|m| (&m.value, &m.display)).collect();
+    assert_eq!(
+        shown,
+        [
+            (&json!("u1"), &json!("Ada")),
+            (&json!("u2"), &json!("bob")),
+            (&json!("u3"), &json!("cy"))
+        ]
+    );
+}
+
+/// An app that shows no membership at all says so, by name.
+#[tokio::test]
+async fn an_app_without_membership_says_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Groups/g1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "g1"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "400", "scimType": "invalidFilter", "detail": "groups is not filterable"})))
+        .mount(&server)
+        .await;
+    let err = connector(&server, json!({}))
+        .group_members("g1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, json!("membersNotListed"));
+    assert!(
+        err.message.contains("does not expose group membership"),
+        "{}",
+        err.message
+    );
+}
+
+/// GitHub, Atlassian and AWS look users up by `userName` then `externalId` (never an email
+/// filter, which their SCIM APIs do not support); GitHub's creates carry no enterprise
+/// extension, Atlassian's and AWS's do.
+#[tokio::test]
+async fn github_atlassian_and_aws_look_up_by_user_name_and_external_id_and_send_their_extensions() {
+    for (preset, with_enterprise) in [("github", false), ("atlassian", true), ("aws", true)] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/scim/v2/Users"))
+            .and(query_param("filter", r#"userName eq "ada@example.com""#))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "totalResults": 1, "Resources": [ada(true)]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/scim/v2/Users"))
+            .and(query_param("filter", r#"externalId eq "E-1""#))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "totalResults": 0, "Resources": []})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut expected = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace@example.com",
+            "emails": [{"value": "grace@example.com", "type": "work", "primary": true}],
+            "active": true});
+        if with_enterprise {
+            expected["schemas"].as_array_mut().unwrap().push(json!(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            ));
+            expected["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+                json!({"department": "Navy"});
+        }
+        Mock::given(method("POST"))
+            .and(path("/scim/v2/Users"))
+            .and(body_json(expected))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": "u2", "userName": "grace@example.com", "active": true})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let connector = connector(&server, json!({"preset": preset}));
+        assert_eq!(
+            connector.lookup_attributes(),
+            ["userName", "externalId"],
+            "{preset}"
+        );
+        let found = connector
+            .find_user("userName", "ada@example.com")
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{preset}");
+        assert!(connector
+            .find_user("externalId", "E-1")
+            .await
+            .unwrap()
+            .is_empty());
+        let profile = json!({"email": "grace@example.com", "enterprise.department": "Navy"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let created = connector.create_user(profile).await.unwrap();
+        assert_eq!(created.id, "u2", "{preset}");
+    }
+}

@@ -50,12 +50,6 @@ const OUTGOING: &str = r#"{
   }
 }"#;
 
-const NO_CONTENT: ContentItem = ContentItem {
-    id: "",
-    file_name: "",
-    json: "{}",
-};
-
 /// The shared IAM command families, as any IAM vendor serves them.
 const FAMILIES: &[&[CommandSpec]] = &[
     commands::test_module::COMMANDS,
@@ -74,6 +68,7 @@ impl Vendor for Scripted {
 
     fn package(&self) -> VendorPackage {
         VendorPackage {
+            vendor: "scripted",
             integration_id: "Scripted IAM",
             default_instance: "Scripted IAM_instance_1",
             description: "An in-memory vendor for tests.",
@@ -96,8 +91,9 @@ impl Vendor for Scripted {
                     json: OUTGOING,
                 },
             },
-            classifier: NO_CONTENT,
-            incident_mapper: NO_CONTENT,
+            fetch: None,
+            remote_sync_out: false,
+            demo: None,
             readme: "",
             keywords: &[],
         }
@@ -380,7 +376,7 @@ async fn a_vendor_registered_in_the_tests_serves_the_iam_user_commands() {
     assert_eq!(registry.names(), ["scripted"]);
     // The binary's registry with the test vendor added the same way.
     let registry = okta_iam::vendors::registry().register(&SCRIPTED);
-    assert_eq!(registry.names(), ["okta", "scripted"]);
+    assert_eq!(registry.names(), ["okta", "scim", "scripted"]);
     let vendor = registry.find("scripted").unwrap();
 
     let dana = json!({"email": "dana@example.com", "displayname": "Dana Lee"});
@@ -467,12 +463,12 @@ async fn a_vendor_registered_in_the_tests_serves_the_iam_user_commands() {
         .unwrap()
         .starts_with("### Scripted Get Group:"));
 
-    // Okta's own commands are not this vendor's.
+    // Okta's own commands are not this vendor's: the error names the integration serving it.
     assert_eq!(results[8]["Type"], 4);
     assert!(results[8]["Contents"]
         .as_str()
         .unwrap()
-        .starts_with("Unknown command: okta-iam-list-applications."));
+        .starts_with("okta-iam-list-applications is a command of the Okta IAM integration, not of Scripted IAM. Run `okta-iam commands --vendor scripted`"));
 
     assert_eq!(
         calls,

@@ -10,6 +10,8 @@ pub mod oauth_keys;
 pub mod okta_mock;
 pub mod okta_support;
 pub mod process;
+#[path = "../../scim/server.rs"]
+pub mod scim_server;
 pub mod wiremock_ext;
 
 use std::io::Write;
@@ -67,7 +69,8 @@ pub fn run_with_env(args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Output
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env_remove("OKTA_API_TOKEN");
+        .env_remove("OKTA_API_TOKEN")
+        .env_remove("SCIM_API_TOKEN");
     for (k, v) in env {
         command.env(k, v);
     }
@@ -113,7 +116,7 @@ pub fn result_entries(lines: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-/// Every API token the test suite hands to the daemon (the fake Okta's, the wiremock suites',
+/// Every API token the test suite hands to the daemon (the fake Okta's and the fake SCIM's, the wiremock suites',
 /// the cassette tests', the secrets and fuzz suites'). [`run`], [`run_with_env`] and
 /// [`Daemon::finish`] check stdout and stderr for all of them on every run.
 pub const KNOWN_TEST_TOKENS: &[&str] = &[
@@ -124,6 +127,9 @@ pub const KNOWN_TEST_TOKENS: &[&str] = &[
     "replay-token-123456",
     "wrong-token-for-the-secrets-test-42",
     "fuzz-token-5b1d0c6f2e",
+    "fake-scim-token-0123456789",
+    "scim-basic-pa55word-never-shown",
+    scim_server::SCIM_TOKEN,
 ];
 
 /// Asserts that no token of [`KNOWN_TEST_TOKENS`] appears in the given bytes.
@@ -158,7 +164,8 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Spawns `okta-iam <args>` (without `OKTA_API_TOKEN` unless `env` sets it).
+    /// Spawns `okta-iam <args>` (without `OKTA_API_TOKEN` or `SCIM_API_TOKEN` unless `env` sets
+    /// it).
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Daemon {
         use std::io::{BufRead, Read};
         let mut command = Command::new(binary());
@@ -167,7 +174,8 @@ impl Daemon {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .env_remove("OKTA_API_TOKEN");
+            .env_remove("OKTA_API_TOKEN")
+            .env_remove("SCIM_API_TOKEN");
         for (k, v) in env {
             command.env(k, v);
         }
