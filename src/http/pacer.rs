@@ -319,7 +319,7 @@ impl Pacer {
                     reported: w.remaining,
                 },
             );
-            for key in &w.keys[1..] {
+            for key in w.keys.iter().skip(1) {
                 state.shared_with.insert(key.clone(), root.clone());
             }
         }
@@ -467,8 +467,10 @@ impl State {
             key,
             opened_here = started.is_some(),
             from_phase,
-            ends_in_ms = ends.saturating_duration_since(received).as_millis() as u64,
-            clock_uncertainty_ms = server.uncertainty().as_millis() as u64,
+            ends_in_ms = u64::try_from(ends.saturating_duration_since(received).as_millis())
+                .unwrap_or(u64::MAX),
+            clock_uncertainty_ms =
+                u64::try_from(server.uncertainty().as_millis()).unwrap_or(u64::MAX),
             "pacing: a new rate-limit window"
         );
         if let Some(n) = learned {
@@ -552,9 +554,11 @@ fn window_end(
         return by_reset;
     }
     let possible = |n: u64| (shortest..=longest).contains(&(n as f64));
+    // `longest` is a whole number of seconds from 1 to MAX_WINDOW here.
+    let longest_secs = Duration::try_from_secs_f64(longest).map_or(0, |d| d.as_secs());
     let from_date = u64::try_from(resets_at.saturating_sub(date).saturating_sub(1)).ok();
     let (seconds, learned) = match (known, from_date) {
-        _ if shortest == longest => (longest as u64, Some(longest as u64)),
+        _ if shortest == longest => (longest_secs, Some(longest_secs)),
         (Some(n), _) if possible(n) => (n, None),
         (_, Some(n)) if possible(n) => (n, None),
         _ => return by_reset,
@@ -580,6 +584,11 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    /// Whole seconds (test values are small and positive).
+    fn whole(seconds: f64) -> i64 {
+        i64::try_from(Duration::from_secs_f64(seconds).as_secs()).unwrap()
     }
 
     /// A server whose clock reads `local + 1 000.3 s` and whose windows of `limit` requests
@@ -626,8 +635,8 @@ mod tests {
                 Budget {
                     limit: self.limit,
                     remaining: self.limit - self.used,
-                    resets_at: end.ceil() as i64,
-                    server_date: self.server_secs(at).floor() as i64,
+                    resets_at: whole(end.ceil()),
+                    server_date: whole(self.server_secs(at).floor()),
                 },
             )
         }

@@ -162,7 +162,8 @@ mod tests {
         for step in 0..40u64 {
             let sent = t0 + ms(step * 53);
             let received = sent + ms(2);
-            let date = server(sent + ms(1)).floor() as i64;
+            let date =
+                i64::try_from(Duration::from_secs_f64(server(sent + ms(1))).as_secs()).unwrap();
             match clock.as_mut() {
                 None => clock = Some(ServerClock::first(date, sent, received)),
                 Some(c) => c.observe(date, sent, received),
