@@ -246,7 +246,10 @@ impl<P: VendorPolicy> HttpCore<P> {
                     let received = clock.now();
                     let news = self.pacer.observe(&call.bucket, budget, sent, received);
                     if let Some(file) = &self.pacer_file {
-                        if news || (budget.is_some() && self.pacer.is_low(&call.bucket)) {
+                        // Only a bucket that has run low is worth a file: a process that never
+                        // comes near the limit leaves nothing behind.
+                        let low = budget.is_some() && self.pacer.is_low(&call.bucket);
+                        if low || (news && file.exists()) {
                             let system_now = pacer_file::system_now();
                             file.merge_into(&self.pacer, received, system_now);
                             file.save(&self.pacer, received, system_now);

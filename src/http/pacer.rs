@@ -170,7 +170,9 @@ impl Pacer {
         if now >= window.ends {
             return Duration::ZERO;
         }
-        if window.remaining == 0 {
+        // With others on the window, the last few requests are theirs: this client's count
+        // lags theirs by about one request each.
+        if window.remaining < u64::from(window.clients()) || window.remaining == 0 {
             return window.ends - now;
         }
         if window.remaining > low_water(window.limit) {

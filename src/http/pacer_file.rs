@@ -3,9 +3,9 @@
 //!
 //! Inside XSOAR the relay may start one process per command, and each would begin knowing
 //! nothing of the bucket: at the end of a window each would spend a request on a 429 to
-//! learn that it is empty. A process whose answer opened a window or narrowed its estimate
-//! of the server's clock ([`Pacer::observe`]), or left a window low ([`Pacer::is_low`]),
-//! first takes what the file says of its windows ([`Pacer::merge`]: several processes may
+//! learn that it is empty. A process whose answer left a window low ([`Pacer::is_low`]),
+//! or, once the file exists, opened a window or narrowed its estimate of the server's clock
+//! ([`Pacer::observe`]), first takes what the file says of its windows ([`Pacer::merge`]: several processes may
 //! share them), then writes what its pacer knows ([`PacerView`]: the windows, the measured
 //! offset of the server's clock against the system clock). A new client for the same org
 //! URL starts from it, and its own answers correct it.
@@ -86,6 +86,11 @@ impl PacerFile {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether a process of this org has saved a view (some window of the org ran low).
+    pub fn exists(&self) -> bool {
+        self.path.exists()
     }
 
     /// Starts `pacer` from the saved view, if there is a usable one.
