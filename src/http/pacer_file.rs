@@ -14,7 +14,8 @@
 //!   credentials): `okta-iam-pacing-<16 hex digits>.json`. Nothing secret is in the file:
 //!   counts, resets, times and pacing keys (method and path shapes).
 //! - It is written atomically (a temporary file in the same directory, then renamed), so a
-//!   reader sees an old view or a new one, never half of one.
+//!   reader sees an old view or a new one, never half of one; it is the owner's only (0600,
+//!   as `tempfile` creates it).
 //! - A file that cannot be read, does not parse, is of another version, was written more
 //!   than [`MAX_AGE`] ago or in the future, is ignored; so are windows in it that have
 //!   ended or end implausibly far ahead ([`Pacer::adopt`]).
@@ -215,9 +216,15 @@ mod tests {
         file.load_into(&fresh, t0 + ms(102), 50_000.1);
         let wait = fresh.reserve("/api/v1/users", t0 + ms(102));
         assert!(wait > ms(4_890) && wait < ms(4_910), "{wait:?}");
-        // No secret and no URL in the file.
+        // No secret and no URL in the file, and only its owner may read it.
         let text = std::fs::read_to_string(file.path()).unwrap();
         assert!(!text.contains("acme"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]
