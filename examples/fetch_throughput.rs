@@ -13,7 +13,8 @@
 //!    built), under `/usr/bin/time -v` when available: the same two jobs, each in its own
 //!    process, with the daemon's own peak RSS.
 //!
-//! Set `EVENTS=<n>` to change the size.
+//! Set `EVENTS=<n>` to change the size, `OKTA_IAM_BIN` to measure another build, and
+//! `DAEMON_WRAPPER` to run the daemon under another program (`valgrind --tool=callgrind`).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -166,7 +167,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(fetched, events, "every event exactly once");
 
     // ---- 2. the real binary ----
-    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/okta-iam");
+    let binary = std::env::var_os("OKTA_IAM_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/okta-iam")
+        });
     if !binary.exists() {
         println!(
             "binary: {} not found; run `cargo build --release` first",
@@ -233,7 +238,14 @@ struct Cost {
 /// Runs `okta-iam serve --state FILE` on `input`.
 fn run_binary(binary: &PathBuf, state: &str, input: String) -> std::io::Result<Cost> {
     let timed = PathBuf::from("/usr/bin/time").exists();
-    let mut command = if timed {
+    // `DAEMON_WRAPPER="valgrind --tool=callgrind"`: count the daemon's instructions instead.
+    let wrapper = std::env::var("DAEMON_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut command = if let Some(program) = words.next() {
+        let mut c = Command::new(program);
+        c.args(words).arg(binary);
+        c
+    } else if timed {
         let mut c = Command::new("/usr/bin/time");
         c.arg("-v").arg(binary);
         c

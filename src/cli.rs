@@ -42,7 +42,7 @@ pub use crate::xsoar::cli::{PackOptions, PackageOptions};
 #[command(
     name = "okta-iam",
     version = help::VERSION,
-    about = "Okta IAM integration for Cortex XSOAR: speaks the XSOAR loop protocol on stdin/stdout",
+    about = "IAM integrations for Cortex XSOAR (Okta; any SCIM 2.0 app with --vendor scim): speaks the XSOAR loop protocol on stdin/stdout",
     after_help = help::MAIN_AFTER_HELP
 )]
 pub struct Cli {
@@ -66,8 +66,8 @@ pub enum Command {
     /// Write the XSOAR content pack (integration, mappers, classifier, README, metadata) to
     /// DIR, and DIR/<pack>.zip to upload.
     Pack(PackOptions),
-    /// Run the demo: the whole lifecycle against the embedded cassette (no Okta org needed),
-    /// shown step by step (--json: the protocol output).
+    /// Run the demo: the whole lifecycle against the embedded cassette (no Okta org or SCIM
+    /// app needed), shown step by step (--json: the protocol output).
     #[command(after_help = help::DEMO_AFTER_HELP)]
     Demo(DemoOptions),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
@@ -83,14 +83,14 @@ pub struct DemoOptions {
     /// Print the protocol messages (as `serve` writes them) instead of the walkthrough.
     #[arg(long)]
     pub json: bool,
-    /// The vendor to serve (`okta`).
+    /// The vendor to serve: `okta`, or `scim` for a SCIM 2.0 app.
     #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
     pub vendor: String,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
 pub struct CommandsOptions {
-    /// The vendor whose commands to list (`okta`).
+    /// The vendor whose commands to list: `okta`, or `scim`.
     #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
     pub vendor: String,
 }
@@ -145,35 +145,37 @@ pub struct SharedOptions {
     /// A directory of extra mapper JSON files; they add to or override the built-in mappers by name.
     #[arg(long, value_name = "DIR")]
     pub mappers: Option<PathBuf>,
-    /// Answer Okta requests from this recorded cassette instead of the network.
+    /// Answer the vendor's requests (Okta's, the SCIM app's) from this recorded cassette
+    /// instead of the network.
     #[arg(long, value_name = "FILE", conflicts_with = "record")]
     pub replay: Option<PathBuf>,
-    /// Pass requests to Okta and record them, redacted, to this cassette file.
+    /// Pass requests to the vendor (Okta, the SCIM app) and record them, redacted, to this
+    /// cassette file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// A JSON list of User Profile indicators that fetch-incidents enriches events with in
     /// local mode (engine mode asks the XSOAR server).
     #[arg(long, value_name = "FILE")]
     pub user_profiles: Option<PathBuf>,
-    /// Seconds to establish a connection to Okta.
+    /// Seconds to establish a connection to the vendor's API (Okta, the SCIM app).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
-    /// Seconds to wait for the first byte of an Okta answer, connecting included.
+    /// Seconds to wait for the first byte of the vendor's answer, connecting included.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub answer_timeout: f64,
-    /// Seconds for one Okta request, sent to last byte.
+    /// Seconds for one request to the vendor's API, sent to last byte.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub request_timeout: f64,
-    /// Largest Okta answer body read, in bytes; a larger answer fails its command.
+    /// Largest answer body read from the vendor, in bytes; a larger answer fails its command.
     #[arg(long, value_name = "BYTES", default_value_t = crate::okta::DEFAULT_MAX_RESPONSE_BYTES)]
     pub max_response_bytes: u64,
     /// Seconds for everything one command does: requests, retries and rate-limit waits.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     pub command_deadline: f64,
-    /// Retries of one Okta call: on 429 (rate limit), on 500, 502, 503 and 504 and on
-    /// broken connections (reads and idempotent calls only); waits double from 1 s up to 16 s,
-    /// all within --command-deadline. A refused port or an unknown name is retried once; an
-    /// untrusted certificate or an oversized answer never.
+    /// Retries of one call to the vendor's API: on 429 (rate limit), on 500, 502, 503 and 504
+    /// and on broken connections (reads and idempotent calls only); waits double from 1 s up
+    /// to 16 s, all within --command-deadline. A refused port or an unknown name is retried
+    /// once; an untrusted certificate or an oversized answer never.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_retries: u32,
     /// Diagnostics level on stderr [default: info for call, warn for serve].
@@ -182,7 +184,7 @@ pub struct SharedOptions {
     /// Diagnostics format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// The vendor to serve (`okta`).
+    /// The vendor to serve: `okta`, or `scim` for a SCIM 2.0 app.
     #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
     pub vendor: String,
 }
@@ -194,8 +196,8 @@ pub struct CallOptions {
     /// Print the protocol messages instead of the markdown.
     #[arg(long)]
     pub json: bool,
-    /// Integration instance name (selects the state entry) [default: the vendor's, e.g.
-    /// "Okta IAM_instance_1"].
+    /// Integration instance name (selects the state entry) [default: the vendor's,
+    /// "Okta IAM_instance_1" or "SCIM IAM_instance_1"].
     #[arg(long)]
     pub instance: Option<String>,
     /// The command to run, e.g. iam-get-user (`okta-iam commands` lists them).
@@ -258,6 +260,8 @@ pub enum StartupError {
     Cassette(#[from] crate::http::cassette::CassetteError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("cannot start reading stdin: {0}")]
+    Stdin(std::io::Error),
     #[error("{0}")]
     StateFile(#[from] crate::state::StateError),
     #[error("the vendor {0} has no built-in demo")]
@@ -356,7 +360,7 @@ pub async fn run_serve(options: &SharedOptions) -> Result<u8, StartupError> {
         None => StateMode::Engine,
     };
     let config = ServeConfig::new(mode);
-    let (input, output) = (tokio::io::stdin(), tokio::io::stdout());
+    let (input, output) = crate::protocol::stdio::process_stdio().map_err(StartupError::Stdin)?;
     Ok(
         crate::protocol::shutdown::serve_until_stopped(input, output, &daemon, &config, signals)
             .await,
@@ -423,7 +427,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     let execution = execute(&daemon, &context, state).await;
     progress::finish();
     if options.json {
-        let mut stdout = tokio::io::stdout();
+        let mut stdout = crate::protocol::stdio::BlockingStdout::stdout();
         if let Err(error) = write_execution(&mut stdout, &execution).await {
             tracing::error!("cannot write to stdout: {error}");
         }

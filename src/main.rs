@@ -58,8 +58,8 @@ fn main() -> ExitCode {
             | Command::Completions(_) => Ok(exit::OK),
         }
     });
-    // A read of stdin may still be blocked in tokio's blocking pool (a stop signal while
-    // waiting for input): do not wait for it.
+    // A DNS lookup may still run in tokio's blocking pool (a stop signal during a command):
+    // do not wait for it. (The thread reading stdin ends with the process.)
     runtime.shutdown_background();
     match outcome {
         Ok(code) => ExitCode::from(code),

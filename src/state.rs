@@ -32,7 +32,7 @@ use thiserror::Error;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 use tracing::warn;
 
-use crate::protocol::framing::{write_line, Line, LineReader};
+use crate::protocol::framing::{write_message, Line, LineReader};
 use crate::protocol::message::Outgoing;
 use file::StateFile;
 
@@ -246,8 +246,7 @@ where
     /// Sends one `executeCommand` request and waits, up to the reply timeout, for the line
     /// that answers it. Every host request goes through here.
     pub async fn request(&mut self, command: &str, args: Value) -> Result<Value, StateError> {
-        let line = Outgoing::ExecuteCommand { command, args }.to_line();
-        write_line(self.writer, &line).await?;
+        write_message(self.writer, &Outgoing::ExecuteCommand { command, args }).await?;
         self.sent += 1;
         let deadline = tokio::time::Instant::now() + self.reply_timeout;
         loop {
@@ -269,7 +268,7 @@ where
                         message,
                     })
                 }
-                Incoming::Ping => write_line(self.writer, &Outgoing::Pong.to_line()).await?,
+                Incoming::Ping => write_message(self.writer, &Outgoing::Pong).await?,
                 Incoming::CallingContext(text) => {
                     warn!(
                         request = command,

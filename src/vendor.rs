@@ -1,7 +1,7 @@
 //! What makes a vendor: the composition root of one IAM integration.
 //!
-//! A vendor is one module (Okta: [`crate::okta::vendor`]) that implements [`Vendor`] and one
-//! line in [`crate::vendors::registry`]. The vendor says:
+//! A vendor is one module (Okta: [`crate::okta::vendor`]; SCIM 2.0: [`crate::scim::vendor`])
+//! that implements [`Vendor`] and one line in [`crate::vendors::registry`]. The vendor says:
 //!
 //! - its name for `--vendor`, its brand and default instance name, its instance params, its
 //!   manifest header and pack content, its default user-profile mappers (embedded), and its
@@ -192,7 +192,9 @@ pub trait VendorService: Send + Sync {
         params: &Params,
     ) -> Result<Box<dyn Connector>, CommandError>;
 
-    /// The vendor's `test-module` check: `ok`, or an error naming what to fix.
+    /// The vendor's `test-module` check: `ok`, or an error naming what to fix. It checks the
+    /// mapper params with [`crate::commands::test_module::check_mapper_params`] (shared by
+    /// every vendor), then its own params and a request that proves the credentials.
     fn test_module<'a>(&'a self, inv: Invocation<'a>) -> LocalBoxFuture<'a, CommandResult>;
 
     /// Runs before every command, after its params are merged: what the vendor keeps

@@ -139,17 +139,17 @@ pub fn run(quick: bool) {
     result.details = Some(user.clone());
     let profile = json!({"email": email, "givenname": "Dana", "surname": "Lee"});
     row(
-        "  IamResult::to_entry (entry, context and markdown)",
+        "  IamResult::to_entry (entry, context and markdown; a copy of the result included)",
         &median(n, || {
             drop(iam_entry(
-                &result,
+                result.clone(),
                 "Okta IAM",
                 "Okta IAM_instance_1",
                 profile.clone(),
             ))
         }),
     );
-    let outputs = iam_outputs(&result, "Okta IAM", "Okta IAM_instance_1");
+    let outputs = iam_outputs(result.clone(), "Okta IAM", "Okta IAM_instance_1");
     let options = TableOptions {
         headers: Some(okta_iam::output::iam_keys::names(
             okta_iam::output::iam_keys::TABLE_HEADERS,
@@ -182,7 +182,7 @@ pub fn run(quick: bool) {
         }),
     );
     let entries = vec![iam_entry(
-        &result,
+        result,
         "Okta IAM",
         "Okta IAM_instance_1",
         profile.clone(),

@@ -1,7 +1,7 @@
 //! `test-module`: the instance check behind XSOAR's Test button. What is checked is the
 //! vendor's ([`crate::vendor::VendorService::test_module`]; Okta: `okta::test_module`).
 
-use super::{CommandResult, Invocation};
+use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::CommandSpec;
 use crate::state::LocalBoxFuture;
 
@@ -19,4 +19,29 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
 fn test_module(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
     let service = inv.daemon.service();
     service.test_module(inv)
+}
+
+/// The `mapper-in` and `mapper-out` params name mappers the daemon knows (the vendor's
+/// embedded defaults when unset): every vendor's check starts with this, so a typo in a
+/// mapper name fails the Test button rather than the first `iam-*` command. In engine mode
+/// the server may know a mapper the daemon does not (it maps), so nothing is checked there.
+pub fn check_mapper_params(inv: &Invocation<'_>) -> Result<(), CommandError> {
+    if inv.state.has_host() {
+        return Ok(());
+    }
+    let defaults = inv.daemon.vendor.package().profile_mappers;
+    for (param, default) in [
+        ("mapper-in", defaults.incoming.id),
+        ("mapper-out", defaults.outgoing.id),
+    ] {
+        let name = inv
+            .params
+            .string(param)
+            .unwrap_or_else(|| default.to_string());
+        inv.daemon
+            .mappers
+            .get(&name)
+            .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
+    }
+    Ok(())
 }

@@ -210,7 +210,7 @@ async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
     };
     let outcome = outcome?;
     Ok(vec![crate::output::iam::iam_entry(
-        &outcome.result,
+        outcome.result,
         &inv.context.brand,
         &inv.context.instance,
         outcome.user_profile,

@@ -128,7 +128,7 @@ impl<'a> Lifecycle<'a> {
                 return Ok(self.finish(result, &profile, None));
             }
         };
-        let result = user_result(action, &user);
+        let result = user_result(action, user);
         Ok(self.finish(result, &profile, Some(Value::Object(mapped_user))))
     }
 
@@ -170,7 +170,7 @@ impl<'a> Lifecycle<'a> {
         }
         let result = match self.connector.disable_user(&user).await {
             Ok(after) => {
-                let mut result = user_result(action, &after);
+                let mut result = user_result(action, after);
                 result.active = Some(false);
                 result
             }
@@ -190,7 +190,7 @@ impl<'a> Lifecycle<'a> {
         };
         let result = match self.connector.enable_user(&user).await {
             Ok(Some(after)) => {
-                let mut result = user_result(action, &after);
+                let mut result = user_result(action, after);
                 result.active = Some(true);
                 result
             }
@@ -224,7 +224,7 @@ impl<'a> Lifecycle<'a> {
             Err(LookupFailure::Result(result)) => self.finish(*result, profile, None),
             Err(LookupFailure::NotFound) => {
                 let result = match self.connector.create_user(profile.mapped.clone()).await {
-                    Ok(created) => user_result(action, &created),
+                    Ok(created) => user_result(action, created),
                     Err(e) => error_result(action, e),
                 };
                 self.finish(result, profile, None)
@@ -273,7 +273,7 @@ impl<'a> Lifecycle<'a> {
                 .await
             {
                 Ok(after) => {
-                    let mut result = user_result(action, &after);
+                    let mut result = user_result(action, after);
                     result.active = Some(true);
                     result
                 }
@@ -294,7 +294,7 @@ impl<'a> Lifecycle<'a> {
             .update_user(&user, profile.mapped.clone())
             .await
         {
-            Ok(after) => user_result(action, &after),
+            Ok(after) => user_result(action, after),
             Err(e) => error_result(action, e),
         };
         self.finish(result, profile, None)
@@ -380,14 +380,14 @@ impl<'a> Lifecycle<'a> {
     }
 }
 
-/// A success result describing `user`.
-fn user_result(action: Action, user: &VendorUser) -> IamResult {
+/// A success result describing `user` (taken: its object becomes `details`, not a copy).
+fn user_result(action: Action, user: VendorUser) -> IamResult {
     IamResult {
         active: Some(user.state.is_enabled()),
-        id: Some(user.id.clone()),
-        username: user.username.clone(),
-        email: user.email.clone(),
-        details: Some(user.raw.clone()),
+        id: Some(user.id),
+        username: user.username,
+        email: user.email,
+        details: Some(user.raw),
         ..IamResult::new(action)
     }
 }

@@ -333,8 +333,7 @@ async fn rate_limit_is_an_error_entry_with_the_outputs() {
         .update_user(&arg, false)
         .await
         .unwrap();
-    let entry =
-        crate::output::iam::iam_entry(&out.result, "Okta IAM", "i1", out.user_profile.clone());
+    let entry = crate::output::iam::iam_entry(out.result, "Okta IAM", "i1", out.user_profile);
     assert_eq!(entry.entry_type, 4);
     assert!(entry.human_readable.is_none());
     assert_eq!(entry.contents["errorCode"], "E0000047");

@@ -413,6 +413,25 @@ pub(crate) fn decode_array(request: &str, body: &[u8]) -> Result<Vec<Value>, Okt
     }
 }
 
+/// [`decode_array`] keeping each item as its bytes. A body that is not an array gets
+/// [`decode_array`]'s error.
+pub(crate) fn decode_raw_array(
+    request: &str,
+    body: &[u8],
+) -> Result<Vec<Box<serde_json::value::RawValue>>, OktaError> {
+    match serde_json::from_slice(body) {
+        Ok(items) => Ok(items),
+        Err(raw_error) => {
+            decode_array(request, body)?;
+            Err(OktaError::Decode {
+                request: request.to_owned(),
+                path: format!("line {} column {}", raw_error.line(), raw_error.column()),
+                message: raw_error.to_string(),
+            })
+        }
+    }
+}
+
 pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "nothing (null or an empty body)",

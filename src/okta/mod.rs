@@ -28,7 +28,8 @@
 //! | `policy.rs` | [`policy::OktaPolicy`]: Okta's rules for that loop (which requests are safe to repeat, the headers, `X-Rate-Limit-*` read into a budget, [`OktaError`] built from an answer, the token redacted) |
 //! | `users.rs`, `apps.rs`, `groups.rs`, `logs.rs`, `schemas.rs` | one handler per API area ([`Users`], [`Apps`], [`Groups`], [`Logs`], [`Schemas`]); they name paths, queries and bodies only. [`UserView`] reads id / status / `profile.login` / `profile.email` off a raw user |
 //! | `error.rs` | [`OktaError`], the one error type; [`ErrorCode`] for the IAM `errorCode` output |
-//! | `pagination.rs` | `Link` header parsing, [`Page`] and [`Pager`] |
+//! | `pagination.rs` | `Link` header parsing, [`Page`], [`RawPage`] (items kept as Okta's bytes) and [`Pager`] |
+//! | `log_event.rs` | [`LogEvent`]: a System Log event as Okta's text, with the few fields the commands read |
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
 //! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer |
@@ -152,6 +153,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 mod groups;
+pub mod log_event;
 mod logs;
 mod pagination;
 pub mod params;
@@ -180,8 +182,9 @@ pub use crate::http::transport::{
 pub use error::{ApiError, ErrorCode, OktaError, RateLimitStop, RATE_LIMIT_ERROR_CODE};
 pub use filter::Filter;
 pub use groups::Groups;
+pub use log_event::LogEvent;
 pub use logs::{LogQuery, Logs, SortOrder};
-pub use pagination::{next_link, parse_link_header, Link, Page, Pager};
+pub use pagination::{next_link, parse_link_header, Link, Page, Pager, RawPage};
 pub use path::{AppId, GroupId, UserId};
 pub use schemas::Schemas;
 pub use users::{UserStatus, UserView, Users};

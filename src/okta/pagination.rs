@@ -10,11 +10,12 @@
 //! and so is a `next` to another path than the page's own: a list only continues on its own
 //! endpoint, so `/api/v1/logs` never pages into `/api/v1/users` (paging ends with an error).
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 use url::Url;
 
 use crate::http::transport::{HttpResponse, Method};
-use crate::okta::client::{decode_array, label, Call, Client};
+use crate::okta::client::{decode_array, decode_raw_array, label, Call, Client};
 use crate::okta::error::OktaError;
 
 /// One `Link` header entry: the URL as written between `<` and `>` and its `rel` values
@@ -150,6 +151,15 @@ pub struct Page {
     pub next: Option<Url>,
 }
 
+/// One page of a list whose items are kept as the bytes Okta sent ([`Pager::next_raw_page`]):
+/// the System Log's events are read only in part and passed on as they came.
+#[derive(Debug)]
+pub struct RawPage {
+    pub items: Vec<Box<RawValue>>,
+    /// As [`Page::next`].
+    pub next: Option<Url>,
+}
+
 /// Walks a list one page at a time.
 ///
 /// ```no_run
@@ -201,6 +211,27 @@ impl Pager {
 
     /// The next page, `None` when the list is done (or after an error).
     pub async fn next_page(&mut self) -> Option<Result<Page, OktaError>> {
+        let (items, next) = match self.advance(decode_array).await? {
+            Ok(page) => page,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(Ok(Page { items, next }))
+    }
+
+    /// [`Pager::next_page`] with each item kept as Okta's bytes, unparsed.
+    pub async fn next_raw_page(&mut self) -> Option<Result<RawPage, OktaError>> {
+        let (items, next) = match self.advance(decode_raw_array).await? {
+            Ok(page) => page,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(Ok(RawPage { items, next }))
+    }
+
+    /// Fetches the pending page and decodes its items with `decode`.
+    async fn advance<T>(
+        &mut self,
+        decode: fn(&str, &[u8]) -> Result<Vec<T>, OktaError>,
+    ) -> Option<Result<(Vec<T>, Option<Url>), OktaError>> {
         if self.finished {
             return None;
         }
@@ -209,12 +240,12 @@ impl Pager {
             return Some(Err(error));
         }
         let url = self.pending.clone()?;
-        let result = self.fetch(&url).await;
+        let result = self.fetch(&url, decode).await;
         match &result {
-            Ok(page) => {
+            Ok((items, next)) => {
                 self.pages += 1;
-                crate::http::paging::page_fetched(page.items.len());
-                self.pending = page.next.clone();
+                crate::http::paging::page_fetched(items.len());
+                self.pending = next.clone();
                 self.finished = self.pending.is_none();
             }
             Err(_) => self.finished = true,
@@ -241,7 +272,11 @@ impl Pager {
         Ok(all)
     }
 
-    async fn fetch(&self, url: &Url) -> Result<Page, OktaError> {
+    async fn fetch<T>(
+        &self,
+        url: &Url,
+        decode: fn(&str, &[u8]) -> Result<Vec<T>, OktaError>,
+    ) -> Result<(Vec<T>, Option<Url>), OktaError> {
         self.client.check_own_url(url)?;
         let request = label(Method::Get, url);
         let response = self
@@ -254,7 +289,7 @@ impl Pager {
                 headers: Vec::new(),
             })
             .await?;
-        let items = decode_array(&request, &response.body)?;
+        let items = decode(&request, &response.body)?;
         let next = match next_link(&response) {
             None => None,
             Some(written) => match url.join(&written) {
@@ -280,7 +315,7 @@ impl Pager {
                 }
             },
         };
-        Ok(Page { items, next })
+        Ok((items, next))
     }
 }
 

@@ -12,7 +12,6 @@
 use crate::commands::{CommandError, CommandResult, Invocation};
 use crate::okta::params::OktaParams;
 use crate::okta::vendor::OktaService;
-use crate::okta::vendor::{INCOMING_DEFAULT, OUTGOING_DEFAULT};
 use crate::okta::{Client, Filter, LogQuery, OktaError};
 use crate::output::Entry;
 
@@ -28,22 +27,7 @@ pub(crate) async fn check(service: &OktaService, inv: Invocation<'_>) -> Command
     if oauth.is_none() {
         service.token(inv.daemon, &inv.params)?;
     }
-    for (param, default) in [
-        ("mapper-in", INCOMING_DEFAULT),
-        ("mapper-out", OUTGOING_DEFAULT),
-    ] {
-        let name = inv
-            .params
-            .string(param)
-            .unwrap_or_else(|| default.to_string());
-        // In engine mode the server may know a mapper the daemon does not (it maps).
-        if !inv.state.has_host() {
-            inv.daemon
-                .mappers
-                .get(&name)
-                .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
-        }
-    }
+    crate::commands::test_module::check_mapper_params(&inv)?;
     // The fetch settings on purpose: as in the Python integration, a bad fetch param fails
     // the instance test rather than the first fetch.
     crate::okta::commands::fetch::settings::check_fetch_settings(

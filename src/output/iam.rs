@@ -23,25 +23,34 @@ pub const REFERENCE_GROUP_PREFIX: &str = "IamGetGroup";
 /// The keys `iam-get-group` adds after [`TABLE_HEADERS`].
 const GROUP_KEYS: &[&str] = &["displayName", "members"];
 
-/// The 13 outputs of a result, in the reference's key order.
-pub fn iam_outputs(result: &IamResult, brand: &str, instance: &str) -> Value {
-    let mut outputs = Map::new();
+/// The 13 outputs of a result, in the reference's key order (the result is taken: its
+/// `details` move into the outputs rather than being copied).
+pub fn iam_outputs(result: IamResult, brand: &str, instance: &str) -> Value {
+    let mut values = [
+        (IamKey::Brand, Value::String(brand.to_string())),
+        (IamKey::InstanceName, Value::String(instance.to_string())),
+        (IamKey::Action, Value::String(result.action.as_str().into())),
+        (IamKey::Success, Value::Bool(result.success)),
+        (
+            IamKey::Active,
+            result.active.map_or(Value::Null, Value::Bool),
+        ),
+        (IamKey::Id, optional(result.id)),
+        (IamKey::Username, optional(result.username)),
+        (IamKey::Email, optional(result.email)),
+        (IamKey::ErrorCode, result.error_code),
+        (IamKey::ErrorMessage, Value::String(result.error_message)),
+        (IamKey::Details, result.details.unwrap_or(Value::Null)),
+        (IamKey::Skipped, Value::Bool(result.skipped)),
+        (IamKey::Reason, Value::String(result.reason)),
+    ];
+    let mut outputs = Map::with_capacity(RESULT_ORDER.len());
     for key in RESULT_ORDER {
-        let value = match key {
-            IamKey::Brand => Value::String(brand.to_string()),
-            IamKey::InstanceName => Value::String(instance.to_string()),
-            IamKey::Action => Value::String(result.action.as_str().into()),
-            IamKey::Success => Value::Bool(result.success),
-            IamKey::Active => result.active.map_or(Value::Null, Value::Bool),
-            IamKey::Id => optional(&result.id),
-            IamKey::Username => optional(&result.username),
-            IamKey::Email => optional(&result.email),
-            IamKey::ErrorCode => result.error_code.clone(),
-            IamKey::ErrorMessage => Value::String(result.error_message.clone()),
-            IamKey::Details => result.details.clone().unwrap_or(Value::Null),
-            IamKey::Skipped => Value::Bool(result.skipped),
-            IamKey::Reason => Value::String(result.reason.clone()),
-        };
+        let value = values
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value.take())
+            .unwrap_or(Value::Null);
         outputs.insert(key.name().to_string(), value);
     }
     Value::Object(outputs)
@@ -49,25 +58,31 @@ pub fn iam_outputs(result: &IamResult, brand: &str, instance: &str) -> Value {
 
 /// The entry of a result: Type 1 with the `<Action> User Results (<brand>)` table, or
 /// Type 4 (no table) when the result says to return an error.
-pub fn iam_entry(result: &IamResult, brand: &str, instance: &str, user_profile: Value) -> Entry {
-    let outputs = iam_outputs(result, brand, instance);
+pub fn iam_entry(result: IamResult, brand: &str, instance: &str, user_profile: Value) -> Entry {
     let headers = if result.skipped {
         SKIP_HEADERS
     } else {
         TABLE_HEADERS
     };
     let title = format!("{} User Results ({brand})", result.action.title());
-    let options = TableOptions {
-        headers: Some(iam_keys::names(headers)),
-        remove_null: true,
-        ..TableOptions::new()
+    let return_error = result.return_error;
+    let outputs = iam_outputs(result, brand, instance);
+    let readable = if return_error {
+        String::new()
+    } else {
+        let options = TableOptions {
+            headers: Some(iam_keys::names(headers)),
+            remove_null: true,
+            ..TableOptions::new()
+        };
+        // Rendering a dict with explicit headers cannot fail.
+        table_to_markdown(&title, &outputs, &options).unwrap_or_default()
     };
-    // Rendering a dict with explicit headers cannot fail.
-    let readable = table_to_markdown(&title, &outputs, &options).unwrap_or_default();
+    // The outputs are both the contents and the `IAM.Vendor` context: one copy is needed.
     let mut entry = Entry::json(outputs.clone(), readable)
         .with_context(USER_PROFILE_SELECTOR, user_profile)
         .with_context(VENDOR_SELECTOR, outputs);
-    if result.return_error {
+    if return_error {
         entry = entry.with_type(EntryType::Error);
         entry.human_readable = None;
     }
@@ -119,8 +134,8 @@ pub fn group_entry(title: &str, data: Value) -> Result<Entry, MarkdownError> {
     )
 }
 
-fn optional(value: &Option<String>) -> Value {
-    value.clone().map_or(Value::Null, Value::String)
+fn optional(value: Option<String>) -> Value {
+    value.map_or(Value::Null, Value::String)
 }
 
 #[cfg(test)]
@@ -158,7 +173,7 @@ mod tests {
     #[test]
     fn the_result_object_has_the_thirteen_keys_in_order() {
         let result = IamResult::skip(crate::iam::Action::Disable, "why");
-        let outputs = iam_outputs(&result, "B", "I");
+        let outputs = iam_outputs(result, "B", "I");
         let keys: Vec<&str> = outputs
             .as_object()
             .unwrap()

@@ -3,9 +3,12 @@
 //! A line is read as bytes up to `\n` (a trailing `\r` is dropped, and a UTF-8 byte order mark
 //! before the first line is skipped), so that a line that is not
 //! UTF-8, or longer than [`MAX_LINE_BYTES`], is reported as such and skipped to its end instead
-//! of killing the loop. Writes are one compact JSON value plus `\n`, flushed at once.
+//! of killing the loop. Writes are one compact JSON value plus `\n`, flushed at once (one
+//! write to the output per message).
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::message::Outgoing;
 
 /// The longest input line accepted: 16 MiB. A calling context is small; a longer line is an
 /// error entry, and the bytes are discarded up to the next newline.
@@ -112,6 +115,19 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
     }
 }
 
+/// Writes one message as a line and flushes: one write to the output. U+0085, U+2028 and
+/// U+2029 are escaped as it is serialised ([`crate::output::line_breaks::push_json_line`]).
+pub async fn write_message<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    message: &Outgoing<'_>,
+) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(256);
+    crate::output::line_breaks::push_json_line(message, &mut line)
+        .map_err(std::io::Error::other)?;
+    writer.write_all(&line).await?;
+    writer.flush().await
+}
+
 /// Writes one already-serialised message and a newline, then flushes. U+0085, U+2028 and
 /// U+2029 are escaped ([`crate::output::line_breaks`]), so hosts that split lines the Unicode
 /// way see one line too.
@@ -189,6 +205,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out, b"{\"a\":\"x\\u2028y\"}\n");
+    }
+
+    #[tokio::test]
+    async fn messages_are_one_escaped_line() {
+        let mut out = Vec::new();
+        let message = Outgoing::ExecuteCommand {
+            command: "mapObject",
+            args: serde_json::json!({"source": {"name": "a\u{2029}b"}}),
+        };
+        write_message(&mut out, &message).await.unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"type\":\"executeCommand\",\"command\":\"mapObject\",\"args\":{\"source\":{\"name\":\"a\\u2029b\"}}}\n"
+        );
     }
 
     #[tokio::test]

@@ -4,6 +4,8 @@
 //! - [`message`]: the calling context and the outgoing messages.
 //! - [`shutdown`]: stopping cleanly on SIGTERM/SIGINT/SIGHUP (never a half line) and when
 //!   stdout goes away (non-zero exit).
+//! - [`stdio`]: the process's stdin (read on a thread of its own) and stdout (written
+//!   synchronously, one write per message) that `serve` runs on.
 //! - [`serve`]: the loop. For each calling context it writes, in order, the state requests the
 //!   command needs (engine mode), at most one `result` message, an `exception` message if the
 //!   command panicked, and exactly one `completed`. `ping` is answered with `pong`; blank lines
@@ -23,6 +25,7 @@
 pub mod framing;
 pub mod message;
 pub mod shutdown;
+pub mod stdio;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -32,10 +35,11 @@ use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
 use crate::commands::{execute, Daemon, Execution};
+use crate::output::line_breaks::{push_json, push_json_line};
 use crate::output::Entry;
 use crate::state::file::StateFile;
 use crate::state::{is_reply_shaped, EngineState, LocalState};
-use framing::{write_line, Line, LineReader, MAX_LINE_BYTES};
+use framing::{write_message, Line, LineReader, MAX_LINE_BYTES};
 use message::{CallingContext, ExceptionArgs, Outgoing};
 
 /// Where state lives while serving.
@@ -131,7 +135,7 @@ where
             continue;
         }
         if trimmed == "ping" {
-            write_line(&mut output, &Outgoing::Pong.to_line()).await?;
+            write_message(&mut output, &Outgoing::Pong).await?;
             continue;
         }
         if stray_replies_possible && is_reply_shaped(trimmed) {
@@ -178,33 +182,40 @@ where
     }
 }
 
-/// Writes the result and exception messages of an execution, then `completed`.
+/// Writes the result and exception messages of an execution, then `completed`, with one
+/// flush: they reach the output in one write (a spooled result streams before them).
 pub async fn write_execution<W: AsyncWrite + Unpin>(
     output: &mut W,
     execution: &Execution,
 ) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut lines = Vec::new();
     if !execution.entries.is_empty() {
         if execution.entries.iter().any(|e| e.spooled.is_some()) {
             write_spooled_result(output, &execution.entries).await?;
         } else {
-            let line = Outgoing::Result {
+            lines.reserve(RESULT_LINE_CAPACITY);
+            let result = Outgoing::Result {
                 results: &execution.entries,
-            }
-            .to_line();
-            write_line(output, &line).await?;
+            };
+            push_json_line(&result, &mut lines).map_err(std::io::Error::other)?;
         }
     }
     if let Some(exception) = &execution.exception {
-        let line = Outgoing::Exception {
+        let exception = Outgoing::Exception {
             args: ExceptionArgs {
                 exception: exception.clone(),
             },
-        }
-        .to_line();
-        write_line(output, &line).await?;
+        };
+        push_json_line(&exception, &mut lines).map_err(std::io::Error::other)?;
     }
-    write_line(output, &Outgoing::Completed.to_line()).await
+    push_json_line(&Outgoing::Completed, &mut lines).map_err(std::io::Error::other)?;
+    output.write_all(&lines).await?;
+    output.flush().await
 }
+
+/// Room for a typical `result` line (an IAM result is about 5 KB), so it is not regrown.
+const RESULT_LINE_CAPACITY: usize = 16 * 1024;
 
 /// A `result` message with spooled entries, written piece by piece without building the line
 /// in memory.
@@ -221,13 +232,13 @@ async fn write_spooled_result<W: AsyncWrite + Unpin>(
         match &entry.spooled {
             Some(spooled) => spooled.write_to(output).await?,
             None => {
-                let json = serde_json::to_string(entry).map_err(std::io::Error::other)?;
-                output.write_all(json.as_bytes()).await?;
+                let mut json = Vec::new();
+                push_json(entry, &mut json).map_err(std::io::Error::other)?;
+                output.write_all(&json).await?;
             }
         }
     }
-    output.write_all(b"]}\n").await?;
-    output.flush().await
+    output.write_all(b"]}\n").await
 }
 
 /// Answers a bad input line with an error entry and `completed`.

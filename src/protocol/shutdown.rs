@@ -196,7 +196,9 @@ where
         let serving = serve(input, &mut output, daemon, config);
         tokio::pin!(serving);
         tokio::select! {
-            result = &mut serving => Ok(result),
+            // Signals first: after a write to stdout that blocked, the writer lets the loop
+            // wait once before it starts a new line, and a signal that came meanwhile must win.
+            biased;
             signal = signals.recv() => {
                 lines.stop();
                 tracing::warn!(
@@ -210,6 +212,7 @@ where
                 }
                 Err(signal)
             }
+            result = &mut serving => Ok(result),
         }
     };
     let _ = output.flush().await;

@@ -5,13 +5,15 @@
 //!   with one filter (`id` with `GET /Users/{id}`).
 //! - Create: `POST /Users` of the resource built from the mapped profile
 //!   ([`crate::scim::resource::to_resource`]), `active: true`; a 409 is "already exists";
-//!   a 5xx or no answer says the user may exist (the create is never repeated).
+//!   a 5xx, no answer, or a success without a usable user says the user may exist (the
+//!   create is never repeated).
 //! - Update, enable, disable: PATCH (`replace` of each attribute) or PUT of the re-read user,
 //!   per `update_method`; disable is `active: false` or `DELETE` per `disable_method`.
 //! - States: `active: false` is [`LifecycleState::Deprovisioned`], anything else active.
 //! - Group members: the group's `members` (RFC 7643 returns them whole with the group);
 //!   for an app that leaves `members` out of the group, the users whose `groups.value` is
-//!   the group, every page (bounded by the client's page limit).
+//!   the group, every page (bounded by the client's page limit). A member's `display` is
+//!   the group's, or the user's `displayName` (else `userName`); never one read per member.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -41,7 +43,9 @@ pub fn profile_key(attribute: &LookupAttribute) -> &'static str {
 }
 
 /// The profile keys of a lookup order as a `'static` slice: one per distinct order, kept
-/// for the process's lifetime (the orders are the few the instances configure).
+/// for the process's lifetime. The keys are distinct and come from a fixed set of five
+/// (`userName`, `externalId`, `id`, `displayName`, `email`), so however many instances or
+/// calling contexts there are, there are at most a few hundred orders.
 fn interned_keys(keys: Vec<&'static str>) -> &'static [&'static str] {
     static KNOWN: Mutex<Vec<&'static [&'static str]>> = Mutex::new(Vec::new());
     let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
@@ -81,7 +85,13 @@ pub struct ScimConnector {
 
 impl ScimConnector {
     pub fn new(client: ScimClient, settings: ScimSettings) -> Self {
-        let keys = settings.lookup_attributes.iter().map(profile_key).collect();
+        // Each key once, so the interned orders stay few whatever the param repeats.
+        let mut keys: Vec<&'static str> = Vec::new();
+        for key in settings.lookup_attributes.iter().map(profile_key) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
         ScimConnector {
             client,
             lookup_keys: interned_keys(keys),
@@ -162,13 +172,24 @@ impl Connector for ScimConnector {
                 let found = self.client.get_user(value).await?;
                 return Ok(found.map(|r| self.vendor_user(r)).into_iter().collect());
             }
-            let lookup = self
+            // The IAM layer asks only for the keys of `lookup_attributes` (and `id`); anything
+            // else is refused rather than guessed.
+            let Some(lookup) = self
                 .settings
                 .lookup_attributes
                 .iter()
                 .find(|a| profile_key(a) == attribute)
-                .cloned()
-                .unwrap_or(LookupAttribute::Simple("userName"));
+            else {
+                return Err(ConnectorError {
+                    kind: ErrorKind::Other,
+                    code: Value::String(String::new()),
+                    message: format!(
+                        "'{attribute}' is not one of this instance's lookup attributes ({}); add it to the lookup_attributes param.",
+                        self.lookup_keys.join(", ")
+                    ),
+                    created: None,
+                });
+            };
             let found = self.client.find_users(&lookup.filter(value)).await?;
             Ok(found
                 .into_iter()
@@ -187,7 +208,15 @@ impl Connector for ScimConnector {
                 object.insert("active".into(), json!(true));
             }
             match self.client.create_user(&resource).await {
-                Ok(created) => Ok(self.vendor_user(created)),
+                Ok(created) if created.id().is_some_and(|id| !id.is_empty()) => {
+                    Ok(self.vendor_user(created))
+                }
+                Ok(_) => Err(ConnectorError {
+                    kind: ErrorKind::Other,
+                    code: Value::String(String::new()),
+                    message: "The SCIM server accepted the create but its answer names no user id: the user was probably created; look it up (iam-get-user) before creating it again.".to_owned(),
+                    created: None,
+                }),
                 Err(ScimError::Answer(failure)) if failure.status == 409 => Err(ConnectorError {
                     kind: ErrorKind::Other,
                     code: failure.code,
@@ -195,7 +224,9 @@ impl Connector for ScimConnector {
                     created: None,
                 }),
                 Err(other) => {
-                    let unsure = matches!(other, ScimError::Transport(_))
+                    // No answer, a 5xx, or a 2xx that is not a SCIM resource: the server may
+                    // have created the user.
+                    let unsure = matches!(other, ScimError::Transport(_) | ScimError::Unexpected(_))
                         || other.status().is_some_and(|status| status >= 500);
                     let mut error = ConnectorError::from(other);
                     if unsure {

@@ -73,6 +73,20 @@ fn explain(scim_type: &str) -> Option<&'static str> {
     })
 }
 
+/// The longest part of an app's `detail` kept in an error message: a war-room entry and an
+/// IAM result's errorMessage are read by a person, and an app may send a whole stack trace.
+const MAX_DETAIL_CHARS: usize = 1_000;
+
+/// `detail` cut to [`MAX_DETAIL_CHARS`] characters, saying how much was left out.
+fn clip(detail: &str) -> String {
+    let total = detail.chars().count();
+    if total <= MAX_DETAIL_CHARS {
+        return detail.to_string();
+    }
+    let kept: String = detail.chars().take(MAX_DETAIL_CHARS).collect();
+    format!("{kept}… ({} more characters)", total - MAX_DETAIL_CHARS)
+}
+
 /// The failure of an answer with `status` and body `body`.
 pub fn failure(status: u16, body: &str) -> ScimFailure {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
@@ -98,12 +112,14 @@ pub fn failure(status: u16, body: &str) -> ScimFailure {
             403 => "The credentials may not do this (403); give the token the user-provisioning permission in the app.".to_string(),
             404 => "Not found in the app (404).".to_string(),
             409 => "A user with these unique attributes already exists in the app (409).".to_string(),
+            400 => "The app refused the request as invalid (400); check the user profile and the outgoing mapper's values.".to_string(),
             412 => "The user changed since it was read (412).".to_string(),
+            500..=599 => format!("The SCIM server answered with HTTP {status}: a failure on the app's side (tell its administrators if it persists)."),
             _ => format!("The SCIM server answered with HTTP {status}."),
         },
     };
     if let Some(detail) = detail {
-        message.push_str(&format!(" The app says: {detail}"));
+        message.push_str(&format!(" The app says: {}", clip(&detail)));
     }
     ScimFailure {
         status,
@@ -145,10 +161,43 @@ mod tests {
         );
         let f = failure(502, "<html>bad gateway</html>");
         assert_eq!(f.code, json!(502));
-        assert_eq!(f.message, "The SCIM server answered with HTTP 502.");
+        assert_eq!(
+            f.message,
+            "The SCIM server answered with HTTP 502: a failure on the app's side (tell its \
+             administrators if it persists)."
+        );
+        let f = failure(400, &json!({"detail": "bad emails"}).to_string());
+        assert_eq!(f.code, json!(400));
+        assert_eq!(
+            f.message,
+            "The app refused the request as invalid (400); check the user profile and the \
+             outgoing mapper's values. The app says: bad emails"
+        );
+        assert_eq!(
+            failure(418, "").message,
+            "The SCIM server answered with HTTP 418."
+        );
         assert_eq!(
             failure(400, r#"{"scimType":"whatever"}"#).code,
             json!("whatever")
+        );
+    }
+
+    #[test]
+    fn a_long_detail_is_clipped_and_says_how_much_was_left_out() {
+        let detail = "é".repeat(MAX_DETAIL_CHARS + 250);
+        let f = failure(400, &json!({"detail": detail}).to_string());
+        assert!(
+            f.message.ends_with("… (250 more characters)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.message.matches('é').count(), MAX_DETAIL_CHARS);
+        let short = failure(400, &json!({"detail": "bad emails"}).to_string());
+        assert!(
+            short.message.ends_with("The app says: bad emails"),
+            "{}",
+            short.message
         );
     }
 }

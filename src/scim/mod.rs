@@ -6,6 +6,8 @@
 //! - [`params`]: the instance params (`url`, `credentials`, `auth_type`, `preset`,
 //!   `update_method`, `disable_method`, `lookup_attributes`, `extension_schemas`) read and
 //!   checked into [`params::ScimSettings`]; every error names its param.
+//! - [`preset`]: what each `preset` (`rfc`, `github`, `atlassian`, `aws`, `slack`) sets the
+//!   defaults of.
 //! - [`filter`]: filter expressions built so that no value can change them.
 //! - [`path`]: ids as one percent-encoded path segment.
 //! - [`policy`]: the request loop's rules (create sent once, `Retry-After`, redaction).
@@ -24,6 +26,7 @@ pub mod filter;
 pub mod params;
 pub mod path;
 pub mod policy;
+pub mod preset;
 pub mod resource;
 pub mod schemas;
 pub mod vendor;

@@ -1,5 +1,6 @@
 //! SCIM's instance params: the manifest's configuration ([`PARAMS`]) and their reading into
-//! [`ScimSettings`], with the per-app behaviour a [`Preset`] sets the defaults of.
+//! [`ScimSettings`], with the per-app behaviour a [`Preset`] ([`crate::scim::preset`]) sets
+//! the defaults of.
 //!
 //! `preset` picks defaults for `update_method`, `disable_method`, `lookup_attributes` and
 //! `extension_schemas`; each of those params, when set, overrides its preset default. Every
@@ -13,13 +14,11 @@ use url::Url;
 use crate::catalogue::{concat_params, param, ParamSpec};
 use crate::params::{checked_base_url, Params, ParamsError, UrlError};
 use crate::scim::filter::LookupAttribute;
+pub use crate::scim::preset::{DisableMethod, Preset, UpdateMethod, ENTERPRISE_USER};
 use crate::secret::Secret;
 
 /// Environment variable that may carry the bearer token.
 pub const TOKEN_ENV: &str = "SCIM_API_TOKEN";
-
-/// The enterprise User extension (RFC 7643 §4.3).
-pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// SCIM's instance params, in manifest order: its own, then the shared IAM params
 /// ([`crate::iam::params::shared`]) with the SCIM mappers as defaults.
@@ -71,106 +70,11 @@ const CONNECTION_PARAMS: &[ParamSpec] = &[
     ),
 ];
 
-/// How an update is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateMethod {
-    /// `PATCH` with a `urn:ietf:params:scim:api:messages:2.0:PatchOp`.
-    Patch,
-    /// `PUT` of the full resource, after a read.
-    Put,
-}
-
-/// How a disable is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisableMethod {
-    /// Setting `active: false` (with the update method).
-    Patch,
-    /// `DELETE` of the user, for apps without `active`.
-    Delete,
-}
-
 /// How the client authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimAuth {
     Bearer(Secret),
     Basic { username: String, password: Secret },
-}
-
-/// Per-app defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
-    /// RFC 7644 as written.
-    Rfc,
-    /// GitHub Enterprise (managed users).
-    Github,
-    /// Atlassian (user provisioning).
-    Atlassian,
-    /// AWS IAM Identity Center.
-    Aws,
-    /// Slack (Business+ / Enterprise Grid).
-    Slack,
-}
-
-const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
-
-impl Preset {
-    pub const NAMES: &'static [&'static str] = &["rfc", "github", "atlassian", "aws", "slack"];
-
-    pub fn parse(text: &str) -> Option<Preset> {
-        Some(match text.trim().to_ascii_lowercase().as_str() {
-            "rfc" => Preset::Rfc,
-            "github" => Preset::Github,
-            "atlassian" => Preset::Atlassian,
-            "aws" => Preset::Aws,
-            "slack" => Preset::Slack,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::Rfc => "rfc",
-            Preset::Github => "github",
-            Preset::Atlassian => "atlassian",
-            Preset::Aws => "aws",
-            Preset::Slack => "slack",
-        }
-    }
-
-    pub fn update_method(self) -> UpdateMethod {
-        UpdateMethod::Patch
-    }
-
-    pub fn disable_method(self) -> DisableMethod {
-        match self {
-            // Slack deactivates a user on DELETE and documents no `active: false` PATCH.
-            Preset::Slack => DisableMethod::Delete,
-            _ => DisableMethod::Patch,
-        }
-    }
-
-    /// The attributes the app can filter users on, in lookup order.
-    pub fn lookup_attributes(self) -> &'static [&'static str] {
-        match self {
-            Preset::Rfc => &["userName", WORK_EMAIL, "externalId"],
-            // GitHub, Atlassian and AWS filter users on userName and externalId only (an `eq`
-            // on one attribute; docs/scim.md cites their docs).
-            Preset::Github | Preset::Atlassian | Preset::Aws => &["userName", "externalId"],
-            Preset::Slack => &["userName", "emails.value"],
-        }
-    }
-
-    pub fn extension_schemas(self) -> &'static [&'static str] {
-        match self {
-            Preset::Github => &[],
-            _ => &[ENTERPRISE_USER],
-        }
-    }
-
-    /// Whether the app can filter on emails.
-    fn filters_emails(self) -> bool {
-        !matches!(self, Preset::Github | Preset::Atlassian | Preset::Aws)
-    }
 }
 
 /// The checked SCIM settings of one execution.
@@ -209,6 +113,10 @@ pub enum ScimParamsError {
     BadLookupAttribute(String),
     #[error("The lookup_attributes param names emails, but the {preset} preset's app cannot filter on emails; use userName or externalId.")]
     EmailLookupUnsupported { preset: &'static str },
+    #[error("The lookup_attributes param names two email forms ({first} and {second}); both look the user up by the profile's email, so the second would never be used. Keep one.")]
+    TwoEmailLookups { first: String, second: String },
+    #[error("The {name} param must be a comma-separated list of names (or a JSON array of strings); got {value}.")]
+    NotAList { name: &'static str, value: String },
     #[error("The extension_schemas param: '{0}' is not a schema URN (it must start with urn:).")]
     BadExtensionSchema(String),
     #[error("{0}")]
@@ -224,23 +132,32 @@ impl From<ScimParamsError> for crate::commands::CommandError {
     }
 }
 
-/// A comma- or newline-separated list param; `None` when absent or empty.
-fn list(params: &Params, name: &str) -> Option<Vec<String>> {
-    let items: Vec<String> = match params.raw(name)? {
-        Value::Array(values) => values
+/// A comma- or newline-separated list param (or a JSON array of strings); `None` when absent,
+/// null or empty. Any other shape is an error naming the param, never a silent default.
+fn list(params: &Params, name: &'static str) -> Result<Option<Vec<String>>, ScimParamsError> {
+    let not_a_list = |value: &Value| ScimParamsError::NotAList {
+        name,
+        value: value.to_string(),
+    };
+    let items: Vec<String> = match params.raw(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(values)) => values
             .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Value::String(text) => text.split([',', '\n']).map(str::to_string).collect(),
-        _ => return None,
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| not_a_list(item))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(Value::String(text)) => text.split([',', '\n']).map(str::to_string).collect(),
+        Some(other) => return Err(not_a_list(other)),
     };
     let items: Vec<String> = items
         .into_iter()
         .map(|item| item.trim().to_string())
         .filter(|item| !item.is_empty())
         .collect();
-    (!items.is_empty()).then_some(items)
+    Ok((!items.is_empty()).then_some(items))
 }
 
 fn one_of<T>(
@@ -249,16 +166,19 @@ fn one_of<T>(
     allowed: &[&str],
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>, ScimParamsError> {
-    match params.string(name) {
-        None => Ok(None),
-        Some(value) => parse(&value)
-            .map(Some)
-            .ok_or_else(|| ScimParamsError::NotOneOf {
-                name,
-                allowed: allowed.join(", "),
-                value,
-            }),
-    }
+    let value = match params.raw(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    };
+    parse(&value)
+        .map(Some)
+        .ok_or_else(|| ScimParamsError::NotOneOf {
+            name,
+            allowed: allowed.join(", "),
+            value,
+        })
 }
 
 fn credential(params: &Params, key: &str) -> Option<String> {
@@ -330,7 +250,7 @@ impl ScimSettings {
         })?
         .unwrap_or(preset.disable_method());
 
-        let lookup_attributes = match list(params, "lookup_attributes") {
+        let lookup_attributes = match list(params, "lookup_attributes")? {
             Some(items) => {
                 let parsed = items
                     .iter()
@@ -344,6 +264,13 @@ impl ScimSettings {
                         preset: preset.name(),
                     });
                 }
+                let mut emails = parsed.iter().filter(|a| a.is_email());
+                if let (Some(first), Some(second)) = (emails.next(), emails.next()) {
+                    return Err(ScimParamsError::TwoEmailLookups {
+                        first: first.to_string(),
+                        second: second.to_string(),
+                    });
+                }
                 parsed
             }
             None => preset
@@ -352,7 +279,7 @@ impl ScimSettings {
                 .filter_map(|item| LookupAttribute::parse(item))
                 .collect(),
         };
-        let extension_schemas = match list(params, "extension_schemas") {
+        let extension_schemas = match list(params, "extension_schemas")? {
             Some(items) => {
                 if let Some(bad) = items.iter().find(|s| !s.starts_with("urn:")) {
                     return Err(ScimParamsError::BadExtensionSchema(bad.clone()));
@@ -414,7 +341,10 @@ mod tests {
         assert_eq!(s.update_method, UpdateMethod::Patch);
         assert_eq!(s.disable_method, DisableMethod::Patch);
         let lookups: Vec<String> = s.lookup_attributes.iter().map(|a| a.to_string()).collect();
-        assert_eq!(lookups, ["userName", WORK_EMAIL, "externalId"]);
+        assert_eq!(
+            lookups,
+            ["userName", "emails[type eq \"work\"].value", "externalId"]
+        );
         assert_eq!(s.extension_schemas, [ENTERPRISE_USER]);
     }
 
@@ -438,42 +368,6 @@ mod tests {
         assert_eq!(aws.extension_schemas, ["urn:x:y"]);
         for name in Preset::NAMES {
             assert_eq!(Preset::parse(name).unwrap().name(), *name);
-        }
-    }
-
-    /// The defaults docs/scim.md's preset table lists.
-    #[test]
-    fn each_preset_s_defaults_are_the_documented_ones() {
-        let table = [
-            (
-                "rfc",
-                "patch",
-                "patch",
-                "userName, emails[type eq \"work\"].value, externalId",
-                true,
-            ),
-            ("github", "patch", "patch", "userName, externalId", false),
-            ("atlassian", "patch", "patch", "userName, externalId", true),
-            ("aws", "patch", "patch", "userName, externalId", true),
-            ("slack", "patch", "delete", "userName, emails.value", true),
-        ];
-        for (name, update, disable, lookups, enterprise) in table {
-            let preset = Preset::parse(name).unwrap();
-            let update_name = match preset.update_method() {
-                UpdateMethod::Patch => "patch",
-                UpdateMethod::Put => "put",
-            };
-            let disable_name = match preset.disable_method() {
-                DisableMethod::Patch => "patch",
-                DisableMethod::Delete => "delete",
-            };
-            assert_eq!((update_name, disable_name), (update, disable), "{name}");
-            assert_eq!(preset.lookup_attributes().join(", "), lookups, "{name}");
-            assert_eq!(
-                preset.extension_schemas() == [ENTERPRISE_USER],
-                enterprise,
-                "{name}"
-            );
         }
     }
 
@@ -524,12 +418,28 @@ mod tests {
                 "lookup_attributes",
             ),
             (
+                json!({"lookup_attributes": "emails[type eq \"work\"].value, emails.value"}),
+                "lookup_attributes",
+            ),
+            (
                 json!({"extension_schemas": "enterprise"}),
                 "extension_schemas",
             ),
             (json!({"url": "http://app.example.com/scim"}), "url"),
             (json!({"url": "not a url"}), "url"),
             (json!({"insecure": "maybe"}), "insecure"),
+            // A value of the wrong JSON type is an error too, never the preset's default.
+            (json!({"lookup_attributes": 7}), "lookup_attributes"),
+            (
+                json!({"lookup_attributes": ["userName", 7]}),
+                "lookup_attributes",
+            ),
+            (
+                json!({"extension_schemas": {"urn": "x"}}),
+                "extension_schemas",
+            ),
+            (json!({"preset": true}), "preset"),
+            (json!({"update_method": ["put"]}), "update_method"),
         ];
         for (extra, name) in cases {
             let err = settings(with(extra.clone())).unwrap_err().to_string();

@@ -22,7 +22,7 @@ use crate::scim::connector::ScimConnector;
 use crate::scim::error::ScimError;
 use crate::scim::params::{ScimAuth, ScimParamsError, ScimSettings, PARAMS, TOKEN_ENV};
 use crate::scim::policy::ScimPolicy;
-use crate::scim::resource::{INCOMING_DEFAULT, OUTGOING_DEFAULT, PROFILE_MAPPERS};
+use crate::scim::resource::PROFILE_MAPPERS;
 use crate::state::LocalBoxFuture;
 use crate::vendor::{DemoContent, Vendor, VendorPackage, VendorService};
 
@@ -215,22 +215,7 @@ impl VendorService for ScimService {
 /// [`TEST_MODULE_DEADLINE`].
 async fn check(service: &ScimService, inv: Invocation<'_>) -> CommandResult {
     let settings = service.settings(inv.daemon, &inv.params)?;
-    for (param, default) in [
-        ("mapper-in", INCOMING_DEFAULT),
-        ("mapper-out", OUTGOING_DEFAULT),
-    ] {
-        let name = inv
-            .params
-            .string(param)
-            .unwrap_or_else(|| default.to_string());
-        // In engine mode the server may know a mapper the daemon does not (it maps).
-        if !inv.state.has_host() {
-            inv.daemon
-                .mappers
-                .get(&name)
-                .map_err(|e| CommandError::mapping(format!("{param}: {e}")))?;
-        }
-    }
+    crate::commands::test_module::check_mapper_params(&inv)?;
     let client = service
         .client(inv.daemon, &inv.params, &settings)?
         .within(TEST_MODULE_DEADLINE);

@@ -19,7 +19,7 @@ pub struct PackageOptions {
         value_parser = clap::builder::NonEmptyStringValueParser::new()
     )]
     pub docker_image: String,
-    /// The vendor whose integration this is (`okta`).
+    /// The vendor whose integration this is: `okta`, or `scim`.
     #[arg(long, value_name = "NAME", default_value = crate::vendors::DEFAULT, value_parser = crate::vendors::parse_name)]
     pub vendor: String,
 }

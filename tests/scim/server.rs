@@ -46,8 +46,9 @@ pub struct ScimServer {
     pub version: String,
 }
 
-/// The venv's Python with `scim2-server` importable, and the package's version; or why not.
-pub fn locate() -> Result<(PathBuf, String), String> {
+/// The virtual environment `.ci/run` builds (`target/ci-venv`, or `OKTA_IAM_CI_VENV`) and
+/// its Python; or why it is not there. The schema tests use the same one.
+pub fn ci_venv() -> Result<(PathBuf, PathBuf), String> {
     let venv = std::env::var_os("OKTA_IAM_CI_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv"));
@@ -58,6 +59,12 @@ pub fn locate() -> Result<(PathBuf, String), String> {
             venv.display()
         ));
     }
+    Ok((venv, python))
+}
+
+/// The venv's Python with `scim2-server` importable, and the package's version; or why not.
+pub fn locate() -> Result<(PathBuf, String), String> {
+    let (venv, python) = ci_venv()?;
     let output = Command::new(&python)
         .args([
             "-c",
@@ -228,6 +235,21 @@ impl ScimServer {
     pub fn seed_user(&self, mut resource: Value) -> Value {
         resource["schemas"] = serde_json::json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
         let (status, body) = self.request("POST", "/v2/Users", Some(&resource));
+        assert_eq!(status, 201, "seeding {resource}: {body}");
+        body
+    }
+
+    /// Creates the group `display_name` with `members` (users as [`Self::seed_user`] returned
+    /// them) and returns it as the server holds it.
+    pub fn seed_group(&self, display_name: &str, members: &[Value]) -> Value {
+        let members: Vec<Value> = members
+            .iter()
+            .map(|m| serde_json::json!({"value": m["id"], "type": "User"}))
+            .collect();
+        let resource = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": display_name, "members": members});
+        let (status, body) = self.request("POST", "/v2/Groups", Some(&resource));
         assert_eq!(status, 201, "seeding {resource}: {body}");
         body
     }

@@ -364,7 +364,10 @@ mod tests {
 
     #[test]
     fn resume_position_checks_the_last_consumed_uuid() {
-        let page: Vec<Value> = ["a", "b", "c", "d"].iter().map(|u| event(u)).collect();
+        let page: Vec<crate::okta::LogEvent> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|u| crate::okta::LogEvent::from_value(&event(u)))
+            .collect();
         let at = |skip: usize, last: Option<&str>| Cursor {
             url: String::new(),
             skip,

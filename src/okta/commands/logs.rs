@@ -11,7 +11,12 @@
 //! tableToMarkdown("Okta Log Events:", events))`, or `No logs found.` with null contents. Up to
 //! [`SPOOL_AFTER_BYTES`] of events it is built in memory; past that, events and markdown rows
 //! go to two spool files as they arrive and the entry is written from them, byte for byte the
-//! same as the in-memory one.
+//! same as the in-memory one for Okta's compact JSON.
+//!
+//! Events are kept as Okta's text ([`LogEvent`]), never as a `Value` tree for the whole
+//! result: the spool gets each event's bytes as they came, and only the markdown row of an
+//! event parses it, one event at a time. Memory is one page (2 MB of JSON for 1,000 events)
+//! plus the part kept before spooling.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -19,7 +24,7 @@ use serde_json::{Map, Value};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::commands::args::FromArgs;
 use crate::commands::{CommandError, CommandResult, Invocation};
-use crate::okta::{LogQuery, SortOrder};
+use crate::okta::{LogEvent, LogQuery, SortOrder};
 use crate::output::markdown::{self, TableStream};
 use crate::output::spool::{write_json_string_body, Piece, SpoolFile, SpooledEntry};
 use crate::output::{command_results, context_key, Entry};
@@ -32,8 +37,9 @@ use crate::time::{iso_millis as iso, parse_time_input};
 pub const MAX_LOGS_LIMIT: u64 = 100_000;
 /// The System Log's largest page.
 pub const MAX_PAGE: u64 = 1000;
-/// Past this many bytes of events (compact JSON), the entry is spooled to temporary files.
-pub const SPOOL_AFTER_BYTES: usize = 4 * 1024 * 1024;
+/// Past this many bytes of events (compact JSON), the entry is spooled to temporary files. An
+/// in-memory entry is built as a `Value` (about 7.5 times its JSON), so this stays small.
+pub const SPOOL_AFTER_BYTES: usize = 1024 * 1024;
 
 /// The context prefix and the table title of the reference.
 pub const PREFIX: &str = "Okta.Logs.Events";
@@ -197,18 +203,18 @@ fn get_logs(inv: Invocation<'_>) -> LocalBoxFuture<'_, CommandResult> {
         let mut pager = client.logs().list(&args.query());
         let mut sink = EventSink::new(SPOOL_AFTER_BYTES);
         while sink.count() < args.limit {
-            let Some(page) = pager.next_page().await else {
+            let Some(page) = pager.next_raw_page().await else {
                 break;
             };
             let page = page?;
             if page.items.is_empty() {
                 break;
             }
-            for event in page.items {
+            for raw in page.items {
                 if sink.count() == args.limit {
                     break;
                 }
-                sink.push(event)?;
+                sink.push(LogEvent::from_raw(&raw))?;
             }
         }
         Ok(vec![sink.finish()?])
@@ -220,7 +226,7 @@ pub struct EventSink {
     threshold: usize,
     count: u64,
     bytes: usize,
-    memory: Vec<Value>,
+    memory: Vec<LogEvent>,
     spool: Option<Spool>,
 }
 
@@ -246,12 +252,12 @@ impl EventSink {
         self.count
     }
 
-    pub fn push(&mut self, event: Value) -> Result<(), CommandError> {
+    pub fn push(&mut self, event: LogEvent) -> Result<(), CommandError> {
         self.count += 1;
         if let Some(spool) = &mut self.spool {
             return spool.push(&event);
         }
-        self.bytes += serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(0);
+        self.bytes += event.json().len();
         self.memory.push(event);
         if self.bytes > self.threshold {
             let mut events = std::mem::take(&mut self.memory).into_iter();
@@ -271,7 +277,7 @@ impl EventSink {
     pub fn finish(self) -> Result<Entry, CommandError> {
         match self.spool {
             Some(spool) => spool.finish(),
-            None => in_memory_entry(self.memory),
+            None => in_memory_entry(self.memory.iter().map(LogEvent::to_value).collect()),
         }
     }
 }
@@ -309,11 +315,11 @@ fn spool_error(error: std::io::Error) -> CommandError {
 }
 
 impl Spool {
-    fn start(first: &Value) -> Result<Spool, CommandError> {
-        let Value::Object(first_row) = first else {
+    fn start(first: &LogEvent) -> Result<Spool, CommandError> {
+        let Value::Object(first_row) = first.to_value() else {
             return Err(markdown_error(markdown::MarkdownError::MissingHeaders));
         };
-        let (table, head) = TableStream::start(TITLE, first_row);
+        let (table, head) = TableStream::start(TITLE, &first_row);
         let mut events = SpoolFile::new().map_err(spool_error)?;
         events.write_str("[").map_err(spool_error)?;
         let mut markdown = SpoolFile::new().map_err(spool_error)?;
@@ -325,14 +331,13 @@ impl Spool {
         })
     }
 
-    fn push(&mut self, event: &Value) -> Result<(), CommandError> {
+    /// The event's own bytes to the events file, its markdown row to the other.
+    fn push(&mut self, event: &LogEvent) -> Result<(), CommandError> {
         if self.events.len() > 1 {
             self.events.write_str(",").map_err(spool_error)?;
         }
-        let json = serde_json::to_vec(event)
-            .map_err(|e| CommandError::internal(format!("Cannot serialise an event: {e}")))?;
-        self.events.write_all(&json).map_err(spool_error)?;
-        let row = self.table.row(event).map_err(markdown_error)?;
+        self.events.write_str(event.json()).map_err(spool_error)?;
+        let row = self.table.row(&event.to_value()).map_err(markdown_error)?;
         write_json_string_body(&mut self.markdown, &row).map_err(spool_error)
     }
 
@@ -465,8 +470,8 @@ mod tests {
             let mut spooled = EventSink::new(0);
             let mut memory = EventSink::new(usize::MAX);
             for e in &events {
-                spooled.push(e.clone()).unwrap();
-                memory.push(e.clone()).unwrap();
+                spooled.push(LogEvent::from_value(e)).unwrap();
+                memory.push(LogEvent::from_value(e)).unwrap();
             }
             let spooled = spooled.finish().unwrap();
             let memory = memory.finish().unwrap();
@@ -491,7 +496,7 @@ mod tests {
         let one = serde_json::to_vec(&events[0]).unwrap().len();
         let mut sink = EventSink::new(one * 10);
         for e in &events {
-            sink.push(e.clone()).unwrap();
+            sink.push(LogEvent::from_value(e)).unwrap();
         }
         let spooled = sink.finish().unwrap();
         assert!(spooled.spooled.is_some());

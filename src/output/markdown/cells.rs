@@ -3,35 +3,68 @@
 
 use serde_json::Value;
 
-use super::python_value::{json_dumps, python_str, python_type_name};
+use super::python_value::{push_json_dumps, push_python_str, python_type_name};
 use super::MarkdownError;
 
 /// `formatCell(data, is_pretty=False, JsonTransformer(flatten=not is_auto_json_transform))`.
 pub(super) fn format_cell(value: &Value, flatten: bool) -> Result<String, MarkdownError> {
+    let mut out = String::new();
+    push_cell(value, flatten, &mut out)?;
+    Ok(out)
+}
+
+/// [`format_cell`], appended to `out` (a table renders every cell into one buffer).
+pub(super) fn push_cell(
+    value: &Value,
+    flatten: bool,
+    out: &mut String,
+) -> Result<(), MarkdownError> {
     if let Value::String(s) = value {
-        return Ok(s.clone());
+        out.push_str(s);
+        return Ok(());
     }
     if !flatten {
-        return auto_json_to_str(value);
+        out.push_str(&auto_json_to_str(value)?);
+        return Ok(());
     }
-    Ok(match value {
+    match value {
         // One `key: flattenCell(value)` line per item.
-        Value::Object(map) => map
-            .iter()
-            .map(|(key, value)| format!("{key}: {}", flatten_cell(value)))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        other => flatten_cell(other),
-    })
+        Value::Object(map) => {
+            for (i, (key, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out.push_str(key);
+                out.push_str(": ");
+                push_flat_cell(value, out);
+            }
+        }
+        other => push_flat_cell(other, out),
+    }
+    Ok(())
 }
 
 /// `flattenCell(data, is_pretty=False)`: strings unchanged, lists as the `,\n` join of Python
 /// `str()` of the items, anything else as compact `json.dumps`.
 fn flatten_cell(value: &Value) -> String {
+    let mut out = String::new();
+    push_flat_cell(value, &mut out);
+    out
+}
+
+/// [`flatten_cell`], appended to `out`.
+fn push_flat_cell(value: &Value, out: &mut String) {
     match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(python_str).collect::<Vec<_>>().join(",\n"),
-        other => json_dumps(other),
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                push_python_str(item, out);
+            }
+        }
+        other => push_json_dumps(other, out),
     }
 }
 

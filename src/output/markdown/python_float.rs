@@ -66,6 +66,50 @@ pub(super) fn python_float_repr(x: f64, json: bool) -> String {
 /// fixed-precision formatting is exact, so it tells when that tie happens.
 fn shortest_digits(magnitude: f64) -> (String, i32) {
     let (digits, exponent) = split_scientific(&format!("{magnitude:e}"));
+    if !may_be_a_tie(magnitude) {
+        return (digits, exponent);
+    }
+    shortest_digits_exact(magnitude, digits, exponent)
+}
+
+/// False when the exact decimal expansion of `magnitude` provably has more than 18
+/// significant digits: then no candidate of at most 17 digits lies exactly halfway, and
+/// Rust's shortest digits are CPython's. This skips the 1100-digit exact expansion for almost
+/// every float with a fraction (a System Log page holds thousands of coordinates).
+fn may_be_a_tie(magnitude: f64) -> bool {
+    let bits = magnitude.to_bits();
+    let biased = i32::try_from((bits >> 52) & 0x7ff).unwrap_or(0);
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mut mantissa, mut exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    if mantissa == 0 {
+        return true;
+    }
+    let zeros = mantissa.trailing_zeros();
+    mantissa >>= zeros;
+    exponent += i32::try_from(zeros).unwrap_or(0);
+    if exponent >= 0 {
+        // A whole number: the exact path decides.
+        return true;
+    }
+    // magnitude = mantissa × 5^k / 10^k: its significant digits are those of mantissa × 5^k,
+    // an odd number (so without trailing zeros).
+    let mut digits = u128::from(mantissa);
+    for _ in 0..exponent.unsigned_abs() {
+        match digits.checked_mul(5) {
+            Some(more) => digits = more,
+            None => return false,
+        }
+    }
+    digits < 10u128.pow(18)
+}
+
+/// [`shortest_digits`] with the tie check: the exact expansion tells whether Rust's digits
+/// are the upper of two equally short candidates.
+fn shortest_digits_exact(magnitude: f64, digits: String, exponent: i32) -> (String, i32) {
     // 1100 digits hold the whole exact expansion of any f64 (at most 767 significant digits).
     let (exact, exact_exponent) = split_scientific(&format!("{magnitude:.1100e}"));
     let exact = exact.trim_end_matches('0');
@@ -132,11 +176,44 @@ mod tests {
             // (written as sums: the literals would trip clippy's excessive_precision)
             (1932959388700000.0 + 0.25, "1932959388700000.2"),
             (1932959388700000.0 + 0.75, "1932959388700000.8"),
+            (53.3331, "53.3331"),
+            (-6.2489, "-6.2489"),
         ];
         for (x, expected) in cases {
             assert_eq!(python_float_repr(x, false), expected, "{x:e}");
         }
         assert_eq!(python_float_repr(f64::NAN, true), "NaN");
         assert_eq!(python_float_repr(f64::NEG_INFINITY, false), "-inf");
+    }
+
+    /// The shortcut never changes the digits: the exact path agrees on floats spread over
+    /// every magnitude, on short decimals, and on the halves and quarters that can tie.
+    #[test]
+    fn the_tie_shortcut_agrees_with_the_exact_expansion() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut floats = Vec::new();
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let x = f64::from_bits(state >> 1);
+            if x.is_finite() && x != 0.0 {
+                floats.push(x);
+            }
+        }
+        for i in 1..2_000u32 {
+            floats.push(f64::from(i) / 10_000.0);
+            floats.push(f64::from(i) * 0.25);
+            floats.push(1_932_959_388_700_000.0 + f64::from(i % 4) * 0.25);
+        }
+        floats.extend([5e-324, f64::MIN_POSITIVE, f64::MAX, 0.5, 1.5, 2.5, 1e23]);
+        for x in floats {
+            let (digits, exponent) = split_scientific(&format!("{x:e}"));
+            assert_eq!(
+                shortest_digits(x),
+                shortest_digits_exact(x, digits, exponent),
+                "{x:e}"
+            );
+        }
     }
 }

@@ -17,6 +17,19 @@ pub fn python_str(value: &Value) -> String {
     }
 }
 
+/// [`python_str`], appended to `out`.
+pub(super) fn push_python_str(value: &Value, out: &mut String) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        other => push_python(other, Style::Repr, out),
+    }
+}
+
+/// [`json_dumps`], appended to `out`.
+pub(super) fn push_json_dumps(value: &Value, out: &mut String) {
+    push_python(value, Style::Json, out);
+}
+
 /// Python `repr(v)` of a JSON value: `None`, `True`, `1.0`, `'text'`, `[1, 2]`, `{'k': 'v'}`.
 pub fn python_repr(value: &Value) -> String {
     let mut out = String::new();
@@ -73,7 +86,7 @@ fn push_python(value: &Value, style: Style, out: &mut String) {
     match value {
         Value::Null => out.push_str(style.none()),
         Value::Bool(b) => out.push_str(style.boolean(*b)),
-        Value::Number(n) => out.push_str(&python_number(n, style)),
+        Value::Number(n) => push_python_number(n, style, out),
         Value::String(s) => style.push_str(s, out),
         Value::Array(items) => {
             out.push('[');
@@ -102,15 +115,15 @@ fn push_python(value: &Value, style: Style, out: &mut String) {
 
 /// A number as Python prints it: integers as-is, floats with `float.__repr__` (the
 /// non-finite ones spelled per `style`).
-fn python_number(n: &Number, style: Style) -> String {
+fn push_python_number(n: &Number, style: Style, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
     if let Some(i) = n.as_i64() {
-        i.to_string()
+        let _ = write!(out, "{i}");
     } else if let Some(u) = n.as_u64() {
-        u.to_string()
-    } else {
-        n.as_f64()
-            .map(|f| python_float_repr(f, style == Style::Json))
-            .unwrap_or_default()
+        let _ = write!(out, "{u}");
+    } else if let Some(f) = n.as_f64() {
+        out.push_str(&python_float_repr(f, style == Style::Json));
     }
 }
 

@@ -1,10 +1,12 @@
 //! The body of `tableToMarkdown`: title, headers, the single-key and scalar-list shapes,
 //! `removeNull`, and one line per row; [`TableStream`] writes the same table row by row.
 
+use std::borrow::Cow;
+
 use chrono::TimeZone;
 use serde_json::{Map, Value};
 
-use super::cells::format_cell;
+use super::cells::{format_cell, push_cell};
 use super::clickable::url_to_clickable_markdown;
 use super::dates::epoch_ms_to_local;
 use super::header_transform;
@@ -18,16 +20,38 @@ const NO_ENTRIES: &str = "**No entries.**\n";
 /// `<br>`, and only `|` and `` ` `` get a backslash. Other markdown characters and backslashes
 /// are left alone.
 pub fn escape_cell(s: &str) -> String {
-    // Python replaces `\r\n`, then `\r`, then `\n`; once `\r\n` is gone the last two are
-    // independent, so one pass does both.
-    s.replace("\r\n", "<br>")
-        .replace(['\r', '\n'], "<br>")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
+    let mut out = String::with_capacity(s.len());
+    push_escaped_cell(s, &mut out);
+    out
+}
+
+/// [`escape_cell`], appended to `out`, in one pass. Python replaces `\r\n`, then `\r`, then
+/// `\n` with `<br>`, then `|` and `` ` ``; no replacement makes text another one matches, so
+/// one pass over the text gives the same.
+pub(super) fn push_escaped_cell(s: &str, out: &mut String) {
+    let mut rest = s;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\r' | b'\n' | b'|' | b'`'))
+    {
+        // `at` is the index of an ASCII byte: a character boundary.
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let (escape, len) = match from.as_bytes() {
+            [b'\r', b'\n', ..] => ("<br>", 2),
+            [b'\r' | b'\n', ..] => ("<br>", 1),
+            [b'|', ..] => ("\\|", 1),
+            _ => ("\\`", 1),
+        };
+        out.push_str(escape);
+        rest = from.get(len..).unwrap_or_default();
+    }
+    out.push_str(rest);
 }
 
 /// The body of `tableToMarkdown`, with the time zone for `date_fields` as a parameter so that
-/// tests can run in UTC.
+/// tests can run in UTC. Rows are read where they are (copied only to wrap scalars or to
+/// rewrite `date_fields`), and every cell is formatted and escaped into one buffer.
 pub(super) fn render<Tz: TimeZone>(
     name: &str,
     table: &Value,
@@ -66,7 +90,11 @@ pub(super) fn render<Tz: TimeZone>(
     }
 
     // Python tests `not headers`, so an empty list counts as "no headers".
-    let mut headers: Option<Vec<String>> = options.headers.clone().filter(|h| !h.is_empty());
+    let mut headers: Option<Vec<&str>> = options
+        .headers
+        .as_ref()
+        .filter(|h| !h.is_empty())
+        .map(|h| h.iter().map(String::as_str).collect());
 
     // A single-key dict without headers is a column table: the key is the header and the
     // value the rows. (When the value is itself a dict, it becomes one row that lacks that
@@ -75,16 +103,16 @@ pub(super) fn render<Tz: TimeZone>(
         if let Value::Object(map) = t {
             if map.len() == 1 {
                 if let Some((key, value)) = map.iter().next() {
-                    headers = Some(vec![key.clone()]);
+                    headers = Some(vec![key.as_str()]);
                     t = value;
                 }
             }
         }
     }
 
-    let mut rows: Vec<Value> = match t {
-        Value::Array(items) => items.clone(),
-        other => vec![other.clone()],
+    let mut rows: Vec<Cow<'_, Value>> = match t {
+        Value::Array(items) => items.iter().map(Cow::Borrowed).collect(),
+        other => vec![Cow::Borrowed(other)],
     };
 
     // `if not isinstance(t[0], dict)`: a list of scalars; every item (dicts included) is
@@ -98,31 +126,31 @@ pub(super) fn render<Tz: TimeZone>(
         }
     };
     if !first_is_dict {
-        let Some(header) = headers.as_ref().and_then(|h| h.first()).cloned() else {
+        let Some(header) = headers.as_ref().and_then(|h| h.first()).copied() else {
             return Err(MarkdownError::MissingHeaders);
         };
         rows = rows
             .into_iter()
             .map(|item| {
                 let mut row = Map::new();
-                row.insert(header.clone(), item);
-                Value::Object(row)
+                row.insert(header.to_string(), item.into_owned());
+                Cow::Owned(Value::Object(row))
             })
             .collect();
     }
 
     // Headers not given: the keys of the FIRST row only, sorted by code point (byte order of
     // UTF-8 is code-point order) on the original keys.
-    let mut headers = match headers {
+    let mut headers: Vec<&str> = match headers {
         Some(headers) => headers,
         None => {
-            let mut keys: Vec<String> = rows
+            let mut keys: Vec<&str> = rows
                 .first()
-                .and_then(Value::as_object)
-                .map(|row| row.keys().cloned().collect())
+                .and_then(|row| row.as_object())
+                .map(|row| row.keys().map(String::as_str).collect())
                 .unwrap_or_default();
             if options.sort_headers {
-                keys.sort();
+                keys.sort_unstable();
             }
             keys
         }
@@ -135,16 +163,16 @@ pub(super) fn render<Tz: TimeZone>(
             // like Python: a non-dict row only raises when it is reached.
             let mut all_null = true;
             for row in &rows {
-                let Value::Object(row) = row else {
+                let Value::Object(row) = row.as_ref() else {
                     return Err(no_attribute(row, "get"));
                 };
-                if !is_null_like(row.get(header)) {
+                if !is_null_like(row.get(*header)) {
                     all_null = false;
                     break;
                 }
             }
             if !all_null {
-                kept.push(header.clone());
+                kept.push(*header);
             }
         }
         headers = kept;
@@ -155,43 +183,62 @@ pub(super) fn render<Tz: TimeZone>(
         return Ok(out);
     }
 
-    let header_cells: Vec<String> = headers
-        .iter()
-        .map(|h| match options.header_transform {
-            None => escape_cell(h),
-            Some(kind) => header_transform(kind, h),
-        })
-        .collect();
     out.push('|');
-    out.push_str(&header_cells.join("|"));
+    for (i, header) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        match options.header_transform {
+            None => push_escaped_cell(header, &mut out),
+            Some(kind) => out.push_str(&header_transform(kind, header)),
+        }
+    }
     out.push_str("|\n|");
-    out.push_str(&vec!["---"; headers.len()].join("|"));
+    for i in 0..headers.len() {
+        if i > 0 {
+            out.push('|');
+        }
+        out.push_str("---");
+    }
     out.push_str("|\n");
 
     let flatten = !options.auto_json_transform;
+    // One cell's text before escaping, reused.
+    let mut cell = String::new();
     for row in &rows {
         // `entry.copy()` then `entry_copy.get(h)`: lists can be copied but have no `get`.
-        let mut row = match row {
-            Value::Object(row) => row.clone(),
+        let row = match row.as_ref() {
+            Value::Object(row) => row,
             Value::Array(_) => return Err(no_attribute(row, "get")),
             other => return Err(no_attribute(other, "copy")),
         };
+        // The copy only matters when a date field is rewritten.
+        let mut dated: Option<Map<String, Value>> = None;
         for field in &options.date_fields {
             // `try: ... except Exception: pass` — a missing key or a bad value is left as is.
-            if let Some(date) = row.get(field).and_then(|v| epoch_ms_to_local(v, tz)) {
-                row.insert(field.clone(), Value::String(date));
+            let current = dated.as_ref().unwrap_or(row);
+            if let Some(date) = current.get(field).and_then(|v| epoch_ms_to_local(v, tz)) {
+                dated
+                    .get_or_insert_with(|| row.clone())
+                    .insert(field.clone(), Value::String(date));
             }
         }
-        let mut cells = Vec::with_capacity(headers.len());
-        for header in &headers {
-            let cell = match row.get(header) {
-                None | Some(Value::Null) => String::new(),
-                Some(value) => format_cell(value, flatten)?,
-            };
-            cells.push(escape_cell(&cell));
-        }
+        let row = dated.as_ref().unwrap_or(row);
         out.push_str("| ");
-        out.push_str(&cells.join(" | "));
+        for (i, header) in headers.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" | ");
+            }
+            match row.get(*header) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(text)) => push_escaped_cell(text, &mut out),
+                Some(value) => {
+                    cell.clear();
+                    push_cell(value, flatten, &mut cell)?;
+                    push_escaped_cell(&cell, &mut out);
+                }
+            }
+        }
         out.push_str(" |\n");
     }
     Ok(out)

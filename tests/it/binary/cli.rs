@@ -535,3 +535,43 @@ fn completions_come_from_the_command_line_definition() {
     let bad = run(&["completions", "tcsh"], b"");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The transport, cassette and vendor options of `serve` and `call` apply to every vendor:
+/// their help names no single one (an option that says "Okta" names the SCIM app too).
+#[test]
+fn serve_and_call_option_help_is_worded_for_every_vendor() {
+    let command = okta_iam::cli::command();
+    for name in ["serve", "call"] {
+        let sub = command
+            .get_subcommands()
+            .find(|sub| sub.get_name() == name)
+            .expect(name);
+        let mut checked = 0;
+        for arg in sub.get_arguments() {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if help.contains("Okta") {
+                assert!(help.contains("SCIM"), "{name} --{}: {help}", arg.get_id());
+            }
+            checked += 1;
+        }
+        assert!(checked > 10, "{name} has its options");
+        for flag in [
+            "connect_timeout",
+            "answer_timeout",
+            "request_timeout",
+            "max_retries",
+        ] {
+            let arg = sub
+                .get_arguments()
+                .find(|arg| arg.get_id() == flag)
+                .expect(flag);
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.contains("vendor"), "{name} --{flag}: {help}");
+        }
+    }
+    let about = command
+        .get_about()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    assert!(about.contains("SCIM"), "{about}");
+}

@@ -36,13 +36,23 @@ fn line(command: &str, args: Value, params: &Value) -> String {
     json!({"command": command, "args": args, "params": params}).to_string()
 }
 
-fn profile(email: &str, extra: Value) -> Value {
-    let mut profile = json!({"email": email, "username": email, "givenname": "Grace",
-        "surname": "Hopper", "displayname": "Grace Hopper"});
+/// `base` with the keys of `extra` set on it.
+fn with(mut base: Value, extra: Value) -> Value {
     for (k, v) in extra.as_object().unwrap() {
-        profile[k] = v.clone();
+        base[k] = v.clone();
     }
-    json!({"user-profile": profile})
+    base
+}
+
+fn profile(email: &str, extra: Value) -> Value {
+    let profile = json!({"email": email, "username": email, "givenname": "Grace",
+        "surname": "Hopper", "displayname": "Grace Hopper"});
+    json!({"user-profile": with(profile, extra)})
+}
+
+/// One `iam-*` user command on the user with this email.
+fn user_line(command: &str, email: &str, params: &Value) -> String {
+    line(command, profile(email, json!({})), params)
 }
 
 /// The lifecycle script over one `serve`.
@@ -50,41 +60,17 @@ fn lifecycle(params: &Value, group: &str) -> Vec<String> {
     vec![
         line("test-module", json!({}), params),
         line("get-mapping-fields", json!({}), params),
-        line(
-            "iam-get-user",
-            profile("ada@example.com", json!({})),
-            params,
-        ),
-        line(
-            "iam-get-user",
-            profile("nobody@example.com", json!({})),
-            params,
-        ),
-        line(
-            "iam-create-user",
-            profile("grace@example.com", json!({})),
-            params,
-        ),
-        line(
-            "iam-create-user",
-            profile("ada@example.com", json!({})),
-            params,
-        ),
+        user_line("iam-get-user", "ada@example.com", params),
+        user_line("iam-get-user", "nobody@example.com", params),
+        user_line("iam-create-user", "grace@example.com", params),
+        user_line("iam-create-user", "ada@example.com", params),
         line(
             "iam-update-user",
             profile("grace@example.com", json!({"title": "Rear Admiral"})),
             params,
         ),
-        line(
-            "iam-disable-user",
-            profile("grace@example.com", json!({})),
-            params,
-        ),
-        line(
-            "iam-enable-user",
-            profile("grace@example.com", json!({})),
-            params,
-        ),
+        user_line("iam-disable-user", "grace@example.com", params),
+        user_line("iam-enable-user", "grace@example.com", params),
         line("iam-get-group", json!({"scim": {"id": group}}), params),
         line(
             "iam-get-group",
@@ -251,18 +237,15 @@ fn call_takes_the_token_from_the_environment_and_names_a_refused_one() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("ada@example.com"));
 
-    let refused = run_with_env(
-        &[
-            "call",
-            "--vendor",
-            "scim",
-            "--params",
-            url_only,
-            "test-module",
-        ],
-        b"",
-        &[("SCIM_API_TOKEN", BASIC_PASSWORD)],
-    );
+    let test_module = [
+        "call",
+        "--vendor",
+        "scim",
+        "--params",
+        url_only,
+        "test-module",
+    ];
+    let refused = run_with_env(&test_module, b"", &[("SCIM_API_TOKEN", BASIC_PASSWORD)]);
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -271,17 +254,7 @@ fn call_takes_the_token_from_the_environment_and_names_a_refused_one() {
     );
     assert_clean("stderr", &refused.stderr);
 
-    let missing = run(
-        &[
-            "call",
-            "--vendor",
-            "scim",
-            "--params",
-            url_only,
-            "test-module",
-        ],
-        b"",
-    );
+    let missing = run(&test_module, b"");
     assert!(String::from_utf8_lossy(&missing.stderr).contains("SCIM_API_TOKEN"));
 }
 
@@ -299,18 +272,8 @@ fn a_bad_param_is_an_error_naming_it() {
         (json!({"auth_type": "basic"}), "auth_type"),
         (json!({"url": "http://scim.example.com/scim/v2"}), "url"),
     ] {
-        let mut params = params(&fake);
-        for (k, v) in extra.as_object().unwrap() {
-            params[k] = v.clone();
-        }
-        lines.push((
-            line(
-                "iam-get-user",
-                profile("ada@example.com", json!({})),
-                &params,
-            ),
-            name,
-        ));
+        let params = with(params(&fake), extra);
+        lines.push((user_line("iam-get-user", "ada@example.com", &params), name));
     }
     let script: Vec<String> = lines.iter().map(|(l, _)| l.clone()).collect();
     let (results, _, _) = run_lines(&["serve", "--vendor", "scim"], &[], &script);
@@ -336,37 +299,28 @@ fn record_then_replay_gives_the_same_results_and_keeps_no_secret() {
     // A basic-auth instance: refused by the fake, its password nowhere.
     let basic = json!({"url": fake.base_url(), "auth_type": "basic",
         "credentials": {"identifier": "admin", "password": BASIC_PASSWORD}});
-    script.push(line(
-        "iam-get-user",
-        profile("ada@example.com", json!({})),
-        &basic,
-    ));
-    let trace = ["--log-level", "trace"];
-    let mut args = vec![
-        "serve",
-        "--vendor",
-        "scim",
-        "--record",
-        cassette.to_str().unwrap(),
-    ];
-    args.extend(trace);
-    let (recorded, stdout, stderr) = run_lines(&args, &[], &script);
+    script.push(user_line("iam-get-user", "ada@example.com", &basic));
+    let cassette = cassette.to_str().unwrap();
+    let serve_with = |mode| {
+        [
+            "serve",
+            "--vendor",
+            "scim",
+            mode,
+            cassette,
+            "--log-level",
+            "trace",
+        ]
+    };
+    let (recorded, stdout, stderr) = run_lines(&serve_with("--record"), &[], &script);
     assert_clean("stdout (record)", &stdout);
     assert_clean("stderr (record)", &stderr);
-    assert_clean("cassette", &std::fs::read(&cassette).unwrap());
+    assert_clean("cassette", &std::fs::read(cassette).unwrap());
     assert!(iam(&recorded.last().unwrap()[0])["errorMessage"]
         .to_string()
         .contains("401"));
 
-    let mut args = vec![
-        "serve",
-        "--vendor",
-        "scim",
-        "--replay",
-        cassette.to_str().unwrap(),
-    ];
-    args.extend(trace);
-    let (replayed, stdout, stderr) = run_lines(&args, &[], &script);
+    let (replayed, stdout, stderr) = run_lines(&serve_with("--replay"), &[], &script);
     assert_clean("stdout (replay)", &stdout);
     assert_clean("stderr (replay)", &stderr);
     assert_eq!(replayed, recorded);
@@ -384,16 +338,8 @@ fn a_429_is_waited_out_and_a_create_answered_503_is_not_sent_again() {
         &["serve", "--vendor", "scim"],
         &[],
         &[
-            line(
-                "iam-get-user",
-                profile("ada@example.com", json!({})),
-                &params,
-            ),
-            line(
-                "iam-create-user",
-                profile("grace@example.com", json!({})),
-                &params,
-            ),
+            user_line("iam-get-user", "ada@example.com", &params),
+            user_line("iam-create-user", "grace@example.com", &params),
         ],
     );
     assert_eq!(iam(&results[0][0])["success"], true, "{:?}", results[0]);
@@ -421,4 +367,32 @@ fn a_429_is_waited_out_and_a_create_answered_503_is_not_sent_again() {
         .users()
         .iter()
         .all(|u| u["userName"] != "grace@example.com"));
+}
+
+/// `test-module` checks the mapper params before anything is sent (the check every vendor
+/// shares): a SCIM instance naming an unknown mapper, or Okta's, fails the Test button.
+#[test]
+fn test_module_names_a_mapper_param_the_daemon_does_not_know() {
+    let (fake, _) = seeded();
+    let cases = [
+        ("mapper-in", "No Such Mapper"),
+        ("mapper-out", "User Profile - Okta (Outgoing)"),
+    ];
+    let script: Vec<String> = cases
+        .iter()
+        .map(|(param, mapper)| {
+            let params = with(params(&fake), json!({ *param: mapper }));
+            line("test-module", json!({}), &params)
+        })
+        .collect();
+    let (results, _, _) = run_lines(&["serve", "--vendor", "scim"], &[], &script);
+    for ((param, mapper), entries) in cases.iter().zip(&results) {
+        assert_eq!(entries[0]["Type"], 4, "{entries:?}");
+        let text = entries[0]["Contents"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("{param}: ")) && text.contains(mapper),
+            "{text}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "nothing is sent");
 }

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{only_entry, temp_dir, Daemon};
+use crate::support::only_entry;
+use crate::support::scim_support::serve_scim;
 
 const TOKEN: &str = "iam-test-token-0123456789abcdef";
 const WAIT: Duration = Duration::from_secs(30);
@@ -19,19 +20,7 @@ const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// Runs one `iam-*` command with `profile` through a fresh `serve --vendor scim` pointed at
 /// `server`; the IAM result.
 fn iam(server: &MockServer, command: &str, profile: Value) -> Value {
-    let dir = temp_dir("scim-faults");
-    let state = dir.join("state.json");
-    let mut daemon = Daemon::spawn(
-        &[
-            "serve",
-            "--vendor",
-            "scim",
-            "--state",
-            state.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .keeping(dir);
+    let mut daemon = serve_scim("scim-faults");
     let params = json!({"url": format!("{}/scim/v2", server.uri()),
         "credentials": {"password": TOKEN}});
     let line = json!({"command": command, "params": params,
@@ -81,6 +70,20 @@ async fn requests(server: &MockServer) -> Vec<String> {
         .collect()
 }
 
+/// `GET /Users/u1` answered with ada at this ETag (mount it, perhaps `up_to_n_times`).
+fn read_of_ada(version: &str) -> Mock {
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users/u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ada(version)))
+}
+
+/// The IAM result failed with this errorCode and exactly this errorMessage.
+fn assert_failed(result: &Value, code: impl Into<Value>, message: &str) {
+    assert_eq!(result["success"], false, "{result}");
+    assert_eq!(result["errorCode"], code.into(), "{result}");
+    assert_eq!(result["errorMessage"], message, "{result}");
+}
+
 async fn found_ada(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users"))
@@ -93,17 +96,8 @@ async fn found_ada(server: &MockServer) {
 async fn a_412_on_update_re_reads_once_and_retries_with_the_new_etag() {
     let server = MockServer::start().await;
     found_ada(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ada("W/\"1\"")))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ada("W/\"2\"")))
-        .mount(&server)
-        .await;
+    read_of_ada("W/\"1\"").up_to_n_times(1).mount(&server).await;
+    read_of_ada("W/\"2\"").mount(&server).await;
     Mock::given(method("PATCH"))
         .and(header("if-match", "W/\"1\""))
         .respond_with(scim_error(412, "invalidVers", "changed"))
@@ -136,11 +130,7 @@ async fn a_412_on_update_re_reads_once_and_retries_with_the_new_etag() {
 async fn a_second_412_is_an_error_in_words_not_an_overwrite() {
     let server = MockServer::start().await;
     found_ada(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ada("W/\"1\"")))
-        .mount(&server)
-        .await;
+    read_of_ada("W/\"1\"").mount(&server).await;
     Mock::given(method("PATCH"))
         .respond_with(scim_error(412, "invalidVers", "changed"))
         .mount(&server)
@@ -150,11 +140,10 @@ async fn a_second_412_is_an_error_in_words_not_an_overwrite() {
         "iam-disable-user",
         json!({"email": "ada@example.com"}),
     );
-    assert_eq!(result["success"], false, "{result}");
-    assert_eq!(result["errorCode"], "invalidVers");
-    assert_eq!(
-        result["errorMessage"],
-        "The user changed since it was read (ETag mismatch). The app says: changed"
+    assert_failed(
+        &result,
+        "invalidVers",
+        "The user changed since it was read (ETag mismatch). The app says: changed",
     );
     let sent = requests(&server).await;
     assert_eq!(sent.iter().filter(|r| r.starts_with("PATCH")).count(), 2);
@@ -202,13 +191,12 @@ async fn a_5xx_on_create_is_not_sent_again() {
         "iam-create-user",
         json!({"email": "new@example.com"}),
     );
-    assert_eq!(result["success"], false, "{result}");
-    assert_eq!(result["errorCode"], 503, "{result}");
-    assert_eq!(
-        result["errorMessage"],
-        "The SCIM server answered with HTTP 503. The create was sent once and not repeated: \
-         the user may have been created anyway; look it up (iam-get-user) before creating it \
-         again."
+    assert_failed(
+        &result,
+        503,
+        "The SCIM server answered with HTTP 503: a failure on the app's side (tell its \
+         administrators if it persists). The create was sent once and not repeated: the user \
+         may have been created anyway; look it up (iam-get-user) before creating it again.",
     );
     assert_eq!(
         requests(&server).await,
@@ -226,22 +214,17 @@ async fn scim_error_bodies_become_codes_and_words() {
         .mount(&server)
         .await;
     let result = iam(&server, "iam-get-user", json!({"email": "ada@example.com"}));
-    assert_eq!(result["success"], false, "{result}");
-    assert_eq!(result["errorCode"], "invalidFilter");
-    assert_eq!(
-        result["errorMessage"],
+    assert_failed(
+        &result,
+        "invalidFilter",
         "The app refused the lookup filter; check the lookup_attributes param against the \
-         attributes the app can filter on. The app says: emails[ not supported"
+         attributes the app can filter on. The app says: emails[ not supported",
     );
 
     // mutability on the update.
     let server = MockServer::start().await;
     found_ada(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users/u1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ada("W/\"1\"")))
-        .mount(&server)
-        .await;
+    read_of_ada("W/\"1\"").mount(&server).await;
     Mock::given(method("PATCH"))
         .respond_with(scim_error(400, "mutability", "userName is immutable"))
         .expect(1)
@@ -252,12 +235,11 @@ async fn scim_error_bodies_become_codes_and_words() {
         "iam-update-user",
         json!({"email": "ada@example.com", "username": "ada2@example.com"}),
     );
-    assert_eq!(result["success"], false, "{result}");
-    assert_eq!(result["errorCode"], "mutability");
-    assert_eq!(
-        result["errorMessage"],
+    assert_failed(
+        &result,
+        "mutability",
         "The change sets an attribute the app does not let you change (read-only or \
-         immutable); remove it from the outgoing mapper. The app says: userName is immutable"
+         immutable); remove it from the outgoing mapper. The app says: userName is immutable",
     );
 
     // uniqueness on create (a 409 the lookup did not foresee).
@@ -276,11 +258,10 @@ async fn scim_error_bodies_become_codes_and_words() {
         "iam-create-user",
         json!({"email": "ada@example.com"}),
     );
-    assert_eq!(result["success"], false, "{result}");
-    assert_eq!(result["errorCode"], "uniqueness");
-    assert_eq!(
-        result["errorMessage"],
+    assert_failed(
+        &result,
+        "uniqueness",
         "The user already exists in the app. A user with one of these unique attributes \
-         (userName, externalId, email) already exists in the app. The app says: userName taken"
+         (userName, externalId, email) already exists in the app. The app says: userName taken",
     );
 }

@@ -5,37 +5,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use okta_iam::http::auth::HeaderAuth;
-use okta_iam::http::call::HttpCore;
-use okta_iam::http::{HttpSettings, ReqwestTransport, TransportOptions, VirtualClock};
+use okta_iam::http::VirtualClock;
 use okta_iam::scim::client::{Resource, ScimClient};
 use okta_iam::scim::error::ScimError;
-use okta_iam::scim::policy::ScimPolicy;
-use okta_iam::secret::Secret;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::scim_support::scim_core;
+
 const TOKEN: &str = "scim-s3cret-token";
 
 fn client(server: &MockServer, clock: Arc<VirtualClock>) -> ScimClient {
-    let settings = HttpSettings::default();
-    let transport = ReqwestTransport::new(TransportOptions {
-        settings,
-        insecure: false,
-        proxy: false,
-    })
-    .unwrap();
-    let token = Secret::new(TOKEN);
-    let core = HttpCore::new(
-        Arc::new(transport),
-        clock,
-        Arc::new(HeaderAuth::bearer(&token)),
-        settings,
-        ScimPolicy::new(token),
-    );
     let base = format!("{}/scim/v2/", server.uri()).parse().unwrap();
-    ScimClient::new(Arc::new(core), base)
+    ScimClient::new(scim_core(TOKEN, clock), base)
 }
 
 fn user(id: &str, version: &str) -> Value {

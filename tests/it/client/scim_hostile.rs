@@ -4,46 +4,15 @@
 //! (The same values against a real server, where they must find and change nobody else:
 //! `scim_server.rs`.)
 
-use std::sync::Arc;
-
-use okta_iam::http::auth::HeaderAuth;
-use okta_iam::http::call::HttpCore;
-use okta_iam::http::{HttpSettings, ReqwestTransport, TransportOptions, VirtualClock};
+use crate::support::scim_support::scim_connector;
 use okta_iam::iam::connector::Connector;
-use okta_iam::params::Params;
-use okta_iam::scim::client::ScimClient;
 use okta_iam::scim::connector::ScimConnector;
-use okta_iam::scim::params::ScimSettings;
-use okta_iam::scim::policy::ScimPolicy;
-use okta_iam::secret::Secret;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn connector(server: &MockServer) -> ScimConnector {
-    let values = json!({"url": format!("{}/scim/v2", server.uri()),
-        "credentials": {"password": "tok"}});
-    let settings =
-        ScimSettings::from_params(&Params::from_map(values.as_object().unwrap().clone()), None)
-            .unwrap();
-    let http = HttpSettings::default();
-    let transport = ReqwestTransport::new(TransportOptions {
-        settings: http,
-        insecure: false,
-        proxy: false,
-    })
-    .unwrap();
-    let core = HttpCore::new(
-        Arc::new(transport),
-        Arc::new(VirtualClock::new()),
-        Arc::new(HeaderAuth::bearer(&Secret::new("tok"))),
-        http,
-        ScimPolicy::new(Secret::new("tok")),
-    );
-    ScimConnector::new(
-        ScimClient::new(Arc::new(core), settings.base_url.clone()),
-        settings,
-    )
+    scim_connector(&format!("{}/scim/v2", server.uri()), "tok", json!({}))
 }
 
 /// The raw (still encoded) `path?query` of every request wiremock received, in order.

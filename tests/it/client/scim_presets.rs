@@ -3,18 +3,9 @@
 //! requests wiremock received compared with the ones the preset stands for (method, path,
 //! decoded query, body, If-Match).
 
-use std::sync::Arc;
-
-use okta_iam::http::auth::HeaderAuth;
-use okta_iam::http::call::HttpCore;
-use okta_iam::http::{HttpSettings, ReqwestTransport, TransportOptions, VirtualClock};
+use crate::support::scim_support::scim_connector;
 use okta_iam::iam::connector::Connector;
-use okta_iam::params::Params;
-use okta_iam::scim::client::ScimClient;
 use okta_iam::scim::connector::ScimConnector;
-use okta_iam::scim::params::ScimSettings;
-use okta_iam::scim::policy::ScimPolicy;
-use okta_iam::secret::Secret;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,28 +15,10 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 fn connector(server: &MockServer, preset: &str) -> ScimConnector {
-    let values = json!({"url": format!("{}/scim/v2", server.uri()),
-        "credentials": {"password": "tok"}, "preset": preset});
-    let settings =
-        ScimSettings::from_params(&Params::from_map(values.as_object().unwrap().clone()), None)
-            .unwrap();
-    let http = HttpSettings::default();
-    let transport = ReqwestTransport::new(TransportOptions {
-        settings: http,
-        insecure: false,
-        proxy: false,
-    })
-    .unwrap();
-    let core = HttpCore::new(
-        Arc::new(transport),
-        Arc::new(VirtualClock::new()),
-        Arc::new(HeaderAuth::bearer(&Secret::new("tok"))),
-        http,
-        ScimPolicy::new(Secret::new("tok")),
-    );
-    ScimConnector::new(
-        ScimClient::new(Arc::new(core), settings.base_url.clone()),
-        settings,
+    scim_connector(
+        &format!("{}/scim/v2", server.uri()),
+        "tok",
+        json!({"preset": preset}),
     )
 }
 
@@ -132,10 +105,11 @@ async fn script(preset: &str) -> Vec<Sent> {
     }
     let profile = json!({"userName": "ada", "email": "ada@example.com",
         "name.givenName": "Ada", "enterprise.department": "R&D"});
-    connector
+    let created = connector
         .create_user(profile.as_object().unwrap().clone())
         .await
         .unwrap();
+    assert_eq!(created.id, "u1", "{preset}: the id of the 201 body");
     let user = connector.find_user("id", "u1").await.unwrap().remove(0);
     let change = json!({"title": "CTO"});
     connector
@@ -174,21 +148,35 @@ fn read() -> Sent {
     ("GET /scim/v2/Users/u1".into(), Value::Null)
 }
 
+/// What every preset sends for the script: one lookup per filter, in order, then the create
+/// (with or without the enterprise extension), the re-read and PATCH of the update, and the
+/// re-read and `disable` of the disable.
+fn expected(filters: &[&str], with_enterprise: bool, disable: Sent) -> Vec<Sent> {
+    let mut sent: Vec<Sent> = filters.iter().map(|filter| lookup(filter)).collect();
+    sent.extend([
+        create(with_enterprise),
+        read(),
+        read(),
+        patch("title", json!("CTO")),
+        read(),
+        disable,
+    ]);
+    sent
+}
+
 #[tokio::test]
 async fn rfc_looks_up_by_username_work_email_and_external_id_and_patches() {
     assert_eq!(
         script("rfc").await,
-        [
-            lookup(r#"userName eq "ada""#),
-            lookup(r#"emails[type eq "work" and value eq "ada@example.com"]"#),
-            lookup(r#"externalId eq "ada""#),
-            create(true),
-            read(),
-            read(),
-            patch("title", json!("CTO")),
-            read(),
+        expected(
+            &[
+                r#"userName eq "ada""#,
+                r#"emails[type eq "work" and value eq "ada@example.com"]"#,
+                r#"externalId eq "ada""#,
+            ],
+            true,
             patch("active", json!(false)),
-        ]
+        )
     );
 }
 
@@ -196,16 +184,11 @@ async fn rfc_looks_up_by_username_work_email_and_external_id_and_patches() {
 async fn github_looks_up_by_username_and_external_id_and_sends_no_enterprise_extension() {
     assert_eq!(
         script("github").await,
-        [
-            lookup(r#"userName eq "ada""#),
-            lookup(r#"externalId eq "ada""#),
-            create(false),
-            read(),
-            read(),
-            patch("title", json!("CTO")),
-            read(),
+        expected(
+            &[r#"userName eq "ada""#, r#"externalId eq "ada""#],
+            false,
             patch("active", json!(false)),
-        ]
+        )
     );
 }
 
@@ -214,16 +197,11 @@ async fn atlassian_and_aws_look_up_by_username_and_external_id_and_patch() {
     for preset in ["atlassian", "aws"] {
         assert_eq!(
             script(preset).await,
-            [
-                lookup(r#"userName eq "ada""#),
-                lookup(r#"externalId eq "ada""#),
-                create(true),
-                read(),
-                read(),
-                patch("title", json!("CTO")),
-                read(),
+            expected(
+                &[r#"userName eq "ada""#, r#"externalId eq "ada""#],
+                true,
                 patch("active", json!(false)),
-            ],
+            ),
             "{preset}"
         );
     }
@@ -233,18 +211,16 @@ async fn atlassian_and_aws_look_up_by_username_and_external_id_and_patch() {
 async fn slack_looks_up_by_any_email_and_disables_with_delete() {
     assert_eq!(
         script("slack").await,
-        [
-            lookup(r#"userName eq "ada""#),
-            lookup(r#"emails.value eq "ada@example.com""#),
-            create(true),
-            read(),
-            read(),
-            patch("title", json!("CTO")),
-            read(),
+        expected(
+            &[
+                r#"userName eq "ada""#,
+                r#"emails.value eq "ada@example.com""#,
+            ],
+            true,
             (
                 "DELETE /scim/v2/Users/u1 if-match:W/\"7\"".into(),
                 Value::Null,
             ),
-        ]
+        )
     );
 }

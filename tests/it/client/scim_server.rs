@@ -6,49 +6,17 @@
 //! Skipped (saying why) when the server is not installed, unless
 //! `OKTA_IAM_REQUIRE_SCIM_SERVER` is set (CI sets it).
 
-use std::sync::Arc;
-
-use okta_iam::http::auth::HeaderAuth;
-use okta_iam::http::call::HttpCore;
-use okta_iam::http::{HttpSettings, ReqwestTransport, TransportOptions, VirtualClock};
 use okta_iam::iam::connector::{
     Connector, ErrorKind, GroupLookup, GroupSearch, LifecycleState, VendorUser,
 };
-use okta_iam::params::Params;
-use okta_iam::scim::client::ScimClient;
 use okta_iam::scim::connector::ScimConnector;
-use okta_iam::scim::params::ScimSettings;
-use okta_iam::scim::policy::ScimPolicy;
-use okta_iam::secret::Secret;
 use serde_json::{json, Map, Value};
 
 use crate::support::scim_server::{ScimServer, SCIM_TOKEN};
+use crate::support::scim_support::scim_connector;
 
 fn connector(server: &ScimServer, extra: Value) -> ScimConnector {
-    let mut values = json!({"url": server.base_url(), "credentials": {"password": SCIM_TOKEN}});
-    for (k, v) in extra.as_object().unwrap() {
-        values[k] = v.clone();
-    }
-    let settings =
-        ScimSettings::from_params(&Params::from_map(values.as_object().unwrap().clone()), None)
-            .unwrap();
-    let http = HttpSettings::default();
-    let transport = ReqwestTransport::new(TransportOptions {
-        settings: http,
-        insecure: false,
-        proxy: false,
-    })
-    .unwrap();
-    let token = Secret::new(SCIM_TOKEN);
-    let core = HttpCore::new(
-        Arc::new(transport),
-        Arc::new(VirtualClock::new()),
-        Arc::new(HeaderAuth::bearer(&token)),
-        http,
-        ScimPolicy::new(token),
-    );
-    let client = ScimClient::new(Arc::new(core), settings.base_url.clone());
-    ScimConnector::new(client, settings)
+    scim_connector(&server.base_url(), SCIM_TOKEN, extra)
 }
 
 fn profile(value: Value) -> Map<String, Value> {
@@ -217,17 +185,7 @@ async fn a_group_lists_every_member() {
     let members: Vec<Value> = (0..3)
         .map(|i| server.seed_user(json!({"userName": format!("member{i}")})))
         .collect();
-    let (status, group) = server.request(
-        "POST",
-        "/v2/Groups",
-        Some(
-            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-            "displayName": "Admins",
-            "members": members.iter().map(|m| json!({"value": m["id"], "type": "User"}))
-                .collect::<Vec<_>>()}),
-        ),
-    );
-    assert_eq!(status, 201, "{group}");
+    let group = server.seed_group("Admins", &members);
     let connector = connector(&server, json!({}));
     let GroupSearch::Found(found) = connector
         .find_group(&GroupLookup::DisplayName("Admins".into()))

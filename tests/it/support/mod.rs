@@ -12,6 +12,7 @@ pub mod okta_support;
 pub mod process;
 #[path = "../../scim/server.rs"]
 pub mod scim_server;
+pub mod scim_support;
 pub mod wiremock_ext;
 
 use std::io::Write;

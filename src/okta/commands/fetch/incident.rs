@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::okta::LogEvent;
 use crate::output::spool::{Piece, SpooledEntry};
 use crate::output::{Entry, EntryType};
 
@@ -28,19 +29,20 @@ pub fn incidents_entry(incidents: &[Value]) -> Entry {
 }
 
 /// One incident of a System Log event: `name` (display message and target user), `occurred`
-/// (`published`), `rawJSON` (the whole event), `dbotMirrorId` (`uuid`), and the event type as a
-/// label. The App Sync classifier and mapper read `rawJSON`.
-pub fn incident(event: &Value) -> Value {
+/// (`published`), `rawJSON` (the whole event: Okta's text, compact), `dbotMirrorId` (`uuid`),
+/// and the event type as a label. The App Sync classifier and mapper read `rawJSON`.
+pub fn event_incident(event: &LogEvent) -> Value {
+    let fields = event.fields();
     let mut out = Map::new();
-    out.insert("name".into(), Value::String(incident_name(event)));
-    if let Some(published) = event.get("published").and_then(Value::as_str) {
-        out.insert("occurred".into(), Value::String(published.to_string()));
+    out.insert("name".into(), Value::String(event_incident_name(event)));
+    if let Some(published) = &fields.published {
+        out.insert("occurred".into(), Value::String(published.clone()));
     }
-    out.insert("rawJSON".into(), Value::String(event.to_string()));
-    if let Some(uuid) = uuid_of(event) {
+    out.insert("rawJSON".into(), Value::String(event.json().to_string()));
+    if let Some(uuid) = event.uuid() {
         out.insert("dbotMirrorId".into(), Value::String(uuid.to_string()));
     }
-    if let Some(event_type) = event.get("eventType").and_then(Value::as_str) {
+    if let Some(event_type) = &fields.event_type {
         out.insert(
             "labels".into(),
             json!([{"type": "eventType", "value": event_type}]),
@@ -49,31 +51,38 @@ pub fn incident(event: &Value) -> Value {
     Value::Object(out)
 }
 
+/// [`event_incident`] of an event held as a `Value` (enriched, or stored by the Python
+/// integration): `rawJSON` is its serialisation.
+pub fn incident(event: &Value) -> Value {
+    event_incident(&LogEvent::from_value(event))
+}
+
 /// `<displayMessage>: <target user>`, e.g. `Add user to application membership:
 /// dana.lee@example.com`; the event type when there is no display message.
-pub fn incident_name(event: &Value) -> String {
-    let text = |v: Option<&Value>| {
-        v.and_then(Value::as_str)
+pub fn event_incident_name(event: &LogEvent) -> String {
+    let fields = event.fields();
+    let text = |v: &Option<String>| {
+        v.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let message = text(event.get("displayMessage"))
-        .or_else(|| text(event.get("eventType")))
+    let message = text(&fields.display_message)
+        .or_else(|| text(&fields.event_type))
         .unwrap_or_else(|| "Okta System Log event".to_string());
-    let user = event
-        .get("target")
-        .and_then(Value::as_array)
-        .and_then(|targets| {
-            targets
-                .iter()
-                .find(|t| t.get("type").and_then(Value::as_str) == Some("User"))
-        })
-        .and_then(|user| text(user.get("alternateId")).or_else(|| text(user.get("displayName"))));
+    let user = fields
+        .user_target
+        .as_ref()
+        .and_then(|user| text(&user.alternate_id).or_else(|| text(&user.display_name)));
     match user {
         Some(user) => format!("{message}: {user}"),
         None => message,
     }
+}
+
+/// [`event_incident_name`] of an event held as a `Value`.
+pub fn incident_name(event: &Value) -> String {
+    event_incident_name(&LogEvent::from_value(event))
 }
 
 pub(super) fn uuid_of(event: &Value) -> Option<&str> {

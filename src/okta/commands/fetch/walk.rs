@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
-use super::incident::{incident, uuid_of};
+use super::incident::{event_incident, incident, uuid_of};
 use super::last_run::{
     in_future, read_last_run, repair_future_position, Cursor, LastRun, Resume, SavedRun,
     FALLBACK_LAG_MINUTES, LAST_RUN_MAX_BYTES, LAST_RUN_VERSION, MAX_PAGES_PER_RUN, RETENTION_DAYS,
@@ -16,7 +16,7 @@ use super::last_run::{
 use super::settings::FetchSettings;
 use super::FetchOutcome;
 use crate::commands::CommandError;
-use crate::okta::{Client, LogQuery, OktaError, Page, SortOrder};
+use crate::okta::{Client, LogEvent, LogQuery, OktaError, SortOrder};
 use crate::time::{iso_millis as iso, parse_timestamp as parse_time};
 
 /// `fnv1a64:<hex>` of the filter text: enough to notice a change, small to store.
@@ -151,6 +151,12 @@ pub(super) fn is_rejection(error: &OktaError) -> bool {
     matches!(error, OktaError::InvalidRequest(_)) || error.status() == Some(400)
 }
 
+/// A page of the System Log walk.
+struct EventPage {
+    items: Vec<LogEvent>,
+    next: Option<url::Url>,
+}
+
 /// One run's delivery: the budget, the incidents so far, the uuid set, the high-water mark.
 pub(super) struct Run<'a> {
     client: &'a Client,
@@ -163,8 +169,8 @@ pub(super) struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn note_published(&mut self, event: &Value) {
-        let Some(text) = event.get("published").and_then(Value::as_str) else {
+    fn note_published(&mut self, published: Option<&str>) {
+        let Some(text) = published else {
             return;
         };
         if let Some(at) = parse_time(text) {
@@ -175,16 +181,16 @@ impl Run<'_> {
     }
 
     /// Delivers one event unless its uuid was delivered before.
-    fn deliver(&mut self, event: &Value) {
-        if let Some(uuid) = uuid_of(event) {
+    fn deliver(&mut self, event: &LogEvent) {
+        if let Some(uuid) = event.uuid() {
             if self.seen.contains(uuid) {
                 debug!(uuid, "already delivered; skipped");
                 return;
             }
             self.seen.insert(uuid.to_string());
         }
-        self.incidents.push(incident(event));
-        self.note_published(event);
+        self.incidents.push(event_incident(event));
+        self.note_published(event.fields().published.as_deref());
         self.budget -= 1;
     }
 
@@ -225,7 +231,7 @@ impl Run<'_> {
                 }
             }
         }
-        self.note_published(&event);
+        self.note_published(event.get("published").and_then(Value::as_str));
         self.incidents.push(Value::Object(out));
         self.budget -= 1;
     }
@@ -269,8 +275,8 @@ impl Run<'_> {
                 // The uuid of the last event consumed from this page.
                 cursor.last_uuid = items
                     .get(..i)
-                    .and_then(<[Value]>::last)
-                    .and_then(uuid_of)
+                    .and_then(<[LogEvent]>::last)
+                    .and_then(LogEvent::uuid)
                     .map(str::to_string);
                 return Ok(Stop::Budget);
             }
@@ -281,7 +287,7 @@ impl Run<'_> {
                     // No way further from this page: stay on it; the next run reads it again
                     // and takes only what was appended.
                     cursor.skip = items.len();
-                    cursor.last_uuid = items.last().and_then(uuid_of).map(str::to_string);
+                    cursor.last_uuid = items.last().and_then(LogEvent::uuid).map(str::to_string);
                     return Ok(Stop::CaughtUp);
                 }
             }
@@ -291,11 +297,22 @@ impl Run<'_> {
         }
     }
 
-    async fn read_page(&self, url: &str) -> Result<Page, OktaError> {
+    /// One page of events, each kept as Okta's text with the fields a run reads.
+    async fn read_page(&self, url: &str) -> Result<EventPage, OktaError> {
         let mut pager = self.client.logs().resume(url)?;
-        match pager.next_page().await {
-            Some(page) => page,
-            None => Ok(Page {
+        match pager.next_raw_page().await {
+            Some(page) => {
+                let page = page?;
+                Ok(EventPage {
+                    items: page
+                        .items
+                        .iter()
+                        .map(|raw| LogEvent::from_raw(raw))
+                        .collect(),
+                    next: page.next,
+                })
+            }
+            None => Ok(EventPage {
                 items: Vec::new(),
                 next: None,
             }),
@@ -306,7 +323,7 @@ impl Run<'_> {
 /// Where to start in a page read again: after the `skip` events already consumed, checked
 /// against the uuid of the last of them. If that event moved, start after it; if it is gone,
 /// read the whole page (the uuid set drops what was delivered).
-pub(super) fn resume_position(cursor: &Cursor, items: &[Value]) -> usize {
+pub(super) fn resume_position(cursor: &Cursor, items: &[LogEvent]) -> usize {
     if cursor.skip == 0 {
         return 0;
     }
@@ -314,10 +331,10 @@ pub(super) fn resume_position(cursor: &Cursor, items: &[Value]) -> usize {
         return cursor.skip.min(items.len());
     };
     // `skip` is not 0 here.
-    if items.get(cursor.skip - 1).and_then(uuid_of) == Some(last) {
+    if items.get(cursor.skip - 1).and_then(LogEvent::uuid) == Some(last) {
         return cursor.skip;
     }
-    match items.iter().position(|e| uuid_of(e) == Some(last)) {
+    match items.iter().position(|e| e.uuid() == Some(last)) {
         Some(p) => {
             warn!(
                 expected = cursor.skip,
