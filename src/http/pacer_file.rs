@@ -120,6 +120,9 @@ impl PacerFile {
     }
 
     fn read(&self, system_now: f64) -> Option<PacerView> {
+        if !is_private_file(&self.path) {
+            return None;
+        }
         let bytes = std::fs::read(&self.path).ok()?;
         let stored: Stored = serde_json::from_slice(&bytes).ok()?;
         let age = system_now - stored.written_at;
@@ -169,6 +172,21 @@ impl PacerFile {
         temp.persist(&self.path).map_err(|e| e.error)?;
         Ok(())
     }
+}
+
+/// Whether `path` is a regular file (not a symlink) that only its owner may read or write.
+/// The temp directory is shared: a view planted by another user (readable by us, so not
+/// 0600) or a link to some other file must not steer the pacer, so such a file is ignored.
+#[cfg(unix)]
+fn is_private_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o077 == 0)
+}
+
+#[cfg(not(unix))]
+fn is_private_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file())
 }
 
 /// The system clock in epoch seconds (what [`PacerFile`] measures its times against).
@@ -271,6 +289,33 @@ mod tests {
             .replace("\"version\":9", "\"version\":1");
         std::fs::write(file.path(), text).unwrap();
         assert_eq!(load(50_000.0), Duration::ZERO);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_view_others_could_write_or_a_link_is_ignored() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+        let t0 = Instant::now();
+        let load = |file: &PacerFile| {
+            let fresh = Pacer::new();
+            file.load_into(&fresh, t0 + ms(3), 50_000.0);
+            fresh.reserve("k", t0 + ms(3))
+        };
+        file.save(&spent("k", t0), t0 + ms(2), 50_000.0);
+        assert!(load(&file) > Duration::ZERO);
+        // Readable by the group or others: someone else may have written it.
+        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(load(&file), Duration::ZERO);
+        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(load(&file) > Duration::ZERO);
+        // A symlink in the file's place, even to a good view.
+        let other = PacerFile::in_dir(dir.path(), &base("https://other.okta.com/api/v1/"));
+        std::fs::rename(file.path(), other.path()).unwrap();
+        std::os::unix::fs::symlink(other.path(), file.path()).unwrap();
+        assert!(load(&other) > Duration::ZERO);
+        assert_eq!(load(&file), Duration::ZERO);
     }
 
     #[test]
