@@ -13,12 +13,14 @@
 //! HTTP/1.1 client and a bare reqwest client), `cold` (a process per command), `memory`
 //! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
 //! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
-//! the same bucket), `parts` (where the time of one command and one log page goes). `cargo bench` builds the release binary; the harness spawns it from
+//! the same bucket), `parts` (where the time of one command and one log page goes), `multi`
+//! (several processes on one bucket: `multi.rs`). `cargo bench` builds the release binary; the harness spawns it from
 //! `CARGO_BIN_EXE_okta-iam` (override with `OKTA_IAM_BIN`). BENCHMARKS.md has the results.
 //! Everything talks to the fake on 127.0.0.1 only, never to a real Okta.
 
 mod driver;
 mod floor;
+mod multi;
 mod parts;
 mod stats;
 
@@ -34,7 +36,9 @@ use fake_okta::FakeOkta;
 use floor::{BareReqwest, RawHttp, Target};
 use stats::{micros, millis, Summary};
 
-const SECTIONS: &[&str] = &["loop", "cold", "memory", "fetch", "rate", "bulk", "parts"];
+const SECTIONS: &[&str] = &[
+    "loop", "cold", "memory", "fetch", "rate", "bulk", "parts", "multi",
+];
 
 /// One target and how this run did against it.
 struct Verdict {
@@ -153,6 +157,9 @@ fn main() {
     }
     if run("parts") {
         parts::run(bench.quick);
+    }
+    if run("multi") {
+        multi::run(&mut bench);
     }
 
     println!();
@@ -1434,9 +1441,16 @@ fn rate_limit(bench: &mut Bench) {
     let utilisation = run.utilisation();
     bench.verdict(
         "5. rate: utilisation of the bucket",
-        "≥ 90%",
+        "≥ 95% (98% at 600/60)",
         format!("{:.1}%", utilisation * 100.0),
-        Some(utilisation >= 0.9),
+        Some(
+            utilisation
+                >= if bench.bucket.window.as_secs() >= 60 {
+                    0.98
+                } else {
+                    0.95
+                },
+        ),
     );
     bench.verdict(
         "5. rate: failed commands",
@@ -1495,12 +1509,12 @@ fn bulk(bench: &mut Bench) {
     let rate = run.commands as f64 / run.elapsed.as_secs_f64();
     bench.verdict(
         "6. bulk: iam-create-user commands/s",
-        "report (bucket max in ())",
+        "≥ 90% of the bucket (max in ())",
         format!(
             "{rate:.2}/s ({best:.2}/s), {:.1}% utilisation",
             run.utilisation() * 100.0
         ),
-        Some(run.failed == 0),
+        Some(run.failed == 0 && run.utilisation() >= 0.9),
     );
     bench.verdict(
         "6. bulk: 429 answers",

@@ -26,6 +26,7 @@ use crate::http::clock::Clock;
 use crate::http::deadline::Deadline;
 use crate::http::failure::seconds;
 use crate::http::pacer::Pacer;
+use crate::http::pacer_file::{self, PacerFile};
 use crate::http::policy::{
     Attempt, DeadlineRanOut, RateLimitStop, RateLimited, Repeat, VendorPolicy,
 };
@@ -35,6 +36,10 @@ use crate::http::transport::{
     HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
 };
 use crate::http::url_limit;
+
+/// Up to this much is added at random to the wait for a window to refill after a 429, so
+/// clients that were refused together do not all come back in the same millisecond.
+pub const REFILL_JITTER: Duration = Duration::from_millis(100);
 
 /// One call: what to send, and the pacing bucket it counts against.
 #[derive(Clone, Debug)]
@@ -54,6 +59,8 @@ pub struct HttpCore<P: VendorPolicy> {
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     pacer: Pacer,
+    /// Where the pacer's view is shared with other processes of the same org, if anywhere.
+    pacer_file: Option<PacerFile>,
     auth: Arc<dyn AuthProvider<P::Error>>,
     settings: HttpSettings,
     policy: P,
@@ -104,10 +111,19 @@ impl<P: VendorPolicy> HttpCore<P> {
             transport,
             clock,
             pacer: Pacer::new(),
+            pacer_file: None,
             auth,
             settings,
             policy,
         }
+    }
+
+    /// Starts the pacer from the view other processes left in `file`, and leaves this
+    /// client's view there whenever a window runs low.
+    pub fn with_pacer_file(mut self, file: PacerFile) -> Self {
+        file.load_into(&self.pacer, self.clock.now(), pacer_file::system_now());
+        self.pacer_file = Some(file);
+        self
     }
 
     pub fn clock(&self) -> &dyn Clock {
@@ -199,6 +215,7 @@ impl<P: VendorPolicy> HttpCore<P> {
             };
             let attempts = retries + 1;
             tracing::trace!(request = %request, url = %call.url, attempt = attempts, "{} request", policy.log_name());
+            let sent = clock.now();
             let outcome = tokio::time::timeout(timeout, self.transport.send(http_request)).await;
 
             let failure = match outcome {
@@ -226,7 +243,18 @@ impl<P: VendorPolicy> HttpCore<P> {
                         remaining = ?budget.map(|b| b.remaining),
                         "{} response", policy.log_name()
                     );
-                    self.pacer.observe(&call.bucket, budget, clock.now());
+                    let received = clock.now();
+                    let news = self.pacer.observe(&call.bucket, budget, sent, received);
+                    if let Some(file) = &self.pacer_file {
+                        // Only a bucket that has run low is worth a file: a process that never
+                        // comes near the limit leaves nothing behind.
+                        let low = budget.is_some() && self.pacer.is_low(&call.bucket);
+                        if low || (news && file.exists()) {
+                            let system_now = pacer_file::system_now();
+                            file.merge_into(&self.pacer, received, system_now);
+                            file.save(&self.pacer, received, system_now);
+                        }
+                    }
                     if response.is_success() {
                         return Ok(response);
                     }
@@ -282,7 +310,14 @@ impl<P: VendorPolicy> HttpCore<P> {
                     (class, error, reason)
                 }
                 Failure::RateLimited(response, error) => {
-                    let reset = policy.rate_limit_reset(&response);
+                    let mut reset = policy.rate_limit_reset(&response);
+                    // A 429 whose headers the pacer read waits for the window's end as the
+                    // pacer places it (the measured clock offset, not a fixed margin).
+                    if reset.wait.is_some() && policy.budget(&response).is_some() {
+                        if let Some(refill) = self.pacer.until_refill(&call.bucket, clock.now()) {
+                            reset.wait = Some(refill + backoff::jitter(REFILL_JITTER));
+                        }
+                    }
                     let class = FailureClass::RateLimited {
                         reset_wait: reset.wait,
                     };

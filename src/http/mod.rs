@@ -17,7 +17,9 @@
 //! | `deadline.rs` | [`deadline::Deadline`]: the end of a command's time budget |
 //! | `retry.rs` | [`retry::decide`]: whether and when to retry a failure, a pure function of (failure, attempt, now, deadline) |
 //! | `backoff.rs` | exponential backoff steps and jitter |
-//! | `pacer.rs` | [`pacer::Pacer`]: per-bucket pacing from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
+//! | `pacer.rs` | [`pacer::Pacer`]: one pacing window per server bucket, from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
+//! | `pacer_file.rs` | [`pacer_file::PacerFile`]: the pacer's view carried between processes, a small file per org URL in the temp directory |
+//! | `server_clock.rs` | [`server_clock::ServerClock`]: the server's `Date` against the local clock, measured from the answers, to place resets |
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
 //! | `encode.rs` | a value as one path segment or one filter literal |
@@ -42,10 +44,12 @@ pub mod encode;
 pub mod env;
 pub mod failure;
 pub mod pacer;
+pub mod pacer_file;
 pub mod paging;
 pub mod policy;
 pub mod resolve;
 pub mod retry;
+pub mod server_clock;
 pub mod settings;
 pub mod transport;
 pub mod url_limit;

@@ -17,6 +17,7 @@ pub(crate) use crate::http::call::{label, Call};
 use crate::http::cassette::RecordingOptions;
 use crate::http::clock::{Clock, TokioClock};
 use crate::http::deadline::Deadline;
+use crate::http::pacer_file::PacerFile;
 use crate::http::settings::HttpSettings;
 pub use crate::http::settings::{
     DEFAULT_ANSWER_TIMEOUT, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_COMMAND_DEADLINE,
@@ -152,7 +153,13 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, OktaError> {
         check_config(&config)?;
         let transport = ReqwestTransport::new(&config)?;
-        Ok(Client::with_transport(config, Arc::new(transport)))
+        // The real clock: the pacer's view is shared with other processes of the org.
+        Ok(Client::build(
+            config,
+            Arc::new(transport),
+            Arc::new(TokioClock),
+            true,
+        ))
     }
 
     /// A client over another transport (a cassette, a test double).
@@ -165,6 +172,17 @@ impl Client {
         config: ClientConfig,
         transport: Arc<dyn Transport>,
         clock: Arc<dyn Clock>,
+    ) -> Client {
+        Client::build(config, transport, clock, false)
+    }
+
+    /// `share_pacing`: keep the pacer's view in the org's file in the temp directory
+    /// ([`crate::http::pacer_file`]), for clients on the system's clock only.
+    fn build(
+        config: ClientConfig,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        share_pacing: bool,
     ) -> Client {
         let mut base = config.base_url.clone();
         if !base.path().ends_with('/') {
@@ -184,7 +202,10 @@ impl Client {
             None => Arc::new(HeaderAuth::scheme("SSWS", &config.token)),
         };
         let policy = OktaPolicy::new(&base, config.token.clone());
-        let core = HttpCore::new(transport, clock, auth, config.http_settings(), policy);
+        let mut core = HttpCore::new(transport, clock, auth, config.http_settings(), policy);
+        if share_pacing {
+            core = core.with_pacer_file(PacerFile::for_org(&base));
+        }
         Client {
             inner: Arc::new(Inner { config, base, core }),
             deadline: None,
@@ -268,9 +289,9 @@ impl Client {
         url
     }
 
-    /// `METHOD /api/v1/<shape>`.
+    /// The Okta rate-limit bucket of `method` on `route` ([`crate::okta::buckets`]).
     pub(crate) fn bucket(&self, method: Method, route: &Route) -> String {
-        format!("{method} {}{}", self.inner.base.path(), route.shape)
+        crate::okta::buckets::bucket(self.inner.base.path(), method, route.shape)
     }
 
     pub(crate) fn call(
@@ -484,7 +505,7 @@ mod tests {
             url.as_str(),
             "https://acme.okta.com/api/v1/users?filter=profile.login+eq+%22a%40b.c%22"
         );
-        assert_eq!(client.bucket(Method::Get, &route), "GET /api/v1/users");
+        assert_eq!(client.bucket(Method::Get, &route), "/api/v1/users");
     }
 
     #[test]

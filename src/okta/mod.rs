@@ -32,7 +32,8 @@
 //! | `log_event.rs` | [`LogEvent`]: a System Log event as Okta's text, with the few fields the commands read |
 //! | `filter.rs` | [`filter::Filter`] and [`filter::quote`]: the only way values enter filter expressions |
 //! | `path.rs` | typed ids ([`UserId`], [`AppId`], [`GroupId`]) and [`path::segment`]: the only way values enter paths |
-//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer (buckets are named in `client.rs`) |
+//! | `rate_limit.rs` | Okta's `X-Rate-Limit-*` headers, the reset wait measured against `Date`, and the [`crate::http::pacer::Budget`] each answer gives the pacer |
+//! | `buckets.rs` | Okta's rate-limit buckets (endpoint families): the pacing key of each request |
 //! | `auth/` | Okta's credentials behind the HTTP core's [`auth::AuthProvider`] seam: the API token (`SSWS`), or OAuth 2.0 with DPoP, and what a refusal means; see its module docs and `docs/oauth.md` |
 //! | `connector.rs` | [`connector::OktaConnector`]: Okta behind the IAM layer's `Connector` trait |
 //! | `params.rs` | [`params::PARAMS`], Okta's instance params (the manifest's configuration), and [`params::OktaParams`]: the url as `<url>/api/v1/`, the API token (`OKTA_API_TOKEN`), the OAuth settings |
@@ -124,15 +125,15 @@
 //! # Pacing
 //!
 //! `X-Rate-Limit-Limit/Remaining/Reset` are read on every answer (the smallest value when a
-//! header is repeated, as lines or comma-joined). The client keeps one window per bucket,
-//! shared by all its clones (so by every command of a `serve` process). A bucket is the
-//! method plus the path shape with ids replaced: `GET /api/v1/users`,
-//! `GET /api/v1/users/{id}`, `POST /api/v1/users/{id}/lifecycle/activate`, `GET /api/v1/logs`,
-//! `GET /api/v1/apps`, `GET /api/v1/groups/{id}/users`, ... This is finer than Okta's own
-//! buckets (e.g. all of `/api/v1/apps/*` is one Okta bucket), which costs nothing: each key
-//! reads the shared `Remaining` from its own answers. When `Remaining` is at or below 10 % of
-//! `Limit` (at least 2), the requests left are spread evenly over what remains of the window;
-//! at 0 they wait for the window to end (+1 s). A pacing wait past the deadline fails the call
+//! header is repeated, as lines or comma-joined). The client keeps one window per Okta bucket
+//! ([`buckets`]: `/api/v1/users` for list and create, `GET /api/v1/users/{idOrLogin}`,
+//! `/api/v1/users/{id}` for writes and lifecycle, `/api/v1/apps*`, `/api/v1/logs`, ...),
+//! shared by all its clones (so by every command of a `serve` process); buckets whose
+//! answers report the same window share one. When `Remaining` is at or below 10 % of
+//! `Limit` (at least 2), the requests left are spread evenly over what remains of the
+//! window; at 0 they wait for the window to end, placed on the local clock with the measured
+//! offset of Okta's clock (`Date`), not a fixed margin ([`crate::http::pacer`]). A pacing
+//! wait past the deadline fails the call
 //! at once with [`OktaError::RateLimited`].
 //!
 //! # Testing
@@ -145,6 +146,7 @@
 
 mod apps;
 pub mod auth;
+pub mod buckets;
 mod client;
 pub mod commands;
 pub mod connector;

@@ -11,12 +11,11 @@
 //! are at most a minute), so no header can make the client wait, or block a bucket, for
 //! longer than that; and all arithmetic on header values is checked or saturating.
 //!
-//! [`RateLimitInfo::budget`] turns them into what the HTTP core's [`crate::http::pacer::Pacer`] keeps per bucket
-//! ([`crate::http::pacer`]). Okta's buckets are keyed by method and path shape with ids
-//! replaced (`GET /api/v1/users`, `GET /api/v1/users/{id}`,
-//! `POST /api/v1/users/{id}/lifecycle/activate`, `GET /api/v1/logs`). Okta's own buckets can
-//! be coarser (all of `/api/v1/apps/*` share one); a finer key only means each key learns
-//! the shared `Remaining` from its own answers.
+//! [`RateLimitInfo::budget`] turns them into what the HTTP core's
+//! [`crate::http::pacer::Pacer`] keeps per bucket: the limit, what is left, and the reset and
+//! `Date` as the server wrote them (the pacer places the reset on the local clock with the
+//! measured offset of the server's clock, [`crate::http::server_clock`]). The pacing key of
+//! a request is its Okta rate-limit bucket ([`crate::okta::buckets`]).
 
 use std::time::Duration;
 
@@ -89,17 +88,19 @@ impl RateLimitInfo {
         self.limit == Some(0) && self.remaining == Some(0)
     }
 
-    /// What the pacer learns from this answer: the window's limit, what is left of it, and
-    /// how long until it resets (plus [`RESET_MARGIN`]). `None` for a concurrency 429 and
-    /// when `Limit`, `Remaining`, `Reset` or `Date` is missing (or the reset not believed).
+    /// What the pacer learns from this answer: the window's limit, what is left of it, its
+    /// reset and the answer's `Date`. `None` for a concurrency 429 and when `Limit`,
+    /// `Remaining`, `Reset` or `Date` is missing (or the reset not believed).
     pub fn budget(&self) -> Option<Budget> {
         if self.is_concurrency_limit() {
             return None;
         }
+        self.until_reset()?;
         Some(Budget {
             limit: self.limit?,
             remaining: self.remaining?,
-            window_left: self.until_reset()? + RESET_MARGIN,
+            resets_at: self.reset?,
+            server_date: self.date?,
         })
     }
 
@@ -131,8 +132,6 @@ pub fn reset_wait(info: &RateLimitInfo) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::pacer::Pacer;
-    use tokio::time::Instant;
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
@@ -224,96 +223,45 @@ mod tests {
         assert!(reset_wait(&past).unwrap() < Duration::from_millis(1_500));
     }
 
-    fn info(limit: u64, remaining: u64, until: i64) -> RateLimitInfo {
-        RateLimitInfo {
-            limit: Some(limit),
-            remaining: Some(remaining),
-            reset: Some(DATE_EPOCH + until),
+    #[test]
+    fn the_budget_is_the_headers_as_the_server_wrote_them() {
+        let info = RateLimitInfo {
+            limit: Some(100),
+            remaining: Some(7),
+            reset: Some(DATE_EPOCH + 5),
             date: Some(DATE_EPOCH),
-        }
-    }
-
-    #[test]
-    fn pacer_lets_requests_through_while_remaining_is_high() {
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        assert_eq!(pacer.reserve("GET /api/v1/users", now), Duration::ZERO);
-        pacer.observe("GET /api/v1/users", info(600, 500, 60).budget(), now);
-        for _ in 0..100 {
-            assert_eq!(pacer.reserve("GET /api/v1/users", now), Duration::ZERO);
-        }
-    }
-
-    #[test]
-    fn pacer_spreads_the_last_requests_over_the_window() {
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        // 3 left, window ends in 59 s + 1 s margin = 60 s.
-        pacer.observe("GET /api/v1/logs", info(100, 3, 59).budget(), now);
-        let waits: Vec<_> = (0..4)
-            .map(|_| pacer.reserve("GET /api/v1/logs", now))
-            .collect();
-        assert_eq!(waits[0], Duration::ZERO);
-        assert_eq!(waits[1], Duration::from_secs(20));
-        assert_eq!(waits[2], Duration::from_secs(40));
-        // None left: wait for the end of the window.
-        assert_eq!(waits[3], Duration::from_secs(60));
-        // Other buckets are not affected; after the window all is clear.
-        assert_eq!(pacer.reserve("GET /api/v1/users", now), Duration::ZERO);
+        };
         assert_eq!(
-            pacer.reserve("GET /api/v1/logs", now + Duration::from_secs(61)),
-            Duration::ZERO
+            info.budget(),
+            Some(Budget {
+                limit: 100,
+                remaining: 7,
+                resets_at: DATE_EPOCH + 5,
+                server_date: DATE_EPOCH,
+            })
         );
-    }
-
-    #[test]
-    fn pacer_ignores_concurrency_answers_and_incomplete_headers() {
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        pacer.observe("b", info(0, 0, 30).budget(), now);
-        pacer.observe(
-            "b",
+        // Concurrency answers and incomplete headers say nothing to the pacer.
+        let concurrency = RateLimitInfo {
+            limit: Some(0),
+            remaining: Some(0),
+            ..info
+        };
+        assert_eq!(concurrency.budget(), None);
+        assert_eq!(RateLimitInfo { date: None, ..info }.budget(), None);
+        assert_eq!(
             RateLimitInfo {
-                limit: Some(10),
-                remaining: Some(0),
-                ..Default::default()
+                remaining: None,
+                ..info
             }
             .budget(),
-            now,
+            None
         );
-        assert_eq!(pacer.reserve("b", now), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_429_with_an_earlier_reset_is_not_held_to_the_longer_window() {
-        // Found by tests/it/binary/faults.rs: answers said "resets in 60 s", then a 429 said "0 left,
-        // resets in 1 s". Keeping the 60 s end with 0 left failed every request of the
-        // bucket for a minute, the retry of that 429 included.
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        pacer.observe("b", info(600, 500, 60).budget(), now);
-        pacer.observe("b", info(600, 0, 1).budget(), now);
-        assert_eq!(pacer.reserve("b", now), Duration::from_secs(2));
-        let later = now + Duration::from_secs(2);
-        assert_eq!(pacer.reserve("b", later), Duration::ZERO);
-        // Resets that agree within a second are one window: the lower count stays.
-        pacer.observe("b", info(600, 500, 60).budget(), now);
-        pacer.observe(
-            "b",
-            info(600, 1, 60).budget(),
-            now + Duration::from_millis(400),
-        );
-        pacer.observe(
-            "b",
-            info(600, 400, 59).budget(),
-            now + Duration::from_millis(500),
-        );
-        let at = now + Duration::from_secs(1);
-        assert_eq!(pacer.reserve("b", at), Duration::ZERO);
-        assert!(
-            pacer.reserve("b", at) > Duration::from_secs(50),
-            "1 left, then 0"
-        );
+        // A reset beyond MAX_TRUSTED_RESET is not believed.
+        let far = RateLimitInfo {
+            reset: Some(DATE_EPOCH + 3_600),
+            ..info
+        };
+        assert_eq!(far.budget(), None);
     }
 
     #[test]
@@ -351,30 +299,5 @@ mod tests {
             };
             assert!(read.until_reset().unwrap_or_default() <= MAX_TRUSTED_RESET);
         }
-
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        // Limit near u64::MAX, Remaining huge: no overflow, no division by zero.
-        pacer.observe("b", info(u64::MAX - 1, u64::MAX - 2, 30).budget(), now);
-        assert_eq!(pacer.reserve("b", now), Duration::ZERO);
-        pacer.observe("c", info(u64::MAX, 1 << 40, 30).budget(), now);
-        assert_eq!(pacer.reserve("c", now), Duration::ZERO);
-        pacer.observe("d", info(u64::MAX, 5, 30).budget(), now);
-        assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
-        assert!(pacer.reserve("d", now) <= Duration::from_secs(31));
-        // Remaining 0 with an unbelievable reset does not block the bucket.
-        pacer.observe("e", info(600, 0, i64::MAX / 2).budget(), now);
-        assert_eq!(pacer.reserve("e", now), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_new_window_replaces_the_old_one() {
-        let pacer = Pacer::new();
-        let now = Instant::now();
-        pacer.observe("b", info(100, 0, 10).budget(), now);
-        assert_eq!(pacer.reserve("b", now), Duration::from_secs(11));
-        let later = now + Duration::from_secs(12);
-        pacer.observe("b", info(100, 99, 60).budget(), later);
-        assert_eq!(pacer.reserve("b", later), Duration::ZERO);
     }
 }
