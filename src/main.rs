@@ -14,9 +14,9 @@ use std::process::ExitCode;
 
 use okta_iam::cli::{self, exit, Command, LogLevel};
 
-/// mimalloc rather than glibc's malloc: a loop command makes about a thousand short-lived
-/// allocations, and mimalloc's thread-local free lists serve them in far fewer instructions
-/// (BENCHMARKS.md, section 1, "After issue 20").
+/// mimalloc rather than glibc's malloc: a loop command makes about 380 short-lived
+/// allocations, and mimalloc's thread-local free lists serve them in a quarter of the
+/// instructions (BENCHMARKS.md, section 1, "After issue 20, second pass").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -27,7 +27,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Freed memory goes back to the system at once rather than a second later (mimalloc's
 /// default): a large okta-get-logs or fetch-incidents run otherwise held 40 to 60 MiB
-/// between runs instead of 15 (BENCHMARKS.md, section 1). `MIMALLOC_PURGE_DELAY` in the
+/// between runs instead of 15 (BENCHMARKS.md, section 1, "Memory"). `MIMALLOC_PURGE_DELAY` in the
 /// environment still decides.
 fn return_freed_memory_at_once() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
