@@ -3,10 +3,10 @@
 //! tokio's `Stdin` and `Stdout` hand every read, every write and every flush to a thread of
 //! the blocking pool and back: two thread hops per protocol message, which cost more than the
 //! protocol itself. This way a message still crosses one thread hop (the reading thread to the
-//! runtime's): on a busy machine a `ping` takes about 10 µs, but on an idle VM waking the
-//! runtime's thread costs tens of microseconds (43 µs measured; BENCHMARKS.md, "After issue
-//! 20: one full run on a quiet machine"). Reading stdin on the runtime's own thread would
-//! remove that hop.
+//! runtime's): on a busy machine a `ping` takes about 10 µs, but on an idle VM it takes tens
+//! of microseconds (43 µs measured; BENCHMARKS.md, "After issue
+//! 20: one full run on a quiet machine"). Reading stdin on the runtime's own thread instead
+//! was measured there and changed nothing, so the thread stays.
 //!
 //! - [`ThreadedStdin`]: one thread of its own reads stdin in chunks and passes them to the loop
 //!   through a bounded channel (so a host that writes ahead is held back by the pipe, not by
