@@ -24,6 +24,7 @@
 
 pub mod framing;
 pub mod message;
+mod polled_stdin;
 pub mod shutdown;
 pub mod stdio;
 

@@ -2,13 +2,10 @@
 //!
 //! tokio's `Stdin` and `Stdout` hand every read, every write and every flush to a thread of
 //! the blocking pool and back: two thread hops per protocol message, which cost more than the
-//! protocol itself. This way a message still crosses one thread hop (the reading thread to the
-//! runtime's): on a busy machine a `ping` takes about 10 µs, but on an idle VM it takes tens
-//! of microseconds (43 µs measured; BENCHMARKS.md, "After issue
-//! 20: one full run on a quiet machine"). Reading stdin on the runtime's own thread instead
-//! was measured there and changed nothing, so the thread stays.
+//! protocol itself. When stdin is a pipe (XSOAR's case) it is now read on the runtime's own
+//! thread ([`super::polled_stdin`]); otherwise (a file, a terminal) on a thread of its own:
 //!
-//! - [`ThreadedStdin`]: one thread of its own reads stdin in chunks and passes them to the loop
+//! - [`ThreadedStdin`]: the fallback; one thread of its own reads stdin in chunks and passes them to the loop
 //!   through a bounded channel (so a host that writes ahead is held back by the pipe, not by
 //!   memory). A chunk taken from the channel stays in the reader until it is consumed, so a
 //!   read dropped half way (engine mode waits for a reply under a timeout) loses nothing. End
@@ -32,6 +29,8 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 
+use super::polled_stdin::PolledStdin;
+
 /// The most one read of stdin takes.
 const CHUNK_BYTES: usize = 64 * 1024;
 /// How many chunks may wait in the channel before the reading thread waits for the loop.
@@ -41,13 +40,45 @@ pub const SPILL_BYTES: usize = 64 * 1024;
 
 /// The process's stdin and stdout for the loop. They share one flag: set when the loop waits
 /// for input, so the writer knows the runtime has looked at signals since its last write.
-pub fn process_stdio() -> std::io::Result<(ThreadedStdin, BlockingStdout)> {
-    let mut input = ThreadedStdin::spawn()?;
-    let mut output = BlockingStdout::stdout();
+///
+/// Stdin is read on the runtime's own thread when it is a pipe
+/// ([`super::polled_stdin::PolledStdin`]), else on a thread of its own. Must run inside the
+/// runtime.
+pub fn process_stdio() -> std::io::Result<(ProcessStdin, BlockingStdout)> {
     let waited = Arc::new(AtomicBool::new(false));
-    input.waited = Some(Arc::clone(&waited));
+    let input = match PolledStdin::try_new() {
+        Some(mut polled) => {
+            polled.waited = Some(Arc::clone(&waited));
+            ProcessStdin::Polled(polled)
+        }
+        None => {
+            let mut threaded = ThreadedStdin::spawn()?;
+            threaded.waited = Some(Arc::clone(&waited));
+            ProcessStdin::Threaded(threaded)
+        }
+    };
+    let mut output = BlockingStdout::stdout();
     output.input_waited = Some(waited);
     Ok((input, output))
+}
+
+/// The process's stdin, read one of two ways ([`process_stdio`]).
+pub enum ProcessStdin {
+    Polled(PolledStdin),
+    Threaded(ThreadedStdin),
+}
+
+impl AsyncRead for ProcessStdin {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ProcessStdin::Polled(polled) => Pin::new(polled).poll_read(cx, buf),
+            ProcessStdin::Threaded(threaded) => Pin::new(threaded).poll_read(cx, buf),
+        }
+    }
 }
 
 /// Stdin, read on a thread of its own (see the module docs).

@@ -17,6 +17,7 @@ mod scim_faults;
 mod scim_lifecycle;
 mod secrets;
 mod soak;
+mod stdin_kinds;
 mod user_profiles_local;
 mod xsoar_loop;
 mod xsoar_pack;
