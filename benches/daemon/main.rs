@@ -379,11 +379,26 @@ fn loop_mode(bench: &mut Bench) {
             check_floor(bare.send(t));
         }
     }
+    // BENCH_PAUSE_US: a pause after each timed step (not timed), as an idle host leaves
+    // between commands; without it steps run back to back and the CPUs never sleep.
+    let pause = std::time::Duration::from_micros(
+        std::env::var("BENCH_PAUSE_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    );
+    if !pause.is_zero() {
+        println!(
+            "  paced: {} µs after each timed step (BENCH_PAUSE_US)",
+            pause.as_micros()
+        );
+    }
     let mut pings = Vec::with_capacity(n);
     for _ in 0..n {
         let (d, reply) = timed(|| daemon.execute("ping\n"));
         assert!(reply.pong);
         pings.push(d);
+        std::thread::sleep(pause);
     }
     // The pipe floor: `cat` echoes a protocol-shaped line, so the same driver reads it.
     let mut cat = Daemon::spawn(std::path::Path::new("cat"), &[]);
@@ -394,6 +409,7 @@ fn loop_mode(bench: &mut Bench) {
         if i >= warm_up {
             echoes.push(d);
         }
+        std::thread::sleep(pause);
     }
     drop(cat);
 
@@ -445,6 +461,7 @@ fn loop_mode(bench: &mut Bench) {
                         t_bare.push(d);
                     }
                 }
+                std::thread::sleep(pause);
             }
         }
         let end = t_daemon.len();
