@@ -194,30 +194,36 @@ pub(super) fn push_repr_str(s: &str, out: &mut String) {
             break;
         };
         kept = at + c.len_utf8();
-        let code = u32::from(c);
-        if c == quote || c == '\\' {
-            out.push('\\');
-            out.push(c);
-        } else if c == '\t' {
-            out.push_str("\\t");
-        } else if c == '\n' {
-            out.push_str("\\n");
-        } else if c == '\r' {
-            out.push_str("\\r");
-        } else if code < 0x20 || code == 0x7f {
-            out.push_str(&format!("\\x{code:02x}"));
-        } else if code < 0x7f || is_python_printable(c) {
-            out.push(c);
-        } else if code <= 0xff {
-            out.push_str(&format!("\\x{code:02x}"));
-        } else if code <= 0xffff {
-            out.push_str(&format!("\\u{code:04x}"));
-        } else {
-            out.push_str(&format!("\\U{code:08x}"));
-        }
+        push_repr_char(c, quote, out);
     }
     out.push_str(s.get(kept..).unwrap_or_default());
     out.push(quote);
+}
+
+/// One character of a Python `repr` string body quoted with `quote` (CPython's
+/// `unicode_repr`).
+fn push_repr_char(c: char, quote: char, out: &mut String) {
+    let code = u32::from(c);
+    if c == quote || c == '\\' {
+        out.push('\\');
+        out.push(c);
+    } else if c == '\t' {
+        out.push_str("\\t");
+    } else if c == '\n' {
+        out.push_str("\\n");
+    } else if c == '\r' {
+        out.push_str("\\r");
+    } else if code < 0x20 || code == 0x7f {
+        out.push_str(&format!("\\x{code:02x}"));
+    } else if code < 0x7f || is_python_printable(c) {
+        out.push(c);
+    } else if code <= 0xff {
+        out.push_str(&format!("\\x{code:02x}"));
+    } else if code <= 0xffff {
+        out.push_str(&format!("\\u{code:04x}"));
+    } else {
+        out.push_str(&format!("\\U{code:08x}"));
+    }
 }
 
 /// `json.dumps` string escaping with `ensure_ascii=False`: only `"`, `\` and C0 controls
@@ -242,27 +248,7 @@ mod tests {
         };
         let mut out = String::from(quote);
         for c in s.chars() {
-            let code = u32::from(c);
-            if c == quote || c == '\\' {
-                out.push('\\');
-                out.push(c);
-            } else if c == '\t' {
-                out.push_str("\\t");
-            } else if c == '\n' {
-                out.push_str("\\n");
-            } else if c == '\r' {
-                out.push_str("\\r");
-            } else if code < 0x20 || code == 0x7f {
-                out.push_str(&format!("\\x{code:02x}"));
-            } else if code < 0x7f || is_python_printable(c) {
-                out.push(c);
-            } else if code <= 0xff {
-                out.push_str(&format!("\\x{code:02x}"));
-            } else if code <= 0xffff {
-                out.push_str(&format!("\\u{code:04x}"));
-            } else {
-                out.push_str(&format!("\\U{code:08x}"));
-            }
+            push_repr_char(c, quote, &mut out);
         }
         out.push(quote);
         out
