@@ -99,7 +99,7 @@ impl Path {
         let mut current = value;
         for segment in &self.segments {
             match current {
-                Value::Object(map) => current = object_get(map, segment)?,
+                Value::Object(map) => current = crate::json_object::get(map, segment)?,
                 Value::Array(_) => {
                     let hits = self.resolve(value).into_iter().cloned().collect();
                     return super::eval::collapse(hits);
@@ -128,28 +128,13 @@ impl Path {
     }
 }
 
-/// Objects up to this size are searched key by key: cheaper than hashing the key.
-const SCAN_AT_MOST: usize = 16;
-
-/// `map[key]`; small objects (a user profile) are scanned rather than hashed into.
-pub(crate) fn object_get<'a>(
-    map: &'a serde_json::Map<String, Value>,
-    key: &str,
-) -> Option<&'a Value> {
-    if map.len() <= SCAN_AT_MOST {
-        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        map.get(key)
-    }
-}
-
 /// Pushes `v[segment]` onto `out`; when `v` is a list, does so for every object inside it,
 /// through nested lists, in order.
 fn descend<'a>(v: &'a Value, segment: &str, out: &mut Vec<&'a Value>) {
     let mut stack: Vec<std::slice::Iter<'a, Value>> = Vec::new();
     match v {
         Value::Object(map) => {
-            if let Some(hit) = object_get(map, segment) {
+            if let Some(hit) = crate::json_object::get(map, segment) {
                 out.push(hit);
             }
             return;
@@ -163,7 +148,7 @@ fn descend<'a>(v: &'a Value, segment: &str, out: &mut Vec<&'a Value>) {
                 stack.pop();
             }
             Some(Value::Object(map)) => {
-                if let Some(hit) = object_get(map, segment) {
+                if let Some(hit) = crate::json_object::get(map, segment) {
                     out.push(hit);
                 }
             }

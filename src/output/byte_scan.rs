@@ -42,10 +42,11 @@ pub fn find(
     let mut chunks = rest.chunks_exact(8);
     let mut at = from;
     for chunk in chunks.by_ref() {
-        let word = chunk
-            .iter()
-            .rev()
-            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        // One load (a fold over the bytes compiles to eight loads, shifts and ors).
+        let Ok(array) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(array);
         if word_may_hold(word) {
             if let Some(i) = chunk.iter().position(|&b| special(b)) {
                 return Some(at + i);

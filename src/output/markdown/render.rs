@@ -169,7 +169,7 @@ pub(super) fn render<Tz: TimeZone>(
                 let Value::Object(row) = row.as_ref() else {
                     return Err(no_attribute(row, "get"));
                 };
-                if !is_null_like(row.get(*header)) {
+                if !is_null_like(crate::json_object::get(row, header)) {
                     all_null = false;
                     break;
                 }
@@ -232,7 +232,7 @@ pub(super) fn render<Tz: TimeZone>(
             if i > 0 {
                 out.push_str(" | ");
             }
-            match row.get(*header) {
+            match crate::json_object::get(row, header) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(text)) => push_escaped_cell(text, &mut out),
                 Some(value) => {
