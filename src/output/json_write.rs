@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::byte_scan::{find, has_byte, has_high, has_less};
+use super::byte_scan::{byte_mask, find, high_mask, less_mask};
 use super::line_breaks::push_json;
 
 /// Appends `value` as compact JSON (what [`push_json`] writes). Recursion follows the value's
@@ -62,45 +62,58 @@ pub fn push_string(text: &str, out: &mut Vec<u8>) {
     let mut kept = 0;
     // JSON's escapes, and the lead bytes of the three line ends (0xC2, 0xE2: any non-ASCII
     // byte makes a word worth a look).
-    let word_may_hold = |word: u64| {
-        has_less(word, 0x20) || has_byte(word, b'"') || has_byte(word, b'\\') || has_high(word)
+    let word_mask = |word: u64| {
+        less_mask(word, 0x20) | byte_mask(word, b'"') | byte_mask(word, b'\\') | high_mask(word)
     };
     let special = |byte: u8| byte < 0x20 || matches!(byte, b'"' | b'\\' | 0xC2 | 0xE2);
+    // Where the search goes on (past a non-ASCII byte that is kept, it is ahead of `kept`).
     let mut from = 0;
-    while let Some(i) = find(bytes, from, word_may_hold, special) {
-        let rest = bytes.get(i..).unwrap_or_default();
-        let (escape, len): (&[u8], usize) = match rest {
-            [b'"', ..] => (b"\\\"", 1),
-            [b'\\', ..] => (b"\\\\", 1),
-            [b'\n', ..] => (b"\\n", 1),
-            [b'\r', ..] => (b"\\r", 1),
-            [b'\t', ..] => (b"\\t", 1),
-            [0x08, ..] => (b"\\b", 1),
-            [0x0c, ..] => (b"\\f", 1),
-            [0xC2, 0x85, ..] => (b"\\u0085", 2),
-            [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
-            [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
-            [0xC2 | 0xE2, ..] => {
-                // Another character with that lead byte: kept as it is.
-                from = i + 1;
+    while let Some(i) = find(bytes, from, word_mask, special) {
+        let Some(&byte) = bytes.get(i) else { break };
+        let run = bytes.get(kept..i).unwrap_or_default();
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0xC2 | 0xE2 => {
+                let line_end: Option<(&[u8], usize)> = match bytes.get(i..i + 3) {
+                    Some([0xE2, 0x80, 0xA8]) => Some((b"\\u2028", 3)),
+                    Some([0xE2, 0x80, 0xA9]) => Some((b"\\u2029", 3)),
+                    _ if bytes.get(i..i + 2) == Some(&[0xC2, 0x85]) => Some((b"\\u0085", 2)),
+                    // Another character with that lead byte: kept as it is.
+                    _ => None,
+                };
+                match line_end {
+                    Some((escape, len)) => {
+                        out.extend_from_slice(run);
+                        out.extend_from_slice(escape);
+                        kept = i + len;
+                        from = kept;
+                    }
+                    None => from = i + 1,
+                }
                 continue;
             }
-            [control, ..] => {
+            control => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(bytes.get(kept..i).unwrap_or_default());
-                out.extend_from_slice(b"\\u00");
                 let hex = |digit: u8| HEX.get(usize::from(digit)).copied().unwrap_or(b'0');
+                out.extend_from_slice(run);
+                out.extend_from_slice(b"\\u00");
                 out.push(hex(control >> 4));
                 out.push(hex(control & 0xf));
                 kept = i + 1;
                 from = kept;
                 continue;
             }
-            [] => break,
         };
-        out.extend_from_slice(bytes.get(kept..i).unwrap_or_default());
-        out.extend_from_slice(escape);
-        kept = i + len;
+        out.extend_from_slice(run);
+        out.push(b'\\');
+        out.push(short);
+        kept = i + 1;
         from = kept;
     }
     out.extend_from_slice(bytes.get(kept..).unwrap_or_default());
