@@ -135,7 +135,11 @@ mod tests {
                 .map(|i| i + from)
         };
         for from in 0..=text.len() {
-            assert_eq!(find(text, from, high_mask, lead), first_lead(from), "from {from}");
+            assert_eq!(
+                find(text, from, high_mask, lead),
+                first_lead(from),
+                "from {from}"
+            );
         }
         assert_eq!(find(b"", 0, word_bar, bar), None);
     }
