@@ -1,16 +1,16 @@
 //! Compact JSON written straight into an output buffer: byte for byte what
 //! [`super::line_breaks::push_json`] writes for a [`Value`] or a string (serde_json's compact
-//! output, with U+0085, U+2028 and U+2029 escaped), in fewer instructions. The runs of a
-//! string that need no escape are found eight bytes at a time ([`super::byte_scan`]) and
-//! copied whole; serde_json looks at every byte and hands each run to the formatter, which
-//! looks at it again for the three line ends.
+//! output, with U+0085, U+2028 and U+2029 escaped), in fewer instructions. A string is read
+//! eight bytes at a time ([`super::byte_scan`]'s word tests) and copied in runs; serde_json
+//! looks at every byte and hands each run to the formatter, which looks at it again for the
+//! three line ends.
 //!
 //! Used for the big parts of a `result` line (an entry's contents, context and readable text);
 //! numbers still go through serde_json, so their text is serde_json's.
 
 use serde_json::Value;
 
-use super::byte_scan::{byte_mask, find, high_mask, less_mask};
+use super::byte_scan::{byte_mask, high_mask, less_mask};
 use super::line_breaks::push_json;
 
 /// Appends `value` as compact JSON (what [`push_json`] writes). Recursion follows the value's
@@ -54,70 +54,99 @@ fn push_value_unchecked(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<
 }
 
 /// Appends `text` as a JSON string, quotes included (what [`push_json`] writes for it).
+///
+/// The text is read a word (eight bytes) at a time; the bytes of a word that may need an
+/// escape are flagged ([`flags`]) and handled in order without scanning the word again, so
+/// text dense with quotes (a markdown table of JSON cells) costs little more than plain text.
 pub fn push_string(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // Start of the bytes not yet copied.
+    // `bytes[..kept]` is in `out`.
     let mut kept = 0;
-    // JSON's escapes, and the lead bytes of the three line ends (0xC2, 0xE2: any non-ASCII
-    // byte makes a word worth a look).
-    let word_mask = |word: u64| {
-        less_mask(word, 0x20) | byte_mask(word, b'"') | byte_mask(word, b'\\') | high_mask(word)
-    };
-    let special = |byte: u8| byte < 0x20 || matches!(byte, b'"' | b'\\' | 0xC2 | 0xE2);
-    // Where the search goes on (past a non-ASCII byte that is kept, it is ahead of `kept`).
-    let mut from = 0;
-    while let Some(i) = find(bytes, from, word_mask, special) {
-        let Some(&byte) = bytes.get(i) else { break };
-        let run = bytes.get(kept..i).unwrap_or_default();
-        let short = match byte {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x08 => b'b',
-            0x0c => b'f',
-            0xC2 | 0xE2 => {
-                let line_end: Option<(&[u8], usize)> = match bytes.get(i..i + 3) {
-                    Some([0xE2, 0x80, 0xA8]) => Some((b"\\u2028", 3)),
-                    Some([0xE2, 0x80, 0xA9]) => Some((b"\\u2029", 3)),
-                    _ if bytes.get(i..i + 2) == Some(&[0xC2, 0x85]) => Some((b"\\u0085", 2)),
-                    // Another character with that lead byte: kept as it is.
-                    _ => None,
-                };
-                match line_end {
-                    Some((escape, len)) => {
-                        out.extend_from_slice(run);
-                        out.extend_from_slice(escape);
-                        kept = i + len;
-                        from = kept;
-                    }
-                    None => from = i + 1,
-                }
-                continue;
-            }
-            control => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let hex = |digit: u8| HEX.get(usize::from(digit)).copied().unwrap_or(b'0');
-                out.extend_from_slice(run);
-                out.extend_from_slice(b"\\u00");
-                out.push(hex(control >> 4));
-                out.push(hex(control & 0xf));
-                kept = i + 1;
-                from = kept;
-                continue;
-            }
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
         };
-        out.extend_from_slice(run);
-        out.push(b'\\');
-        out.push(short);
-        kept = i + 1;
-        from = kept;
+        let mut flagged = flags(u64::from_le_bytes(word));
+        while flagged != 0 {
+            escape_at(bytes, at + flagged_index(flagged), &mut kept, out);
+            flagged &= flagged - 1;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        // The last bytes, padded with spaces (never flagged) to a word.
+        let mut word = [b' '; 8];
+        for (slot, &byte) in word.iter_mut().zip(tail) {
+            *slot = byte;
+        }
+        let mut flagged = flags(u64::from_le_bytes(word));
+        while flagged != 0 {
+            let index = flagged_index(flagged);
+            if index >= tail.len() {
+                break;
+            }
+            escape_at(bytes, at + index, &mut kept, out);
+            flagged &= flagged - 1;
+        }
     }
     out.extend_from_slice(bytes.get(kept..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// The high bit of every byte of `word` that may need an escape: JSON's (controls, `"`, `\`)
+/// and any non-ASCII byte (the three line ends start with 0xC2 or 0xE2). Bytes just above a
+/// flagged one may be flagged too; [`escape_at`] passes over them.
+fn flags(word: u64) -> u64 {
+    less_mask(word, 0x20) | byte_mask(word, b'"') | byte_mask(word, b'\\') | high_mask(word)
+}
+
+/// The index in its word of the lowest flagged byte.
+fn flagged_index(flagged: u64) -> usize {
+    (flagged.trailing_zeros() / 8) as usize
+}
+
+/// When the byte at `i` needs an escape, appends the bytes from `kept` up to it and the
+/// escape, and moves `kept` past what was escaped. Anything else (a byte of a line end already
+/// escaped, another non-ASCII byte, a byte flagged only by a borrow) stays in the run.
+fn escape_at(bytes: &[u8], i: usize, kept: &mut usize, out: &mut Vec<u8>) {
+    if i < *kept {
+        return;
+    }
+    let Some(&byte) = bytes.get(i) else { return };
+    let (escape, len): (&[u8], usize) = match byte {
+        b'"' => (b"\\\"", 1),
+        b'\\' => (b"\\\\", 1),
+        b'\n' => (b"\\n", 1),
+        b'\r' => (b"\\r", 1),
+        b'\t' => (b"\\t", 1),
+        0x08 => (b"\\b", 1),
+        0x0c => (b"\\f", 1),
+        0x00..=0x1f => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex = |digit: u8| HEX.get(usize::from(digit)).copied().unwrap_or(b'0');
+            out.extend_from_slice(bytes.get(*kept..i).unwrap_or_default());
+            out.extend_from_slice(b"\\u00");
+            out.push(hex(byte >> 4));
+            out.push(hex(byte & 0xf));
+            *kept = i + 1;
+            return;
+        }
+        0xC2 | 0xE2 => match bytes.get(i..).unwrap_or_default() {
+            [0xC2, 0x85, ..] => (b"\\u0085", 2),
+            [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
+            [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
+            _ => return,
+        },
+        _ => return,
+    };
+    out.extend_from_slice(bytes.get(*kept..i).unwrap_or_default());
+    out.extend_from_slice(escape);
+    *kept = i + len;
 }
 
 #[cfg(test)]
