@@ -1190,7 +1190,7 @@ fn map_agrees_with_field_by_field_evaluation_on_random_sources() {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        (state % bound as u64) as usize
+        usize::try_from(state % bound as u64).unwrap()
     };
     let random_value = |next: &mut dyn FnMut(usize) -> usize| -> Value {
         match next(7) {

@@ -220,7 +220,7 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            (state % bound as u64) as usize
+            usize::try_from(state % bound as u64).unwrap()
         };
         fn random(depth: usize, next: &mut dyn FnMut(usize) -> usize) -> Value {
             let kinds = if depth >= 4 { 6 } else { 8 };
