@@ -81,6 +81,49 @@ pub fn find(
         .map(|i| at + i)
 }
 
+/// Calls `visit` with the index of every byte of `bytes` that `word_mask` flags (as for
+/// [`find`]: every byte that matters, and maybe some others), in increasing order, reading
+/// the text a word at a time; the last bytes are read as a word padded with spaces. `visit`
+/// must check the byte itself. Made for escapers: each visit copies the run before a byte
+/// that needs an escape, without scanning the word again.
+pub fn for_each_flagged(
+    bytes: &[u8],
+    word_mask: impl Fn(u64) -> u64,
+    mut visit: impl FnMut(usize),
+) {
+    let lowest = |flags: u64| (flags.trailing_zeros() / 8) as usize;
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let mut flags = word_mask(u64::from_le_bytes(word)) & HIGHS;
+        while flags != 0 {
+            visit(at + lowest(flags));
+            flags &= flags - 1;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    if tail.is_empty() {
+        return;
+    }
+    let mut word = [b' '; 8];
+    for (slot, &byte) in word.iter_mut().zip(tail) {
+        *slot = byte;
+    }
+    let mut flags = word_mask(u64::from_le_bytes(word)) & HIGHS;
+    while flags != 0 {
+        let index = lowest(flags);
+        if index >= tail.len() {
+            break;
+        }
+        visit(at + index);
+        flags &= flags - 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +153,34 @@ mod tests {
             }
             let first_control = bytes.iter().position(|&b| b < 0x20);
             assert_eq!(lowest(less_mask(word, 0x20)), first_control);
+        }
+    }
+
+    #[test]
+    fn every_byte_that_matters_is_visited_once_in_order() {
+        let text = "ab|cd|efgh|ijklmnop|q|é✓\u{2028}|".as_bytes();
+        for len in 0..=text.len() {
+            let bytes = &text[..len];
+            let mut visited = Vec::new();
+            for_each_flagged(
+                bytes,
+                |w| byte_mask(w, b'|') | high_mask(w),
+                |i| visited.push(i),
+            );
+            assert!(
+                visited.windows(2).all(|pair| pair[0] < pair[1]),
+                "{visited:?}"
+            );
+            assert!(visited.iter().all(|&i| i < len));
+            let expected: Vec<usize> = (0..len)
+                .filter(|&i| bytes[i] == b'|' || bytes[i] >= 0x80)
+                .collect();
+            let relevant: Vec<usize> = visited
+                .iter()
+                .copied()
+                .filter(|&i| bytes[i] == b'|' || bytes[i] >= 0x80)
+                .collect();
+            assert_eq!(relevant, expected, "length {len}");
         }
     }
 

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::byte_scan::{byte_mask, high_mask, less_mask};
+use super::byte_scan::{byte_mask, for_each_flagged, high_mask, less_mask};
 use super::line_breaks::push_json;
 
 /// Appends `value` as compact JSON (what [`push_json`] writes). Recursion follows the value's
@@ -56,44 +56,16 @@ fn push_value_unchecked(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<
 /// Appends `text` as a JSON string, quotes included (what [`push_json`] writes for it).
 ///
 /// The text is read a word (eight bytes) at a time; the bytes of a word that may need an
-/// escape are flagged ([`flags`]) and handled in order without scanning the word again, so
-/// text dense with quotes (a markdown table of JSON cells) costs little more than plain text.
+/// escape are flagged ([`flags`]) and handled in order without scanning the word again
+/// ([`for_each_flagged`]), so text dense with quotes (a markdown table of JSON cells) costs
+/// little more than plain text.
 pub fn push_string(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // `bytes[..kept]` is in `out`.
     let mut kept = 0;
-    let mut at = 0;
-    let mut words = bytes.chunks_exact(8);
-    for chunk in words.by_ref() {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let mut flagged = flags(u64::from_le_bytes(word));
-        while flagged != 0 {
-            escape_at(bytes, at + flagged_index(flagged), &mut kept, out);
-            flagged &= flagged - 1;
-        }
-        at += 8;
-    }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        // The last bytes, padded with spaces (never flagged) to a word.
-        let mut word = [b' '; 8];
-        for (slot, &byte) in word.iter_mut().zip(tail) {
-            *slot = byte;
-        }
-        let mut flagged = flags(u64::from_le_bytes(word));
-        while flagged != 0 {
-            let index = flagged_index(flagged);
-            if index >= tail.len() {
-                break;
-            }
-            escape_at(bytes, at + index, &mut kept, out);
-            flagged &= flagged - 1;
-        }
-    }
+    for_each_flagged(bytes, flags, |i| escape_at(bytes, i, &mut kept, out));
     out.extend_from_slice(bytes.get(kept..).unwrap_or_default());
     out.push(b'"');
 }
@@ -105,48 +77,53 @@ fn flags(word: u64) -> u64 {
     less_mask(word, 0x20) | byte_mask(word, b'"') | byte_mask(word, b'\\') | high_mask(word)
 }
 
-/// The index in its word of the lowest flagged byte.
-fn flagged_index(flagged: u64) -> usize {
-    (flagged.trailing_zeros() / 8) as usize
-}
-
 /// When the byte at `i` needs an escape, appends the bytes from `kept` up to it and the
 /// escape, and moves `kept` past what was escaped. Anything else (a byte of a line end already
 /// escaped, another non-ASCII byte, a byte flagged only by a borrow) stays in the run.
+#[inline]
 fn escape_at(bytes: &[u8], i: usize, kept: &mut usize, out: &mut Vec<u8>) {
     if i < *kept {
         return;
     }
     let Some(&byte) = bytes.get(i) else { return };
-    let (escape, len): (&[u8], usize) = match byte {
-        b'"' => (b"\\\"", 1),
-        b'\\' => (b"\\\\", 1),
-        b'\n' => (b"\\n", 1),
-        b'\r' => (b"\\r", 1),
-        b'\t' => (b"\\t", 1),
-        0x08 => (b"\\b", 1),
-        0x0c => (b"\\f", 1),
+    let run = bytes.get(*kept..i).unwrap_or_default();
+    // The common escapes are a backslash and one byte, pushed (not copied).
+    let second = match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
         0x00..=0x1f => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             let hex = |digit: u8| HEX.get(usize::from(digit)).copied().unwrap_or(b'0');
-            out.extend_from_slice(bytes.get(*kept..i).unwrap_or_default());
+            out.extend_from_slice(run);
             out.extend_from_slice(b"\\u00");
             out.push(hex(byte >> 4));
             out.push(hex(byte & 0xf));
             *kept = i + 1;
             return;
         }
-        0xC2 | 0xE2 => match bytes.get(i..).unwrap_or_default() {
-            [0xC2, 0x85, ..] => (b"\\u0085", 2),
-            [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
-            [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
-            _ => return,
-        },
+        0xC2 | 0xE2 => {
+            let (escape, len): (&[u8], usize) = match bytes.get(i..).unwrap_or_default() {
+                [0xC2, 0x85, ..] => (b"\\u0085", 2),
+                [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
+                [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
+                _ => return,
+            };
+            out.extend_from_slice(run);
+            out.extend_from_slice(escape);
+            *kept = i + len;
+            return;
+        }
         _ => return,
     };
-    out.extend_from_slice(bytes.get(*kept..i).unwrap_or_default());
-    out.extend_from_slice(escape);
-    *kept = i + len;
+    out.extend_from_slice(run);
+    out.push(b'\\');
+    out.push(second);
+    *kept = i + 1;
 }
 
 #[cfg(test)]
