@@ -65,12 +65,12 @@ impl Params {
     }
 
     pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
+        crate::json_object::get(&self.values, name)
     }
 
     /// A non-empty string param. Numbers are given as their JSON text.
     pub fn string(&self, name: &str) -> Option<String> {
-        match self.values.get(name)? {
+        match crate::json_object::get(&self.values, name)? {
             Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
@@ -79,7 +79,7 @@ impl Params {
 
     /// A boolean param: JSON bool or "true"/"false" (any case). Absent, null or empty → `default`.
     pub fn boolean(&self, name: &str, default: bool) -> Result<bool, ParamsError> {
-        match self.values.get(name) {
+        match crate::json_object::get(&self.values, name) {
             None | Some(Value::Null) => Ok(default),
             Some(value) => parse_bool(value).ok_or_else(|| ParamsError::NotABoolean {
                 name: name.to_string(),

@@ -109,7 +109,7 @@ impl<'a> Lifecycle<'a> {
         let mapped_user = match incoming {
             Ok(mut mapped) => {
                 // Keep `email` so the IAM.UserProfile context selector matches.
-                if !mapped.contains_key("email") {
+                if crate::json_object::get(&mapped, "email").is_none() {
                     if let Some(email) = user.email.clone().or_else(|| profile.raw_email()) {
                         mapped.insert("email".into(), Value::String(email));
                     }
