@@ -8,7 +8,7 @@
 //! escaper is faster: callgrind measured 15 instructions a byte for it against 25 here, so
 //! that text stays with serde_json.
 
-use crate::output::byte_scan::{byte_mask, for_each_flagged, less_mask};
+use crate::output::byte_scan::{byte_mask, find, less_mask};
 
 /// Appends the JSON string body of `text` to `out`.
 pub fn push_json_string_body(text: &str, out: &mut String) {
@@ -18,32 +18,28 @@ pub fn push_json_string_body(text: &str, out: &mut String) {
     let mut kept = 0;
     let word_mask =
         |word: u64| less_mask(word, 0x20) | byte_mask(word, b'"') | byte_mask(word, b'\\');
-    for_each_flagged(bytes, word_mask, |i| {
-        let escape = match bytes.get(i) {
-            Some(b'"') => "\\\"",
-            Some(b'\\') => "\\\\",
-            Some(b'\n') => "\\n",
-            Some(b'\r') => "\\r",
-            Some(b'\t') => "\\t",
-            Some(0x08) => "\\b",
-            Some(0x0c) => "\\f",
-            Some(&control @ 0x00..=0x1f) => {
+    let special = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    while let Some(i) = find(bytes, kept, word_mask, special) {
+        let Some(&byte) = bytes.get(i) else { break };
+        // `i` is the index of an ASCII byte: a character boundary.
+        out.push_str(text.get(kept..i).unwrap_or_default());
+        kept = i + 1;
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            control => {
                 let hex = |digit: u8| char::from_digit(u32::from(digit), 16).unwrap_or('0');
-                out.push_str(text.get(kept..i).unwrap_or_default());
                 out.push_str("\\u00");
                 out.push(hex(control >> 4));
                 out.push(hex(control & 0xf));
-                kept = i + 1;
-                return;
             }
-            // Flagged only by a borrow from the byte before.
-            _ => return,
-        };
-        // `i` is the index of an ASCII byte: a character boundary.
-        out.push_str(text.get(kept..i).unwrap_or_default());
-        out.push_str(escape);
-        kept = i + 1;
-    });
+        }
+    }
     out.push_str(text.get(kept..).unwrap_or_default());
 }
 

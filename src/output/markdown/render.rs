@@ -13,7 +13,7 @@ use super::header_transform;
 use super::json_row::{self, RowBuffers};
 use super::python_value::{is_falsy, python_type_name};
 use super::{MarkdownError, TableOptions};
-use crate::output::byte_scan::{byte_mask, for_each_flagged, less_mask};
+use crate::output::byte_scan::{byte_mask, find, less_mask};
 
 /// The text Python emits for an empty table.
 const NO_ENTRIES: &str = "**No entries.**\n";
@@ -31,31 +31,25 @@ pub fn escape_cell(s: &str) -> String {
 /// `\n` with `<br>`, then `|` and `` ` ``; no replacement makes text another one matches, so
 /// one pass over the text gives the same.
 pub(super) fn push_escaped_cell(s: &str, out: &mut String) {
-    let bytes = s.as_bytes();
+    let mut rest = s;
     // `\r` and `\n` are the only bytes below 0x0E it looks for.
     let word_mask =
         |word: u64| less_mask(word, 0x0e) | byte_mask(word, b'|') | byte_mask(word, b'`');
-    // `bytes[..kept]` is in `out`.
-    let mut kept = 0;
-    for_each_flagged(bytes, word_mask, |i| {
-        if i < kept {
-            // The `\n` of a `\r\n` already replaced.
-            return;
-        }
-        let (escape, len) = match bytes.get(i..).unwrap_or_default() {
+    let special = |b: u8| matches!(b, b'\r' | b'\n' | b'|' | b'`');
+    while let Some(at) = find(rest.as_bytes(), 0, word_mask, special) {
+        // `at` is the index of an ASCII byte: a character boundary.
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let (escape, len) = match from.as_bytes() {
             [b'\r', b'\n', ..] => ("<br>", 2),
             [b'\r' | b'\n', ..] => ("<br>", 1),
             [b'|', ..] => ("\\|", 1),
-            [b'`', ..] => ("\\`", 1),
-            // Another control character, or a byte flagged only by a borrow.
-            _ => return,
+            _ => ("\\`", 1),
         };
-        // `i` is the index of an ASCII byte: a character boundary.
-        out.push_str(s.get(kept..i).unwrap_or_default());
         out.push_str(escape);
-        kept = i + len;
-    });
-    out.push_str(s.get(kept..).unwrap_or_default());
+        rest = from.get(len..).unwrap_or_default();
+    }
+    out.push_str(rest);
 }
 
 /// The body of `tableToMarkdown`, with the time zone for `date_fields` as a parameter so that
