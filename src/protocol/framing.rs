@@ -73,11 +73,11 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 break;
             }
             // Up to and including the first newline, or the whole chunk.
-            let line = chunk
-                .split_inclusive(|&b| b == b'\n')
-                .next()
-                .unwrap_or(chunk);
-            let (take, done) = (line.len(), line.last() == Some(&b'\n'));
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(at) => (at + 1, true),
+                None => (chunk.len(), false),
+            };
+            let line = chunk.get(..take).unwrap_or(chunk);
             self.total += take;
             if !self.overflow {
                 if self.total > self.max_bytes + 1 {
