@@ -53,6 +53,12 @@ pub struct Params {
 impl Params {
     /// `base` overridden key by key by `overrides`.
     pub fn merged(base: &Map<String, Value>, overrides: &Map<String, Value>) -> Params {
+        if base.is_empty() {
+            // The usual case (no params on the command line): a copy, no key hashed again.
+            return Params {
+                values: overrides.clone(),
+            };
+        }
         let mut values = base.clone();
         for (key, value) in overrides {
             values.insert(key.clone(), value.clone());
