@@ -395,11 +395,21 @@ pub(crate) fn decode(request: &str, body: &[u8]) -> Result<Value, OktaError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body).map_err(|e| OktaError::Decode {
+    parse_json(body).map_err(|e| OktaError::Decode {
         request: request.to_owned(),
         path: format!("line {} column {}", e.line(), e.column()),
         message: e.to_string(),
     })
+}
+
+/// `body` as JSON, its UTF-8 checked once up front (serde_json then skips the check string
+/// by string). A body that is not UTF-8 is read as bytes, so it fails as before: same
+/// place, same message.
+fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 pub(crate) fn decode_array(request: &str, body: &[u8]) -> Result<Vec<Value>, OktaError> {
@@ -471,6 +481,22 @@ mod tests {
             "Okta's answer to GET /api/v1/users could not be read at $: expected a JSON array, found an object"
         );
         assert_eq!(decode("x", b"").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn text_and_bytes_decode_alike() {
+        let user = "{\"id\": \"00u1\", \"profile\": {\"name\": \"Zoë \\u00e9\", \"n\": [1, 2.5, null]}}";
+        assert_eq!(
+            parse_json(user.as_bytes()).unwrap(),
+            serde_json::from_slice::<Value>(user.as_bytes()).unwrap()
+        );
+        // Not UTF-8, or not JSON: the error of the byte-wise reading, at the same place.
+        for bad in [&b"{\"a\": \"\xff\"}"[..], b"{\"a\": tru}", b"[1,\n 2,,]"] {
+            let expected = serde_json::from_slice::<Value>(bad).unwrap_err().to_string();
+            assert_eq!(parse_json(bad).unwrap_err().to_string(), expected);
+        }
+        let error = decode("GET /api/v1/users", b"[{\"a\": \"\xff\"}]").unwrap_err();
+        assert!(error.to_string().contains("line 1 column"), "{error}");
     }
 
     #[test]
