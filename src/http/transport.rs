@@ -365,16 +365,13 @@ impl ReqwestTransport {
             timer.as_mut().reset(limit_by);
         }
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let mut headers = Vec::with_capacity(response.headers().len());
+        headers.extend(
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), header_text(value.as_bytes()))),
+        );
         let cap = self.max_response_bytes;
         if response.content_length().is_some_and(|length| length > cap) {
             return Some(Err(failure::too_large(cap)));
@@ -501,6 +498,15 @@ impl Transport for ReqwestTransport {
 struct Sending {
     builder: reqwest::RequestBuilder,
     target: Target,
+}
+
+/// A header value as text: as is when it is UTF-8 (nearly always plain ASCII), else with
+/// each bad sequence replaced by U+FFFD.
+fn header_text(value: &[u8]) -> String {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    }
 }
 
 /// `start + duration`, or a time far beyond any request when that overflows.
@@ -690,6 +696,14 @@ mod tests {
             .send_within(get(url), Duration::from_millis(500))
             .await;
         assert!(outcome.is_none(), "{outcome:?}");
+    }
+
+    #[test]
+    fn header_values_are_text_with_bad_bytes_replaced() {
+        for value in [&b"SSWS x"[..], b"caf\xc3\xa9", b"a\xffb", b""] {
+            assert_eq!(header_text(value), String::from_utf8_lossy(value));
+        }
+        assert_eq!(header_text(b"a\xffb"), "a\u{fffd}b");
     }
 
     #[test]
