@@ -347,7 +347,8 @@ impl ReqwestTransport {
             Err(error) => return Some(Err(error)),
         };
         let target = &sending.target;
-        let mut response = match before(sending.builder.send(), timer.as_mut()).await {
+        let answer = self.client.execute(sending.request);
+        let mut response = match before(answer, timer.as_mut()).await {
             Some(Ok(response)) => response,
             Some(Err(error)) if error.is_connect() && error.is_timeout() => {
                 let waited = self.connect_timeout.min(self.answer_timeout);
@@ -422,11 +423,25 @@ impl ReqwestTransport {
             })?;
             headers.append(name, value);
         }
-        let mut builder = self.client.request(method, request.url).headers(headers);
+        let mut builder = self.client.request(method, request.url);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        Ok(Sending { builder, target })
+        let mut built = builder.build().map_err(|e| named_or_generic(e, &target))?;
+        if built.headers().is_empty() {
+            // The usual case: the map is taken as it is, not re-inserted header by header.
+            *built.headers_mut() = headers;
+        } else {
+            // reqwest put a header there already (basic auth from the URL): merged its way.
+            built = reqwest::RequestBuilder::from_parts(self.client.clone(), built)
+                .headers(headers)
+                .build()
+                .map_err(|e| named_or_generic(e, &target))?;
+        }
+        Ok(Sending {
+            request: built,
+            target,
+        })
     }
 
     /// [`ReqwestTransport::silence`], unless `limit_by` comes first (`None`).
@@ -496,7 +511,7 @@ impl Transport for ReqwestTransport {
 
 /// A request ready to go, and where it goes.
 struct Sending {
-    builder: reqwest::RequestBuilder,
+    request: reqwest::Request,
     target: Target,
 }
 
@@ -654,6 +669,73 @@ mod tests {
             url,
             headers: vec![("accept".into(), "application/json".into())],
             body: None,
+        }
+    }
+
+    /// A loopback server that answers one request `204` and hands back its head.
+    async fn recording_server() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = socket.read(&mut buffer).await.unwrap();
+                head.extend_from_slice(&buffer[..read]);
+            }
+            let _ = sender.send(String::from_utf8_lossy(&head).into_owned());
+            let answer = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n";
+            socket.write_all(answer).await.unwrap();
+            std::future::pending::<()>().await;
+        });
+        (port, receiver)
+    }
+
+    #[tokio::test]
+    async fn headers_go_out_as_given_and_win_over_url_credentials() {
+        let headers = vec![
+            ("authorization".to_owned(), "SSWS 00tok".to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("x-okta-retry-count".to_owned(), "1".to_owned()),
+        ];
+        for credentials in ["", "user:pw@"] {
+            let (port, head) = recording_server().await;
+            let url = format!("http://{credentials}127.0.0.1:{port}/api/v1/users?q=a");
+            let request = HttpRequest {
+                method: Method::Get,
+                url: url.parse().unwrap(),
+                headers: headers.clone(),
+                body: None,
+            };
+            let response = transport(Duration::from_secs(5))
+                .send(request)
+                .await
+                .unwrap();
+            assert_eq!(response.status, 204);
+            let head = head.await.unwrap();
+            assert!(
+                head.starts_with("GET /api/v1/users?q=a HTTP/1.1\r\n"),
+                "{head}"
+            );
+            let lines: Vec<&str> = head.lines().skip(1).collect();
+            let sent = |name: &str| {
+                let prefix = format!("{name}: ");
+                lines
+                    .iter()
+                    .filter_map(|line| line.strip_prefix(prefix.as_str()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(sent("authorization"), ["SSWS 00tok"], "{head}");
+            assert_eq!(sent("accept"), ["application/json"], "{head}");
+            assert_eq!(sent("x-okta-retry-count"), ["1"], "{head}");
+            let order: Vec<usize> = ["authorization: ", "accept: ", "x-okta-retry-count: "]
+                .iter()
+                .map(|prefix| lines.iter().position(|l| l.starts_with(prefix)).unwrap())
+                .collect();
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{head}");
         }
     }
 
