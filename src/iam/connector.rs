@@ -21,7 +21,9 @@
 //!    user). `enable_user` picks the right call for the user's state and returns `Ok(None)`
 //!    when the user is already enabled.
 //! 5. [`Connector::incoming_source`]: the object the incoming mapper reads (Okta: the
-//!    profile fields plus `id` and `status`).
+//!    profile fields plus `id` and `status`). A vendor whose source is mostly a part of the
+//!    user may lend that part instead of copying it ([`Connector::lend_incoming_source`] and
+//!    [`Connector::return_incoming_source`]).
 //! 6. [`Connector::schema_fields`]: the vendor's user attributes, for `get-mapping-fields`.
 //! 7. [`Connector::find_group`] and [`Connector::group_members`]: one group by id or display
 //!    name, and its members, for `iam-get-group`.
@@ -150,6 +152,20 @@ pub trait Connector {
 
     /// The object the incoming mapper reads for this user.
     fn incoming_source(&self, user: &VendorUser) -> Value;
+
+    /// [`Connector::incoming_source`] of a user the caller holds: a vendor may move parts of
+    /// `user.raw` into the source rather than copy them (Okta: its profile), then put them
+    /// back in [`Connector::return_incoming_source`], which the caller must call with the
+    /// source once mapped. The default is the copy.
+    fn lend_incoming_source(&self, user: &mut VendorUser) -> Value {
+        self.incoming_source(user)
+    }
+
+    /// Takes back the source [`Connector::lend_incoming_source`] gave: `user.raw` is then as
+    /// it was before. The default drops it (a copy lent nothing).
+    fn return_incoming_source(&self, user: &mut VendorUser, source: Value) {
+        let _ = (user, source);
+    }
 
     /// The vendor's user attributes: name → title.
     fn schema_fields(&self) -> LocalBoxFuture<'_, ConnectorResult<Vec<(String, String)>>>;

@@ -93,7 +93,7 @@ impl<'a> Lifecycle<'a> {
     pub async fn get_user(&self, given: &GivenProfile) -> Result<Outcome, ProfileError> {
         let profile = self.profile(given, UPDATE_TYPE).await?;
         let action = Action::Get;
-        let user = match self.lookup(&profile, action, false).await {
+        let mut user = match self.lookup(&profile, action, false).await {
             Ok(user) => user,
             Err(LookupFailure::NotFound) => {
                 let result = IamResult::failure(action, Value::from(404), USER_DOES_NOT_EXIST);
@@ -101,11 +101,13 @@ impl<'a> Lifecycle<'a> {
             }
             Err(LookupFailure::Result(result)) => return Ok(self.finish(*result, &profile, None)),
         };
-        let source = self.connector.incoming_source(&user);
+        // Lent, not copied: the user's object goes to `details` whole once it is given back.
+        let source = self.connector.lend_incoming_source(&mut user);
         let incoming = self
             .mapping
             .map(&source, self.mapper_in, INCOMING_TYPE)
             .await;
+        self.connector.return_incoming_source(&mut user, source);
         let mapped_user = match incoming {
             Ok(mut mapped) => {
                 // Keep `email` so the IAM.UserProfile context selector matches.

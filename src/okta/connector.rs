@@ -234,15 +234,42 @@ impl Connector for OktaConnector {
     }
 
     fn incoming_source(&self, user: &VendorUser) -> Value {
-        let mut source = user
+        let profile = user
             .raw
             .get("profile")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        source.insert("id".into(), Value::String(user.id.clone()));
-        source.insert("status".into(), Value::String(user.vendor_status.clone()));
-        Value::Object(source)
+        Value::Object(with_id_and_status(profile, user))
+    }
+
+    fn lend_incoming_source(&self, user: &mut VendorUser) -> Value {
+        let profile = match user.raw.get_mut("profile") {
+            // A profile with its own `id` or `status` would lose them to ours: copied.
+            Some(Value::Object(profile))
+                if crate::json_object::get(profile, "id").is_none()
+                    && crate::json_object::get(profile, "status").is_none() =>
+            {
+                std::mem::take(profile)
+            }
+            _ => return self.incoming_source(user),
+        };
+        Value::Object(with_id_and_status(profile, user))
+    }
+
+    fn return_incoming_source(&self, user: &mut VendorUser, source: Value) {
+        let Value::Object(mut source) = source else {
+            return;
+        };
+        // Lent: the profile left an empty object behind (a copy leaves it as it was).
+        if let Some(Value::Object(profile)) = user.raw.get_mut("profile") {
+            if profile.is_empty() {
+                // `id` and `status` were added last, so removing them restores the key order.
+                source.shift_remove("status");
+                source.shift_remove("id");
+                *profile = source;
+            }
+        }
     }
 
     fn find_group<'a>(
@@ -347,6 +374,13 @@ impl Connector for OktaConnector {
     }
 }
 
+/// The incoming mapper's source: the profile's fields, then the user's `id` and `status`.
+fn with_id_and_status(mut profile: Map<String, Value>, user: &VendorUser) -> Map<String, Value> {
+    profile.insert("id".into(), Value::String(user.id.clone()));
+    profile.insert("status".into(), Value::String(user.vendor_status.clone()));
+    profile
+}
+
 /// A raw Okta group: its id and `profile.name` (null when absent).
 fn group(raw: &Value) -> VendorGroup {
     let id = raw.get("id").cloned().unwrap_or(Value::Null);
@@ -415,6 +449,38 @@ mod tests {
             ("DEPROVISIONED", LifecycleState::Deprovisioned),
         ] {
             assert_eq!(lifecycle_state(status), state, "{status}");
+        }
+    }
+
+    fn connector() -> OktaConnector {
+        let config = crate::okta::ClientConfig::new(
+            url::Url::parse("https://example.okta.com").unwrap(),
+            crate::secret::Secret::new("token"),
+        );
+        OktaConnector::new(Client::new(config).unwrap())
+    }
+
+    /// Lending gives what the copy gives, and the user is whole again once the source is back.
+    #[test]
+    fn a_lent_incoming_source_is_the_copy_and_leaves_the_user_as_it_was() {
+        let connector = connector();
+        for raw in [
+            json!({"id": "00u1", "status": "ACTIVE",
+                   "profile": {"login": "a@x", "email": "a@x", "firstName": "A"}, "_links": {}}),
+            json!({"id": "00u2", "status": "SUSPENDED", "profile": {}}),
+            json!({"id": "00u3", "status": "ACTIVE", "profile": {"status": "x", "login": "c@x"}}),
+            json!({"id": "00u4", "status": "ACTIVE", "profile": {"id": "own", "login": "d@x"}}),
+            json!({"id": "00u5", "status": "ACTIVE", "profile": "not an object"}),
+            json!({"id": "00u6", "status": "ACTIVE"}),
+        ] {
+            let before = vendor_user(raw).unwrap();
+            let mut user = before.clone();
+            let lent = connector.lend_incoming_source(&mut user);
+            let copied = connector.incoming_source(&before);
+            assert_eq!(lent.to_string(), copied.to_string(), "{}", before.raw);
+            connector.return_incoming_source(&mut user, lent);
+            assert_eq!(user.raw.to_string(), before.raw.to_string());
+            assert_eq!(user, before);
         }
     }
 
