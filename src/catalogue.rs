@@ -55,10 +55,21 @@ mod tests {
     #[test]
     fn validation_applies_defaults_and_names_missing_args() {
         let spec = find(&OKTA, "okta-iam-set-configuration").expect("catalogued");
-        let err = spec.validate(&Map::new()).unwrap_err();
+        let err = spec.validate(Map::new()).unwrap_err();
         assert_eq!(err.to_string(), "Missing required argument: configuration.");
         let blank = json!({"configuration": "  "});
-        assert!(spec.validate(blank.as_object().unwrap()).is_err());
+        assert!(spec.validate(blank.as_object().unwrap().clone()).is_err());
+    }
+
+    #[test]
+    fn taking_an_argument_moves_it_out_and_leaves_a_blank_one() {
+        let given = json!({"a": {"k": 1}, "b": " ", "c": "x"});
+        let mut args = Args::from_map(given.as_object().unwrap().clone());
+        assert_eq!(args.take("a"), Some(json!({"k": 1})));
+        assert_eq!(args.take("a"), None);
+        assert_eq!(args.take("b"), None);
+        assert_eq!(args.take("missing"), None);
+        assert_eq!(args.string("c").as_deref(), Some("x"));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::commands::{execute, Daemon, Execution};
+use crate::commands::{execute_taking, Daemon, Execution};
 use crate::http::cassette::ReplayTransport;
 use crate::http::HttpSettings;
 use crate::mapper::MapperRegistry;
@@ -397,7 +397,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     // Locked for the whole call; a daemon holding the same file makes this exit 2.
     let _state_file = lock_state_file(options.shared.state.as_deref())?;
     let defaults = daemon.vendor.context_defaults();
-    let context = CallingContext {
+    let mut context = CallingContext {
         command: options.command.clone(),
         args,
         params: Map::new(),
@@ -424,7 +424,7 @@ pub async fn run_call(options: &CallOptions) -> Result<u8, StartupError> {
     if std::io::stderr().is_terminal() {
         progress::enable();
     }
-    let execution = execute(&daemon, &context, state).await;
+    let execution = execute_taking(&daemon, &mut context, state).await;
     progress::finish();
     if options.json {
         let mut stdout = crate::protocol::stdio::BlockingStdout::stdout();

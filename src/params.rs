@@ -52,16 +52,14 @@ pub struct Params {
 
 impl Params {
     /// `base` overridden key by key by `overrides`.
-    pub fn merged(base: &Map<String, Value>, overrides: &Map<String, Value>) -> Params {
+    pub fn merged(base: &Map<String, Value>, overrides: Map<String, Value>) -> Params {
         if base.is_empty() {
-            // The usual case (no params on the command line): a copy, no key hashed again.
-            return Params {
-                values: overrides.clone(),
-            };
+            // The usual case (no params on the command line): taken as given.
+            return Params { values: overrides };
         }
         let mut values = base.clone();
         for (key, value) in overrides {
-            values.insert(key.clone(), value.clone());
+            values.insert(key, value);
         }
         Params { values }
     }
@@ -290,7 +288,7 @@ mod tests {
     fn merge_overrides_key_by_key() {
         let base = json!({"url": "https://a", "max_fetch": "50"});
         let over = json!({"max_fetch": "10"});
-        let p = Params::merged(base.as_object().unwrap(), over.as_object().unwrap());
+        let p = Params::merged(base.as_object().unwrap(), over.as_object().unwrap().clone());
         assert_eq!(p.string("url").as_deref(), Some("https://a"));
         assert_eq!(p.string("max_fetch").as_deref(), Some("10"));
     }

@@ -433,7 +433,7 @@ pub fn mapper(data: &[u8]) {
                 }
             }
         }
-        let _ = parse_user_profile(Some(&source)).and_then(|given| {
+        let _ = parse_user_profile(Some(source.clone())).and_then(|given| {
             UserProfile::map(&given, mapper, okta_iam::iam::CREATE_TYPE).map(|_| ())
         });
     }
@@ -446,7 +446,7 @@ pub fn mapper(data: &[u8]) {
     let builtin = builtin();
     let outgoing = builtin.get(OUTGOING_DEFAULT).expect("built-in mapper");
     for type_name in [okta_iam::iam::CREATE_TYPE, okta_iam::iam::UPDATE_TYPE] {
-        let _ = parse_user_profile(Some(&source))
+        let _ = parse_user_profile(Some(source.clone()))
             .and_then(|given| UserProfile::map(&given, outgoing, type_name).map(|_| ()));
     }
 }

@@ -116,6 +116,14 @@ impl Args {
         self.values.get(name).filter(|v| !is_blank(v))
     }
 
+    /// [`Args::raw`], moved out (a blank value is left where it is).
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        if self.raw(name).is_none() {
+            return None;
+        }
+        self.values.shift_remove(name)
+    }
+
     /// A non-blank value as text: strings as they are, other JSON as its compact text.
     pub fn string(&self, name: &str) -> Option<String> {
         self.raw(name).map(value_text)
@@ -141,8 +149,8 @@ pub fn value_text(value: &Value) -> String {
 impl CommandSpec {
     /// Applies defaults, then checks required and predefined arguments. Arguments the spec
     /// does not name are kept (XSOAR adds its own, such as `using`) and ignored by handlers.
-    pub fn validate(&self, given: &Map<String, Value>) -> Result<Args, ArgError> {
-        let mut values = given.clone();
+    pub fn validate(&self, given: Map<String, Value>) -> Result<Args, ArgError> {
+        let mut values = given;
         for arg in self.args {
             let present = values.get(arg.name).is_some_and(|v| !is_blank(v));
             if !present {

@@ -174,6 +174,39 @@ pub async fn execute(
     context: &CallingContext,
     state: &mut dyn StateStore,
 ) -> Execution {
+    let given = Given {
+        args: context.args.clone(),
+        params: context.params.clone(),
+    };
+    execute_given(daemon, context, given, state).await
+}
+
+/// [`execute`] with the context's args and params moved into the execution (they are left
+/// empty in `context`): the loop's way, nothing copied.
+pub async fn execute_taking(
+    daemon: &Daemon,
+    context: &mut CallingContext,
+    state: &mut dyn StateStore,
+) -> Execution {
+    let given = Given {
+        args: std::mem::take(&mut context.args),
+        params: std::mem::take(&mut context.params),
+    };
+    execute_given(daemon, context, given, state).await
+}
+
+/// A calling context's args and params, owned by the execution.
+struct Given {
+    args: Map<String, Value>,
+    params: Map<String, Value>,
+}
+
+async fn execute_given(
+    daemon: &Daemon,
+    context: &CallingContext,
+    given: Given,
+    state: &mut dyn StateStore,
+) -> Execution {
     let Some(spec) = daemon.find(&context.command) else {
         return Execution {
             entries: vec![Entry::error(unknown_command(
@@ -183,7 +216,7 @@ pub async fn execute(
             exception: None,
         };
     };
-    execute_spec(spec, daemon, context, state).await
+    run_spec(spec, daemon, context, given, state).await
 }
 
 /// Runs one execution of a known command (see [`execute`]).
@@ -193,11 +226,25 @@ pub async fn execute_spec(
     context: &CallingContext,
     state: &mut dyn StateStore,
 ) -> Execution {
-    let args = match spec.validate(&context.args) {
+    let given = Given {
+        args: context.args.clone(),
+        params: context.params.clone(),
+    };
+    run_spec(spec, daemon, context, given, state).await
+}
+
+async fn run_spec(
+    spec: &CommandSpec,
+    daemon: &Daemon,
+    context: &CallingContext,
+    given: Given,
+    state: &mut dyn StateStore,
+) -> Execution {
+    let args = match spec.validate(given.args) {
         Ok(args) => args,
         Err(e) => return failure(spec.name, e.into()),
     };
-    let params = Params::merged(&daemon.base_params, &context.params);
+    let params = Params::merged(&daemon.base_params, given.params);
     // What the vendor keeps between executions (Okta: its OAuth token) is offered here.
     let after_commit = match daemon
         .service()

@@ -128,34 +128,48 @@ pub struct UserArgs {
 impl FromArgs for UserArgs {
     fn from_args(args: &Args) -> Result<Self, CommandError> {
         Ok(UserArgs {
-            profile: parse_user_profile(args.raw("user-profile")),
-            allow_enable: args
-                .raw("allow-enable")
-                .and_then(parse_bool)
-                .unwrap_or(false),
+            profile: parse_user_profile(args.raw("user-profile").cloned()),
+            allow_enable: allow_enable(args),
         })
     }
 }
 
+impl UserArgs {
+    /// [`UserArgs::from_args`] with the `user-profile` argument moved out of `args`, not
+    /// copied.
+    pub fn take_from(args: &mut Args) -> Self {
+        UserArgs {
+            allow_enable: allow_enable(args),
+            profile: parse_user_profile(args.take("user-profile")),
+        }
+    }
+}
+
+fn allow_enable(args: &Args) -> bool {
+    args.raw("allow-enable")
+        .and_then(parse_bool)
+        .unwrap_or(false)
+}
+
 /// Parses the `user-profile` argument: a JSON object, or a string holding one (what XSOAR
 /// sends). It must not be empty; `olduserdata`, when given, must be an object.
-pub fn parse_user_profile(argument: Option<&Value>) -> Result<GivenProfile, ProfileError> {
+pub fn parse_user_profile(argument: Option<Value>) -> Result<GivenProfile, ProfileError> {
     let raw = match argument {
         None | Some(Value::Null) => return Err(ProfileError::Missing),
         Some(Value::String(text)) if text.trim().is_empty() => return Err(ProfileError::Missing),
-        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(map)) => map,
             Ok(other) => return Err(ProfileError::NotAnObject(json_kind(&other))),
             Err(e) => return Err(ProfileError::NotJson(e.to_string())),
         },
-        Some(Value::Object(map)) => map.clone(),
-        Some(other) => return Err(ProfileError::NotAnObject(json_kind(other))),
+        Some(Value::Object(map)) => map,
+        Some(other) => return Err(ProfileError::NotAnObject(json_kind(&other))),
     };
     GivenProfile::new(raw)
 }
 
-async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
-    let args = UserArgs::from_args(&inv.args)?;
+async fn run(mut inv: Invocation<'_>, op: Op) -> CommandResult {
+    let args = UserArgs::take_from(&mut inv.args);
     // Absent params name the vendor's own mappers.
     let defaults = inv.daemon.vendor.package().profile_mappers;
     let mapper_in_name = inv
@@ -318,15 +332,17 @@ mod tests {
             ),
         ];
         for (input, profile, allow_enable) in cases {
+            let expected = UserArgs {
+                profile,
+                allow_enable,
+            };
             let got = UserArgs::from_args(&args_of(input.clone())).unwrap();
-            assert_eq!(
-                got,
-                UserArgs {
-                    profile,
-                    allow_enable
-                },
-                "{input}"
-            );
+            assert_eq!(got, expected, "{input}");
+            // Moving the profile out reads the same arguments.
+            let mut args = args_of(input.clone());
+            assert_eq!(UserArgs::take_from(&mut args), expected, "{input}");
+            assert_eq!(args.take("user-profile"), None, "{input}");
+            assert_eq!(args.raw("allow-enable"), input.get("allow-enable"), "{input}");
         }
     }
 
@@ -409,7 +425,7 @@ mod tests {
             ),
         ];
         for (argument, expected) in cases {
-            let got = parse_user_profile(argument.as_ref()).map_err(|e| e.to_string());
+            let got = parse_user_profile(argument.clone()).map_err(|e| e.to_string());
             assert_eq!(got, expected.map_err(str::to_string), "{argument:?}");
         }
     }

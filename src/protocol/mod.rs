@@ -36,7 +36,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tracing::{debug, info, warn};
 
-use crate::commands::{execute, Daemon, Execution};
+use crate::commands::{execute_taking, Daemon, Execution};
 use crate::output::entry_line::{push_entry, push_result_line};
 use crate::output::line_breaks::push_json_line;
 use crate::output::Entry;
@@ -149,7 +149,7 @@ where
             continue;
         }
         let parsed = parsed.map_err(|e| ContextError::InvalidJson(e.to_string()));
-        let context = match parsed.and_then(|value| CallingContext::from_value(value, &defaults)) {
+        let mut context = match parsed.and_then(|value| CallingContext::from_value(value, &defaults)) {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;
@@ -169,7 +169,7 @@ where
         let execution = match &config.state {
             StateMode::Engine => {
                 let mut state = EngineState::new(&mut reader, &mut output, reply_timeout);
-                let execution = execute(daemon, &context, &mut state).await;
+                let execution = execute_taking(daemon, &mut context, &mut state).await;
                 late_replies += state.unanswered();
                 stray_replies_possible = state.requests_sent() > 0;
                 deferred.extend(state.take_deferred());
@@ -177,7 +177,7 @@ where
             }
             StateMode::Local(path) => {
                 let mut state = LocalState::new(path, &context.instance);
-                execute(daemon, &context, &mut state).await
+                execute_taking(daemon, &mut context, &mut state).await
             }
         };
         write_execution(&mut output, &execution).await?;
