@@ -118,9 +118,7 @@ impl Args {
 
     /// [`Args::raw`], moved out (a blank value is left where it is).
     pub fn take(&mut self, name: &str) -> Option<Value> {
-        if self.raw(name).is_none() {
-            return None;
-        }
+        self.raw(name)?;
         self.values.shift_remove(name)
     }
 
