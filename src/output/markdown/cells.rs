@@ -1,9 +1,10 @@
 //! One cell's text: `formatCell`, `flattenCell`, and the `JsonTransformer` key tree that
 //! `is_auto_json_transform` prints instead of the flat `key: value` lines.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::python_value::{push_json_dumps, push_python_str, python_type_name};
+use super::render::push_escaped_cell;
 use super::MarkdownError;
 
 /// `formatCell(data, is_pretty=False, JsonTransformer(flatten=not is_auto_json_transform))`.
@@ -42,6 +43,36 @@ pub(super) fn push_cell(
         other => push_flat_cell(other, out),
     }
     Ok(())
+}
+
+/// [`push_cell`] of a dict (flattened) and then its escape ([`push_escaped_cell`]) in one
+/// pass: keys and string values are escaped where they are, other values formatted into
+/// `scratch` first. The one escape that spans two parts is kept: a value ending in `\r` and
+/// the `\n` after it are one `<br>`.
+pub(super) fn push_escaped_flat_dict(
+    map: &Map<String, Value>,
+    scratch: &mut String,
+    out: &mut String,
+) {
+    let mut ends_in_cr = false;
+    for (i, (key, value)) in map.iter().enumerate() {
+        // The `\n` between lines (already written when it completes a `\r\n`).
+        if i > 0 && !ends_in_cr {
+            out.push_str("<br>");
+        }
+        push_escaped_cell(key, out);
+        out.push_str(": ");
+        let text: &str = match value {
+            Value::String(s) => s,
+            other => {
+                scratch.clear();
+                push_flat_cell(other, scratch);
+                scratch
+            }
+        };
+        push_escaped_cell(text, out);
+        ends_in_cr = text.ends_with('\r');
+    }
 }
 
 /// `flattenCell(data, is_pretty=False)`: strings unchanged, lists as the `,\n` join of Python
@@ -182,4 +213,49 @@ fn json_to_path_generator<'a>(
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::markdown::render::escape_cell;
+    use serde_json::json;
+
+    /// The one-pass dict cell is the cell formatted, then escaped, whatever the parts hold
+    /// (line ends at the edges of keys and values above all).
+    #[test]
+    fn a_dict_cell_escaped_in_one_pass_is_the_cell_escaped() {
+        let texts = [
+            "", "plain", "x\r", "\r", "\n", "\r\n", "a|b", "`", "\ny", "\r\ny\r", "é\u{2028}",
+        ];
+        let mut values: Vec<Value> = texts.iter().map(|t| json!(t)).collect();
+        values.extend([
+            json!(null),
+            json!(true),
+            json!(1.5),
+            json!(["a\r", "b|", 3]),
+            json!([]),
+            json!({"k": "v\r\n|", "n": null}),
+            json!({}),
+        ]);
+        let mut scratch = String::new();
+        for key in texts {
+            for first in &values {
+                for second in &values {
+                    let mut map = Map::new();
+                    map.insert("first".to_string(), first.clone());
+                    map.insert(key.to_string(), second.clone());
+                    map.insert("last\r".to_string(), first.clone());
+                    let dict = Value::Object(map.clone());
+                    let expected = escape_cell(&format_cell(&dict, true).unwrap());
+                    let mut out = String::from("before|");
+                    push_escaped_flat_dict(&map, &mut scratch, &mut out);
+                    assert_eq!(out.strip_prefix("before|"), Some(expected.as_str()), "{dict}");
+                }
+            }
+        }
+        let mut out = String::new();
+        push_escaped_flat_dict(&Map::new(), &mut scratch, &mut out);
+        assert_eq!(out, "");
+    }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use chrono::TimeZone;
 use serde_json::{Map, Value};
 
-use super::cells::{format_cell, push_cell};
+use super::cells::{format_cell, push_cell, push_escaped_flat_dict};
 use super::clickable::url_to_clickable_markdown;
 use super::dates::epoch_ms_to_local;
 use super::header_transform;
@@ -69,7 +69,9 @@ pub(super) fn render<Tz: TimeZone>(
         t = &clickable;
     }
 
-    let mut out = String::new();
+    // Room for a usual one-row table (an IAM result's is about 1.5 KB): grown a few times
+    // from empty, the text would be copied each time.
+    let mut out = String::with_capacity(2048);
     if !name.is_empty() {
         out.push_str("### ");
         out.push_str(name);
@@ -235,6 +237,9 @@ pub(super) fn render<Tz: TimeZone>(
             match crate::json_object::get(row, header) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(text)) => push_escaped_cell(text, &mut out),
+                Some(Value::Object(map)) if flatten => {
+                    push_escaped_flat_dict(map, &mut cell, &mut out)
+                }
                 Some(value) => {
                     cell.clear();
                     push_cell(value, flatten, &mut cell)?;
