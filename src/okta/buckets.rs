@@ -26,22 +26,27 @@ use crate::http::transport::Method;
 /// The Okta bucket of `method` on `shape` (a path relative to `/api/v1/`, ids replaced by
 /// `{id}`), as a pacing key under `base_path` (`/api/v1/`).
 pub fn bucket(base_path: &str, method: Method, shape: &str) -> String {
-    let segments: Vec<&str> = shape.split('/').filter(|s| !s.is_empty()).collect();
-    let family = match segments.as_slice() {
-        ["users"] => "users".to_owned(),
-        ["users", "me" | "{id}"] if method == Method::Get => "GET users/{idOrLogin}".to_owned(),
-        ["users", "me" | "{id}", ..] => "users/{id}".to_owned(),
-        ["apps", "{id}"] => "apps/{id}".to_owned(),
-        ["apps", ..] => "apps*".to_owned(),
-        ["groups", "{id}"] => "groups/{id}".to_owned(),
-        ["groups", ..] => "groups*".to_owned(),
-        ["logs", ..] => "logs".to_owned(),
-        _ => String::new(),
+    // The first three segments decide (no shape needs more); read without a list.
+    let mut segments = shape.split('/').filter(|s| !s.is_empty());
+    let first_three = [segments.next(), segments.next(), segments.next()];
+    let (prefix, family) = match first_three {
+        [Some("users"), None, _] => ("", "users"),
+        [Some("users"), Some("me" | "{id}"), None] if method == Method::Get => {
+            ("GET ", "users/{idOrLogin}")
+        }
+        [Some("users"), Some("me" | "{id}"), _] => ("", "users/{id}"),
+        [Some("apps"), Some("{id}"), None] => ("", "apps/{id}"),
+        [Some("apps"), ..] => ("", "apps*"),
+        [Some("groups"), Some("{id}"), None] => ("", "groups/{id}"),
+        [Some("groups"), ..] => ("", "groups*"),
+        [Some("logs"), ..] => ("", "logs"),
+        _ => ("", ""),
     };
-    match family.split_once(' ') {
-        Some((method, path)) => format!("{method} {base_path}{path}"),
-        None => format!("{base_path}{family}"),
-    }
+    let mut key = String::with_capacity(prefix.len() + base_path.len() + family.len());
+    key.push_str(prefix);
+    key.push_str(base_path);
+    key.push_str(family);
+    key
 }
 
 #[cfg(test)]
@@ -89,6 +94,9 @@ mod tests {
         assert_eq!(key(Method::Get, "groups"), "/api/v1/groups*");
         assert_eq!(key(Method::Get, "logs"), "/api/v1/logs");
         assert_eq!(key(Method::Get, "meta/schemas/user/default"), "/api/v1/");
+        assert_eq!(key(Method::Get, "users/unknown"), "/api/v1/");
+        assert_eq!(key(Method::Get, ""), "/api/v1/");
+        assert_eq!(key(Method::Get, "/users//{id}/"), "GET /api/v1/users/{idOrLogin}");
         // Another base path (a proxy's prefix) is kept.
         assert_eq!(
             bucket("/okta/api/v1/", Method::Get, "logs"),
