@@ -3,7 +3,8 @@
 //! - [`framing`]: line reading with a size limit, line writing.
 //! - [`message`]: the calling context and the outgoing messages.
 //! - [`shutdown`]: stopping cleanly on SIGTERM/SIGINT/SIGHUP (never a half line) and when
-//!   stdout goes away (non-zero exit).
+//!   stdout goes away (non-zero exit); the signals are polled only when one came
+//!   (`woken_only`).
 //! - [`stdio`]: the process's stdin (read on a thread of its own) and stdout (written
 //!   synchronously, one write per message) that `serve` runs on.
 //! - [`serve`]: the loop. For each calling context it writes, in order, the state requests the
@@ -27,6 +28,7 @@ pub mod message;
 mod polled_stdin;
 pub mod shutdown;
 pub mod stdio;
+mod woken_only;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -25,6 +25,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
 use crate::commands::Daemon;
+use crate::protocol::woken_only::WokenOnly;
 use crate::protocol::{serve, ServeConfig};
 
 /// Exit status when the protocol channel fails (stdout closed, stdin unreadable).
@@ -195,11 +196,15 @@ where
     let outcome = {
         let serving = serve(input, &mut output, daemon, config);
         tokio::pin!(serving);
+        // Polled only when a signal woke it, not at every wake of the loop.
+        let stop = signals.recv();
+        tokio::pin!(stop);
+        let mut stop = WokenOnly::new(stop);
         tokio::select! {
             // Signals first: after a write to stdout that blocked, the writer lets the loop
             // wait once before it starts a new line, and a signal that came meanwhile must win.
             biased;
-            signal = signals.recv() => {
+            signal = &mut stop => {
                 lines.stop();
                 tracing::warn!(
                     signal = signal.name,
