@@ -409,7 +409,7 @@ impl ReqwestTransport {
         let mut headers = reqwest::header::HeaderMap::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
             // Never put the value in the message: it may be the Authorization header.
-            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            let name = header_name(name).map_err(|_| {
                 TransportError::new(
                     TransportErrorKind::Other,
                     format!("invalid header name {name:?}"),
@@ -509,6 +509,22 @@ impl Transport for ReqwestTransport {
     }
 }
 
+/// `name` as a header name: the ones every request carries are taken as the constants
+/// they parse to (parsing one costs a few hundred instructions), others are parsed.
+fn header_name(
+    name: &str,
+) -> Result<reqwest::header::HeaderName, reqwest::header::InvalidHeaderName> {
+    use reqwest::header;
+    Ok(match name {
+        "authorization" => header::AUTHORIZATION,
+        "accept" => header::ACCEPT,
+        "content-type" => header::CONTENT_TYPE,
+        "user-agent" => header::USER_AGENT,
+        "content-length" => header::CONTENT_LENGTH,
+        other => header::HeaderName::from_bytes(other.as_bytes())?,
+    })
+}
+
 /// A request ready to go, and where it goes.
 struct Sending {
     request: reqwest::Request,
@@ -582,6 +598,26 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_names_are_what_parsing_gives() {
+        for name in [
+            "authorization",
+            "accept",
+            "content-type",
+            "user-agent",
+            "content-length",
+            "x-okta-retry-count",
+            "dpop",
+            "Accept",
+        ] {
+            let parsed = reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            assert_eq!(header_name(name).unwrap(), parsed, "{name}");
+            assert_eq!(header_name(name).unwrap().as_str(), name.to_ascii_lowercase());
+        }
+        assert!(header_name("bad name").is_err());
+        assert!(header_name("").is_err());
+    }
 
     #[test]
     fn request_debug_hides_the_authorization_value() {
