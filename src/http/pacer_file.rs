@@ -21,6 +21,7 @@
 //!   ended or end implausibly far ahead ([`Pacer::adopt`]).
 //! - Failing to write it changes nothing but the next process's start (logged at debug).
 
+use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,10 +30,16 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::http::pacer::{Pacer, PacerView, WindowView};
+use crate::http::pacer::{Budget, Pacer, PacerView, WindowView};
+use crate::http::shared_count::SharedCount;
 
 /// A view older than this is not used (Okta's windows last a minute).
 pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
+/// The longest a process waits for the org's lock; past it, it paces alone. Processes hold
+/// it for a read, a merge and a write of a small file.
+pub const LOCK_WAIT: Duration = Duration::from_millis(20);
+/// How often a process waiting for the lock tries again.
+const LOCK_POLL: Duration = Duration::from_micros(100);
 /// The file format's version; a file of another version is ignored.
 const VERSION: u32 = 1;
 
@@ -51,6 +58,9 @@ struct Stored {
     offset: (f64, f64),
     phase_model: bool,
     windows: Vec<StoredWindow>,
+    /// The counts the processes share in the tails of windows (absent in older files).
+    #[serde(default)]
+    counts: Vec<SharedCount>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,6 +71,22 @@ struct StoredWindow {
     resets_at: i64,
     length: u64,
     ends_at: f64,
+}
+
+/// What a file holds: the view of the last process that wrote it, and the shared counts.
+struct Saved {
+    view: PacerView,
+    counts: Vec<SharedCount>,
+}
+
+/// A slot for one request, as [`PacerFile::reserve`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reservation {
+    /// How long to wait before sending.
+    pub wait: Duration,
+    /// When the request was taken from the count the org's processes share (system clock),
+    /// if it was: its answer tells [`PacerFile::answered`].
+    pub taken: Option<f64>,
 }
 
 impl PacerFile {
@@ -94,32 +120,141 @@ impl PacerFile {
         self.path.exists()
     }
 
+    /// The lock file beside the view: the view itself is replaced by a rename, so the lock
+    /// is held on a file that stays.
+    fn lock_path(&self) -> PathBuf {
+        self.path.with_extension("lock")
+    }
+
+    /// Takes the org's lock (exclusive; released when the returned file is dropped, also
+    /// when the process dies), waiting at most [`LOCK_WAIT`]. `None` when it cannot be had:
+    /// the lock file cannot be opened, is a link, may be another user's (not 0600), or is
+    /// held longer than a process of ours ever holds it.
+    fn lock(&self) -> Option<File> {
+        let file = open_private(&self.lock_path())?;
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Some(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(error) => {
+                    tracing::debug!(path = %self.lock_path().display(), ?error, "pacing lock not taken");
+                    return None;
+                }
+            }
+        }
+    }
+
     /// Starts `pacer` from the saved view, if there is a usable one.
     pub fn load_into(&self, pacer: &Pacer, now: Instant, system_now: f64) {
-        if let Some(view) = self.read(system_now) {
-            pacer.adopt(&view, now, system_now);
+        if let Some(saved) = self.read(system_now) {
+            pacer.adopt(&saved.view, now, system_now);
         }
     }
 
-    /// Takes what the saved view knows of the windows `pacer` is using
-    /// ([`Pacer::merge`]): other processes of the org may be counting them down too.
-    pub fn merge_into(&self, pacer: &Pacer, now: Instant, system_now: f64) {
-        if let Some(view) = self.read(system_now) {
-            pacer.merge(&view, now, system_now);
+    /// Reserves a slot for a request of `key`. In the tail of a window
+    /// ([`Pacer::shared_tail`]) the request is taken from the count all processes of the
+    /// org share ([`SharedCount`]): under the lock, the saved view is merged into `pacer`,
+    /// the request taken, and the view and the count saved, so that no two processes take
+    /// the same last request and none is left unused. Above the tail, and without the lock,
+    /// the pacer's own count ([`Pacer::reserve`]).
+    pub fn reserve(&self, pacer: &Pacer, key: &str, now: Instant, system_now: f64) -> Reservation {
+        let alone = |pacer: &Pacer| Reservation {
+            wait: pacer.reserve(key, now),
+            taken: None,
+        };
+        if pacer.shared_tail(key, now).is_none() {
+            return alone(pacer);
+        }
+        let Some(_lock) = self.lock() else {
+            return alone(pacer);
+        };
+        let mut counts = self.merge_saved(pacer, now, system_now);
+        // The saved view may have brought the window's end forward, to before now.
+        let Some((limit, resets_at, remaining)) = pacer.shared_tail(key, now) else {
+            self.save(pacer, counts, now, system_now);
+            return alone(pacer);
+        };
+        if !counts.iter().any(|c| c.is_of(limit, resets_at)) {
+            counts.push(SharedCount::new(limit, resets_at, remaining));
+        }
+        let Some(count) = counts.iter_mut().find(|c| c.is_of(limit, resets_at)) else {
+            return alone(pacer);
+        };
+        let taken = count.take(system_now);
+        let left = if taken { count.left(system_now) + 1 } else { 0 };
+        let wait = pacer.reserve_shared(key, now, left);
+        self.save(pacer, counts, now, system_now);
+        Reservation {
+            wait,
+            taken: taken.then_some(system_now),
         }
     }
 
-    /// Saves the view of `pacer` (nothing before its first answer).
-    pub fn save(&self, pacer: &Pacer, now: Instant, system_now: f64) {
+    /// After an answer to a request of `key` whose rate-limit headers said `budget`
+    /// (`news`: what [`Pacer::observe`] returned; `taken`: what [`Self::reserve`] said; the
+    /// request was sent at `sent` and answered at `now`). In the tail of a window, or when
+    /// the answer taught something and the file exists, under the lock: the saved view is
+    /// merged into `pacer` (other processes may have used its windows), the answer counted
+    /// in the shared count of its window, and both saved. A process that never comes near
+    /// the limit leaves nothing behind.
+    #[allow(clippy::too_many_arguments)]
+    pub fn answered(
+        &self,
+        pacer: &Pacer,
+        key: &str,
+        budget: Budget,
+        news: bool,
+        taken: Option<f64>,
+        (sent, now): (Instant, Instant),
+        system_now: f64,
+    ) {
+        if pacer.shared_tail(key, now).is_none() && !(news && self.exists()) {
+            return;
+        }
+        let lock = self.lock();
+        let mut counts = self.merge_saved(pacer, now, system_now);
+        if lock.is_some() {
+            // Every request taken before this one was sent (this one too) is in its answer.
+            let sent_at = system_now - now.saturating_duration_since(sent).as_secs_f64();
+            let sent_at = taken.map_or(sent_at, |taken| sent_at.max(taken));
+            if let Some(count) = counts
+                .iter_mut()
+                .find(|c| c.is_of(budget.limit, budget.resets_at))
+            {
+                count.answered(budget.remaining, sent_at);
+            }
+        }
+        self.save(pacer, counts, now, system_now);
+    }
+
+    /// Merges the saved view into `pacer` ([`Pacer::merge`]: the lower count and the
+    /// earlier end of each window they share) and returns the saved shared counts.
+    fn merge_saved(&self, pacer: &Pacer, now: Instant, system_now: f64) -> Vec<SharedCount> {
+        match self.read(system_now) {
+            Some(saved) => {
+                pacer.merge(&saved.view, now, system_now);
+                saved.counts
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Saves the view of `pacer` (nothing before its first answer) with the shared counts
+    /// of the windows it holds.
+    fn save(&self, pacer: &Pacer, mut counts: Vec<SharedCount>, now: Instant, system_now: f64) {
         let Some(view) = pacer.view(now, system_now) else {
             return;
         };
-        if let Err(error) = self.write(&view, system_now) {
+        counts.retain(|c| view.windows.iter().any(|w| c.is_of(w.limit, w.resets_at)));
+        if let Err(error) = self.write(&view, counts, system_now) {
             tracing::debug!(path = %self.path.display(), %error, "pacing view not saved");
         }
     }
 
-    fn read(&self, system_now: f64) -> Option<PacerView> {
+    fn read(&self, system_now: f64) -> Option<Saved> {
         if !is_private_file(&self.path) {
             return None;
         }
@@ -129,7 +264,7 @@ impl PacerFile {
         if stored.version != VERSION || !(0.0..MAX_AGE.as_secs_f64()).contains(&age) {
             return None;
         }
-        Some(PacerView {
+        let view = PacerView {
             offset: stored.offset,
             phase_model: stored.phase_model,
             windows: stored
@@ -144,10 +279,21 @@ impl PacerFile {
                     ends_at: w.ends_at,
                 })
                 .collect(),
-        })
+        };
+        let counts = stored
+            .counts
+            .into_iter()
+            .filter(SharedCount::is_plausible)
+            .collect();
+        Some(Saved { view, counts })
     }
 
-    fn write(&self, view: &PacerView, system_now: f64) -> std::io::Result<()> {
+    fn write(
+        &self,
+        view: &PacerView,
+        counts: Vec<SharedCount>,
+        system_now: f64,
+    ) -> std::io::Result<()> {
         let stored = Stored {
             version: VERSION,
             written_at: system_now,
@@ -165,6 +311,7 @@ impl PacerFile {
                     ends_at: w.ends_at,
                 })
                 .collect(),
+            counts,
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let mut temp = tempfile::NamedTempFile::new_in(dir)?;
@@ -189,6 +336,36 @@ fn is_private_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file())
 }
 
+/// Opens (creating it, 0600) the lock file at `path`: a regular file that only its owner
+/// may read or write, never through a link.
+#[cfg(unix)]
+fn open_private(path: &Path) -> Option<File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    (meta.is_file() && meta.permissions().mode() & 0o077 == 0).then_some(file)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> Option<File> {
+    if std::fs::symlink_metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        return None;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .open(path)
+        .ok()
+}
+
 /// The system clock in epoch seconds (what [`PacerFile`] measures its times against).
 pub fn system_now() -> f64 {
     SystemTime::now()
@@ -199,6 +376,7 @@ pub fn system_now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::pacer::sim::FakeServer;
     use crate::http::pacer::Budget;
 
     fn ms(n: u64) -> Duration {
@@ -228,7 +406,7 @@ mod tests {
         let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
         let t0 = Instant::now();
         let saved = spent("/api/v1/users", t0);
-        file.save(&saved, t0 + ms(2), 50_000.0);
+        file.save(&saved, Vec::new(), t0 + ms(2), 50_000.0);
         let fresh = Pacer::new();
         // 100 ms later, on both clocks.
         file.load_into(&fresh, t0 + ms(102), 50_000.1);
@@ -275,7 +453,7 @@ mod tests {
         std::fs::write(file.path(), b"{\"version\":1,\"written_at\":").unwrap();
         assert_eq!(load(50_000.0), Duration::ZERO);
         // Good, then read too late and from the future.
-        file.save(&spent("k", t0), t0 + ms(2), 50_000.0);
+        file.save(&spent("k", t0), Vec::new(), t0 + ms(2), 50_000.0);
         assert!(load(50_000.0) > Duration::ZERO);
         assert_eq!(load(50_000.0 + MAX_AGE.as_secs_f64()), Duration::ZERO);
         assert_eq!(load(49_000.0), Duration::ZERO);
@@ -303,7 +481,7 @@ mod tests {
             file.load_into(&fresh, t0 + ms(3), 50_000.0);
             fresh.reserve("k", t0 + ms(3))
         };
-        file.save(&spent("k", t0), t0 + ms(2), 50_000.0);
+        file.save(&spent("k", t0), Vec::new(), t0 + ms(2), 50_000.0);
         assert!(load(&file) > Duration::ZERO);
         // Readable by the group or others: someone else may have written it.
         std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -318,17 +496,204 @@ mod tests {
         assert_eq!(load(&file), Duration::ZERO);
     }
 
+    /// What the clients of one org did against one bucket.
+    #[derive(Debug)]
+    struct Outcome {
+        /// From the first request to the last accepted answer.
+        took: Duration,
+        /// Requests answered 429.
+        refused: u32,
+        /// Requests of windows before the last that nobody used.
+        unused: u64,
+    }
+
+    /// Where one client is in sending its current request.
+    enum Step {
+        /// About to take a slot.
+        Reserve,
+        /// A slot is reserved (taken from the shared count at `taken`): send when it comes.
+        Send { taken: Option<f64> },
+        /// Sent at `sent`, reaching the server now.
+        Arrive { sent: Instant, taken: Option<f64> },
+        /// The answer arrives now.
+        Answer {
+            sent: Instant,
+            taken: Option<f64>,
+            accepted: bool,
+            budget: Budget,
+        },
+    }
+
+    struct Client {
+        pacer: Pacer,
+        at: Instant,
+        step: Step,
+    }
+
+    /// How the clients of [`run_clients`] are run.
+    #[derive(Clone, Copy)]
+    enum Processes {
+        /// Each client one process for the whole run (`serve`), one request at a time.
+        Serving(usize),
+        /// A new process per request, one after the other, starting `spawn` after the last
+        /// answer (the relay's way).
+        PerRequest { spawn: Duration },
+    }
+
+    /// `n` requests of one pacing key from processes of one org, through `file`, against
+    /// `server`, on a virtual clock (the system clock reads 10 000 s more). A request
+    /// reaches the server 1 ms after it is sent and its answer arrives 1 ms later, so the
+    /// requests of several processes are in flight together and each process's count lags
+    /// the others'. What a process does with the file is what `HttpCore::send` does.
+    fn run_clients(
+        server: &mut FakeServer,
+        file: &PacerFile,
+        processes: Processes,
+        n: usize,
+    ) -> Outcome {
+        const KEY: &str = "GET /api/v1/users/{id}";
+        let t0 = server.t0;
+        let system = |at: Instant| 10_000.0 + (at - t0).as_secs_f64();
+        let start = |at: Instant| {
+            let pacer = Pacer::new();
+            file.load_into(&pacer, at, system(at));
+            Client {
+                pacer,
+                at,
+                step: Step::Reserve,
+            }
+        };
+        let count = match processes {
+            Processes::Serving(count) => count,
+            Processes::PerRequest { .. } => 1,
+        };
+        let mut clients: Vec<Client> = (0..count)
+            .map(|i| start(t0 + Duration::from_micros(100 * i as u64)))
+            .collect();
+        let (mut accepted, mut refused, mut last) = (0, 0, t0);
+        while accepted < n {
+            let (i, _) = clients
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| c.at)
+                .unwrap();
+            let client = &mut clients[i];
+            let now = client.at;
+            match client.step {
+                Step::Reserve => {
+                    let reservation = file.reserve(&client.pacer, KEY, now, system(now));
+                    client.step = Step::Send {
+                        taken: reservation.taken,
+                    };
+                    client.at += reservation.wait;
+                }
+                Step::Send { taken } => {
+                    client.step = Step::Arrive { sent: now, taken };
+                    client.at += ms(1);
+                }
+                Step::Arrive { sent, taken } => {
+                    let (ok, budget) = server.request(now);
+                    client.step = Step::Answer {
+                        sent,
+                        taken,
+                        accepted: ok,
+                        budget,
+                    };
+                    client.at += ms(1);
+                }
+                Step::Answer {
+                    sent,
+                    taken,
+                    accepted: ok,
+                    budget,
+                } => {
+                    let news = client.pacer.observe(KEY, Some(budget), sent, now);
+                    let times = (sent, now);
+                    let pacer = &client.pacer;
+                    file.answered(pacer, KEY, budget, news, taken, times, system(now));
+                    client.step = Step::Reserve;
+                    if !ok {
+                        refused += 1;
+                        client.at += client.pacer.until_refill(KEY, now).unwrap_or(ms(1_000));
+                        continue;
+                    }
+                    accepted += 1;
+                    last = now;
+                    if let Processes::PerRequest { spawn } = processes {
+                        *client = start(now + spawn);
+                    }
+                }
+            }
+        }
+        Outcome {
+            took: last - t0,
+            refused,
+            unused: server.unused(),
+        }
+    }
+
+    #[test]
+    fn serve_processes_sharing_the_file_use_every_request_of_every_window() {
+        // 1,000 requests under 100 per 5 s fill 10 windows exactly: one request left unused
+        // in any window costs an 11th (5 s more).
+        for clients in [2, 4, 8] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+            let mut server = FakeServer::new(100, 5);
+            let outcome = run_clients(&mut server, &file, Processes::Serving(clients), 1_000);
+            assert_eq!(outcome.unused, 0, "{clients} clients: {outcome:?}");
+            assert_eq!(server.accepted.len(), 10, "{clients} clients: {outcome:?}");
+            // Requests sent on a process's own count near the tail are answered long before
+            // the window's last requests are taken: no 429 when requests reach the server
+            // in the order they were sent.
+            assert_eq!(outcome.refused, 0, "{clients} clients: {outcome:?}");
+            assert!(
+                outcome.took < Duration::from_secs(46),
+                "{clients} clients: {outcome:?}"
+            );
+            let gaps = server.gaps();
+            assert!(gaps.iter().all(|gap| *gap < ms(10)), "{clients}: {gaps:?}");
+        }
+    }
+
+    #[test]
+    fn a_process_per_request_uses_every_request_of_every_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+        let mut server = FakeServer::new(100, 5);
+        let per_request = Processes::PerRequest { spawn: ms(5) };
+        let outcome = run_clients(&mut server, &file, per_request, 1_000);
+        assert_eq!(outcome.unused, 0, "{outcome:?}");
+        assert_eq!(outcome.refused, 0, "{outcome:?}");
+        // Each window opens within a few round trips after the last one ends: the file
+        // carries the end as the process that opened it measured it. All but the first: no
+        // file existed while it was open (nothing is written before a window runs low), so
+        // the process that opened it told no one, and its end came from the reset.
+        let gaps = server.gaps();
+        assert!(gaps[0] > ms(100), "{gaps:?}");
+        assert!(gaps[1..].iter().all(|gap| *gap < ms(10)), "{gaps:?}");
+        assert!(
+            outcome.took < Duration::from_secs(47) + gaps[0],
+            "{outcome:?}"
+        );
+    }
+
     #[test]
     fn nothing_is_written_before_the_first_answer() {
         let dir = tempfile::tempdir().unwrap();
         let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
-        file.save(&Pacer::new(), Instant::now(), 50_000.0);
+        file.save(&Pacer::new(), Vec::new(), Instant::now(), 50_000.0);
         assert!(!file.path().exists());
         // An unwritable directory is not an error for the caller.
         let nowhere = PacerFile::in_dir(
             Path::new("/nonexistent/dir"),
             &base("https://acme.okta.com/api/v1/"),
         );
-        nowhere.save(&spent("k", Instant::now()), Instant::now(), 50_000.0);
+        nowhere.save(
+            &spent("k", Instant::now()),
+            Vec::new(),
+            Instant::now(),
+            50_000.0,
+        );
     }
 }
