@@ -72,6 +72,8 @@ fn verdicts(bench: &mut Bench, label: &str, run: &BucketRun) {
 #[derive(Default)]
 struct Share {
     latencies: Vec<Duration>,
+    /// When each command's answer came, from the start of the run.
+    answered_at: Vec<Duration>,
     failed: usize,
     first_failure: Option<String>,
     responses: usize,
@@ -118,6 +120,7 @@ fn serve_processes(
                         let began = Instant::now();
                         let reply = daemon.execute(text);
                         share.latencies.push(began.elapsed());
+                        share.answered_at.push(start.elapsed());
                         let ok = reply.results == 1
                             && !reply.error_entry
                             && !reply.exception
@@ -156,6 +159,7 @@ fn process_per_command(bench: &Bench, fake: &FakeOkta, lines: &[String]) -> Buck
         let result = daemon.last_result().to_vec();
         let (status, log) = daemon.finish();
         share.latencies.push(began.elapsed());
+        share.answered_at.push(start.elapsed());
         share.check(ok && status.success(), &result);
         share.responses += log.responses;
         share.status_429 += log.status_429;
@@ -183,6 +187,7 @@ fn summarise(
         responses, requests,
         "every request should have an `okta response` debug line"
     );
+    print_windows(bench, &shares);
     let latencies: Vec<Duration> = shares
         .iter()
         .flat_map(|s| s.latencies.iter().copied())
@@ -199,4 +204,27 @@ fn summarise(
         latency: Summary::of(&latencies),
         first_failure: shares.into_iter().find_map(|s| s.first_failure),
     }
+}
+
+/// The answers in groups of the bucket's limit, when the first and the last of each came:
+/// with every window used to its last request, group `k` is window `k`, and the gap between
+/// groups is the wait at the end of a window (its length less the time spent in it).
+fn print_windows(bench: &Bench, shares: &[Share]) {
+    let mut times: Vec<Duration> = shares
+        .iter()
+        .flat_map(|s| s.answered_at.iter().copied())
+        .collect();
+    times.sort();
+    let groups: Vec<String> = times
+        .chunks(bench.bucket.limit as usize)
+        .map(|group| {
+            let (first, last) = (group[0], group[group.len() - 1]);
+            format!("{:.2}–{:.2}", first.as_secs_f64(), last.as_secs_f64())
+        })
+        .collect();
+    println!(
+        "  answers by {} (s from the start): {}",
+        bench.bucket.limit,
+        groups.join(", ")
+    );
 }

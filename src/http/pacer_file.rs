@@ -1,24 +1,37 @@
 //! The pacer's view carried between processes: a small JSON file per org URL in the temp
-//! directory.
+//! directory, and the count the processes of the org share in the tail of a window.
 //!
 //! Inside XSOAR the relay may start one process per command, and each would begin knowing
 //! nothing of the bucket: at the end of a window each would spend a request on a 429 to
-//! learn that it is empty. A process whose answer left a window low ([`Pacer::is_low`]),
-//! or, once the file exists, opened a window or narrowed its estimate of the server's clock
-//! ([`Pacer::observe`]), first takes what the file says of its windows ([`Pacer::merge`]: several processes may
-//! share them), then writes what its pacer knows ([`PacerView`]: the windows, the measured
-//! offset of the server's clock against the system clock). A new client for the same org
-//! URL starts from it, and its own answers correct it.
+//! learn that it is empty. A process whose answer left a window in its tail
+//! ([`Pacer::shared_tail`]), or, once the file exists, opened a window or narrowed its
+//! estimate of the server's clock ([`Pacer::observe`]), first takes what the file says of its
+//! windows ([`Pacer::merge`]: several processes may share them), then writes what its pacer
+//! knows ([`PacerView`]: the windows, the measured offset of the server's clock against the
+//! system clock). A new client for the same org URL starts from it, and its own answers
+//! correct it.
+//!
+//! Several processes running at once (XSOAR engines, parallel playbooks) each count a window
+//! down from their own answers, and each count lags the others' use. In the tail of a window
+//! every request is therefore taken from one count kept in the file
+//! ([`crate::http::shared_count`]), under an exclusive lock on a file beside it
+//! (`okta-iam-pacing-<hash>.lock`, held for one read, merge and write; released by the
+//! kernel if the process dies): the window is used to its last request, and no two
+//! processes take the same one ([`PacerFile::reserve`], [`PacerFile::answered`]). A lock
+//! that cannot be had within [`LOCK_WAIT`] (a lock file that is a link or may be another
+//! user's, or a holder that never lets go) leaves the process pacing on its own count,
+//! leaving the last requests of a window to the other clients it sees ([`Pacer::reserve`]).
 //!
 //! - The file name is a hash of the org's URL (scheme, host, port and path; never a query or
 //!   credentials): `okta-iam-pacing-<16 hex digits>.json`. Nothing secret is in the file:
 //!   counts, resets, times and pacing keys (method and path shapes).
 //! - It is written atomically (a temporary file in the same directory, then renamed), so a
 //!   reader sees an old view or a new one, never half of one; it is the owner's only (0600,
-//!   as `tempfile` creates it).
+//!   as `tempfile` creates it). The lock file is created 0600 and never through a link.
 //! - A file that cannot be read, does not parse, is of another version, was written more
 //!   than [`MAX_AGE`] ago or in the future, is ignored; so are windows in it that have
-//!   ended or end implausibly far ahead ([`Pacer::adopt`]).
+//!   ended or end implausibly far ahead ([`Pacer::adopt`]), and shared counts with absurd
+//!   numbers ([`SharedCount::is_plausible`]).
 //! - Failing to write it changes nothing but the next process's start (logged at debug).
 
 use std::fs::File;
@@ -676,6 +689,111 @@ mod tests {
             outcome.took < Duration::from_secs(47) + gaps[0],
             "{outcome:?}"
         );
+    }
+
+    /// A pacer in the tail of a window (5 of 100 left, reset at 1 005), used by two clients.
+    fn in_the_tail(t0: Instant) -> Pacer {
+        let pacer = Pacer::new();
+        for (n, remaining) in [9, 7, 5].into_iter().enumerate() {
+            let budget = Budget {
+                limit: 100,
+                remaining,
+                resets_at: 1_005,
+                server_date: 1_000,
+            };
+            let sent = t0 + ms(10 * n as u64);
+            pacer.observe("k", Some(budget), sent, sent + ms(2));
+        }
+        pacer
+    }
+
+    #[test]
+    fn the_tail_is_taken_from_the_shared_count_and_each_answer_counted_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+        let t0 = Instant::now();
+        let now = t0 + ms(100);
+        let (a, b) = (in_the_tail(t0), in_the_tail(t0));
+        // Five left: a takes three, b two, and then neither gets one.
+        let mut taken = Vec::new();
+        for (n, pacer) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
+            let slot = file.reserve(pacer, "k", now, 50_000.1 + n as f64 / 1_000.0);
+            assert_eq!(slot.wait, Duration::ZERO);
+            taken.push(slot.taken.unwrap());
+        }
+        for pacer in [&a, &b] {
+            let slot = file.reserve(pacer, "k", now, 50_000.104);
+            assert!(slot.wait > ms(4_000) && slot.taken.is_none(), "{slot:?}");
+        }
+        let saved = file.read(50_000.104).unwrap();
+        assert_eq!(saved.counts.len(), 1);
+        assert_eq!(
+            (saved.counts[0].lowest, saved.counts[0].pending.len()),
+            (5, 5)
+        );
+        // An answer shows the use of every request taken before it was sent.
+        let answer = Budget {
+            limit: 100,
+            remaining: 1,
+            resets_at: 1_005,
+            server_date: 1_000,
+        };
+        // b's second request, taken at 50 000.103, sent at once and answered 2 ms later.
+        let times = (now, now + ms(2));
+        file.answered(&b, "k", answer, false, Some(taken[3]), times, 50_000.105);
+        let saved = file.read(50_000.105).unwrap();
+        assert_eq!(
+            (saved.counts[0].lowest, saved.counts[0].pending.len()),
+            (1, 1)
+        );
+        // The lock file is the owner's only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file.lock_path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn without_the_lock_a_process_paces_on_its_own_count() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+        let t0 = Instant::now();
+        let now = t0 + ms(100);
+        // Held by another process (another open file) and never let go.
+        let holder = open_private(&file.lock_path()).unwrap();
+        holder.lock().unwrap();
+        let pacer = in_the_tail(t0);
+        let granted = (0..10)
+            .map(|_| file.reserve(&pacer, "k", now, 50_000.1))
+            .take_while(|slot| slot.wait < ms(4_000))
+            .inspect(|slot| assert_eq!(slot.taken, None))
+            .count();
+        // On its own count, the last request is left to the other client it sees.
+        assert_eq!(granted, 4);
+        drop(holder);
+        // A link in the lock file's place is not followed, nor locked.
+        std::fs::remove_file(file.lock_path()).unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, b"").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, file.lock_path()).unwrap();
+        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        assert_eq!(slot.taken, None);
+        // Nor is a lock file others may write.
+        std::fs::remove_file(file.lock_path()).unwrap();
+        std::fs::write(file.lock_path(), b"").unwrap();
+        std::fs::set_permissions(file.lock_path(), std::fs::Permissions::from_mode(0o666)).unwrap();
+        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        assert_eq!(slot.taken, None);
+        std::fs::set_permissions(file.lock_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        assert!(slot.taken.is_some());
     }
 
     #[test]
