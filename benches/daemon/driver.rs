@@ -80,16 +80,30 @@ pub struct Daemon {
 impl Daemon {
     /// Spawns `<binary> <args>` with piped stdio; stderr is counted on a thread.
     pub fn spawn(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, true)
+        Daemon::spawn_with(binary, args, true, None)
+    }
+
+    /// Spawns with `TMPDIR` set to `temp_dir` (where the daemon keeps its pacing file).
+    pub fn spawn_in(binary: &Path, args: &[&str], temp_dir: &Path) -> Daemon {
+        Daemon::spawn_with(binary, args, true, Some(temp_dir))
     }
 
     /// Spawns with stderr discarded and no thread (for cold starts).
     pub fn spawn_quiet(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, false)
+        Daemon::spawn_with(binary, args, false, None)
     }
 
-    fn spawn_with(binary: &Path, args: &[&str], capture_stderr: bool) -> Daemon {
-        let mut child = Command::new(binary)
+    fn spawn_with(
+        binary: &Path,
+        args: &[&str],
+        capture_stderr: bool,
+        temp_dir: Option<&Path>,
+    ) -> Daemon {
+        let mut command = Command::new(binary);
+        if let Some(dir) = temp_dir {
+            command.env("TMPDIR", dir);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -302,9 +316,20 @@ impl Drop for Daemon {
 
 fn count_stderr(pipe: impl Read, log: &Mutex<StderrLog>) {
     let reader = BufReader::new(pipe);
+    let mut dump = std::env::var("DUMPLOG").ok().map(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap()
+    });
     for line in reader.split(b'\n') {
         let Ok(line) = line else { return };
         let text = String::from_utf8_lossy(&line);
+        if let Some(d) = dump.as_mut() {
+            use std::io::Write;
+            let _ = writeln!(d, "{:?} {text}", std::thread::current().id());
+        }
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         log.lines += 1;
         if text.contains("okta response") {

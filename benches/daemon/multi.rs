@@ -68,6 +68,13 @@ fn verdicts(bench: &mut Bench, label: &str, run: &BucketRun) {
     );
 }
 
+/// A temp directory of its own for the processes of one run: the pacing file the run
+/// before left (the same fake, so the same org URL) describes windows of a bucket the fake
+/// has since reset, and the processes would wait out a window that no longer exists.
+fn fresh_temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temp directory for the run")
+}
+
 /// What one driver thread saw.
 #[derive(Default)]
 struct Share {
@@ -105,8 +112,15 @@ fn serve_processes(
 ) -> BucketRun {
     fake.reset_requests();
     fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
+    let temp = fresh_temp_dir();
     let daemons: Vec<Daemon> = (0..processes)
-        .map(|_| Daemon::spawn(&bench.binary, &["serve", "--log-level", "debug"]))
+        .map(|_| {
+            Daemon::spawn_in(
+                &bench.binary,
+                &["serve", "--log-level", "debug"],
+                temp.path(),
+            )
+        })
         .collect();
     let start = Instant::now();
     let shares: Vec<Share> = std::thread::scope(|scope| {
@@ -146,11 +160,13 @@ fn serve_processes(
 fn process_per_command(bench: &Bench, fake: &FakeOkta, lines: &[String]) -> BucketRun {
     fake.reset_requests();
     fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
+    let temp = fresh_temp_dir();
     let mut share = Share::default();
     let start = Instant::now();
     for text in lines {
         let began = Instant::now();
-        let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "debug"]);
+        let args = ["serve", "--log-level", "debug"];
+        let mut daemon = Daemon::spawn_in(&bench.binary, &args, temp.path());
         let reply = daemon.execute(text);
         let ok = reply.results == 1
             && !reply.error_entry

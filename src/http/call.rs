@@ -177,8 +177,8 @@ impl<P: VendorPolicy> HttpCore<P> {
             let now = clock.now();
             let (pace, taken) = match &self.pacer_file {
                 Some(file) => {
-                    let slot =
-                        file.reserve(&self.pacer, &call.bucket, now, pacer_file::system_now());
+                    let clocks = || (clock.now(), pacer_file::system_now());
+                    let slot = file.reserve(&self.pacer, &call.bucket, clocks);
                     (slot.wait, slot.taken)
                 }
                 None => (self.pacer.reserve(&call.bucket, now), None),

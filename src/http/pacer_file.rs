@@ -29,7 +29,7 @@
 //!   reader sees an old view or a new one, never half of one; it is the owner's only (0600,
 //!   as `tempfile` creates it). The lock file is created 0600 and never through a link.
 //! - A file that cannot be read, does not parse, is of another version, was written more
-//!   than [`MAX_AGE`] ago or in the future, is ignored; so are windows in it that have
+//!   than [`MAX_AGE`] ago or more than [`MAX_AHEAD`] in the future, is ignored; so are windows in it that have
 //!   ended or end implausibly far ahead ([`Pacer::adopt`]), and shared counts with absurd
 //!   numbers ([`SharedCount::is_plausible`]).
 //! - Failing to write it changes nothing but the next process's start (logged at debug).
@@ -48,6 +48,9 @@ use crate::http::shared_count::SharedCount;
 
 /// A view older than this is not used (Okta's windows last a minute).
 pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
+/// How far ahead of a reader's clock a file may have been written: a process reads the
+/// clock when an answer arrives, and may then wait for the lock while another writes.
+pub const MAX_AHEAD: Duration = Duration::from_secs(1);
 /// The longest a process waits for the org's lock; past it, it paces alone. Processes hold
 /// it for a read, a merge and a write of a small file.
 pub const LOCK_WAIT: Duration = Duration::from_millis(20);
@@ -173,37 +176,49 @@ impl PacerFile {
     /// the request taken, and the view and the count saved, so that no two processes take
     /// the same last request and none is left unused. Above the tail, and without the lock,
     /// the pacer's own count ([`Pacer::reserve`]).
-    pub fn reserve(&self, pacer: &Pacer, key: &str, now: Instant, system_now: f64) -> Reservation {
-        let alone = |pacer: &Pacer| Reservation {
+    ///
+    /// `clock` reads the local clock and the system clock together; it is read once the lock
+    /// is held, so that the times the processes take requests at follow the order they took
+    /// them in.
+    pub fn reserve(
+        &self,
+        pacer: &Pacer,
+        key: &str,
+        clock: impl Fn() -> (Instant, f64),
+    ) -> Reservation {
+        let alone = |pacer: &Pacer, now: Instant| Reservation {
             wait: pacer.reserve(key, now),
             taken: None,
         };
+        let (now, _) = clock();
         if pacer.shared_tail(key, now).is_none() {
-            return alone(pacer);
+            return alone(pacer, now);
         }
         let Some(_lock) = self.lock() else {
-            return alone(pacer);
+            return alone(pacer, now);
         };
+        let (now, system_now) = clock();
         let mut counts = self.merge_saved(pacer, now, system_now);
         // The saved view may have brought the window's end forward, to before now.
         let Some((limit, resets_at, remaining)) = pacer.shared_tail(key, now) else {
             self.save(pacer, counts, now, system_now);
-            return alone(pacer);
+            return alone(pacer, now);
         };
         if !counts.iter().any(|c| c.is_of(limit, resets_at)) {
             counts.push(SharedCount::new(limit, resets_at, remaining));
         }
         let Some(count) = counts.iter_mut().find(|c| c.is_of(limit, resets_at)) else {
-            return alone(pacer);
+            return alone(pacer, now);
         };
         let taken = count.take(system_now);
-        let left = if taken { count.left(system_now) + 1 } else { 0 };
+        let left = match taken {
+            Some(_) => count.left(system_now) + 1,
+            None => 0,
+        };
         let wait = pacer.reserve_shared(key, now, left);
+        tracing::debug!(key, left, taken, "pacing: the window's shared count");
         self.save(pacer, counts, now, system_now);
-        Reservation {
-            wait,
-            taken: taken.then_some(system_now),
-        }
+        Reservation { wait, taken }
     }
 
     /// After an answer to a request of `key` whose rate-limit headers said `budget`
@@ -274,7 +289,8 @@ impl PacerFile {
         let bytes = std::fs::read(&self.path).ok()?;
         let stored: Stored = serde_json::from_slice(&bytes).ok()?;
         let age = system_now - stored.written_at;
-        if stored.version != VERSION || !(0.0..MAX_AGE.as_secs_f64()).contains(&age) {
+        let ages = -MAX_AHEAD.as_secs_f64()..MAX_AGE.as_secs_f64();
+        if stored.version != VERSION || !ages.contains(&age) {
             return None;
         }
         let view = PacerView {
@@ -470,6 +486,8 @@ mod tests {
         assert!(load(50_000.0) > Duration::ZERO);
         assert_eq!(load(50_000.0 + MAX_AGE.as_secs_f64()), Duration::ZERO);
         assert_eq!(load(49_000.0), Duration::ZERO);
+        // Written a moment after the reader read its clock (it waited for the lock): read.
+        assert!(load(50_000.0 - MAX_AHEAD.as_secs_f64() / 2.0) > Duration::ZERO);
         // Another version.
         let text = std::fs::read_to_string(file.path()).unwrap();
         std::fs::write(file.path(), text.replace("\"version\":1", "\"version\":9")).unwrap();
@@ -594,7 +612,7 @@ mod tests {
             let now = client.at;
             match client.step {
                 Step::Reserve => {
-                    let reservation = file.reserve(&client.pacer, KEY, now, system(now));
+                    let reservation = file.reserve(&client.pacer, KEY, || (now, system(now)));
                     client.step = Step::Send {
                         taken: reservation.taken,
                     };
@@ -717,12 +735,12 @@ mod tests {
         // Five left: a takes three, b two, and then neither gets one.
         let mut taken = Vec::new();
         for (n, pacer) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
-            let slot = file.reserve(pacer, "k", now, 50_000.1 + n as f64 / 1_000.0);
+            let slot = file.reserve(pacer, "k", || (now, 50_000.1 + n as f64 / 1_000.0));
             assert_eq!(slot.wait, Duration::ZERO);
             taken.push(slot.taken.unwrap());
         }
         for pacer in [&a, &b] {
-            let slot = file.reserve(pacer, "k", now, 50_000.104);
+            let slot = file.reserve(pacer, "k", || (now, 50_000.104));
             assert!(slot.wait > ms(4_000) && slot.taken.is_none(), "{slot:?}");
         }
         let saved = file.read(50_000.104).unwrap();
@@ -771,7 +789,7 @@ mod tests {
         holder.lock().unwrap();
         let pacer = in_the_tail(t0);
         let granted = (0..10)
-            .map(|_| file.reserve(&pacer, "k", now, 50_000.1))
+            .map(|_| file.reserve(&pacer, "k", || (now, 50_000.1)))
             .take_while(|slot| slot.wait < ms(4_000))
             .inspect(|slot| assert_eq!(slot.taken, None))
             .count();
@@ -783,16 +801,16 @@ mod tests {
         let elsewhere = dir.path().join("elsewhere");
         std::fs::write(&elsewhere, b"").unwrap();
         std::os::unix::fs::symlink(&elsewhere, file.lock_path()).unwrap();
-        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        let slot = file.reserve(&in_the_tail(t0), "k", || (now, 50_000.1));
         assert_eq!(slot.taken, None);
         // Nor is a lock file others may write.
         std::fs::remove_file(file.lock_path()).unwrap();
         std::fs::write(file.lock_path(), b"").unwrap();
         std::fs::set_permissions(file.lock_path(), std::fs::Permissions::from_mode(0o666)).unwrap();
-        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        let slot = file.reserve(&in_the_tail(t0), "k", || (now, 50_000.1));
         assert_eq!(slot.taken, None);
         std::fs::set_permissions(file.lock_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
-        let slot = file.reserve(&in_the_tail(t0), "k", now, 50_000.1);
+        let slot = file.reserve(&in_the_tail(t0), "k", || (now, 50_000.1));
         assert!(slot.taken.is_some());
     }
 
