@@ -316,20 +316,9 @@ impl Drop for Daemon {
 
 fn count_stderr(pipe: impl Read, log: &Mutex<StderrLog>) {
     let reader = BufReader::new(pipe);
-    let mut dump = std::env::var("DUMPLOG").ok().map(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .unwrap()
-    });
     for line in reader.split(b'\n') {
         let Ok(line) = line else { return };
         let text = String::from_utf8_lossy(&line);
-        if let Some(d) = dump.as_mut() {
-            use std::io::Write;
-            let _ = writeln!(d, "{:?} {text}", std::thread::current().id());
-        }
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         log.lines += 1;
         if text.contains("okta response") {
