@@ -93,6 +93,25 @@ struct Window {
 }
 
 impl Window {
+    /// A window another process saw ([`Pacer::view`]), ending at `ends` on the local clock,
+    /// taken at `now`.
+    fn viewed(w: &WindowView, ends: Instant, now: Instant) -> Window {
+        Window {
+            limit: w.limit,
+            remaining: w.remaining,
+            resets_at: w.resets_at,
+            ends,
+            length: Duration::from_secs(w.length.min(MAX_WINDOW.as_secs())),
+            from_phase: false,
+            started: None,
+            opened: now,
+            next_slot: now,
+            answered: 0,
+            first_reported: w.remaining,
+            reported: w.remaining,
+        }
+    }
+
     /// How many clients use this window, as far as its count tells: what the server counted
     /// since this client's first answer over this client's answers since (1 when alone, at
     /// most [`MAX_CLIENTS`]).
@@ -245,6 +264,16 @@ impl Pacer {
         Duration::ZERO
     }
 
+    /// Whether the window this pacer knows for `key` has ended at `now` (a new one may have
+    /// opened since, at another client).
+    pub fn has_ended(&self, key: &str, now: Instant) -> bool {
+        let state = self.lock();
+        state
+            .windows
+            .get(state.root(key))
+            .is_some_and(|w| now >= w.ends)
+    }
+
     /// How long until the window of `key` ends, when it has nothing left (the wait before
     /// retrying a 429 whose headers were read); `None` when the pacer knows no such window.
     pub fn until_refill(&self, key: &str, now: Instant) -> Option<Duration> {
@@ -347,23 +376,9 @@ impl Pacer {
             let Some(ends) = viewed_end(w, now, system_now) else {
                 continue;
             };
-            state.windows.insert(
-                root.clone(),
-                Window {
-                    limit: w.limit,
-                    remaining: w.remaining,
-                    resets_at: w.resets_at,
-                    ends,
-                    length: Duration::from_secs(w.length.min(MAX_WINDOW.as_secs())),
-                    from_phase: false,
-                    started: None,
-                    opened: now,
-                    next_slot: now,
-                    answered: 0,
-                    first_reported: w.remaining,
-                    reported: w.remaining,
-                },
-            );
+            state
+                .windows
+                .insert(root.clone(), Window::viewed(w, ends, now));
             for key in w.keys.iter().skip(1) {
                 state.shared_with.insert(key.clone(), root.clone());
             }
@@ -372,7 +387,9 @@ impl Pacer {
 
     /// Takes what another process knows of a window this pacer knows too (the same limit
     /// and reset): the lower count and the earlier end (both are sure bounds; the process
-    /// whose request opened the window knows its end best).
+    /// whose request opened the window knows its end best). Where this pacer's window has
+    /// ended and the view has a later one of the same limit, the view's: another process
+    /// opened it, and it may already be spent.
     pub fn merge(&self, view: &PacerView, now: Instant, system_now: f64) {
         let mut state = self.lock();
         if let Some(server) = state.server.as_mut() {
@@ -388,6 +405,10 @@ impl Pacer {
                     if mine.limit == w.limit && mine.resets_at == w.resets_at && now < mine.ends {
                         mine.remaining = mine.remaining.min(w.remaining);
                         mine.ends = mine.ends.min(ends);
+                        break;
+                    }
+                    if mine.limit == w.limit && mine.resets_at < w.resets_at && now >= mine.ends {
+                        *mine = Window::viewed(w, ends, now);
                         break;
                     }
                 }

@@ -170,7 +170,8 @@ impl PacerFile {
         }
     }
 
-    /// Reserves a slot for a request of `key`. In the tail of a window
+    /// Reserves a slot for a request of `key`. When the window this process knew has ended,
+    /// the saved view may show the next one, opened by another process. In the tail of a window
     /// ([`Pacer::shared_tail`]) the request is taken from the count all processes of the
     /// org share ([`SharedCount`]): under the lock, the saved view is merged into `pacer`,
     /// the request taken, and the view and the count saved, so that no two processes take
@@ -190,7 +191,14 @@ impl PacerFile {
             wait: pacer.reserve(key, now),
             taken: None,
         };
-        let (now, _) = clock();
+        let (now, system_now) = clock();
+        if pacer.has_ended(key, now) {
+            // Another process may have opened the next window, and even spent it: a request
+            // sent blind would then be answered 429.
+            if let Some(saved) = self.read(system_now) {
+                pacer.merge(&saved.view, now, system_now);
+            }
+        }
         if pacer.shared_tail(key, now).is_none() {
             return alone(pacer, now);
         }
@@ -774,6 +782,33 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_process_whose_window_ended_sees_the_next_one_another_process_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PacerFile::in_dir(dir.path(), &base("https://acme.okta.com/api/v1/"));
+        let t0 = Instant::now();
+        // The system clock reads 50 000 s at t0.
+        let system = |at: Instant| 50_000.0 + (at - t0).as_secs_f64();
+        // This process waited out a spent window (reset 1 005), ending about t0 + 5 s...
+        let late = spent("k", t0);
+        // ...while another opened the next one (reset 1 010) and spent it by t0 + 5.1 s.
+        let other = Pacer::new();
+        let next = Budget {
+            limit: 100,
+            remaining: 0,
+            resets_at: 1_010,
+            server_date: 1_005,
+        };
+        let (sent, received) = (t0 + ms(5_100), t0 + ms(5_102));
+        other.observe("k", Some(next), sent, received);
+        file.save(&other, Vec::new(), received, system(received));
+        let now = t0 + ms(5_200);
+        let slot = file.reserve(&late, "k", || (now, system(now)));
+        assert!(slot.wait > ms(4_800) && slot.wait < ms(5_000), "{slot:?}");
+        // Blind, it would have sent at once, into a 429.
+        assert_eq!(spent("k", t0).reserve("k", now), Duration::ZERO);
     }
 
     #[cfg(unix)]
