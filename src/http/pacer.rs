@@ -18,7 +18,7 @@
 //!   leaves the last few requests of a window to the other clients it sees using it (its
 //!   count lags theirs by about one request each). Clients that take the tail of a window
 //!   from one count ([`Pacer::reserve_shared`]: [`crate::http::shared_count`], kept in the
-//!   org's file under its lock) use it to the last request.
+//!   org's file under its lock) use it to the last request, as fast as they send.
 //! - **The end of a window** on the local clock. The reset is the server's, in whole seconds:
 //!   it is placed on the local clock with the measured offset of the server's clock
 //!   ([`ServerClock`]), not with a fixed margin. When this client's request opened the
