@@ -223,10 +223,10 @@ impl<P: VendorPolicy> HttpCore<P> {
             let attempts = retries + 1;
             tracing::trace!(request = %request, url = %call.url, attempt = attempts, "{} request", policy.log_name());
             let sent = clock.now();
-            let outcome = tokio::time::timeout(timeout, self.transport.send(http_request)).await;
+            let outcome = self.transport.send_within(http_request, timeout).await;
 
             let failure = match outcome {
-                Err(_) => {
+                None => {
                     let error = TransportError::new(
                         TransportErrorKind::Timeout,
                         format!("no complete answer in {}", seconds(timeout)),
@@ -237,8 +237,8 @@ impl<P: VendorPolicy> HttpCore<P> {
                     }
                     Failure::Transport(error)
                 }
-                Ok(Err(error)) => Failure::Transport(error),
-                Ok(Ok(response)) => {
+                Some(Err(error)) => Failure::Transport(error),
+                Some(Ok(response)) => {
                     let budget = policy.budget(&response);
                     let request_id = policy.request_id(&response);
                     tracing::debug!(

@@ -31,11 +31,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::http::transport::TransportOptions;
+use crate::http::transport::{TransportOptions, WithinLimit};
 use crate::http::InvalidRequest;
 use crate::http::{
     BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
@@ -618,6 +619,16 @@ impl Transport for RecordingTransport {
             let response = self.inner.send(request.clone()).await?;
             self.record(&request, &response);
             Ok(response)
+        })
+    }
+
+    fn send_within(&self, request: HttpRequest, limit: Duration) -> BoxFuture<'_, WithinLimit> {
+        Box::pin(async move {
+            let outcome = self.inner.send_within(request.clone(), limit).await;
+            if let Some(Ok(response)) = &outcome {
+                self.record(&request, response);
+            }
+            outcome
         })
     }
 }

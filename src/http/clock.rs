@@ -8,7 +8,8 @@
 //! (paused tokio time auto-advances while the runtime waits on real sockets, which would fire
 //! request timeouts early).
 //!
-//! The in-flight request timeout is not a wait and is enforced with `tokio::time::timeout`.
+//! The in-flight request timeout is not a wait: the transport enforces it
+//! ([`crate::http::Transport::send_within`]).
 
 use std::sync::Mutex;
 use std::time::Duration;

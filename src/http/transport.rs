@@ -220,9 +220,23 @@ impl TransportError {
     }
 }
 
+/// What [`Transport::send_within`] gives back: the exchange's own outcome, or `None` when
+/// the limit ran out first.
+pub type WithinLimit = Option<Result<HttpResponse, TransportError>>;
+
 /// Sends one request and returns the whole response. Implementations must not retry.
 pub trait Transport: Send + Sync {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+
+    /// [`Transport::send`] with a limit on the whole exchange (`None`: it ran out first).
+    ///
+    /// The default wraps `send` in a tokio timeout (the exchange polled first). A transport
+    /// with timers of its own overrides it to keep one timer per request: each timer
+    /// earlier than the runtime's next wake-up costs a wake of its driver (a syscall).
+    fn send_within(&self, request: HttpRequest, limit: Duration) -> BoxFuture<'_, WithinLimit> {
+        let sending = self.send(request);
+        Box::pin(async move { tokio::time::timeout(limit, sending).await.ok() })
+    }
 }
 
 /// What [`ReqwestTransport`] is built from: the HTTP settings (its timeouts and size cap)
@@ -240,8 +254,9 @@ pub struct TransportOptions {
 ///
 /// Built from [`TransportOptions`] (a vendor's client config converts into them):
 /// `connect_timeout`, `answer_timeout` (the first byte of the
-/// answer, connecting included), `request_timeout` (also enforced above the transport),
-/// `max_response_bytes` (the body is read in chunks and abandoned past the cap), `insecure`
+/// answer, connecting included), `request_timeout` (the limit of [`Transport::send`];
+/// [`Transport::send_within`] takes the caller's), `max_response_bytes` (the body is read in
+/// chunks and abandoned past the cap), `insecure`
 /// (accept any certificate), `proxy` (environment proxies only when true; otherwise
 /// `no_proxy()`), and no redirects are followed (a redirect would carry the token to wherever
 /// it points). Names are looked up through a [`TimedResolver`] (half the connect timeout).
@@ -253,6 +268,7 @@ pub struct ReqwestTransport {
     resolver: Option<TimedResolver>,
     connect_timeout: Duration,
     answer_timeout: Duration,
+    request_timeout: Duration,
     max_response_bytes: u64,
 }
 
@@ -280,7 +296,8 @@ impl ReqwestTransport {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+            // No `.timeout()`: the exchange's one timer enforces the request's limit
+            // (reqwest's would be a second timer per request).
             .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(insecure)
             .dns_resolver(Arc::new(resolver.clone()));
@@ -298,6 +315,7 @@ impl ReqwestTransport {
             resolver: Some(resolver),
             connect_timeout: config.connect_timeout,
             answer_timeout: config.answer_timeout,
+            request_timeout: config.request_timeout,
             max_response_bytes: config.max_response_bytes,
         })
     }
@@ -310,11 +328,76 @@ impl ReqwestTransport {
             resolver: None,
             connect_timeout: crate::http::settings::DEFAULT_CONNECT_TIMEOUT,
             answer_timeout: crate::http::settings::DEFAULT_ANSWER_TIMEOUT,
+            request_timeout: crate::http::settings::DEFAULT_REQUEST_TIMEOUT,
             max_response_bytes: crate::http::settings::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
-    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    /// One exchange under one timer: it first fires at the answer timeout or at `limit`,
+    /// whichever comes first, and once the answer has begun it is moved on to `limit` (a
+    /// later time: no wake of the timer driver). `None`: `limit` ran out first.
+    async fn exchange(&self, request: HttpRequest, limit: Duration) -> WithinLimit {
+        let started = tokio::time::Instant::now();
+        let answer_by = instant_after(started, self.answer_timeout);
+        let limit_by = instant_after(started, limit);
+        let timer = tokio::time::sleep_until(answer_by.min(limit_by));
+        tokio::pin!(timer);
+        let sending = match self.prepare(request) {
+            Ok(sending) => sending,
+            Err(error) => return Some(Err(error)),
+        };
+        let target = &sending.target;
+        let answer = self.client.execute(sending.request);
+        let mut response = match before(answer, timer.as_mut()).await {
+            Some(Ok(response)) => response,
+            Some(Err(error)) if error.is_connect() && error.is_timeout() => {
+                let waited = self.connect_timeout.min(self.answer_timeout);
+                return self.silence_before(target, waited, limit_by).await;
+            }
+            Some(Err(error)) => return Some(Err(named_or_generic(error, target))),
+            None if limit_by <= answer_by => return None,
+            None => {
+                return self
+                    .silence_before(target, self.answer_timeout, limit_by)
+                    .await
+            }
+        };
+        if limit_by > answer_by {
+            timer.as_mut().reset(limit_by);
+        }
+        let status = response.status().as_u16();
+        let mut headers = Vec::with_capacity(response.headers().len());
+        headers.extend(
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), header_text(value.as_bytes()))),
+        );
+        let cap = self.max_response_bytes;
+        if response.content_length().is_some_and(|length| length > cap) {
+            return Some(Err(failure::too_large(cap)));
+        }
+        let mut body = Vec::new();
+        loop {
+            let chunk = match before(response.chunk(), timer.as_mut()).await? {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(error) => return Some(Err(named_or_generic(error, target))),
+            };
+            if body.len() as u64 + chunk.len() as u64 > cap {
+                return Some(Err(failure::too_large(cap)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Some(Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        }))
+    }
+
+    /// The reqwest request of `request`, and where it goes (for the messages).
+    fn prepare(&self, request: HttpRequest) -> Result<Sending, TransportError> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -340,50 +423,38 @@ impl ReqwestTransport {
             })?;
             headers.append(name, value);
         }
-        let mut builder = self.client.request(method, request.url).headers(headers);
+        let mut builder = self.client.request(method, request.url);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        let mut response = match tokio::time::timeout(self.answer_timeout, builder.send()).await {
-            Ok(Ok(response)) => response,
-            Ok(Err(error)) if error.is_connect() && error.is_timeout() => {
-                let waited = self.connect_timeout.min(self.answer_timeout);
-                return Err(self.silence(&target, waited).await);
-            }
-            Ok(Err(error)) => return Err(named_or_generic(error, &target)),
-            Err(_) => return Err(self.silence(&target, self.answer_timeout).await),
-        };
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let cap = self.max_response_bytes;
-        if response.content_length().is_some_and(|length| length > cap) {
-            return Err(failure::too_large(cap));
+        let mut built = builder.build().map_err(|e| named_or_generic(e, &target))?;
+        if built.headers().is_empty() {
+            // The usual case: the map is taken as it is, not re-inserted header by header.
+            *built.headers_mut() = headers;
+        } else {
+            // reqwest put a header there already (basic auth from the URL): merged its way.
+            built = reqwest::RequestBuilder::from_parts(self.client.clone(), built)
+                .headers(headers)
+                .build()
+                .map_err(|e| named_or_generic(e, &target))?;
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| named_or_generic(e, &target))?
-        {
-            if body.len() as u64 + chunk.len() as u64 > cap {
-                return Err(failure::too_large(cap));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
+        Ok(Sending {
+            request: built,
+            target,
         })
+    }
+
+    /// [`ReqwestTransport::silence`], unless `limit_by` comes first (`None`).
+    async fn silence_before(
+        &self,
+        target: &Target,
+        waited: Duration,
+        limit_by: tokio::time::Instant,
+    ) -> WithinLimit {
+        tokio::time::timeout_at(limit_by, self.silence(target, waited))
+            .await
+            .ok()
+            .map(Err)
     }
 
     /// Nothing came back within the answer timeout: did the server take the connection?
@@ -422,8 +493,57 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        Box::pin(self.exchange(request))
+        Box::pin(async move {
+            let limit = self.request_timeout;
+            self.exchange(request, limit).await.unwrap_or_else(|| {
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no complete answer in {}", failure::seconds(limit)),
+                ))
+            })
+        })
     }
+
+    fn send_within(&self, request: HttpRequest, limit: Duration) -> BoxFuture<'_, WithinLimit> {
+        Box::pin(self.exchange(request, limit))
+    }
+}
+
+/// A request ready to go, and where it goes.
+struct Sending {
+    request: reqwest::Request,
+    target: Target,
+}
+
+/// A header value as text: as is when it is UTF-8 (nearly always plain ASCII), else with
+/// each bad sequence replaced by U+FFFD.
+fn header_text(value: &[u8]) -> String {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    }
+}
+
+/// `start + duration`, or a time far beyond any request when that overflows.
+fn instant_after(start: tokio::time::Instant, duration: Duration) -> tokio::time::Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    start.checked_add(duration).unwrap_or_else(|| start + FAR)
+}
+
+/// `future`'s output, or `None` once `timer` has fired. The future is polled first, so an
+/// answer that is ready when the time runs out still counts.
+async fn before<F: Future>(
+    future: F,
+    mut timer: Pin<&mut tokio::time::Sleep>,
+) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// The named cause of a reqwest failure ([`failure::classify`]), else its generic kind.
@@ -480,6 +600,202 @@ mod tests {
         assert!(!shown.contains("PROOF"), "{shown}");
         assert!(shown.contains("application/json"));
         assert_eq!(request.header("Accept"), Some("application/json"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn before_gives_the_answer_or_none_once_the_timer_fires() {
+        let timer = tokio::time::sleep(Duration::from_secs(10));
+        tokio::pin!(timer);
+        assert_eq!(before(async { 7 }, timer.as_mut()).await, Some(7));
+        let started = tokio::time::Instant::now();
+        let never = std::future::pending::<()>();
+        assert_eq!(before(never, timer.as_mut()).await, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(10));
+        // The future is polled first: a ready answer counts even after the time ran out.
+        assert_eq!(before(async { 8 }, timer.as_mut()).await, Some(8));
+        // Moved on, the same timer fires again at its new time.
+        timer.as_mut().reset(started + Duration::from_secs(25));
+        assert_eq!(
+            before(std::future::pending::<()>(), timer.as_mut()).await,
+            None
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(25));
+    }
+
+    /// A loopback server that reads one request, then sends `head` and, after `pause`,
+    /// `tail` (an empty `head`: it stays silent).
+    async fn scripted_server(head: &'static str, pause: Duration, tail: &'static str) -> url::Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/v1/users", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = socket.read(&mut buffer).await.unwrap();
+                if read == 0 {
+                    return;
+                }
+                request.extend_from_slice(&buffer[..read]);
+            }
+            if head.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            socket.write_all(head.as_bytes()).await.unwrap();
+            tokio::time::sleep(pause).await;
+            let _ = socket.write_all(tail.as_bytes()).await;
+            std::future::pending::<()>().await;
+        });
+        url.parse().unwrap()
+    }
+
+    fn transport(answer_timeout: Duration) -> ReqwestTransport {
+        let settings = HttpSettings {
+            answer_timeout,
+            ..HttpSettings::default()
+        };
+        ReqwestTransport::new(TransportOptions {
+            settings,
+            insecure: false,
+            proxy: false,
+        })
+        .unwrap()
+    }
+
+    fn get(url: url::Url) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            url,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+        }
+    }
+
+    /// A loopback server that answers one request `204` and hands back its head.
+    async fn recording_server() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = socket.read(&mut buffer).await.unwrap();
+                head.extend_from_slice(&buffer[..read]);
+            }
+            let _ = sender.send(String::from_utf8_lossy(&head).into_owned());
+            let answer = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n";
+            socket.write_all(answer).await.unwrap();
+            std::future::pending::<()>().await;
+        });
+        (port, receiver)
+    }
+
+    #[tokio::test]
+    async fn headers_go_out_as_given_and_win_over_url_credentials() {
+        let headers = vec![
+            ("authorization".to_owned(), "SSWS 00tok".to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("x-okta-retry-count".to_owned(), "1".to_owned()),
+        ];
+        for credentials in ["", "user:pw@"] {
+            let (port, head) = recording_server().await;
+            let url = format!("http://{credentials}127.0.0.1:{port}/api/v1/users?q=a");
+            let request = HttpRequest {
+                method: Method::Get,
+                url: url.parse().unwrap(),
+                headers: headers.clone(),
+                body: None,
+            };
+            let response = transport(Duration::from_secs(5))
+                .send(request)
+                .await
+                .unwrap();
+            assert_eq!(response.status, 204);
+            let head = head.await.unwrap();
+            assert!(
+                head.starts_with("GET /api/v1/users?q=a HTTP/1.1\r\n"),
+                "{head}"
+            );
+            let lines: Vec<&str> = head.lines().skip(1).collect();
+            let sent = |name: &str| {
+                let prefix = format!("{name}: ");
+                lines
+                    .iter()
+                    .filter_map(|line| line.strip_prefix(prefix.as_str()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(sent("authorization"), ["SSWS 00tok"], "{head}");
+            assert_eq!(sent("accept"), ["application/json"], "{head}");
+            assert_eq!(sent("x-okta-retry-count"), ["1"], "{head}");
+            let order: Vec<usize> = ["authorization: ", "accept: ", "x-okta-retry-count: "]
+                .iter()
+                .map(|prefix| lines.iter().position(|l| l.starts_with(prefix)).unwrap())
+                .collect();
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{head}");
+        }
+    }
+
+    const SLOW_BODY: &str = "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nab";
+
+    #[tokio::test]
+    async fn one_timer_names_silence_before_the_limit_and_the_limit_before_silence() {
+        let silent = scripted_server("", Duration::ZERO, "").await;
+        let transport = transport(Duration::from_millis(300));
+        // The answer timeout comes first: the server took the connection, then said nothing.
+        let outcome = transport
+            .send_within(get(silent.clone()), Duration::from_secs(20))
+            .await;
+        let error = outcome.expect("the limit is far").unwrap_err();
+        assert_eq!(error.kind, TransportErrorKind::Silent, "{error}");
+        // The caller's limit comes first: it is the caller's to name.
+        let silent = scripted_server("", Duration::ZERO, "").await;
+        let outcome = transport
+            .send_within(get(silent), Duration::from_millis(100))
+            .await;
+        assert!(outcome.is_none(), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn once_the_answer_begins_only_the_limit_applies_to_the_body() {
+        // The body ends after the answer timeout but within the limit: a whole answer.
+        let url = scripted_server(SLOW_BODY, Duration::from_millis(400), "cde").await;
+        let transport = transport(Duration::from_millis(200));
+        let outcome = transport
+            .send_within(get(url), Duration::from_secs(20))
+            .await;
+        let response = outcome.expect("within the limit").unwrap();
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (200, &b"abcde"[..])
+        );
+        // A body still coming when the limit runs out: the limit's.
+        let url = scripted_server(SLOW_BODY, Duration::from_secs(60), "cde").await;
+        let outcome = transport
+            .send_within(get(url), Duration::from_millis(500))
+            .await;
+        assert!(outcome.is_none(), "{outcome:?}");
+    }
+
+    #[test]
+    fn header_values_are_text_with_bad_bytes_replaced() {
+        for value in [&b"SSWS x"[..], b"caf\xc3\xa9", b"a\xffb", b""] {
+            assert_eq!(header_text(value), String::from_utf8_lossy(value));
+        }
+        assert_eq!(header_text(b"a\xffb"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn instants_past_the_clock_s_range_become_far_ones() {
+        let now = tokio::time::Instant::now();
+        assert_eq!(
+            instant_after(now, Duration::from_secs(3)),
+            now + Duration::from_secs(3)
+        );
+        assert!(instant_after(now, Duration::MAX) > now + Duration::from_secs(86_400 * 365));
     }
 
     #[test]

@@ -276,8 +276,12 @@ impl Client {
     /// The absolute URL of `route` with `query` pairs (absent values left out), encoded as
     /// `application/x-www-form-urlencoded` (spaces as `+`, `"` as `%22`, `@` as `%40`).
     pub(crate) fn url(&self, route: &Route, query: &[(&str, Option<String>)]) -> Url {
-        let mut url = self.inner.base.clone();
-        url.set_path(&format!("{}{}", self.inner.base.path(), route.path));
+        let base = &self.inner.base;
+        let mut path = String::with_capacity(base.path().len() + route.path.len());
+        path.push_str(base.path());
+        path.push_str(&route.path);
+        let mut url = base.clone();
+        url.set_path(&path);
         if query.iter().any(|(_, v)| v.is_some()) {
             let mut pairs = url.query_pairs_mut();
             for (key, value) in query {
@@ -342,24 +346,30 @@ impl Client {
 
     /// Sends `call` and decodes a JSON answer (`Value::Null` for an empty body).
     pub(crate) async fn json(&self, call: Call) -> Result<Value, OktaError> {
-        let label = label(call.method, &call.url);
-        let response = self.send(call).await?;
-        decode(&label, &response.body)
+        let response = self.send_call(&call).await?;
+        decode(&label(call.method, &call.url), &response.body)
     }
 
     /// Sends `call` and decodes a JSON array answer.
     pub(crate) async fn json_array(&self, call: Call) -> Result<Vec<Value>, OktaError> {
-        let label = label(call.method, &call.url);
-        let response = self.send(call).await?;
-        decode_array(&label, &response.body)
+        let response = self.send_call(&call).await?;
+        match parse_json(&response.body) {
+            Ok(Value::Array(items)) => Ok(items),
+            // The error names the request: its label is only written then.
+            _ => decode_array(&label(call.method, &call.url), &response.body),
+        }
     }
 
     /// Sends one call through the HTTP core's loop ([`crate::http::call`]) with Okta's
     /// policy; returns the 2xx answer or the error.
     pub(crate) async fn send(&self, call: Call) -> Result<HttpResponse, OktaError> {
+        self.send_call(&call).await
+    }
+
+    async fn send_call(&self, call: &Call) -> Result<HttpResponse, OktaError> {
         let core = &self.inner.core;
         let deadline = self.deadline.unwrap_or_else(|| core.fresh_deadline());
-        core.send(&call, deadline).await
+        core.send(call, deadline).await
     }
 }
 
@@ -395,11 +405,21 @@ pub(crate) fn decode(request: &str, body: &[u8]) -> Result<Value, OktaError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body).map_err(|e| OktaError::Decode {
+    parse_json(body).map_err(|e| OktaError::Decode {
         request: request.to_owned(),
         path: format!("line {} column {}", e.line(), e.column()),
         message: e.to_string(),
     })
+}
+
+/// `body` as JSON, its UTF-8 checked once up front (serde_json then skips the check string
+/// by string). A body that is not UTF-8 is read as bytes, so it fails as before: same
+/// place, same message.
+fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 pub(crate) fn decode_array(request: &str, body: &[u8]) -> Result<Vec<Value>, OktaError> {
@@ -471,6 +491,25 @@ mod tests {
             "Okta's answer to GET /api/v1/users could not be read at $: expected a JSON array, found an object"
         );
         assert_eq!(decode("x", b"").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn text_and_bytes_decode_alike() {
+        let user =
+            "{\"id\": \"00u1\", \"profile\": {\"name\": \"Zoë \\u00e9\", \"n\": [1, 2.5, null]}}";
+        assert_eq!(
+            parse_json(user.as_bytes()).unwrap(),
+            serde_json::from_slice::<Value>(user.as_bytes()).unwrap()
+        );
+        // Not UTF-8, or not JSON: the error of the byte-wise reading, at the same place.
+        for bad in [&b"{\"a\": \"\xff\"}"[..], b"{\"a\": tru}", b"[1,\n 2,,]"] {
+            let expected = serde_json::from_slice::<Value>(bad)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(parse_json(bad).unwrap_err().to_string(), expected);
+        }
+        let error = decode("GET /api/v1/users", b"[{\"a\": \"\xff\"}]").unwrap_err();
+        assert!(error.to_string().contains("line 1 column"), "{error}");
     }
 
     #[test]

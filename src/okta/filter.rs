@@ -59,7 +59,13 @@ pub struct Filter(String);
 impl Filter {
     /// `<attribute> <op> "<escaped value>"`.
     pub fn compare(attribute: &'static str, op: Op, value: &str) -> Filter {
-        Filter(format!("{attribute} {} {}", op.as_str(), quote(value)))
+        let literal = quote(value);
+        let op = op.as_str();
+        let mut text = String::with_capacity(attribute.len() + op.len() + literal.len() + 2);
+        for part in [attribute, " ", op, " ", &literal] {
+            text.push_str(part);
+        }
+        Filter(text)
     }
 
     /// `<attribute> eq "<escaped value>"`.

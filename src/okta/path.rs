@@ -31,19 +31,22 @@ pub(crate) struct Route {
 /// Fills each `{id}` of `template` (left to right) with `ids` run through [`segment`].
 pub(crate) fn route(template: &'static str, ids: &[&str]) -> Result<Route, OktaError> {
     let mut ids = ids.iter();
-    let mut parts = Vec::new();
-    for part in template.split('/') {
+    let mut path = String::with_capacity(template.len());
+    for (index, part) in template.split('/').enumerate() {
+        if index > 0 {
+            path.push('/');
+        }
         if part == "{id}" {
             let id = ids
                 .next()
                 .ok_or_else(|| OktaError::InvalidRequest(format!("missing id for {template}")))?;
-            parts.push(segment(id)?);
+            path.push_str(&segment(id)?);
         } else {
-            parts.push(part.to_owned());
+            path.push_str(part);
         }
     }
     Ok(Route {
-        path: parts.join("/"),
+        path,
         shape: template,
     })
 }
@@ -152,6 +155,9 @@ mod tests {
         let r = route("apps/{id}/users/{id}", &["0oa1", "a/b"]).unwrap();
         assert_eq!(r.path, "apps/0oa1/users/a%2Fb");
         assert_eq!(r.shape, "apps/{id}/users/{id}");
+        assert_eq!(route("users", &[]).unwrap().path, "users");
+        assert_eq!(route("users/me", &[]).unwrap().path, "users/me");
+        assert_eq!(route("{id}/x/", &["a"]).unwrap().path, "a/x/");
         assert!(route("users/{id}", &[".."]).is_err());
         assert!(route("users/{id}", &[]).is_err());
     }

@@ -60,21 +60,18 @@ impl RateLimitInfo {
 
     /// [`RateLimitInfo::from_response`] with the local clock given (UTC epoch seconds).
     pub fn from_response_at(response: &HttpResponse, local_now: i64) -> Self {
-        let date = response
-            .header("date")
-            .and_then(parse_http_date)
-            .map(|date| {
-                if !(SANE_DATES.0..SANE_DATES.1).contains(&date) {
-                    tracing::debug!(
-                        date,
-                        local_now,
-                        "the response's Date is far off; using the local clock"
-                    );
-                    local_now
-                } else {
-                    date
-                }
-            });
+        let date = response.header("date").and_then(date_seconds).map(|date| {
+            if !(SANE_DATES.0..SANE_DATES.1).contains(&date) {
+                tracing::debug!(
+                    date,
+                    local_now,
+                    "the response's Date is far off; using the local clock"
+                );
+                local_now
+            } else {
+                date
+            }
+        });
         RateLimitInfo {
             limit: smallest(response, "x-rate-limit-limit"),
             remaining: smallest(response, "x-rate-limit-remaining"),
@@ -113,6 +110,28 @@ impl RateLimitInfo {
     }
 }
 
+/// A `Date` header as UTC epoch seconds. The form every server sends, IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), is read by `httpdate`, which checks the weekday and
+/// ranges as chrono does at a fraction of its cost; anything else (other zones, a wrong
+/// weekday, a leap second, a year before 1970) is left to [`parse_http_date`], so the
+/// answer is the same either way.
+fn date_seconds(value: &str) -> Option<i64> {
+    let text = value.trim();
+    // IMF-fixdate has its comma after a three-letter day; RFC 850 and asctime dates do not.
+    if text.as_bytes().get(3) == Some(&b',') {
+        if let Ok(at) = httpdate::parse_http_date(text) {
+            if let Some(seconds) = at
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|since| i64::try_from(since.as_secs()).ok())
+            {
+                return Some(seconds);
+            }
+        }
+    }
+    parse_http_date(value)
+}
+
 /// The smallest integer among every value of a header (lines and comma-joined parts).
 fn smallest<T: std::str::FromStr + Ord>(response: &HttpResponse, name: &str) -> Option<T> {
     response
@@ -132,6 +151,35 @@ pub fn reset_wait(info: &RateLimitInfo) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_fast_are_the_dates_chrono_reads() {
+        for text in [
+            "Sun, 06 Dec 2026 17:53:04 GMT",
+            " Thu, 01 Jan 1970 00:00:00 GMT ",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Tue, 29 Feb 2028 12:00:00 GMT",
+            // Not read by the fast path: chrono decides.
+            "Mon, 06 Dec 2026 17:53:04 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Sun, 06 Dec 2026 23:59:60 GMT",
+            "Sun, 06 Dec 2026 17:53:04 +0200",
+            "Sun, 6 Dec 2026 17:53:04 GMT",
+            "Sun, 31 Feb 2026 17:53:04 GMT",
+            "Sunday, 06-Dec-26 17:53:04 GMT",
+            "Sun Dec  6 17:53:04 2026",
+            "Sun, 06 Dec 2026 17:53:04 gmt",
+            "Sun, 06 Dec 2026 17:53:04 GMTx",
+            "",
+            "Sun,",
+        ] {
+            assert_eq!(date_seconds(text), parse_http_date(text), "{text:?}");
+        }
+        assert_eq!(
+            date_seconds("Sun, 06 Dec 2026 17:53:04 GMT"),
+            Some(1_796_579_584)
+        );
+    }
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
