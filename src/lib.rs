@@ -34,6 +34,7 @@
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 //! - [`secret`]: the redacted token type.
+//! - [`json_object`]: a key of a JSON object read without hashing when the object is small.
 //! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
 //!   writes them (`2017-05-03T16:22:18.000Z`).
 
@@ -53,6 +54,7 @@ pub mod commands;
 pub mod host;
 pub mod http;
 pub mod iam;
+pub mod json_object;
 pub mod mapper;
 pub mod okta;
 pub mod output;

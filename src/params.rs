@@ -53,6 +53,12 @@ pub struct Params {
 impl Params {
     /// `base` overridden key by key by `overrides`.
     pub fn merged(base: &Map<String, Value>, overrides: &Map<String, Value>) -> Params {
+        if base.is_empty() {
+            // The usual case (no params on the command line): a copy, no key hashed again.
+            return Params {
+                values: overrides.clone(),
+            };
+        }
         let mut values = base.clone();
         for (key, value) in overrides {
             values.insert(key.clone(), value.clone());
@@ -65,12 +71,12 @@ impl Params {
     }
 
     pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
+        crate::json_object::get(&self.values, name)
     }
 
     /// A non-empty string param. Numbers are given as their JSON text.
     pub fn string(&self, name: &str) -> Option<String> {
-        match self.values.get(name)? {
+        match crate::json_object::get(&self.values, name)? {
             Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
@@ -79,7 +85,7 @@ impl Params {
 
     /// A boolean param: JSON bool or "true"/"false" (any case). Absent, null or empty → `default`.
     pub fn boolean(&self, name: &str, default: bool) -> Result<bool, ParamsError> {
-        match self.values.get(name) {
+        match crate::json_object::get(&self.values, name) {
             None | Some(Value::Null) => Ok(default),
             Some(value) => parse_bool(value).ok_or_else(|| ParamsError::NotABoolean {
                 name: name.to_string(),

@@ -433,8 +433,9 @@ pub fn mapper(data: &[u8]) {
                 }
             }
         }
-        let _ = parse_user_profile(Some(&source))
-            .and_then(|given| UserProfile::map(&given, mapper, okta_iam::iam::CREATE_TYPE));
+        let _ = parse_user_profile(Some(&source)).and_then(|given| {
+            UserProfile::map(&given, mapper, okta_iam::iam::CREATE_TYPE).map(|_| ())
+        });
     }
     for name in [INCOMING_DEFAULT, OUTGOING_DEFAULT] {
         let mapper = registry.get(name).expect("built-in mapper");
@@ -446,7 +447,7 @@ pub fn mapper(data: &[u8]) {
     let outgoing = builtin.get(OUTGOING_DEFAULT).expect("built-in mapper");
     for type_name in [okta_iam::iam::CREATE_TYPE, okta_iam::iam::UPDATE_TYPE] {
         let _ = parse_user_profile(Some(&source))
-            .and_then(|given| UserProfile::map(&given, outgoing, type_name));
+            .and_then(|given| UserProfile::map(&given, outgoing, type_name).map(|_| ()));
     }
 }
 

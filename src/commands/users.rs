@@ -8,7 +8,6 @@ use super::args::FromArgs;
 use super::{CommandError, CommandResult, Invocation};
 use crate::catalogue::{ArgSpec, Args, CommandSpec, OutputSpec};
 use crate::host::map_object::HostMapping;
-use crate::iam::profile::OLD_USER_DATA;
 use crate::iam::{
     gates_from, BuiltinMapping, GivenProfile, Lifecycle, MapperRef, Outcome, ProfileError,
     ProfileMapping,
@@ -152,16 +151,7 @@ pub fn parse_user_profile(argument: Option<&Value>) -> Result<GivenProfile, Prof
         Some(Value::Object(map)) => map.clone(),
         Some(other) => return Err(ProfileError::NotAnObject(json_kind(other))),
     };
-    if raw.is_empty() {
-        return Err(ProfileError::Empty);
-    }
-    let mut source = raw.clone();
-    let old = match source.remove(OLD_USER_DATA) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(old)) => Some(old),
-        Some(_) => return Err(ProfileError::BadOldUserData),
-    };
-    Ok(GivenProfile { raw, source, old })
+    GivenProfile::new(raw)
 }
 
 async fn run(inv: Invocation<'_>, op: Op) -> CommandResult {
@@ -268,13 +258,13 @@ mod tests {
     use crate::commands::args::args_of;
     use serde_json::json;
 
+    /// The parsed profile of `raw`, checked to split into `source` and `old`.
     fn given(raw: Value, source: Value, old: Option<Value>) -> GivenProfile {
-        let object = |v: Value| v.as_object().cloned().unwrap();
-        GivenProfile {
-            raw: object(raw),
-            source: object(source),
-            old: old.map(object),
-        }
+        let parsed = GivenProfile::new(raw.as_object().cloned().unwrap()).unwrap();
+        assert_eq!(parsed.raw(), raw.as_object().unwrap());
+        assert_eq!(parsed.source(), &source);
+        assert_eq!(parsed.old(), old.as_ref());
+        parsed
     }
 
     #[test]

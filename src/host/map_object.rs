@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tracing::{info, warn};
 
 use crate::iam::{MapperRef, ProfileMapping};
@@ -39,7 +39,15 @@ impl<'a> HostMapping<'a> {
         if self.server_declined.get() {
             return None;
         }
-        let args = json!({"source": source, "mapper": mapper, "mapperType": type_name});
+        // Built by hand: `json!` would copy `source` by serialising it into a new value.
+        let mut args = Map::with_capacity(3);
+        args.insert("source".to_string(), source.clone());
+        args.insert("mapper".to_string(), Value::String(mapper.to_string()));
+        args.insert(
+            "mapperType".to_string(),
+            Value::String(type_name.to_string()),
+        );
+        let args = Value::Object(args);
         let reply = {
             let mut host = self.host.lock().await;
             host.execute_command("mapObject", args).await
@@ -100,6 +108,7 @@ impl ProfileMapping for HostMapping<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// A server that answers each request from a list and records it.
     struct ScriptedHost {

@@ -81,11 +81,11 @@ enum LookupFailure {
 
 impl<'a> Lifecycle<'a> {
     /// The parsed `user-profile` argument, mapped with the outgoing mapper.
-    async fn profile(
+    async fn profile<'g>(
         &self,
-        given: &GivenProfile,
+        given: &'g GivenProfile,
         type_name: &str,
-    ) -> Result<UserProfile, ProfileError> {
+    ) -> Result<UserProfile<'g>, ProfileError> {
         UserProfile::map_with(given, self.mapping, self.mapper_out, type_name).await
     }
 
@@ -109,7 +109,7 @@ impl<'a> Lifecycle<'a> {
         let mapped_user = match incoming {
             Ok(mut mapped) => {
                 // Keep `email` so the IAM.UserProfile context selector matches.
-                if !mapped.contains_key("email") {
+                if crate::json_object::get(&mapped, "email").is_none() {
                     if let Some(email) = user.email.clone().or_else(|| profile.raw_email()) {
                         mapped.insert("email".into(), Value::String(email));
                     }
@@ -203,7 +203,7 @@ impl<'a> Lifecycle<'a> {
 
     async fn create_flow(
         &self,
-        profile: &UserProfile,
+        profile: &UserProfile<'_>,
         allow_enable: bool,
         gates: Gates,
     ) -> Outcome {
@@ -234,7 +234,7 @@ impl<'a> Lifecycle<'a> {
 
     async fn update_flow(
         &self,
-        profile: &UserProfile,
+        profile: &UserProfile<'_>,
         allow_enable: bool,
         gates: Gates,
     ) -> Outcome {
@@ -304,7 +304,7 @@ impl<'a> Lifecycle<'a> {
     /// skip for a closed gate or a missing user, a failure for anything else).
     async fn gated_lookup(
         &self,
-        profile: &UserProfile,
+        profile: &UserProfile<'_>,
         action: Action,
         gate: bool,
     ) -> Result<VendorUser, Box<Outcome>> {
@@ -327,7 +327,7 @@ impl<'a> Lifecycle<'a> {
     /// Finds exactly one user, or says why not.
     async fn lookup(
         &self,
-        profile: &UserProfile,
+        profile: &UserProfile<'_>,
         action: Action,
         use_old: bool,
     ) -> Result<VendorUser, LookupFailure> {
@@ -364,7 +364,7 @@ impl<'a> Lifecycle<'a> {
     fn finish(
         &self,
         mut result: IamResult,
-        profile: &UserProfile,
+        profile: &UserProfile<'_>,
         user_profile: Option<Value>,
     ) -> Outcome {
         if result.email.as_deref().is_none_or(str::is_empty) {

@@ -37,44 +37,93 @@ pub enum ProfileError {
 
 /// The `user-profile` argument once parsed (by the command's typed arguments): the profile as
 /// given, the part the outgoing mapper reads, and `olduserdata` when given. Never empty.
+/// Each part is held as the value the mappers read, so mapping copies nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GivenProfile {
-    /// The profile as given (goes to `IAM.UserProfile`).
-    pub raw: Map<String, Value>,
-    /// The profile without `olduserdata`: what the outgoing mapper reads.
-    pub source: Map<String, Value>,
+    /// The profile as given (goes to `IAM.UserProfile`): always an object.
+    raw: Value,
+    /// The profile without `olduserdata`, when it had that key (else the mapper reads `raw`).
+    without_old: Option<Value>,
     /// `olduserdata`, when given as an object.
-    pub old: Option<Map<String, Value>>,
+    old: Option<Value>,
+}
+
+impl GivenProfile {
+    /// Splits `olduserdata` (an object, or null for none) off a parsed profile object.
+    pub fn new(raw: Map<String, Value>) -> Result<GivenProfile, ProfileError> {
+        if raw.is_empty() {
+            return Err(ProfileError::Empty);
+        }
+        let (without_old, old) = match crate::json_object::get(&raw, OLD_USER_DATA) {
+            None => (None, None),
+            Some(given_old) => {
+                let old = match given_old {
+                    Value::Null => None,
+                    Value::Object(old) => Some(Value::Object(old.clone())),
+                    _ => return Err(ProfileError::BadOldUserData),
+                };
+                let mut source = raw.clone();
+                source.remove(OLD_USER_DATA);
+                (Some(Value::Object(source)), old)
+            }
+        };
+        Ok(GivenProfile {
+            raw: Value::Object(raw),
+            without_old,
+            old,
+        })
+    }
+
+    /// The profile as given.
+    pub fn raw(&self) -> &Map<String, Value> {
+        as_map(&self.raw)
+    }
+
+    /// What the outgoing mapper reads: the profile without `olduserdata`.
+    pub fn source(&self) -> &Value {
+        self.without_old.as_ref().unwrap_or(&self.raw)
+    }
+
+    /// `olduserdata`, when given as an object.
+    pub fn old(&self) -> Option<&Value> {
+        self.old.as_ref()
+    }
+}
+
+/// The object a [`GivenProfile`] part always is.
+fn as_map(value: &Value) -> &Map<String, Value> {
+    static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+    value.as_object().unwrap_or(&NONE)
 }
 
 /// A user profile as given, plus its outgoing-mapped form.
 #[derive(Debug, Clone)]
-pub struct UserProfile {
+pub struct UserProfile<'a> {
     /// The profile as given (goes to `IAM.UserProfile`).
-    pub raw: Map<String, Value>,
+    pub raw: &'a Map<String, Value>,
     /// The outgoing-mapped profile, without `olduserdata`.
     pub mapped: Map<String, Value>,
     /// The outgoing-mapped `olduserdata`, when given.
     pub mapped_old: Option<Map<String, Value>>,
 }
 
-impl UserProfile {
+impl<'a> UserProfile<'a> {
     /// Maps a parsed profile with the outgoing mapper using `type_name` (the built-in mapper
     /// engine).
     pub fn map(
-        given: &GivenProfile,
+        given: &'a GivenProfile,
         mapper: &Mapper,
         type_name: &str,
-    ) -> Result<UserProfile, ProfileError> {
-        let map = |value: &Map<String, Value>| {
+    ) -> Result<UserProfile<'a>, ProfileError> {
+        let map = |value: &Value| {
             mapper
-                .map(&Value::Object(value.clone()), type_name)
+                .map(value, type_name)
                 .map_err(|e: MapperError| ProfileError::Mapping(e.to_string()))
         };
-        let mapped = map(&given.source)?;
-        let mapped_old = given.old.as_ref().map(map).transpose()?;
+        let mapped = map(given.source())?;
+        let mapped_old = given.old().map(map).transpose()?;
         Ok(UserProfile {
-            raw: given.raw.clone(),
+            raw: given.raw(),
             mapped,
             mapped_old,
         })
@@ -82,26 +131,26 @@ impl UserProfile {
 
     /// [`UserProfile::map`] with `mapping` (the server first, in engine mode).
     pub async fn map_with(
-        given: &GivenProfile,
+        given: &'a GivenProfile,
         mapping: &dyn ProfileMapping,
         mapper: MapperRef<'_>,
         type_name: &str,
-    ) -> Result<UserProfile, ProfileError> {
+    ) -> Result<UserProfile<'a>, ProfileError> {
         let mapped = mapping
-            .map(&Value::Object(given.source.clone()), mapper, type_name)
+            .map(given.source(), mapper, type_name)
             .await
             .map_err(ProfileError::Mapping)?;
-        let mapped_old = match &given.old {
+        let mapped_old = match given.old() {
             Some(old) => Some(
                 mapping
-                    .map(&Value::Object(old.clone()), mapper, type_name)
+                    .map(old, mapper, type_name)
                     .await
                     .map_err(ProfileError::Mapping)?,
             ),
             None => None,
         };
         Ok(UserProfile {
-            raw: given.raw.clone(),
+            raw: given.raw(),
             mapped,
             mapped_old,
         })
@@ -119,13 +168,13 @@ impl UserProfile {
         let raw_old = self.raw.get(OLD_USER_DATA).and_then(Value::as_object);
         for &attribute in attributes {
             if attribute == "id" {
-                let from_raw = old_first(&self.raw, raw_old, attribute, use_old);
+                let from_raw = old_first(self.raw, raw_old, attribute, use_old);
                 if let Some(value) = from_raw {
                     return Some((attribute, value));
                 }
             }
             let base = if self.mapped.is_empty() {
-                &self.raw
+                self.raw
             } else {
                 &self.mapped
             };

@@ -214,11 +214,7 @@ fn profile(extra: Value) -> GivenProfile {
 
 /// A parsed profile as the argument parsing gives it (`olduserdata` apart).
 fn given(raw: Map<String, Value>) -> GivenProfile {
-    let mut source = raw.clone();
-    let old = source
-        .remove(profile::OLD_USER_DATA)
-        .and_then(|old| old.as_object().cloned());
-    GivenProfile { raw, source, old }
+    GivenProfile::new(raw).unwrap()
 }
 
 #[tokio::test]

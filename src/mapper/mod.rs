@@ -193,16 +193,21 @@ impl Mapper {
     /// (missing, null, empty list) is omitted.
     pub fn map(&self, source: &Value, type_name: &str) -> Result<Map<String, Value>, MapperError> {
         let t = self.type_mapping(type_name)?;
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(t.fields.len());
         for field in &t.fields {
-            let items =
-                eval::eval_expr(&field.expr, source).map_err(|message| MapperError::Eval {
-                    mapper: self.name.clone(),
-                    type_name: t.name.clone(),
-                    field: field.name.clone(),
-                    message,
-                })?;
-            if let Some(v) = eval::collapse(items) {
+            let value = match &field.expr {
+                // Most fields name an attribute: no intermediate lists.
+                model::ValueExpr::Path(path) => path.resolve_collapsed(source),
+                expr => eval::eval_expr(expr, source)
+                    .map(eval::collapse)
+                    .map_err(|message| MapperError::Eval {
+                        mapper: self.name.clone(),
+                        type_name: t.name.clone(),
+                        field: field.name.clone(),
+                        message,
+                    })?,
+            };
+            if let Some(v) = value {
                 out.insert(field.name.clone(), v);
             }
         }

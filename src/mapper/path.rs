@@ -91,13 +91,50 @@ impl Path {
     }
 }
 
+impl Path {
+    /// [`Path::resolve`] followed by [`super::eval::collapse`] of clones of the hits, without
+    /// the intermediate lists while the path only meets objects (the common case: a mapper
+    /// field naming a profile attribute). A path that meets a list goes the general way.
+    pub(crate) fn resolve_collapsed(&self, value: &Value) -> Option<Value> {
+        let mut current = value;
+        for segment in &self.segments {
+            match current {
+                Value::Object(map) => current = crate::json_object::get(map, segment)?,
+                Value::Array(_) => {
+                    let hits = self.resolve(value).into_iter().cloned().collect();
+                    return super::eval::collapse(hits);
+                }
+                _ => return None,
+            }
+        }
+        match current {
+            Value::Null => None,
+            Value::Array(items) => {
+                let mut kept = items.iter().filter(|item| !item.is_null());
+                let first = kept.next()?;
+                match kept.next() {
+                    None => Some(first.clone()),
+                    Some(second) => {
+                        let mut all = Vec::with_capacity(items.len());
+                        all.push(first.clone());
+                        all.push(second.clone());
+                        all.extend(kept.cloned());
+                        Some(Value::Array(all))
+                    }
+                }
+            }
+            other => Some(other.clone()),
+        }
+    }
+}
+
 /// Pushes `v[segment]` onto `out`; when `v` is a list, does so for every object inside it,
 /// through nested lists, in order.
 fn descend<'a>(v: &'a Value, segment: &str, out: &mut Vec<&'a Value>) {
     let mut stack: Vec<std::slice::Iter<'a, Value>> = Vec::new();
     match v {
         Value::Object(map) => {
-            if let Some(hit) = map.get(segment) {
+            if let Some(hit) = crate::json_object::get(map, segment) {
                 out.push(hit);
             }
             return;
@@ -111,7 +148,7 @@ fn descend<'a>(v: &'a Value, segment: &str, out: &mut Vec<&'a Value>) {
                 stack.pop();
             }
             Some(Value::Object(map)) => {
-                if let Some(hit) = map.get(segment) {
+                if let Some(hit) = crate::json_object::get(map, segment) {
                     out.push(hit);
                 }
             }
@@ -177,6 +214,63 @@ mod tests {
         assert_eq!(resolve(&json!({"a": 1}), ""), vec![json!({"a": 1})]);
         assert_eq!(resolve(&json!([1, 2]), ""), vec![json!(1), json!(2)]);
         assert_eq!(resolve(&Value::Null, ""), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn resolve_collapsed_is_resolve_then_collapse() {
+        let source = json!({
+            "a": {"b": {"c": "deep", "n": null, "l": [1, null, 2], "one": [null, {"x": 1}],
+                         "nested": [[1], [2, 3]], "e": [], "nulls": [null, null]}},
+            "s": "text", "num": 4.5, "t": true, "o": {},
+            "list": [{"k": "v1"}, {"k": null}, {"k": ["v2", "v3"]}, 7, [{"k": "v4"}]],
+            "small": {"k1": 1, "k2": 2}
+        });
+        let mut big = serde_json::Map::new();
+        for i in 0..40 {
+            big.insert(format!("key{i}"), json!(i));
+        }
+        let mut with_big = source.clone();
+        with_big["big"] = Value::Object(big);
+        let paths = [
+            "",
+            "a",
+            "a.b",
+            "a.b.c",
+            "a.b.n",
+            "a.b.l",
+            "a.b.one",
+            "a.b.nested",
+            "a.b.e",
+            "a.b.nulls",
+            "a.b.missing",
+            "a.x.y",
+            "s",
+            "s.length",
+            "num",
+            "t",
+            "o",
+            "list",
+            "list.k",
+            "list.k.x",
+            "small.k2",
+            "big.key0",
+            "big.key39",
+            "big.key40",
+            "missing",
+        ];
+        for source in [
+            &source,
+            &with_big,
+            &json!([{"a": 1}, {"a": 2}]),
+            &json!(null),
+            &json!(3),
+        ] {
+            for path in paths {
+                let parsed = Path::parse(path).unwrap();
+                let expected = super::super::eval::collapse(resolve(source, path));
+                assert_eq!(parsed.resolve_collapsed(source), expected, "path {path:?}");
+            }
+        }
     }
 
     #[test]

@@ -1138,3 +1138,100 @@ fn map_never_panics_on_odd_sources() {
     let err = m.map(&sources[5], "IAM - App Update").unwrap_err();
     assert!(err.to_string().contains("field \"details\""), "{err}");
 }
+
+/// The field-by-field interpretation [`Mapper::map`] must agree with (its fast path for plain
+/// paths included).
+fn interpreted(mapper: &Mapper, source: &Value, type_name: &str) -> Map<String, Value> {
+    let t = mapper.type_mapping(type_name).unwrap();
+    let mut out = Map::new();
+    for field in &t.fields {
+        if let Some(v) = eval::collapse(eval::eval_expr(&field.expr, source).unwrap()) {
+            out.insert(field.name.clone(), v);
+        }
+    }
+    out
+}
+
+#[test]
+fn map_agrees_with_field_by_field_evaluation_on_random_sources() {
+    let registry = crate::okta::vendor::default_mappers();
+    let mut mappers: Vec<(&Mapper, String)> = Vec::new();
+    for name in registry.names() {
+        let mapper = registry.get(name).unwrap();
+        for type_name in mapper.type_names() {
+            mappers.push((mapper, type_name.to_string()));
+        }
+    }
+    let app_sync = Mapper::from_json("app-sync.json", APP_SYNC).unwrap();
+    for type_name in app_sync.type_names() {
+        mappers.push((&app_sync, type_name.to_string()));
+    }
+    // Keys the mappers read, plus others; values of every JSON kind.
+    let mut keys: Vec<String> = Vec::new();
+    for (mapper, type_name) in &mappers {
+        let names = mapper.field_names(type_name).unwrap();
+        keys.extend(names.iter().map(|n| n.to_string()));
+    }
+    keys.extend(
+        [
+            "email",
+            "login",
+            "username",
+            "givenname",
+            "surname",
+            "target",
+            "actor",
+            "x",
+        ]
+        .map(String::from),
+    );
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound as u64).unwrap()
+    };
+    let random_value = |next: &mut dyn FnMut(usize) -> usize| -> Value {
+        match next(7) {
+            0 => Value::Null,
+            1 => json!("text \u{2028}"),
+            2 => json!(next(1000)),
+            3 => json!(true),
+            4 => json!(""),
+            5 => json!([null, "a", {"type": "User", "alternateId": "a@b"}]),
+            _ => json!({"type": "User", "id": "u1", "login": "nested"}),
+        }
+    };
+    let key_count = keys.len();
+    for round in 0..300 {
+        let mut source = Map::new();
+        for _ in 0..next(40) {
+            let key = keys[next(key_count)].clone();
+            let value = random_value(&mut next);
+            source.insert(key, value);
+        }
+        let source = Value::Object(source);
+        for (mapper, type_name) in &mappers {
+            let fast = mapper.map(&source, type_name);
+            match fast {
+                Ok(fast) => assert_eq!(
+                    fast,
+                    interpreted(mapper, &source, type_name),
+                    "round {round}, mapper {}, type {type_name}",
+                    mapper.name()
+                ),
+                // A mapping error (a transformer meeting an object) must be an error both ways.
+                Err(_) => assert!(
+                    mapper
+                        .type_mapping(type_name)
+                        .unwrap()
+                        .fields
+                        .iter()
+                        .any(|f| eval::eval_expr(&f.expr, &source).is_err()),
+                    "round {round}"
+                ),
+            }
+        }
+    }
+}

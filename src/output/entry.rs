@@ -160,7 +160,10 @@ impl Entry {
     /// (builder style), without a copy.
     pub fn with_contents_in_context(mut self, key: &'static str) -> Self {
         if let Value::Object(map) = &mut self.entry_context {
-            map.shift_remove(key);
+            // Looked for first: removing hashes the (long) key even when it is not there.
+            if crate::json_object::get(map, key).is_some() {
+                map.shift_remove(key);
+            }
         } else {
             self.entry_context = Value::Object(Map::new());
         }

@@ -1,8 +1,10 @@
 //! A `result` message as one compact JSON line, with an entry's contents serialised once
 //! when they are in its context too (an IAM result: `Contents` and the `IAM.Vendor` context
 //! are the same 13-key object, about half of the line). The bytes are those of serialising
-//! the [`Entry`] ([`super::line_breaks::push_json`]); the second copy is the first one's bytes.
+//! the [`Entry`] ([`super::line_breaks::push_json`]), its big parts written by
+//! [`super::json_write`]; the second copy is the first one's bytes.
 
+use super::json_write::{push_string, push_value};
 use super::line_breaks::push_json;
 use super::Entry;
 
@@ -43,23 +45,23 @@ fn push_shared(entry: &Entry, shared_key: &str, out: &mut Vec<u8>) -> serde_json
     out.extend_from_slice(br#"{"Type":"#);
     push_json(&entry.entry_type, out)?;
     out.extend_from_slice(br#","ContentsFormat":"#);
-    push_json(entry.contents_format, out)?;
+    push_string(entry.contents_format, out);
     out.extend_from_slice(br#","Contents":"#);
     let contents_start = out.len();
-    push_json(&entry.contents, out)?;
+    push_value(&entry.contents, out)?;
     let contents_end = out.len();
     if let Some(text) = &entry.human_readable {
         out.extend_from_slice(br#","HumanReadable":"#);
-        push_json(text, out)?;
+        push_string(text, out);
     }
     out.extend_from_slice(br#","EntryContext":{"#);
     for (key, value) in entry.entry_context.as_object().into_iter().flatten() {
-        push_json(key, out)?;
+        push_string(key, out);
         out.push(b':');
-        push_json(value, out)?;
+        push_value(value, out)?;
         out.push(b',');
     }
-    push_json(shared_key, out)?;
+    push_string(shared_key, out);
     out.push(b':');
     out.extend_from_within(contents_start..contents_end);
     out.extend_from_slice(b"}}");

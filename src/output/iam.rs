@@ -4,6 +4,8 @@
 //! The IAM layer ([`crate::iam`]) decides what happened ([`IamResult`]); this module only
 //! shows it. The keys come from [`super::iam_keys`].
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value};
 
 use super::iam_keys::{self, IamKey, RESULT_ORDER, SKIP_HEADERS, TABLE_HEADERS};
@@ -23,35 +25,61 @@ pub const REFERENCE_GROUP_PREFIX: &str = "IamGetGroup";
 /// The keys `iam-get-group` adds after [`TABLE_HEADERS`].
 const GROUP_KEYS: &[&str] = &["displayName", "members"];
 
+/// The result object's 13 keys in order, each with a null value. A result's object starts as
+/// a copy of it: copying the keys and their hash table costs less than hashing 13 keys.
+static RESULT_KEYS: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    RESULT_ORDER
+        .iter()
+        .map(|key| (key.name().to_string(), Value::Null))
+        .collect()
+});
+
+/// The table options of a result that is not a skip, and of a skip: built once.
+static TABLE_OPTIONS: LazyLock<TableOptions> = LazyLock::new(|| table_options(TABLE_HEADERS));
+static SKIP_TABLE_OPTIONS: LazyLock<TableOptions> = LazyLock::new(|| table_options(SKIP_HEADERS));
+
+fn table_options(headers: &[IamKey]) -> TableOptions {
+    TableOptions {
+        headers: Some(iam_keys::names(headers)),
+        remove_null: true,
+        ..TableOptions::new()
+    }
+}
+
 /// The 13 outputs of a result, in the reference's key order (the result is taken: its
 /// `details` move into the outputs rather than being copied).
 pub fn iam_outputs(result: IamResult, brand: &str, instance: &str) -> Value {
-    let mut values = [
-        (IamKey::Brand, Value::String(brand.to_string())),
-        (IamKey::InstanceName, Value::String(instance.to_string())),
-        (IamKey::Action, Value::String(result.action.as_str().into())),
-        (IamKey::Success, Value::Bool(result.success)),
-        (
-            IamKey::Active,
-            result.active.map_or(Value::Null, Value::Bool),
-        ),
-        (IamKey::Id, optional(result.id)),
-        (IamKey::Username, optional(result.username)),
-        (IamKey::Email, optional(result.email)),
-        (IamKey::ErrorCode, result.error_code),
-        (IamKey::ErrorMessage, Value::String(result.error_message)),
-        (IamKey::Details, result.details.unwrap_or(Value::Null)),
-        (IamKey::Skipped, Value::Bool(result.skipped)),
-        (IamKey::Reason, Value::String(result.reason)),
-    ];
-    let mut outputs = Map::with_capacity(RESULT_ORDER.len());
-    for key in RESULT_ORDER {
-        let value = values
-            .iter_mut()
-            .find(|(k, _)| k == key)
-            .map(|(_, value)| value.take())
-            .unwrap_or(Value::Null);
-        outputs.insert(key.name().to_string(), value);
+    let IamResult {
+        action,
+        success,
+        active,
+        mut id,
+        mut username,
+        mut email,
+        mut error_code,
+        mut error_message,
+        mut details,
+        skipped,
+        mut reason,
+        ..
+    } = result;
+    let mut outputs = RESULT_KEYS.clone();
+    for (key, slot) in RESULT_ORDER.iter().zip(outputs.values_mut()) {
+        *slot = match key {
+            IamKey::Brand => Value::String(brand.to_string()),
+            IamKey::InstanceName => Value::String(instance.to_string()),
+            IamKey::Action => Value::String(action.as_str().into()),
+            IamKey::Success => Value::Bool(success),
+            IamKey::Active => active.map_or(Value::Null, Value::Bool),
+            IamKey::Id => optional(id.take()),
+            IamKey::Username => optional(username.take()),
+            IamKey::Email => optional(email.take()),
+            IamKey::ErrorCode => error_code.take(),
+            IamKey::ErrorMessage => Value::String(std::mem::take(&mut error_message)),
+            IamKey::Details => details.take().unwrap_or(Value::Null),
+            IamKey::Skipped => Value::Bool(skipped),
+            IamKey::Reason => Value::String(std::mem::take(&mut reason)),
+        };
     }
     Value::Object(outputs)
 }
@@ -59,24 +87,24 @@ pub fn iam_outputs(result: IamResult, brand: &str, instance: &str) -> Value {
 /// The entry of a result: Type 1 with the `<Action> User Results (<brand>)` table, or
 /// Type 4 (no table) when the result says to return an error.
 pub fn iam_entry(result: IamResult, brand: &str, instance: &str, user_profile: Value) -> Entry {
-    let headers = if result.skipped {
-        SKIP_HEADERS
+    let options: &TableOptions = if result.skipped {
+        &SKIP_TABLE_OPTIONS
     } else {
-        TABLE_HEADERS
+        &TABLE_OPTIONS
     };
-    let title = format!("{} User Results ({brand})", result.action.title());
+    let action = result.action.title();
+    let mut title = String::with_capacity(action.len() + brand.len() + 16);
+    title.push_str(action);
+    title.push_str(" User Results (");
+    title.push_str(brand);
+    title.push(')');
     let return_error = result.return_error;
     let outputs = iam_outputs(result, brand, instance);
     let readable = if return_error {
         String::new()
     } else {
-        let options = TableOptions {
-            headers: Some(iam_keys::names(headers)),
-            remove_null: true,
-            ..TableOptions::new()
-        };
         // Rendering a dict with explicit headers cannot fail.
-        table_to_markdown(&title, &outputs, &options).unwrap_or_default()
+        table_to_markdown(&title, &outputs, options).unwrap_or_default()
     };
     // The outputs are both the contents and the `IAM.Vendor` context: held once.
     let mut entry = Entry::json(outputs, readable)
@@ -168,6 +196,36 @@ mod tests {
                 "members"
             ]
         );
+    }
+
+    #[test]
+    fn every_output_holds_its_field_of_the_result() {
+        let mut result = IamResult::failure(crate::iam::Action::Update, json!(404), "gone");
+        result.active = Some(false);
+        result.id = Some("00u1".into());
+        result.username = Some("u@x".into());
+        result.email = Some("e@x".into());
+        result.details = Some(json!({"k": "v"}));
+        result.reason = "r".into();
+        let outputs = iam_outputs(result, "B", "I");
+        assert_eq!(
+            outputs,
+            json!({
+                "brand": "B", "instanceName": "I", "action": "update", "success": false,
+                "active": false, "id": "00u1", "username": "u@x", "email": "e@x",
+                "errorCode": 404, "errorMessage": "gone", "details": {"k": "v"},
+                "skipped": false, "reason": "r"
+            })
+        );
+        let empty = iam_outputs(IamResult::new(crate::iam::Action::Get), "B", "I");
+        for key in ["active", "id", "username", "email", "errorCode", "details"] {
+            assert_eq!(empty[key], Value::Null, "{key}");
+        }
+        // A lookup by key finds every value (the copied hash table is the keys' own).
+        let map = empty.as_object().unwrap();
+        for key in RESULT_ORDER {
+            assert!(map.get(key.name()).is_some(), "{}", key.name());
+        }
     }
 
     #[test]

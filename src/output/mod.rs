@@ -10,6 +10,8 @@
 //! - [`byte_scan`]: the first byte that needs escaping, found eight bytes at a time.
 //! - [`json_escape`]: a JSON string's body escaped as serde_json does it, in runs.
 //! - [`line_breaks`]: escaping U+0085, U+2028 and U+2029 in every output line.
+//! - [`json_write`]: a value or string written as compact JSON with those escapes, as
+//!   serde_json and [`line_breaks`] write it, in runs.
 //! - [`entry_line`]: a `result` line, with contents that are in the context too serialised
 //!   once.
 
@@ -20,6 +22,7 @@ pub mod iam;
 pub mod iam_keys;
 pub mod json_escape;
 pub mod json_unescape;
+pub mod json_write;
 pub mod line_breaks;
 pub mod markdown;
 pub mod spool;

@@ -9,6 +9,7 @@
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::message::Outgoing;
+use crate::output::json_write::{push_string, push_value};
 
 /// The longest input line accepted: 16 MiB. A calling context is small; a longer line is an
 /// error entry, and the bytes are discarded up to the next newline.
@@ -72,11 +73,11 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 break;
             }
             // Up to and including the first newline, or the whole chunk.
-            let line = chunk
-                .split_inclusive(|&b| b == b'\n')
-                .next()
-                .unwrap_or(chunk);
-            let (take, done) = (line.len(), line.last() == Some(&b'\n'));
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(at) => (at + 1, true),
+                None => (chunk.len(), false),
+            };
+            let line = chunk.get(..take).unwrap_or(chunk);
             self.total += take;
             if !self.overflow {
                 if self.total > self.max_bytes + 1 {
@@ -122,10 +123,25 @@ pub async fn write_message<W: AsyncWrite + Unpin>(
     message: &Outgoing<'_>,
 ) -> std::io::Result<()> {
     let mut line = Vec::with_capacity(256);
-    crate::output::line_breaks::push_json_line(message, &mut line)
-        .map_err(std::io::Error::other)?;
+    push_message_line(message, &mut line).map_err(std::io::Error::other)?;
     writer.write_all(&line).await?;
     writer.flush().await
+}
+
+/// Appends `message` and a newline to `out`: what serialising it writes. A state request's
+/// arguments (a `mapObject` source) are written by [`crate::output::json_write`].
+fn push_message_line(message: &Outgoing<'_>, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    match message {
+        Outgoing::ExecuteCommand { command, args } => {
+            out.extend_from_slice(br#"{"type":"executeCommand","command":"#);
+            push_string(command, out);
+            out.extend_from_slice(br#","args":"#);
+            push_value(args, out)?;
+            out.extend_from_slice(b"}\n");
+            Ok(())
+        }
+        other => crate::output::line_breaks::push_json_line(other, out),
+    }
 }
 
 /// Writes one already-serialised message and a newline, then flushes. U+0085, U+2028 and
@@ -143,6 +159,36 @@ pub async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, json: &str) -> st
 mod tests {
     use super::*;
     use tokio::io::BufReader;
+
+    #[test]
+    fn a_message_line_is_the_serialised_message() {
+        let args = serde_json::json!({
+            "source": {"email": "a\u{2028}b@x", "n": [1, 2.5, null], "q": "\"\n"},
+            "mapper": "M", "mapperType": "T"
+        });
+        let messages = [
+            Outgoing::ExecuteCommand {
+                command: "mapObject",
+                args: args.clone(),
+            },
+            Outgoing::ExecuteCommand {
+                command: "get\u{85}",
+                args: serde_json::json!({}),
+            },
+            Outgoing::Pong,
+            Outgoing::Completed,
+        ];
+        for message in &messages {
+            let mut written = Vec::new();
+            push_message_line(message, &mut written).unwrap();
+            let mut expected = Vec::new();
+            crate::output::line_breaks::push_json_line(message, &mut expected).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
 
     async fn lines(input: &[u8], limit: usize) -> Vec<Line> {
         let mut reader = LineReader::with_limit(BufReader::with_capacity(4, input), limit);

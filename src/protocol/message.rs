@@ -59,27 +59,42 @@ impl CallingContext {
         value: Value,
         defaults: &ContextDefaults,
     ) -> Result<CallingContext, ContextError> {
-        let Value::Object(mut object) = value else {
+        let Value::Object(object) = value else {
             return Err(ContextError::NotAnObject(json_kind(&value)));
         };
-        let command = match object.remove("command") {
+        // One pass over the keys (no key is hashed); unknown keys are ignored.
+        let (mut command, mut args, mut params, mut context, mut native) =
+            (None, None, None, None, None);
+        for (key, value) in object {
+            let slot = match key.as_str() {
+                "command" => &mut command,
+                "args" => &mut args,
+                "params" => &mut params,
+                "context" => &mut context,
+                "native" => &mut native,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        let command = match command {
             None | Some(Value::Null) => return Err(ContextError::MissingCommand),
             Some(Value::String(s)) => s,
             Some(other) => return Err(ContextError::CommandNotString(json_kind(&other))),
         };
-        let mut args = take_object(&mut object, "args")?;
-        let params = take_object(&mut object, "params")?;
-        let context = take_object(&mut object, "context")?;
-        let brand = non_empty_string(context.get("IntegrationBrand"))
+        let mut args = object_field(args, "args")?;
+        let params = object_field(params, "params")?;
+        let context = object_field(context, "context")?;
+        let field = |key: &str| crate::json_object::get(&context, key);
+        let brand = non_empty_string(field("IntegrationBrand"))
             .unwrap_or_else(|| defaults.brand.to_string());
-        let instance = non_empty_string(context.get("IntegrationInstance"))
+        let instance = non_empty_string(field("IntegrationInstance"))
             .unwrap_or_else(|| defaults.instance.to_string());
-        let is_debug = context.get("IsDebug").and_then(parse_bool).unwrap_or(false);
+        let is_debug = field("IsDebug").and_then(parse_bool).unwrap_or(false);
         if is_debug {
             // The loop removes `debug-mode` from the args of a debug run.
             args.remove("debug-mode");
         }
-        let native = object.get("native").and_then(parse_bool).unwrap_or(false);
+        let native = native.as_ref().and_then(parse_bool).unwrap_or(false);
         Ok(CallingContext {
             command,
             args,
@@ -92,11 +107,12 @@ impl CallingContext {
     }
 }
 
-fn take_object(
-    object: &mut Map<String, Value>,
+/// The object under `key` (absent or null: empty).
+fn object_field(
+    value: Option<Value>,
     key: &'static str,
 ) -> Result<Map<String, Value>, ContextError> {
-    match object.remove(key) {
+    match value {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map),
         // Some hosts send args as a JSON string of an object.

@@ -7,7 +7,7 @@ use serde_json::{Number, Value};
 
 use super::python_float::python_float_repr;
 use super::unicode::is_python_printable;
-use crate::output::byte_scan::{find, has_byte, has_high, has_less};
+use crate::output::byte_scan::{byte_mask, find, high_mask, less_mask};
 use crate::output::json_escape::push_json_string_body;
 
 /// Python `str(v)` of a JSON value: strings bare, everything else as [`python_repr`]. This is
@@ -176,18 +176,18 @@ pub(super) fn push_repr_str(s: &str, out: &mut String) {
     let quote = char::from(quote_byte);
     out.push(quote);
     // Printable ASCII other than the quote and `\` is copied in runs; the rest char by char.
-    let word_may_hold = |word: u64| {
-        has_less(word, 0x20)
-            || has_high(word)
-            || has_byte(word, 0x7f)
-            || has_byte(word, quote_byte)
-            || has_byte(word, b'\\')
+    let word_mask = |word: u64| {
+        less_mask(word, 0x20)
+            | high_mask(word)
+            | byte_mask(word, 0x7f)
+            | byte_mask(word, quote_byte)
+            | byte_mask(word, b'\\')
     };
     let special = |b: u8| !(0x20..0x7f).contains(&b) || b == quote_byte || b == b'\\';
     let bytes = s.as_bytes();
     // Start of the bytes not yet copied.
     let mut kept = 0;
-    while let Some(at) = find(bytes, kept, word_may_hold, special) {
+    while let Some(at) = find(bytes, kept, word_mask, special) {
         // `at` starts a character: every byte before it in the run is ASCII.
         out.push_str(s.get(kept..at).unwrap_or_default());
         let Some(c) = s.get(at..).and_then(|rest| rest.chars().next()) else {

@@ -13,7 +13,7 @@ use super::header_transform;
 use super::json_row::{self, RowBuffers};
 use super::python_value::{is_falsy, python_type_name};
 use super::{MarkdownError, TableOptions};
-use crate::output::byte_scan::{find, has_byte, has_less};
+use crate::output::byte_scan::{byte_mask, find, less_mask};
 
 /// The text Python emits for an empty table.
 const NO_ENTRIES: &str = "**No entries.**\n";
@@ -33,10 +33,10 @@ pub fn escape_cell(s: &str) -> String {
 pub(super) fn push_escaped_cell(s: &str, out: &mut String) {
     let mut rest = s;
     // `\r` and `\n` are the only bytes below 0x0E it looks for.
-    let word_may_hold =
-        |word: u64| has_less(word, 0x0e) || has_byte(word, b'|') || has_byte(word, b'`');
+    let word_mask =
+        |word: u64| less_mask(word, 0x0e) | byte_mask(word, b'|') | byte_mask(word, b'`');
     let special = |b: u8| matches!(b, b'\r' | b'\n' | b'|' | b'`');
-    while let Some(at) = find(rest.as_bytes(), 0, word_may_hold, special) {
+    while let Some(at) = find(rest.as_bytes(), 0, word_mask, special) {
         // `at` is the index of an ASCII byte: a character boundary.
         let (before, from) = rest.split_at(at);
         out.push_str(before);
@@ -169,7 +169,7 @@ pub(super) fn render<Tz: TimeZone>(
                 let Value::Object(row) = row.as_ref() else {
                     return Err(no_attribute(row, "get"));
                 };
-                if !is_null_like(row.get(*header)) {
+                if !is_null_like(crate::json_object::get(row, header)) {
                     all_null = false;
                     break;
                 }
@@ -232,7 +232,7 @@ pub(super) fn render<Tz: TimeZone>(
             if i > 0 {
                 out.push_str(" | ");
             }
-            match row.get(*header) {
+            match crate::json_object::get(row, header) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(text)) => push_escaped_cell(text, &mut out),
                 Some(value) => {
