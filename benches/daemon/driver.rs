@@ -80,16 +80,30 @@ pub struct Daemon {
 impl Daemon {
     /// Spawns `<binary> <args>` with piped stdio; stderr is counted on a thread.
     pub fn spawn(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, true)
+        Daemon::spawn_with(binary, args, true, None)
+    }
+
+    /// Spawns with `TMPDIR` set to `temp_dir` (where the daemon keeps its pacing file).
+    pub fn spawn_in(binary: &Path, args: &[&str], temp_dir: &Path) -> Daemon {
+        Daemon::spawn_with(binary, args, true, Some(temp_dir))
     }
 
     /// Spawns with stderr discarded and no thread (for cold starts).
     pub fn spawn_quiet(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, false)
+        Daemon::spawn_with(binary, args, false, None)
     }
 
-    fn spawn_with(binary: &Path, args: &[&str], capture_stderr: bool) -> Daemon {
-        let mut child = Command::new(binary)
+    fn spawn_with(
+        binary: &Path,
+        args: &[&str],
+        capture_stderr: bool,
+        temp_dir: Option<&Path>,
+    ) -> Daemon {
+        let mut command = Command::new(binary);
+        if let Some(dir) = temp_dir {
+            command.env("TMPDIR", dir);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

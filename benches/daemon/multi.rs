@@ -68,10 +68,19 @@ fn verdicts(bench: &mut Bench, label: &str, run: &BucketRun) {
     );
 }
 
+/// A temp directory of its own for the processes of one run: the pacing file the run
+/// before left (the same fake, so the same org URL) describes windows of a bucket the fake
+/// has since reset, and the processes would wait out a window that no longer exists.
+fn fresh_temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temp directory for the run")
+}
+
 /// What one driver thread saw.
 #[derive(Default)]
 struct Share {
     latencies: Vec<Duration>,
+    /// When each command's answer came, from the start of the run.
+    answered_at: Vec<Duration>,
     failed: usize,
     first_failure: Option<String>,
     responses: usize,
@@ -103,8 +112,15 @@ fn serve_processes(
 ) -> BucketRun {
     fake.reset_requests();
     fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
+    let temp = fresh_temp_dir();
     let daemons: Vec<Daemon> = (0..processes)
-        .map(|_| Daemon::spawn(&bench.binary, &["serve", "--log-level", "debug"]))
+        .map(|_| {
+            Daemon::spawn_in(
+                &bench.binary,
+                &["serve", "--log-level", "debug"],
+                temp.path(),
+            )
+        })
         .collect();
     let start = Instant::now();
     let shares: Vec<Share> = std::thread::scope(|scope| {
@@ -118,6 +134,7 @@ fn serve_processes(
                         let began = Instant::now();
                         let reply = daemon.execute(text);
                         share.latencies.push(began.elapsed());
+                        share.answered_at.push(start.elapsed());
                         let ok = reply.results == 1
                             && !reply.error_entry
                             && !reply.exception
@@ -143,11 +160,13 @@ fn serve_processes(
 fn process_per_command(bench: &Bench, fake: &FakeOkta, lines: &[String]) -> BucketRun {
     fake.reset_requests();
     fake.set_rate_limit(bench.bucket.limit, bench.bucket.window);
+    let temp = fresh_temp_dir();
     let mut share = Share::default();
     let start = Instant::now();
     for text in lines {
         let began = Instant::now();
-        let mut daemon = Daemon::spawn(&bench.binary, &["serve", "--log-level", "debug"]);
+        let args = ["serve", "--log-level", "debug"];
+        let mut daemon = Daemon::spawn_in(&bench.binary, &args, temp.path());
         let reply = daemon.execute(text);
         let ok = reply.results == 1
             && !reply.error_entry
@@ -156,6 +175,7 @@ fn process_per_command(bench: &Bench, fake: &FakeOkta, lines: &[String]) -> Buck
         let result = daemon.last_result().to_vec();
         let (status, log) = daemon.finish();
         share.latencies.push(began.elapsed());
+        share.answered_at.push(start.elapsed());
         share.check(ok && status.success(), &result);
         share.responses += log.responses;
         share.status_429 += log.status_429;
@@ -183,6 +203,7 @@ fn summarise(
         responses, requests,
         "every request should have an `okta response` debug line"
     );
+    print_windows(bench, &shares);
     let latencies: Vec<Duration> = shares
         .iter()
         .flat_map(|s| s.latencies.iter().copied())
@@ -199,4 +220,27 @@ fn summarise(
         latency: Summary::of(&latencies),
         first_failure: shares.into_iter().find_map(|s| s.first_failure),
     }
+}
+
+/// The answers in groups of the bucket's limit, when the first and the last of each came:
+/// with every window used to its last request, group `k` is window `k`, and the gap between
+/// groups is the wait at the end of a window (its length less the time spent in it).
+fn print_windows(bench: &Bench, shares: &[Share]) {
+    let mut times: Vec<Duration> = shares
+        .iter()
+        .flat_map(|s| s.answered_at.iter().copied())
+        .collect();
+    times.sort();
+    let groups: Vec<String> = times
+        .chunks(bench.bucket.limit as usize)
+        .map(|group| {
+            let (first, last) = (group[0], group[group.len() - 1]);
+            format!("{:.2}–{:.2}", first.as_secs_f64(), last.as_secs_f64())
+        })
+        .collect();
+    println!(
+        "  answers by {} (s from the start): {}",
+        bench.bucket.limit,
+        groups.join(", ")
+    );
 }

@@ -182,7 +182,14 @@ impl<P: VendorPolicy> HttpCore<P> {
         let mut auth_retries: u32 = 0;
         loop {
             let now = clock.now();
-            let pace = self.pacer.reserve(&call.bucket, now);
+            let (pace, taken) = match &self.pacer_file {
+                Some(file) => {
+                    let clocks = || (clock.now(), pacer_file::system_now());
+                    let slot = file.reserve(&self.pacer, &call.bucket, clocks);
+                    (slot.wait, slot.taken)
+                }
+                None => (self.pacer.reserve(&call.bucket, now), None),
+            };
             if !pace.is_zero() {
                 if now + pace > deadline.ends {
                     return Err(policy.rate_limited(RateLimited {
@@ -252,15 +259,10 @@ impl<P: VendorPolicy> HttpCore<P> {
                     );
                     let received = clock.now();
                     let news = self.pacer.observe(&call.bucket, budget, sent, received);
-                    if let Some(file) = &self.pacer_file {
-                        // Only a bucket that has run low is worth a file: a process that never
-                        // comes near the limit leaves nothing behind.
-                        let low = budget.is_some() && self.pacer.is_low(&call.bucket);
-                        if low || (news && file.exists()) {
-                            let system_now = pacer_file::system_now();
-                            file.merge_into(&self.pacer, received, system_now);
-                            file.save(&self.pacer, received, system_now);
-                        }
+                    if let (Some(file), Some(budget)) = (&self.pacer_file, budget) {
+                        let system_now = pacer_file::system_now();
+                        let (key, times) = (&call.bucket, (sent, received));
+                        file.answered(&self.pacer, key, budget, news, taken, times, system_now);
                     }
                     if response.is_success() {
                         return Ok(response);

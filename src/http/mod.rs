@@ -19,6 +19,7 @@
 //! | `backoff.rs` | exponential backoff steps and jitter |
 //! | `pacer.rs` | [`pacer::Pacer`]: one pacing window per server bucket, from a [`pacer::Budget`] the vendor reads off its rate-limit headers |
 //! | `pacer_file.rs` | [`pacer_file::PacerFile`]: the pacer's view carried between processes, a small file per org URL in the temp directory |
+//! | `shared_count.rs` | [`shared_count::SharedCount`]: the count of a window's last requests that the processes of an org take from, kept in the pacing file |
 //! | `server_clock.rs` | [`server_clock::ServerClock`]: the server's `Date` against the local clock, measured from the answers, to place resets |
 //! | `failure.rs` | network failures named in words (certificate, DNS, refused, silence, size) |
 //! | `resolve.rs` | name lookups with a time limit ([`resolve::TimedResolver`]) |
@@ -51,6 +52,7 @@ pub mod resolve;
 pub mod retry;
 pub mod server_clock;
 pub mod settings;
+pub mod shared_count;
 pub mod transport;
 pub mod url_limit;
 

@@ -14,6 +14,11 @@
 //!   too). At the low-water mark the requests still allowed go at the bucket's pace
 //!   (`window / limit` apart, times the clients seen sharing the window), never slower than
 //!   spread evenly over what is left of it; at 0 they wait for its end.
+//! - **Several clients on a window.** A client alone with its count ([`Pacer::reserve`])
+//!   leaves the last few requests of a window to the other clients it sees using it (its
+//!   count lags theirs by about one request each). Clients that take the tail of a window
+//!   from one count ([`Pacer::reserve_shared`]: [`crate::http::shared_count`], kept in the
+//!   org's file under its lock) use it to the last request, as fast as they send.
 //! - **The end of a window** on the local clock. The reset is the server's, in whole seconds:
 //!   it is placed on the local clock with the measured offset of the server's clock
 //!   ([`ServerClock`]), not with a fixed margin. When this client's request opened the
@@ -88,6 +93,25 @@ struct Window {
 }
 
 impl Window {
+    /// A window another process saw ([`Pacer::view`]), ending at `ends` on the local clock,
+    /// taken at `now`.
+    fn viewed(w: &WindowView, ends: Instant, now: Instant) -> Window {
+        Window {
+            limit: w.limit,
+            remaining: w.remaining,
+            resets_at: w.resets_at,
+            ends,
+            length: Duration::from_secs(w.length.min(MAX_WINDOW.as_secs())),
+            from_phase: false,
+            started: None,
+            opened: now,
+            next_slot: now,
+            answered: 0,
+            first_reported: w.remaining,
+            reported: w.remaining,
+        }
+    }
+
     /// How many clients use this window, as far as its count tells: what the server counted
     /// since this client's first answer over this client's answers since (1 when alone, at
     /// most [`MAX_CLIENTS`]).
@@ -160,7 +184,8 @@ impl Pacer {
     }
 
     /// Reserves a slot for one request of `key` and returns how long to wait before sending
-    /// it (zero when there is room).
+    /// it (zero when there is room). With other clients seen on the window, its last few
+    /// requests are left to them: this client's count lags theirs by about one request each.
     pub fn reserve(&self, key: &str, now: Instant) -> Duration {
         let mut state = self.lock();
         let root = state.root(key).to_owned();
@@ -170,8 +195,6 @@ impl Pacer {
         if now >= window.ends {
             return Duration::ZERO;
         }
-        // With others on the window, the last few requests are theirs: this client's count
-        // lags theirs by about one request each.
         if window.remaining < u64::from(window.clients()) || window.remaining == 0 {
             return window.ends - now;
         }
@@ -200,6 +223,55 @@ impl Pacer {
             .windows
             .get(state.root(key))
             .is_some_and(|w| w.remaining <= low_water(w.limit))
+    }
+
+    /// The window of `key` when it is in its tail as the clients of an org that share its
+    /// count see it ([`crate::http::shared_count`]): open at `now`, and at or below the
+    /// low-water mark plus [`MAX_CLIENTS`], so that requests other clients sent on their own
+    /// (lagging) counts are answered, and seen in the shared count, before its last
+    /// requests go. `(limit, resets_at, remaining)`.
+    pub fn shared_tail(&self, key: &str, now: Instant) -> Option<(u64, i64, u64)> {
+        let state = self.lock();
+        let window = state.windows.get(state.root(key))?;
+        let tail = low_water(window.limit).saturating_add(MAX_CLIENTS);
+        (now < window.ends && window.remaining <= tail).then_some((
+            window.limit,
+            window.resets_at,
+            window.remaining,
+        ))
+    }
+
+    /// Reserves a slot for one request of `key` from the count the clients of the org share
+    /// ([`Pacer::shared_tail`]), which has `left` requests left (the caller took this one
+    /// when it had): this client's count follows it; with none left, the wait for the
+    /// window's end. The tail goes as fast as the clients send: the shared count is exact
+    /// but for requests in flight, so every request of the window is used and none is
+    /// reserved ahead.
+    pub fn reserve_shared(&self, key: &str, now: Instant, left: u64) -> Duration {
+        let mut state = self.lock();
+        let root = state.root(key).to_owned();
+        let Some(window) = state.windows.get_mut(&root) else {
+            return Duration::ZERO;
+        };
+        if now >= window.ends {
+            return Duration::ZERO;
+        }
+        window.remaining = window.remaining.min(left);
+        if window.remaining == 0 {
+            return window.ends - now;
+        }
+        window.remaining -= 1;
+        Duration::ZERO
+    }
+
+    /// Whether the window this pacer knows for `key` has ended at `now` (a new one may have
+    /// opened since, at another client).
+    pub fn has_ended(&self, key: &str, now: Instant) -> bool {
+        let state = self.lock();
+        state
+            .windows
+            .get(state.root(key))
+            .is_some_and(|w| now >= w.ends)
     }
 
     /// How long until the window of `key` ends, when it has nothing left (the wait before
@@ -304,23 +376,9 @@ impl Pacer {
             let Some(ends) = viewed_end(w, now, system_now) else {
                 continue;
             };
-            state.windows.insert(
-                root.clone(),
-                Window {
-                    limit: w.limit,
-                    remaining: w.remaining,
-                    resets_at: w.resets_at,
-                    ends,
-                    length: Duration::from_secs(w.length.min(MAX_WINDOW.as_secs())),
-                    from_phase: false,
-                    started: None,
-                    opened: now,
-                    next_slot: now,
-                    answered: 0,
-                    first_reported: w.remaining,
-                    reported: w.remaining,
-                },
-            );
+            state
+                .windows
+                .insert(root.clone(), Window::viewed(w, ends, now));
             for key in w.keys.iter().skip(1) {
                 state.shared_with.insert(key.clone(), root.clone());
             }
@@ -329,7 +387,9 @@ impl Pacer {
 
     /// Takes what another process knows of a window this pacer knows too (the same limit
     /// and reset): the lower count and the earlier end (both are sure bounds; the process
-    /// whose request opened the window knows its end best).
+    /// whose request opened the window knows its end best). Where this pacer's window has
+    /// ended and the view has a later one of the same limit, the view's: another process
+    /// opened it, and it may already be spent.
     pub fn merge(&self, view: &PacerView, now: Instant, system_now: f64) {
         let mut state = self.lock();
         if let Some(server) = state.server.as_mut() {
@@ -345,6 +405,10 @@ impl Pacer {
                     if mine.limit == w.limit && mine.resets_at == w.resets_at && now < mine.ends {
                         mine.remaining = mine.remaining.min(w.remaining);
                         mine.ends = mine.ends.min(ends);
+                        break;
+                    }
+                    if mine.limit == w.limit && mine.resets_at < w.resets_at && now >= mine.ends {
+                        *mine = Window::viewed(w, ends, now);
                         break;
                     }
                 }
@@ -581,67 +645,15 @@ fn window_end(
 }
 
 #[cfg(test)]
+pub(crate) mod sim;
+
+#[cfg(test)]
 mod tests {
+    use super::sim::FakeServer;
     use super::*;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
-    }
-
-    /// Whole seconds (test values are small and positive).
-    fn whole(seconds: f64) -> i64 {
-        i64::try_from(Duration::from_secs_f64(seconds).as_secs()).unwrap()
-    }
-
-    /// A server whose clock reads `local + 1 000.3 s` and whose windows of `limit` requests
-    /// last `window` whole seconds from their first request; answers take 2 ms.
-    struct FakeServer {
-        t0: Instant,
-        /// The server's clock at `t0`, epoch seconds.
-        clock_at_t0: f64,
-        limit: u64,
-        window: Duration,
-        used: u64,
-        ends: Option<Instant>,
-    }
-
-    impl FakeServer {
-        fn new(limit: u64, window: u64) -> Self {
-            FakeServer {
-                t0: Instant::now(),
-                clock_at_t0: 1_000.3,
-                limit,
-                window: Duration::from_secs(window),
-                used: 0,
-                ends: None,
-            }
-        }
-
-        fn server_secs(&self, at: Instant) -> f64 {
-            self.clock_at_t0 + (at - self.t0).as_secs_f64()
-        }
-
-        /// One request arriving at `at`: `(accepted, budget)`.
-        fn request(&mut self, at: Instant) -> (bool, Budget) {
-            if self.ends.is_none_or(|end| at >= end) {
-                self.ends = Some(at + self.window);
-                self.used = 0;
-            }
-            let accepted = self.used < self.limit;
-            if accepted {
-                self.used += 1;
-            }
-            let end = self.server_secs(self.ends.unwrap());
-            (
-                accepted,
-                Budget {
-                    limit: self.limit,
-                    remaining: self.limit - self.used,
-                    resets_at: whole(end.ceil()),
-                    server_date: whole(self.server_secs(at).floor()),
-                },
-            )
-        }
     }
 
     /// Sends `n` requests of `keys` (in turn) as fast as the pacer allows, one at a time,
@@ -931,6 +943,58 @@ mod tests {
         assert!(refused <= 10, "{refused} refused");
         let took = last - t0;
         assert!(took < Duration::from_secs(47), "{took:?}");
+    }
+
+    #[test]
+    fn a_shared_count_is_used_to_the_last_request_and_an_own_one_leaves_it_to_others() {
+        let t0 = Instant::now();
+        let budget = |remaining| {
+            Some(Budget {
+                limit: 100,
+                remaining,
+                resets_at: 1_005,
+                server_date: 1_000,
+            })
+        };
+        // Three answers two requests apart: another client uses the window as fast as this
+        // one (two clients), and 5 requests are left.
+        let client = || {
+            let pacer = Pacer::new();
+            for (n, remaining) in [9, 7, 5].into_iter().enumerate() {
+                let sent = t0 + ms(10 * n as u64);
+                pacer.observe("k", budget(remaining), sent, sent + ms(2));
+            }
+            pacer
+        };
+        let granted = |take: &dyn Fn(Instant) -> Duration| {
+            let now = t0 + ms(100);
+            (0..10).filter(|_| take(now) < ms(4_000)).count()
+        };
+        let own = client();
+        assert_eq!(own.lock().windows["k"].clients(), 2);
+        // Alone with its count, it leaves the last one to the other client.
+        assert_eq!(granted(&|now| own.reserve("k", now)), 4);
+        // Taking from a count both share (5 left, each request taken from it), it uses all
+        // 5 at once, and not one more.
+        let shared = client();
+        let now = t0 + ms(100);
+        assert_eq!(shared.shared_tail("k", now), Some((100, 1_005, 5)));
+        for left in (1..=5).rev() {
+            assert_eq!(shared.reserve_shared("k", now, left), Duration::ZERO);
+        }
+        assert!(shared.reserve_shared("k", now, 0) > ms(4_000));
+        assert!(shared.until_refill("k", now).is_some(), "spent");
+        // Its own count follows the shared one down, never up.
+        let behind = client();
+        assert_eq!(behind.reserve_shared("k", now, 1), Duration::ZERO);
+        assert_eq!(behind.shared_tail("k", now), Some((100, 1_005, 0)));
+        let ahead = client();
+        assert_eq!(ahead.reserve_shared("k", now, 50), Duration::ZERO);
+        assert_eq!(ahead.shared_tail("k", now), Some((100, 1_005, 4)));
+        // Far from the end of a window, no tail to share.
+        let early = Pacer::new();
+        early.observe("k", budget(90), t0, t0 + ms(2));
+        assert_eq!(early.shared_tail("k", now), None);
     }
 
     #[test]
