@@ -342,7 +342,11 @@ mod tests {
             let mut args = args_of(input.clone());
             assert_eq!(UserArgs::take_from(&mut args), expected, "{input}");
             assert_eq!(args.take("user-profile"), None, "{input}");
-            assert_eq!(args.raw("allow-enable"), input.get("allow-enable"), "{input}");
+            assert_eq!(
+                args.raw("allow-enable"),
+                input.get("allow-enable"),
+                "{input}"
+            );
         }
     }
 

@@ -613,7 +613,10 @@ mod tests {
         ] {
             let parsed = reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
             assert_eq!(header_name(name).unwrap(), parsed, "{name}");
-            assert_eq!(header_name(name).unwrap().as_str(), name.to_ascii_lowercase());
+            assert_eq!(
+                header_name(name).unwrap().as_str(),
+                name.to_ascii_lowercase()
+            );
         }
         assert!(header_name("bad name").is_err());
         assert!(header_name("").is_err());

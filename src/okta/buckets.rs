@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(key(Method::Get, "meta/schemas/user/default"), "/api/v1/");
         assert_eq!(key(Method::Get, "users/unknown"), "/api/v1/");
         assert_eq!(key(Method::Get, ""), "/api/v1/");
-        assert_eq!(key(Method::Get, "/users//{id}/"), "GET /api/v1/users/{idOrLogin}");
+        assert_eq!(
+            key(Method::Get, "/users//{id}/"),
+            "GET /api/v1/users/{idOrLogin}"
+        );
         // Another base path (a proxy's prefix) is kept.
         assert_eq!(
             bucket("/okta/api/v1/", Method::Get, "logs"),

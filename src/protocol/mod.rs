@@ -151,7 +151,9 @@ where
             continue;
         }
         let parsed = parsed.map_err(|e| ContextError::InvalidJson(e.to_string()));
-        let mut context = match parsed.and_then(|value| CallingContext::from_value(value, &defaults)) {
+        let mut context = match parsed
+            .and_then(|value| CallingContext::from_value(value, &defaults))
+        {
             Ok(context) => {
                 late_replies = 0;
                 stray_replies_possible = false;

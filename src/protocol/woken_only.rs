@@ -61,7 +61,10 @@ impl<F: Future + Unpin> Future for WokenOnly<F> {
                 .task
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if !task.as_ref().is_some_and(|known| known.will_wake(cx.waker())) {
+            if !task
+                .as_ref()
+                .is_some_and(|known| known.will_wake(cx.waker()))
+            {
                 *task = Some(cx.waker().clone());
             }
         }

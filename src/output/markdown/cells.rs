@@ -226,7 +226,17 @@ mod tests {
     #[test]
     fn a_dict_cell_escaped_in_one_pass_is_the_cell_escaped() {
         let texts = [
-            "", "plain", "x\r", "\r", "\n", "\r\n", "a|b", "`", "\ny", "\r\ny\r", "é\u{2028}",
+            "",
+            "plain",
+            "x\r",
+            "\r",
+            "\n",
+            "\r\n",
+            "a|b",
+            "`",
+            "\ny",
+            "\r\ny\r",
+            "é\u{2028}",
         ];
         let mut values: Vec<Value> = texts.iter().map(|t| json!(t)).collect();
         values.extend([
@@ -250,7 +260,11 @@ mod tests {
                     let expected = escape_cell(&format_cell(&dict, true).unwrap());
                     let mut out = String::from("before|");
                     push_escaped_flat_dict(&map, &mut scratch, &mut out);
-                    assert_eq!(out.strip_prefix("before|"), Some(expected.as_str()), "{dict}");
+                    assert_eq!(
+                        out.strip_prefix("before|"),
+                        Some(expected.as_str()),
+                        "{dict}"
+                    );
                 }
             }
         }
