@@ -215,8 +215,10 @@ impl Pacer {
         slot.saturating_duration_since(now)
     }
 
-    /// Whether the window of `key` is at or below the low-water mark: worth telling a
-    /// process that starts next ([`crate::http::pacer_file`]).
+    /// Whether the window of `key` is at or below the low-water mark. The tests' simulated
+    /// clients share their views at that point; the daemon itself shares from the tail
+    /// ([`Pacer::shared_tail`]).
+    #[cfg(test)]
     pub fn is_low(&self, key: &str) -> bool {
         let state = self.lock();
         state
