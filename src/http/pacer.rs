@@ -188,13 +188,9 @@ impl Pacer {
     /// requests are left to them: this client's count lags theirs by about one request each.
     pub fn reserve(&self, key: &str, now: Instant) -> Duration {
         let mut state = self.lock();
-        let root = state.root(key).to_owned();
-        let Some(window) = state.windows.get_mut(&root) else {
+        let Some(window) = state.open_window(key, now) else {
             return Duration::ZERO;
         };
-        if now >= window.ends {
-            return Duration::ZERO;
-        }
         if window.remaining < u64::from(window.clients()) || window.remaining == 0 {
             return window.ends - now;
         }
@@ -251,13 +247,9 @@ impl Pacer {
     /// reserved ahead.
     pub fn reserve_shared(&self, key: &str, now: Instant, left: u64) -> Duration {
         let mut state = self.lock();
-        let root = state.root(key).to_owned();
-        let Some(window) = state.windows.get_mut(&root) else {
+        let Some(window) = state.open_window(key, now) else {
             return Duration::ZERO;
         };
-        if now >= window.ends {
-            return Duration::ZERO;
-        }
         window.remaining = window.remaining.min(left);
         if window.remaining == 0 {
             return window.ends - now;
@@ -439,6 +431,14 @@ impl State {
     /// The key holding the window `key` shares (itself when it shares none).
     fn root<'a>(&'a self, key: &'a str) -> &'a str {
         self.shared_with.get(key).map_or(key, String::as_str)
+    }
+
+    /// The window of `key` while it is open at `now` (none: nothing to pace against).
+    fn open_window(&mut self, key: &str, now: Instant) -> Option<&mut Window> {
+        let root = self.root(key).to_owned();
+        self.windows
+            .get_mut(&root)
+            .filter(|window| now < window.ends)
     }
 
     fn record(
