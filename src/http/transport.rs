@@ -661,22 +661,31 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::from_secs(25));
     }
 
+    /// Reads a request's head (up to the blank line); `None` when the client hangs up first.
+    async fn read_request_head(socket: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = socket.read(&mut buffer).await.unwrap();
+            if read == 0 {
+                return None;
+            }
+            head.extend_from_slice(&buffer[..read]);
+        }
+        Some(head)
+    }
+
     /// A loopback server that reads one request, then sends `head` and, after `pause`,
     /// `tail` (an empty `head`: it stays silent).
     async fn scripted_server(head: &'static str, pause: Duration, tail: &'static str) -> url::Url {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/api/v1/users", listener.local_addr().unwrap());
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                let read = socket.read(&mut buffer).await.unwrap();
-                if read == 0 {
-                    return;
-                }
-                request.extend_from_slice(&buffer[..read]);
+            if read_request_head(&mut socket).await.is_none() {
+                return;
             }
             if head.is_empty() {
                 std::future::pending::<()>().await;
@@ -713,18 +722,15 @@ mod tests {
 
     /// A loopback server that answers one request `204` and hands back its head.
     async fn recording_server() -> (u16, tokio::sync::oneshot::Receiver<String>) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (sender, receiver) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
-            let mut head = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                let read = socket.read(&mut buffer).await.unwrap();
-                head.extend_from_slice(&buffer[..read]);
-            }
+            let Some(head) = read_request_head(&mut socket).await else {
+                return;
+            };
             let _ = sender.send(String::from_utf8_lossy(&head).into_owned());
             let answer = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n";
             socket.write_all(answer).await.unwrap();
