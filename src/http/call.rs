@@ -333,13 +333,13 @@ impl<P: VendorPolicy> HttpCore<P> {
                     let stop =
                         match decide(class, retries, clock.now(), deadline.ends, &retry_policy) {
                             Decision::Retry { wait, jitter } => {
-                                let wait = wait + backoff::jitter(jitter);
-                                tracing::info!(
-                                    "{request} rate limited (429); retry {retry} of {} in {:.1} s",
-                                    settings.max_retries,
-                                    wait.as_secs_f64()
-                                );
-                                clock.sleep(wait).await;
+                                let why = "rate limited (429)";
+                                let retrying = Retrying {
+                                    request: &request,
+                                    why,
+                                    retry,
+                                };
+                                retrying.pause(clock, settings, wait, jitter).await;
                                 retries = retry;
                                 continue;
                             }
@@ -359,13 +359,13 @@ impl<P: VendorPolicy> HttpCore<P> {
             };
             match decide(class, retries, clock.now(), deadline.ends, &retry_policy) {
                 Decision::Retry { wait, jitter } => {
-                    let wait = wait + backoff::jitter(jitter);
-                    tracing::info!(
-                        "{request} failed ({reason}); retry {retry} of {} in {:.1} s",
-                        settings.max_retries,
-                        wait.as_secs_f64()
-                    );
-                    clock.sleep(wait).await;
+                    let why = &format!("failed ({reason})");
+                    let retrying = Retrying {
+                        request: &request,
+                        why,
+                        retry,
+                    };
+                    retrying.pause(clock, settings, wait, jitter).await;
                     retries = retry;
                 }
                 Decision::Stop(Stop::PastDeadline) => {
@@ -374,6 +374,35 @@ impl<P: VendorPolicy> HttpCore<P> {
                 Decision::Stop(Stop::CannotHelp | Stop::RetriesSpent) => return Err(error),
             }
         }
+    }
+}
+
+/// A retry about to happen: what is retried, why, and its number.
+struct Retrying<'a> {
+    request: &'a str,
+    why: &'a str,
+    retry: u32,
+}
+
+impl Retrying<'_> {
+    /// Says what is retried and why (an info line), then waits `wait` plus up to `jitter`.
+    async fn pause(
+        self,
+        clock: &dyn Clock,
+        settings: &HttpSettings,
+        wait: Duration,
+        jitter: Duration,
+    ) {
+        let wait = wait + backoff::jitter(jitter);
+        tracing::info!(
+            "{} {}; retry {} of {} in {:.1} s",
+            self.request,
+            self.why,
+            self.retry,
+            settings.max_retries,
+            wait.as_secs_f64()
+        );
+        clock.sleep(wait).await;
     }
 }
 
