@@ -12,9 +12,10 @@
 
 #[path = "../tests/scim/server.rs"]
 mod scim_server;
+#[path = "support/timing.rs"]
+mod timing;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,28 +23,6 @@ use scim_server::{locate, ScimServer, SCIM_TOKEN};
 use serde_json::json;
 
 const WARM_UP: usize = 10;
-
-fn binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let release = root.join("target/release/okta-iam");
-    if release.exists() {
-        return release;
-    }
-    eprintln!("note: no target/release/okta-iam; using the debug build (slower)");
-    root.join("target/debug/okta-iam")
-}
-
-fn summary(label: &str, mut times: Vec<Duration>) {
-    times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "{label:<52} median {:>7.2} ms   p99 {:>7.2} ms   best {:>7.2} ms   ({} runs)",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3,
-        times.len()
-    );
-}
 
 /// The requests the server has logged so far.
 fn served_requests(server: &ScimServer) -> usize {
@@ -57,7 +36,7 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(200);
-    let binary = binary();
+    let binary = timing::binary();
     assert!(
         binary.exists(),
         "build okta-iam first: cargo build --release"
@@ -166,7 +145,11 @@ fn main() {
         binary.display()
     );
     println!("requests to the server per iam-get-user: {per_command:.2}");
-    summary("okta-iam serve --vendor scim", served);
-    summary("floor: the same GET by a bare HTTP/1.0 client", bare);
-    summary("floor: the same GET by reqwest (one client)", by_reqwest);
+    timing::summary("okta-iam serve --vendor scim", served, 0.99);
+    timing::summary("floor: the same GET by a bare HTTP/1.0 client", bare, 0.99);
+    timing::summary(
+        "floor: the same GET by reqwest (one client)",
+        by_reqwest,
+        0.99,
+    );
 }

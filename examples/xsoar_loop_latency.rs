@@ -11,44 +11,23 @@
 
 #[path = "../tests/xsoar/server.rs"]
 mod server;
+#[path = "support/timing.rs"]
+mod timing;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fake_okta::FakeOkta;
 use serde_json::json;
 use server::{relay_from_manifest, Flavour, LoopServer};
-
-fn binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let release = root.join("target/release/okta-iam");
-    if release.exists() {
-        return release;
-    }
-    eprintln!("note: no target/release/okta-iam; using the debug build (slower)");
-    root.join("target/debug/okta-iam")
-}
-
-fn summary(label: &str, mut times: Vec<Duration>) {
-    times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "{label:<46} median {:>7.2} ms   p90 {:>7.2} ms   best {:>7.2} ms   ({} runs)",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.9).as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3,
-        times.len()
-    );
-}
 
 fn main() {
     let runs: usize = std::env::var("RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(50);
-    let binary = binary();
+    let binary = timing::binary();
     assert!(
         binary.exists(),
         "build okta-iam first: cargo build --release"
@@ -114,6 +93,10 @@ fn main() {
         "one iam-get-user against the local fake Okta ({})",
         binary.display()
     );
-    summary("through the loop and the relay (new daemon)", through_loop);
-    summary("straight to a running okta-iam serve", direct);
+    timing::summary(
+        "through the loop and the relay (new daemon)",
+        through_loop,
+        0.9,
+    );
+    timing::summary("straight to a running okta-iam serve", direct, 0.9);
 }
