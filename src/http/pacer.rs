@@ -654,6 +654,16 @@ mod tests {
     use super::sim::FakeServer;
     use super::*;
 
+    /// An answer of a 100-request bucket sent at server time 1,000.
+    fn budget(remaining: u64, resets_at: i64) -> Budget {
+        Budget {
+            limit: 100,
+            remaining,
+            resets_at,
+            server_date: 1_000,
+        }
+    }
+
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
     }
@@ -714,12 +724,6 @@ mod tests {
     fn keys_on_separate_server_buckets_keep_separate_windows() {
         let pacer = Pacer::new();
         let t0 = Instant::now();
-        let budget = |remaining, resets_at| Budget {
-            limit: 100,
-            remaining,
-            resets_at,
-            server_date: 1_000,
-        };
         pacer.observe("a", Some(budget(5, 1_005)), t0, t0 + ms(2));
         pacer.observe("b", Some(budget(90, 1_030)), t0, t0 + ms(2));
         // "a" is paced (5 left of 100), "b" is not.
@@ -791,12 +795,6 @@ mod tests {
     fn stale_answers_from_an_ended_window_change_nothing() {
         let pacer = Pacer::new();
         let t0 = Instant::now();
-        let budget = |remaining, resets_at| Budget {
-            limit: 100,
-            remaining,
-            resets_at,
-            server_date: 1_000,
-        };
         pacer.observe("k", Some(budget(99, 1_060)), t0, t0 + ms(2));
         // Sent before the new window's first answer arrived: about the old window.
         pacer.observe("k", Some(budget(0, 1_001)), t0, t0 + ms(3));
