@@ -6,6 +6,7 @@
 //! `keep_full` is set, so a 100 MB result costs the host a scan, not a copy.
 
 use std::collections::VecDeque;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
@@ -80,29 +81,32 @@ pub struct Daemon {
 impl Daemon {
     /// Spawns `<binary> <args>` with piped stdio; stderr is counted on a thread.
     pub fn spawn(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, true, None)
+        Daemon::spawn_with(binary, args, true, &[])
+    }
+
+    /// Spawns with one more variable in the environment.
+    pub fn spawn_with_env(binary: &Path, args: &[&str], name: &str, value: &str) -> Daemon {
+        Daemon::spawn_with(binary, args, true, &[(name, OsStr::new(value))])
     }
 
     /// Spawns with `TMPDIR` set to `temp_dir` (where the daemon keeps its pacing file).
     pub fn spawn_in(binary: &Path, args: &[&str], temp_dir: &Path) -> Daemon {
-        Daemon::spawn_with(binary, args, true, Some(temp_dir))
+        Daemon::spawn_with(binary, args, true, &[("TMPDIR", temp_dir.as_os_str())])
     }
 
     /// Spawns with stderr discarded and no thread (for cold starts).
     pub fn spawn_quiet(binary: &Path, args: &[&str]) -> Daemon {
-        Daemon::spawn_with(binary, args, false, None)
+        Daemon::spawn_with(binary, args, false, &[])
     }
 
     fn spawn_with(
         binary: &Path,
         args: &[&str],
         capture_stderr: bool,
-        temp_dir: Option<&Path>,
+        env: &[(&str, &OsStr)],
     ) -> Daemon {
         let mut command = Command::new(binary);
-        if let Some(dir) = temp_dir {
-            command.env("TMPDIR", dir);
-        }
+        command.envs(env.iter().copied());
         let mut child = command
             .args(args)
             .stdin(Stdio::piped())

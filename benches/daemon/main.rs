@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Sections: `loop` (serve, sequential iam-get-user, against the same HTTP request from a raw
-//! HTTP/1.1 client and a bare reqwest client), `cold` (a process per command), `memory`
+//! HTTP/1.1 client and a bare reqwest client, and against a minimal daemon that speaks the
+//! same protocol exchanges: `protocol_floor.rs`), `cold` (a process per command), `memory`
 //! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
 //! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
 //! the same bucket), `parts` (where the time of one command and one log page goes), `multi`
@@ -22,6 +23,7 @@ mod driver;
 mod floor;
 mod multi;
 mod parts;
+mod protocol_floor;
 mod stats;
 
 use std::path::PathBuf;
@@ -78,6 +80,7 @@ impl Bench {
 }
 
 fn main() {
+    protocol_floor::run_if_asked();
     // `cargo bench` passes `--bench`; other words select sections.
     let chosen: Vec<String> = std::env::args()
         .skip(1)
@@ -366,6 +369,8 @@ fn loop_mode(bench: &mut Bench) {
 
     let mut raw = RawHttp::new(&fake.url(), true);
     let bare = BareReqwest::new(&fake.url());
+    let this_bench = std::env::current_exe().expect("the bench's own path");
+    let mut minimal = Daemon::spawn_with_env(&this_bench, &[], protocol_floor::ENV, "1");
     let check_floor = |answer: floor::Answer| {
         assert_eq!(answer.status, 200);
         assert_eq!(answer.json.as_array().map(Vec::len), Some(1));
@@ -374,6 +379,12 @@ fn loop_mode(bench: &mut Bench) {
         let u = i % users.len();
         let reply = daemon.execute(&lines[u]);
         assert!(iam_ok(&daemon, &reply));
+        let reply = minimal.execute(&lines[u]);
+        assert!(
+            iam_ok(&minimal, &reply),
+            "the protocol floor failed: {}",
+            String::from_utf8_lossy(minimal.last_result())
+        );
         for t in &targets[u] {
             check_floor(raw.send(t));
             check_floor(bare.send(t));
@@ -424,6 +435,7 @@ fn loop_mode(bench: &mut Bench) {
     let mut t_lib = Vec::with_capacity(n * rounds);
     let mut t_raw = Vec::with_capacity(n * rounds);
     let mut t_bare = Vec::with_capacity(n * rounds);
+    let mut t_minimal = Vec::with_capacity(n * rounds);
     let mut per_round = Vec::new();
     let mut failures = 0usize;
     let before = fake.request_count();
@@ -431,9 +443,9 @@ fn loop_mode(bench: &mut Bench) {
         let start = t_daemon.len();
         for i in 0..n {
             let u = (round * n + i) % users.len();
-            // Rotate the order so none of the four always runs on the warmest cache.
-            for step in 0..4 {
-                match (i + step) % 4 {
+            // Rotate the order so none of the five always runs on the warmest cache.
+            for step in 0..5 {
+                match (i + step) % 5 {
                     0 => {
                         let (d, reply) = timed(|| daemon.execute(&lines[u]));
                         if !iam_ok(&daemon, &reply) {
@@ -448,18 +460,26 @@ fn loop_mode(bench: &mut Bench) {
                         }
                         t_lib.push(d);
                     }
+                    4 => {
+                        let (d, reply) = timed(|| minimal.execute(&lines[u]));
+                        if !iam_ok(&minimal, &reply) {
+                            failures += 1;
+                        }
+                        t_minimal.push(d);
+                    }
                     2 => {
                         let (d, answers) =
                             timed(|| targets[u].iter().map(|t| raw.send(t)).collect::<Vec<_>>());
                         answers.into_iter().for_each(check_floor);
                         t_raw.push(d);
                     }
-                    _ => {
+                    3 => {
                         let (d, answers) =
                             timed(|| targets[u].iter().map(|t| bare.send(t)).collect::<Vec<_>>());
                         answers.into_iter().for_each(check_floor);
                         t_bare.push(d);
                     }
+                    _ => unreachable!("five steps"),
                 }
                 std::thread::sleep(pause);
             }
@@ -473,8 +493,11 @@ fn loop_mode(bench: &mut Bench) {
     let requests = fake.request_count() - before;
     let (status, log) = daemon.finish();
     assert!(status.success(), "serve exited with {status}");
+    let (status, _) = minimal.finish();
+    assert!(status.success(), "the protocol floor exited with {status}");
 
     let d = Summary::of(&t_daemon);
+    let m = Summary::of(&t_minimal);
     let r = Summary::of(&t_raw);
     let b = Summary::of(&t_bare);
     let p = Summary::of(&pings);
@@ -484,6 +507,7 @@ fn loop_mode(bench: &mut Bench) {
     );
     print_row("floor: raw HTTP/1.1 keep-alive", &r);
     print_row("floor: bare reqwest", &b);
+    print_row("floor: protocol (minimal daemon)", &m);
     print_row("okta-iam serve (line → completed)", &d);
     print_row("(protocol only: ping → pong)", &p);
     print_row("(in-process execute, no pipes)", &l);
@@ -501,6 +525,13 @@ fn loop_mode(bench: &mut Bench) {
         ratio_bare,
         d.p99.as_secs_f64() / b.p99.as_secs_f64(),
         micros(d.median) - micros(b.median)
+    );
+    println!(
+        "  ratio serve / protocol floor  median {:>5.2}x   p99 {:>5.2}x   (+{:.1} µs per command; the protocol floor is {:.2}x the raw floor)",
+        d.median.as_secs_f64() / m.median.as_secs_f64(),
+        d.p99.as_secs_f64() / m.p99.as_secs_f64(),
+        micros(d.median) - micros(m.median),
+        m.median.as_secs_f64() / r.median.as_secs_f64()
     );
     println!("  per-round medians (serve / raw / reqwest, µs):");
     for (i, (d, r, b)) in per_round.iter().enumerate() {
@@ -539,6 +570,18 @@ fn loop_mode(bench: &mut Bench) {
             d.p99.as_secs_f64() / b.p99.as_secs_f64()
         ),
         Some(ratio_bare <= 2.0 && failures == 0),
+    );
+    let ratio_minimal = d.median.as_secs_f64() / m.median.as_secs_f64();
+    bench.verdict(
+        "1. loop: serve / protocol floor (median)",
+        "≤ 2.0x (stretch 1.5x)",
+        format!(
+            "{ratio_minimal:.2}x ({:.1} µs vs {:.1} µs; that floor is {:.2}x the raw one)",
+            micros(d.median),
+            micros(m.median),
+            m.median.as_secs_f64() / r.median.as_secs_f64()
+        ),
+        Some(ratio_minimal <= 2.0 && failures == 0),
     );
     bench.verdict(
         "1. loop: ping → pong (median)",
