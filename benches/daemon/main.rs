@@ -370,7 +370,15 @@ fn loop_mode(bench: &mut Bench) {
     let mut raw = RawHttp::new(&fake.url(), true);
     let bare = BareReqwest::new(&fake.url());
     let this_bench = std::env::current_exe().expect("the bench's own path");
-    let mut minimal = Daemon::spawn_with_env(&this_bench, &[], protocol_floor::ENV, "1");
+    // BENCH_FLOOR=without-map: the protocol floor skips `mapObject` (serve does not).
+    let floor_mode = match std::env::var("BENCH_FLOOR").as_deref() {
+        Ok(protocol_floor::WITHOUT_MAP) => {
+            println!("  the protocol floor skips mapObject (BENCH_FLOOR=without-map)");
+            protocol_floor::WITHOUT_MAP.to_string()
+        }
+        _ => "with-map".to_string(),
+    };
+    let mut minimal = Daemon::spawn_with_env(&this_bench, &[], protocol_floor::ENV, &floor_mode);
     let check_floor = |answer: floor::Answer| {
         assert_eq!(answer.status, 200);
         assert_eq!(answer.json.as_array().map(Vec::len), Some(1));

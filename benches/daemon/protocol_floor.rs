@@ -9,6 +9,10 @@
 //! (`Contents`, a markdown table with the user in its `details` cell, `EntryContext`) and
 //! `completed` in one write. A `ping` line gets `pong`. No runtime, no retries, no pacing, no
 //! mapper: what remains is the protocol and the request.
+//!
+//! With [`ENV`] set to [`WITHOUT_MAP`] (`BENCH_FLOOR=without-map` in the harness) it skips
+//! `mapObject`, as a daemon would that knew its host has none: one pipe round trip and the
+//! request.
 
 use std::io::{BufRead, Write};
 
@@ -18,12 +22,15 @@ use crate::floor::{RawHttp, Target};
 
 /// Set in the environment of the bench's own executable to make it the protocol floor.
 pub const ENV: &str = "OKTA_IAM_BENCH_PROTOCOL_FLOOR";
+/// The value of [`ENV`] that makes the floor skip `mapObject`.
+pub const WITHOUT_MAP: &str = "without-map";
 
 /// Runs the protocol floor and exits when [`ENV`] is set; returns otherwise.
 pub fn run_if_asked() {
-    if std::env::var_os(ENV).is_none() {
+    let Some(mode) = std::env::var_os(ENV) else {
         return;
-    }
+    };
+    let ask_the_host_to_map = mode != WITHOUT_MAP;
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut output = std::io::stdout().lock();
@@ -42,23 +49,14 @@ pub fn run_if_asked() {
         } else {
             let context: Value = serde_json::from_str(&line).expect("a calling context");
             let profile = &context["args"]["user-profile"];
-            // Engine mode: the host maps the profile (or answers with the error marker).
-            serde_json::to_writer(
-                &mut out,
-                &json!({"type": "executeCommand", "command": "mapObject",
-                        "args": {"source": profile, "mapper": "User Profile - Okta (Outgoing)",
-                                 "mapperType": "User Profile - Update"}}),
-            )
-            .expect("JSON");
-            out.push(b'\n');
-            output.write_all(&out).expect("stdout");
-            output.flush().expect("stdout");
-            out.clear();
-            reply.clear();
-            input.read_line(&mut reply).expect("mapObject reply");
-            let mapped: Value = serde_json::from_str(&reply).expect("a JSON reply");
-            let mapped = if mapped.is_object() { &mapped } else { profile };
-            let email = mapped["email"].as_str().expect("an email");
+            let mapped = if ask_the_host_to_map {
+                map_on_the_host(&mut input, &mut output, &mut out, &mut reply, profile)
+            } else {
+                None
+            };
+            let email = mapped.as_ref().unwrap_or(profile)["email"]
+                .as_str()
+                .expect("an email");
 
             let params = &context["params"];
             let client = client
@@ -82,6 +80,32 @@ pub fn run_if_asked() {
         output.write_all(&out).expect("stdout");
         output.flush().expect("stdout");
     }
+}
+
+/// Engine mode: asks the host to map the profile; `None` when it answers with the error
+/// marker (it has no `mapObject`), as the bench's host does.
+fn map_on_the_host(
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    out: &mut Vec<u8>,
+    reply: &mut String,
+    profile: &Value,
+) -> Option<Value> {
+    serde_json::to_writer(
+        &mut *out,
+        &json!({"type": "executeCommand", "command": "mapObject",
+                "args": {"source": profile, "mapper": "User Profile - Okta (Outgoing)",
+                         "mapperType": "User Profile - Update"}}),
+    )
+    .expect("JSON");
+    out.push(b'\n');
+    output.write_all(out).expect("stdout");
+    output.flush().expect("stdout");
+    out.clear();
+    reply.clear();
+    input.read_line(reply).expect("mapObject reply");
+    let mapped: Value = serde_json::from_str(reply).expect("a JSON reply");
+    mapped.is_object().then_some(mapped)
 }
 
 /// One result entry of the shape `serve` writes for a found user, then `completed`.
