@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
@@ -187,6 +188,11 @@ impl Daemon {
         rss_kib(self.pid()).unwrap_or((0, 0))
     }
 
+    /// Time the daemon's threads have spent on a CPU so far (`/proc/<pid>/task/*/schedstat`).
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time(self.pid()).unwrap_or_default()
+    }
+
     pub fn stderr(&self) -> StderrLog {
         self.stderr
             .lock()
@@ -360,6 +366,16 @@ pub fn rss_kib(pid: u32) -> Option<(u64, u64)> {
             .ok()
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// The sum of the first field of every thread's `schedstat`: nanoseconds on a CPU.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -447,6 +447,7 @@ fn loop_mode(bench: &mut Bench) {
     let mut per_round = Vec::new();
     let mut failures = 0usize;
     let before = fake.request_count();
+    let cpu_before = (daemon.cpu_time(), minimal.cpu_time());
     for round in 0..rounds {
         let start = t_daemon.len();
         for i in 0..n {
@@ -499,6 +500,12 @@ fn loop_mode(bench: &mut Bench) {
         per_round.push((d.median, r.median, b.median));
     }
     let requests = fake.request_count() - before;
+    // CPU time per timed command, all threads: what each process spends, waits left out.
+    let cpu_per_command = |after: Duration, before: Duration| {
+        micros(after.saturating_sub(before)) / t_daemon.len().max(1) as f64
+    };
+    let cpu_serve = cpu_per_command(daemon.cpu_time(), cpu_before.0);
+    let cpu_minimal = cpu_per_command(minimal.cpu_time(), cpu_before.1);
     let (status, log) = daemon.finish();
     assert!(status.success(), "serve exited with {status}");
     let (status, _) = minimal.finish();
@@ -540,6 +547,9 @@ fn loop_mode(bench: &mut Bench) {
         d.p99.as_secs_f64() / m.p99.as_secs_f64(),
         micros(d.median) - micros(m.median),
         m.median.as_secs_f64() / r.median.as_secs_f64()
+    );
+    println!(
+        "  CPU per command (schedstat, mean): serve {cpu_serve:.1} µs, protocol floor {cpu_minimal:.1} µs"
     );
     println!("  per-round medians (serve / raw / reqwest, µs):");
     for (i, (d, r, b)) in per_round.iter().enumerate() {
