@@ -195,7 +195,7 @@ impl Client {
             Some(settings) => Arc::new(OAuthAuth::new(
                 settings.clone(),
                 &base,
-                &config,
+                &config.http_settings(),
                 transport.clone(),
                 clock.clone(),
             )),

@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::http::backoff::backoff;
 use crate::http::clock::Clock;
+use crate::http::settings::HttpSettings;
 use crate::http::transport::{
     BoxFuture, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
 };
@@ -32,7 +33,7 @@ use crate::okta::auth::settings::{DpopMode, OAuthSettings};
 use crate::okta::auth::{AuthProvider, Verdict, CLIENT_ASSERTION_TYPE};
 use crate::okta::error::OktaError;
 use crate::okta::rate_limit::{reset_wait, RateLimitInfo};
-use crate::okta::{ClientConfig, USER_AGENT};
+use crate::okta::USER_AGENT;
 use crate::secret::Secret;
 
 /// A token is renewed this long before Okta said it expires.
@@ -90,12 +91,12 @@ pub struct OAuthAuth {
 
 impl OAuthAuth {
     /// `api_base` is the client's `<url>/api/v1/`; the token endpoint is
-    /// `<url>/oauth2/v1/token`. Timeouts and backoff come from `config`. The DPoP key is
-    /// generated here unless `dpop` is `off`.
+    /// `<url>/oauth2/v1/token`. The request timeout and backoff come from `http` (the
+    /// client's). The DPoP key is generated here unless `dpop` is `off`.
     pub fn new(
         settings: OAuthSettings,
         api_base: &Url,
-        config: &ClientConfig,
+        http: &HttpSettings,
         transport: Arc<dyn Transport>,
         clock: Arc<dyn Clock>,
     ) -> OAuthAuth {
@@ -114,9 +115,9 @@ impl OAuthAuth {
             token_endpoint,
             transport,
             clock,
-            request_timeout: config.request_timeout,
-            backoff_base: config.backoff_base,
-            backoff_cap: config.backoff_cap,
+            request_timeout: http.request_timeout,
+            backoff_base: http.backoff_base,
+            backoff_cap: http.backoff_cap,
             dpop_key,
             token: tokio::sync::Mutex::new(None),
             nonces: Mutex::new(Nonces::default()),
@@ -697,10 +698,7 @@ mod tests {
         OAuthAuth::new(
             settings,
             &"https://acme.okta.com/api/v1/".parse().unwrap(),
-            &ClientConfig::new(
-                "https://acme.okta.com/api/v1/".parse().unwrap(),
-                Secret::default(),
-            ),
+            &HttpSettings::default(),
             Arc::new(NoNetwork),
             Arc::new(VirtualClock::new()),
         )
