@@ -612,7 +612,7 @@ pub fn cassette(data: &[u8]) {
     };
     let base = url::Url::parse("https://acme.okta.com/api/v1/").expect("a URL");
     let mut config = ClientConfig::new(base, Secret::new("fuzz-cassette-token"));
-    config.max_retries = 2;
+    config.settings.max_retries = 2;
     let client = Client::with_transport_and_clock(
         config,
         Arc::new(ReplayTransport::new(cassette)),

@@ -48,56 +48,25 @@ pub struct ClientConfig {
     pub insecure: bool,
     /// Use proxies from the environment (`HTTPS_PROXY`, ...); off by default.
     pub proxy: bool,
-    pub connect_timeout: Duration,
-    /// Longest wait for the first byte of an answer, connecting included: a server that
-    /// takes the connection and then says nothing fails after this.
-    pub answer_timeout: Duration,
-    pub request_timeout: Duration,
-    /// Largest answer body read; a larger answer fails its call (not retried).
-    pub max_response_bytes: u64,
-    pub command_deadline: Duration,
-    pub max_retries: u32,
-    /// First step of the exponential backoff (5xx, connection errors, concurrency 429s, and
-    /// 429s without `Date`/`X-Rate-Limit-Reset`).
-    pub backoff_base: Duration,
-    /// Largest backoff step.
-    pub backoff_cap: Duration,
+    /// Timeouts, size cap, command deadline and retry budget: the HTTP core's, shared with
+    /// every vendor ([`HttpSettings::default()`] unless set; the daemon's come from the
+    /// command line).
+    pub settings: HttpSettings,
     /// OAuth 2.0 instead of the API token (`token` is then unused).
     pub oauth: Option<OAuthSettings>,
 }
 
 impl ClientConfig {
-    /// Defaults: TLS verified, no proxy, connect 10 s, request 30 s, command 120 s,
-    /// 5 retries, backoff 1 s doubling up to 16 s.
+    /// Defaults: TLS verified, no proxy, and [`HttpSettings::default()`]: connect 10 s,
+    /// request 30 s, command 120 s, 5 retries, backoff 1 s doubling up to 16 s.
     pub fn new(base_url: Url, token: Secret) -> Self {
         ClientConfig {
             base_url,
             token,
             insecure: false,
             proxy: false,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            answer_timeout: DEFAULT_ANSWER_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            command_deadline: DEFAULT_COMMAND_DEADLINE,
-            max_retries: DEFAULT_MAX_RETRIES,
-            backoff_base: DEFAULT_BACKOFF_BASE,
-            backoff_cap: DEFAULT_BACKOFF_CAP,
+            settings: HttpSettings::default(),
             oauth: None,
-        }
-    }
-
-    /// The timeouts, size cap, deadline and retry budget, as the HTTP core takes them.
-    pub fn http_settings(&self) -> HttpSettings {
-        HttpSettings {
-            connect_timeout: self.connect_timeout,
-            answer_timeout: self.answer_timeout,
-            request_timeout: self.request_timeout,
-            max_response_bytes: self.max_response_bytes,
-            command_deadline: self.command_deadline,
-            max_retries: self.max_retries,
-            backoff_base: self.backoff_base,
-            backoff_cap: self.backoff_cap,
         }
     }
 }
@@ -105,7 +74,7 @@ impl ClientConfig {
 impl From<&ClientConfig> for TransportOptions {
     fn from(config: &ClientConfig) -> Self {
         TransportOptions {
-            settings: config.http_settings(),
+            settings: config.settings,
             insecure: config.insecure,
             proxy: config.proxy,
         }
@@ -195,14 +164,14 @@ impl Client {
             Some(settings) => Arc::new(OAuthAuth::new(
                 settings.clone(),
                 &base,
-                &config.http_settings(),
+                &config.settings,
                 transport.clone(),
                 clock.clone(),
             )),
             None => Arc::new(HeaderAuth::scheme("SSWS", &config.token)),
         };
         let policy = OktaPolicy::new(&base, config.token.clone());
-        let mut core = HttpCore::new(transport, clock, auth, config.http_settings(), policy);
+        let mut core = HttpCore::new(transport, clock, auth, config.settings, policy);
         if share_pacing {
             core = core.with_pacer_file(PacerFile::for_org(&base));
         }
@@ -473,10 +442,13 @@ mod tests {
             "https://acme.okta.com/api/v1/".parse().unwrap(),
             Secret::new("00tok"),
         );
-        assert_eq!(config.connect_timeout, Duration::from_secs(10));
-        assert_eq!(config.request_timeout, Duration::from_secs(30));
-        assert_eq!(config.command_deadline, Duration::from_secs(120));
-        assert_eq!(config.max_retries, 5);
+        assert_eq!(config.settings, HttpSettings::default());
+        assert_eq!(config.settings.connect_timeout, Duration::from_secs(10));
+        assert_eq!(config.settings.request_timeout, Duration::from_secs(30));
+        assert_eq!(config.settings.command_deadline, Duration::from_secs(120));
+        assert_eq!(config.settings.max_retries, 5);
+        assert_eq!(config.settings.backoff_base, Duration::from_secs(1));
+        assert_eq!(config.settings.backoff_cap, Duration::from_secs(16));
         assert!(!config.proxy && !config.insecure);
         assert!(!format!("{config:?}").contains("00tok"));
     }

@@ -226,19 +226,11 @@ impl OktaService {
             Some(_) => Secret::default(),
             None => key.credentials.clone(),
         };
-        let settings = &daemon.http.settings;
         let mut config = ClientConfig::new(base_url, token);
         config.oauth = oauth;
         config.insecure = key.insecure;
         config.proxy = key.proxy;
-        config.connect_timeout = settings.connect_timeout;
-        config.answer_timeout = settings.answer_timeout;
-        config.request_timeout = settings.request_timeout;
-        config.max_response_bytes = settings.max_response_bytes;
-        config.command_deadline = settings.command_deadline;
-        config.max_retries = settings.max_retries;
-        config.backoff_base = settings.backoff_base;
-        config.backoff_cap = settings.backoff_cap;
+        config.settings = daemon.http.settings;
         let client = match (&daemon.http.transport, &daemon.http.record_to) {
             (Some(transport), _) => Client::with_transport(config, transport.clone()),
             (None, Some(path)) => {

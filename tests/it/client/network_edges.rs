@@ -336,7 +336,7 @@ mod name_resolution {
             format!("{url}/api/v1/").parse().unwrap(),
             Secret::new(TOKEN),
         );
-        config.connect_timeout = tuning.connect_timeout;
+        config.settings = tuning;
         let transport = ReqwestTransport::with_resolver(&config, resolver).unwrap();
         let params = params_for(url);
         let mut runtime = Daemon::new(

@@ -113,7 +113,7 @@ async fn the_retry_budget_bounds_429_retries() {
         .mount(&server)
         .await;
     let mut config = config(&server);
-    config.max_retries = 2;
+    config.settings.max_retries = 2;
     let (client, clock) = client_with(config);
 
     let error = client.users().me().await.unwrap_err();
@@ -464,8 +464,8 @@ async fn a_retry_wait_past_the_deadline_is_not_started() {
         .mount(&server)
         .await;
     let mut config = config(&server);
-    config.backoff_base = Duration::from_secs(10);
-    config.command_deadline = Duration::from_secs(5);
+    config.settings.backoff_base = Duration::from_secs(10);
+    config.settings.command_deadline = Duration::from_secs(5);
     let (client, clock) = client_with(config);
 
     let error = client.users().me().await.unwrap_err();
@@ -554,8 +554,8 @@ async fn a_slow_answer_times_out_and_is_retried_only_when_safe() {
         .mount(&server)
         .await;
     let mut config = config(&server);
-    config.request_timeout = Duration::from_millis(200);
-    config.max_retries = 1;
+    config.settings.request_timeout = Duration::from_millis(200);
+    config.settings.max_retries = 1;
     let (client, clock) = client_with(config);
     let started = Instant::now();
 
@@ -601,7 +601,7 @@ async fn a_request_cannot_outlive_the_command_deadline() {
         .mount(&server)
         .await;
     let mut config = config(&server);
-    config.command_deadline = Duration::from_millis(300);
+    config.settings.command_deadline = Duration::from_millis(300);
     let (client, _) = client_with(config);
     let started = Instant::now();
 
@@ -665,7 +665,7 @@ async fn a_closed_port_is_refused_with_one_quick_retry() {
         format!("http://127.0.0.1:{port}/api/v1/").parse().unwrap(),
         Secret::new(TOKEN),
     );
-    config.max_retries = 1;
+    config.settings.max_retries = 1;
     let (client, clock) = client_with(config);
 
     let error = client.users().me().await.unwrap_err();

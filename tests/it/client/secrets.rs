@@ -192,7 +192,7 @@ async fn the_token_appears_in_no_log_line_and_no_error() {
         format!("http://127.0.0.1:{port}/api/v1/").parse().unwrap(),
         Secret::new(TOKEN),
     );
-    closed.max_retries = 0;
+    closed.settings.max_retries = 0;
     let (unreachable, _) = client_with(closed);
     errors.push(unreachable.users().me().await.unwrap_err());
 
