@@ -1,6 +1,7 @@
 //! The HTTP settings every vendor's client shares: timeouts, the size cap, the command
 //! deadline and the retry budget, with their defaults (was `ClientTuning` beside the
-//! Okta client's config).
+//! Okta client's config). The Okta client's config holds one
+//! ([`crate::okta::ClientConfig::settings`]); the SCIM vendor hands the daemon's to its core.
 
 use std::time::Duration;
 
@@ -28,12 +29,19 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HttpSettings {
     pub connect_timeout: Duration,
+    /// Longest wait for the first byte of an answer, connecting included: a server that
+    /// takes the connection and then says nothing fails after this.
     pub answer_timeout: Duration,
     pub request_timeout: Duration,
+    /// Largest answer body read; a larger answer fails its call (not retried).
     pub max_response_bytes: u64,
     pub command_deadline: Duration,
     pub max_retries: u32,
+    /// First step of the exponential backoff: 5xx, connection errors, and the 429s the
+    /// vendor's policy gives no wait of their own (Okta: concurrency 429s, and 429s without
+    /// `Date`/`X-Rate-Limit-Reset`).
     pub backoff_base: Duration,
+    /// Largest backoff step.
     pub backoff_cap: Duration,
 }
 

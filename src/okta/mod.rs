@@ -24,7 +24,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `client.rs` | [`ClientConfig`] (with its defaults), [`Client`] and request building; every call goes through the HTTP core's loop ([`crate::http::call::HttpCore`]: pacing, sending, retries, deadline) |
+//! | `client.rs` | [`ClientConfig`] (URL, credentials, TLS, proxy, OAuth, and the shared [`crate::http::HttpSettings`]), [`Client`] and request building; every call goes through the HTTP core's loop ([`crate::http::call::HttpCore`]: pacing, sending, retries, deadline) |
 //! | `policy.rs` | [`policy::OktaPolicy`]: Okta's rules for that loop (which requests are safe to repeat, the headers, `X-Rate-Limit-*` read into a budget, [`OktaError`] built from an answer, the token redacted) |
 //! | `users.rs`, `apps.rs`, `groups.rs`, `logs.rs`, `schemas.rs` | one handler per API area ([`Users`], [`Apps`], [`Groups`], [`Logs`], [`Schemas`]); they name paths, queries and bodies only. [`UserView`] reads id / status / `profile.login` / `profile.email` off a raw user |
 //! | `error.rs` | [`OktaError`], the one error type; [`ErrorCode`] for the IAM `errorCode` output |
@@ -67,6 +67,9 @@
 //! (request `Debug` output shows it as `***`, and error bodies are scrubbed of it).
 //!
 //! # Deadlines (defaults)
+//!
+//! The fields of [`ClientConfig::settings`], a [`crate::http::HttpSettings`] as every
+//! vendor's client has (the daemon's come from `--connect-timeout` and the like):
 //!
 //! | setting | default | meaning |
 //! |---|---|---|
