@@ -50,6 +50,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// The doc comments are also the `--help` text, which names `DIR/<pack>.zip` as users type it.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the XSOAR loop protocol on stdin/stdout (engine mode, or local mode with --state).

@@ -8,7 +8,7 @@
 //!   fails the command with the text after the marker; a host that does not answer within the
 //!   command deadline fails the command, and the daemon goes on.
 //! - Local mode ([`LocalState`]): a JSON file keeps, per integration instance, the integration
-//!   context and the last run; [`file`] locks it for the process, writes it atomically and per
+//!   context and the last run; [`mod@file`] locks it for the process, writes it atomically and per
 //!   instance.
 //! - [`MemoryState`]: for `okta-iam call` without `--state`; nothing outlives the process.
 //!
