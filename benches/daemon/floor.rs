@@ -5,6 +5,9 @@
 //!   connection per request): write the request, read the head, read `Content-Length` bytes.
 //! - [`BareReqwest`]: a bare `reqwest::Client` (rustls build, no proxy) on a current-thread
 //!   tokio runtime, the same library the daemon uses, without the daemon's client around it.
+//! - [`BareHyper`]: hyper's pooled client (`hyper_util::client::legacy`, plain HTTP) on a
+//!   current-thread runtime: what reqwest runs on, without reqwest's layers (URL parsing,
+//!   redirects, its retries), so the loop can say what leaving reqwest could gain.
 //!
 //! Both parse the body into a `serde_json::Value`, as the daemon does.
 
@@ -187,6 +190,64 @@ impl BareReqwest {
             let response = request.send().await.expect("bare request");
             let status = response.status().as_u16();
             let body = response.bytes().await.expect("bare body");
+            let json: Value = serde_json::from_slice(&body).expect("JSON body");
+            Answer { status, json }
+        })
+    }
+}
+
+pub struct BareHyper {
+    runtime: tokio::runtime::Runtime,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Empty<hyper::body::Bytes>,
+    >,
+    base: String,
+}
+
+impl BareHyper {
+    pub fn new(base: &str) -> BareHyper {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
+        BareHyper {
+            runtime,
+            client,
+            base: base.to_string(),
+        }
+    }
+
+    pub fn send(&self, target: &Target) -> Answer {
+        use http_body_util::BodyExt;
+        let uri: hyper::Uri = format!("{}{}", self.base, target.path_and_query)
+            .parse()
+            .expect("uri");
+        let mut request = hyper::Request::builder()
+            .method(target.method.as_str())
+            .uri(uri);
+        for (k, v) in &target.headers {
+            request = request.header(k, v);
+        }
+        let request = request.body(http_body_util::Empty::new()).expect("request");
+        self.runtime.block_on(async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .expect("bare hyper request");
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("bare hyper body")
+                .to_bytes();
             let json: Value = serde_json::from_slice(&body).expect("JSON body");
             Answer { status, json }
         })

@@ -35,7 +35,7 @@ use serde_json::{json, Value};
 
 use driver::{contains, count, rss_kib, Daemon, Reply};
 use fake_okta::FakeOkta;
-use floor::{BareReqwest, RawHttp, Target};
+use floor::{BareHyper, BareReqwest, RawHttp, Target};
 use stats::{micros, millis, Summary};
 
 const SECTIONS: &[&str] = &[
@@ -369,6 +369,7 @@ fn loop_mode(bench: &mut Bench) {
 
     let mut raw = RawHttp::new(&fake.url(), true);
     let bare = BareReqwest::new(&fake.url());
+    let hyper = BareHyper::new(&fake.url());
     let this_bench = std::env::current_exe().expect("the bench's own path");
     // BENCH_FLOOR=without-map: the protocol floor skips `mapObject` (serve does not).
     let floor_mode = match std::env::var("BENCH_FLOOR").as_deref() {
@@ -396,6 +397,7 @@ fn loop_mode(bench: &mut Bench) {
         for t in &targets[u] {
             check_floor(raw.send(t));
             check_floor(bare.send(t));
+            check_floor(hyper.send(t));
         }
     }
     // BENCH_PAUSE_US: a pause after each timed step (not timed), as an idle host leaves
@@ -444,6 +446,7 @@ fn loop_mode(bench: &mut Bench) {
     let mut t_raw = Vec::with_capacity(n * rounds);
     let mut t_bare = Vec::with_capacity(n * rounds);
     let mut t_minimal = Vec::with_capacity(n * rounds);
+    let mut t_hyper = Vec::with_capacity(n * rounds);
     let mut per_round = Vec::new();
     let mut failures = 0usize;
     let before = fake.request_count();
@@ -452,9 +455,9 @@ fn loop_mode(bench: &mut Bench) {
         let start = t_daemon.len();
         for i in 0..n {
             let u = (round * n + i) % users.len();
-            // Rotate the order so none of the five always runs on the warmest cache.
-            for step in 0..5 {
-                match (i + step) % 5 {
+            // Rotate the order so none of the six always runs on the warmest cache.
+            for step in 0..6 {
+                match (i + step) % 6 {
                     0 => {
                         let (d, reply) = timed(|| daemon.execute(&lines[u]));
                         if !iam_ok(&daemon, &reply) {
@@ -488,7 +491,13 @@ fn loop_mode(bench: &mut Bench) {
                         answers.into_iter().for_each(check_floor);
                         t_bare.push(d);
                     }
-                    _ => unreachable!("five steps"),
+                    5 => {
+                        let (d, answers) =
+                            timed(|| targets[u].iter().map(|t| hyper.send(t)).collect::<Vec<_>>());
+                        answers.into_iter().for_each(check_floor);
+                        t_hyper.push(d);
+                    }
+                    _ => unreachable!("six steps"),
                 }
                 std::thread::sleep(pause);
             }
@@ -522,6 +531,7 @@ fn loop_mode(bench: &mut Bench) {
     );
     print_row("floor: raw HTTP/1.1 keep-alive", &r);
     print_row("floor: bare reqwest", &b);
+    print_row("floor: bare hyper (under reqwest)", &Summary::of(&t_hyper));
     print_row("floor: protocol (minimal daemon)", &m);
     print_row("okta-iam serve (line → completed)", &d);
     print_row("(protocol only: ping → pong)", &p);
