@@ -10,8 +10,8 @@
 //! ```
 //!
 //! Sections: `loop` (serve, sequential iam-get-user, against the same HTTP request from a raw
-//! HTTP/1.1 client and a bare reqwest client, and against a minimal daemon that speaks the
-//! same protocol exchanges: `protocol_floor.rs`), `cold` (a process per command), `memory`
+//! HTTP/1.1 client, a bare reqwest client and a bare hyper client, and against a minimal
+//! daemon that speaks the same protocol exchanges: `protocol_floor.rs`), `cold` (a process per command), `memory`
 //! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
 //! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
 //! the same bucket), `parts` (where the time of one command and one log page goes), `multi`
