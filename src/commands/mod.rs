@@ -5,7 +5,7 @@
 //! - [`test_module`]: the `test-module` command (the check is the vendor's).
 //! - [`users`]: the IAM user commands and `get-mapping-fields`, through the connector.
 //! - [`groups`]: the group command (`iam-get-group`), through the connector.
-//! - [`args`]: typed arguments; `error`: command errors by kind.
+//! - [`args`]: typed arguments; [`error`]: command errors by kind.
 //!
 //! [`execute`] is the single path every execution takes, from the loop and from `call`:
 //! look the command up among the vendor's, check its arguments, merge params, let the vendor

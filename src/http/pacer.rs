@@ -46,7 +46,7 @@ pub const LOW_WATER_PERCENT: u64 = 10;
 pub const LOW_WATER_MIN: u64 = 2;
 /// How much better the server's clock must be known for [`Pacer::observe`] to call it news.
 pub const CLOCK_NEWS: Duration = Duration::from_millis(5);
-/// The most clients `Window::clients` assumes (a limit on how far the pace is slowed).
+/// The most clients [`Window::clients`] assumes (a limit on how far the pace is slowed).
 pub const MAX_CLIENTS: u64 = 16;
 /// A window's reset further ahead of `Date` than this is not believed (Okta's windows are
 /// one minute): no header can block a bucket for longer.

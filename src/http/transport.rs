@@ -323,13 +323,14 @@ impl ReqwestTransport {
     /// Wraps an already configured reqwest client (tests, custom TLS roots), with the
     /// default answer timeout and size cap.
     pub fn from_client(client: reqwest::Client) -> Self {
+        let defaults = HttpSettings::default();
         ReqwestTransport {
             client,
             resolver: None,
-            connect_timeout: crate::http::settings::DEFAULT_CONNECT_TIMEOUT,
-            answer_timeout: crate::http::settings::DEFAULT_ANSWER_TIMEOUT,
-            request_timeout: crate::http::settings::DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: crate::http::settings::DEFAULT_MAX_RESPONSE_BYTES,
+            connect_timeout: defaults.connect_timeout,
+            answer_timeout: defaults.answer_timeout,
+            request_timeout: defaults.request_timeout,
+            max_response_bytes: defaults.max_response_bytes,
         }
     }
 

@@ -161,8 +161,8 @@ impl Client {
         base.set_query(None);
         base.set_fragment(None);
         let auth: Arc<dyn AuthProvider<OktaError>> = match &config.oauth {
-            Some(settings) => Arc::new(OAuthAuth::new(
-                settings.clone(),
+            Some(oauth) => Arc::new(OAuthAuth::new(
+                oauth.clone(),
                 &base,
                 &config.settings,
                 transport.clone(),

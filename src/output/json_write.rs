@@ -56,7 +56,7 @@ fn push_value_unchecked(value: &Value, out: &mut Vec<u8>) -> serde_json::Result<
 /// Appends `text` as a JSON string, quotes included (what [`push_json`] writes for it).
 ///
 /// The text is read a word (eight bytes) at a time; the bytes of a word that may need an
-/// escape are flagged (`flags`) and handled in order without scanning the word again
+/// escape are flagged ([`flags`]) and handled in order without scanning the word again
 /// ([`for_each_flagged`]), so text dense with quotes (a markdown table of JSON cells) costs
 /// little more than plain text.
 pub fn push_string(text: &str, out: &mut Vec<u8>) {

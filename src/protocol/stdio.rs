@@ -3,7 +3,7 @@
 //! tokio's `Stdin` and `Stdout` hand every read, every write and every flush to a thread of
 //! the blocking pool and back: two thread hops per protocol message, which cost more than the
 //! protocol itself. When stdin is a pipe (XSOAR's case) it is now read on the runtime's own
-//! thread (`protocol::polled_stdin`); otherwise (a file, a terminal) on a thread of its own:
+//! thread ([`super::polled_stdin`]); otherwise (a file, a terminal) on a thread of its own:
 //!
 //! - [`ThreadedStdin`]: the fallback; one thread of its own reads stdin in chunks and passes them to the loop
 //!   through a bounded channel (so a host that writes ahead is held back by the pipe, not by
@@ -42,7 +42,7 @@ pub const SPILL_BYTES: usize = 64 * 1024;
 /// for input, so the writer knows the runtime has looked at signals since its last write.
 ///
 /// Stdin is read on the runtime's own thread when it is a pipe
-/// (`protocol::polled_stdin::PolledStdin`), else on a thread of its own. Must run inside the
+/// ([`super::polled_stdin::PolledStdin`]), else on a thread of its own. Must run inside the
 /// runtime.
 pub fn process_stdio() -> std::io::Result<(ProcessStdin, BlockingStdout)> {
     let waited = Arc::new(AtomicBool::new(false));

@@ -172,7 +172,7 @@ impl ScimClient {
     }
 
     /// `GET /Users/{id}`; `None` on 404; an error when the server answers with another user
-    /// (see `same_resource`).
+    /// (see [`same_resource`]).
     pub async fn get_user(&self, id: &str) -> Result<Option<Resource>, ScimError> {
         let url = self.user_url(id)?;
         match self.send(Method::Get, url, None, None, "/Users/{id}").await {
