@@ -188,9 +188,10 @@ impl Daemon {
         rss_kib(self.pid()).unwrap_or((0, 0))
     }
 
-    /// Time the daemon's threads have spent on a CPU so far (`/proc/<pid>/task/*/schedstat`).
-    pub fn cpu_time(&self) -> Duration {
-        cpu_time(self.pid()).unwrap_or_default()
+    /// Time the daemon's threads have spent on a CPU so far (`/proc/<pid>/task/*/schedstat`);
+    /// `None` where the kernel does not say.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(self.pid())
     }
 
     pub fn stderr(&self) -> StderrLog {
@@ -368,13 +369,18 @@ pub fn rss_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// The sum of the first field of every thread's `schedstat`: nanoseconds on a CPU.
+/// The sum of the first field of every live thread's `schedstat`: nanoseconds on a CPU. A
+/// thread that exits while it is read is left out (the daemons keep theirs for their
+/// lifetime); `None` when the process's own thread cannot be read.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
-    let mut total = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
-    }
+    let on_cpu = |stat: String| stat.split_whitespace().next()?.parse::<u64>().ok();
+    on_cpu(std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?)?;
+    let total = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(on_cpu)
+        .sum();
     Some(Duration::from_nanos(total))
 }
 

@@ -6,10 +6,11 @@
 //! - [`BareReqwest`]: a bare `reqwest::Client` (rustls build, no proxy) on a current-thread
 //!   tokio runtime, the same library the daemon uses, without the daemon's client around it.
 //! - [`BareHyper`]: hyper's pooled client (`hyper_util::client::legacy`, plain HTTP) on a
-//!   current-thread runtime: what reqwest runs on, without reqwest's layers (URL parsing,
-//!   redirects, its retries), so the loop can say what leaving reqwest could gain.
+//!   current-thread runtime: what reqwest runs on, without reqwest's layers (the `url`
+//!   crate's parse, the redirect layer, its retries), so the loop can say what leaving
+//!   reqwest could gain.
 //!
-//! Both parse the body into a `serde_json::Value`, as the daemon does.
+//! All three parse the body into a `serde_json::Value`, as the daemon does.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -196,6 +197,8 @@ impl BareReqwest {
     }
 }
 
+/// hyper's pooled HTTP/1.1 client with a `TCP_NODELAY` connector, the pieces reqwest builds
+/// on, driven by `block_on` as [`BareReqwest`] is.
 pub struct BareHyper {
     runtime: tokio::runtime::Runtime,
     client: hyper_util::client::legacy::Client<

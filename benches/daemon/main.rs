@@ -9,13 +9,19 @@
 //! BENCH_BUCKET=600/60 cargo bench --bench daemon -- rate   # another bucket for 5 and 6
 //! ```
 //!
-//! Sections: `loop` (serve, sequential iam-get-user, against the same HTTP request from a raw
-//! HTTP/1.1 client, a bare reqwest client and a bare hyper client, and against a minimal
-//! daemon that speaks the same protocol exchanges: `protocol_floor.rs`), `cold` (a process per command), `memory`
-//! (10,000 mixed commands), `fetch` (okta-get-logs and fetch-incidents over 50,000 events),
-//! `rate` (rate-limit utilisation under a 100 per 5 s bucket), `bulk` (iam-create-user under
-//! the same bucket), `parts` (where the time of one command and one log page goes), `multi`
-//! (several processes on one bucket: `multi.rs`). `cargo bench` builds the release binary; the harness spawns it from
+//! Sections:
+//! - `loop`: serve, sequential iam-get-user, against the same HTTP request from a raw
+//!   HTTP/1.1 client, a bare reqwest client and a bare hyper client, and against a minimal
+//!   daemon that makes the same protocol exchanges (`protocol_floor.rs`);
+//! - `cold`: a process per command;
+//! - `memory`: 10,000 mixed commands;
+//! - `fetch`: okta-get-logs and fetch-incidents over 50,000 events;
+//! - `rate`: rate-limit utilisation under a 100 per 5 s bucket;
+//! - `bulk`: iam-create-user under the same bucket;
+//! - `parts`: where the time of one command and one log page goes;
+//! - `multi`: several processes on one bucket (`multi.rs`).
+//!
+//! `cargo bench` builds the release binary; the harness spawns it from
 //! `CARGO_BIN_EXE_okta-iam` (override with `OKTA_IAM_BIN`). BENCHMARKS.md has the results.
 //! Everything talks to the fake on 127.0.0.1 only, never to a real Okta.
 
@@ -79,7 +85,18 @@ impl Bench {
     }
 }
 
+/// The allocator `okta-iam` runs on (src/main.rs), so that the floors, the in-process step
+/// and the protocol floor (this executable too) allocate as `serve` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `purge_delay` option and the value `okta-iam` sets (src/main.rs explains both).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const PURGE_DELAY_MS: std::os::raw::c_long = 10;
+
 fn main() {
+    // SAFETY: sets one integer option before any other thread runs, as src/main.rs does.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     protocol_floor::run_if_asked();
     // `cargo bench` passes `--bench`; other words select sections.
     let chosen: Vec<String> = std::env::args()
@@ -234,6 +251,21 @@ fn iam_ok(daemon: &Daemon, reply: &Reply) -> bool {
         && contains(daemon.last_result(), br#""success":true"#)
 }
 
+/// The order of the loop section's six steps in iteration `i`: the `i mod 720`-th
+/// permutation (Lehmer code), so that over 720 iterations each step runs after each other
+/// step equally often.
+fn step_order(i: usize) -> [usize; 6] {
+    let mut left: Vec<usize> = (0..6).collect();
+    let mut code = i % 720;
+    let mut order = [0; 6];
+    for (slot, radix) in order.iter_mut().zip((1..=6).rev()) {
+        let factorial: usize = (1..radix).product();
+        *slot = left.remove(code / factorial);
+        code %= factorial;
+    }
+    order
+}
+
 fn timed<T>(work: impl FnOnce() -> T) -> (Duration, T) {
     let start = Instant::now();
     let out = work();
@@ -372,14 +404,21 @@ fn loop_mode(bench: &mut Bench) {
     let hyper = BareHyper::new(&fake.url());
     let this_bench = std::env::current_exe().expect("the bench's own path");
     // BENCH_FLOOR=without-map: the protocol floor skips `mapObject` (serve does not).
-    let floor_mode = match std::env::var("BENCH_FLOOR").as_deref() {
-        Ok(protocol_floor::WITHOUT_MAP) => {
+    let floor_mode = match std::env::var("BENCH_FLOOR") {
+        Err(_) => protocol_floor::WITH_MAP,
+        Ok(mode) if mode == protocol_floor::WITH_MAP => protocol_floor::WITH_MAP,
+        Ok(mode) if mode == protocol_floor::WITHOUT_MAP => {
             println!("  the protocol floor skips mapObject (BENCH_FLOOR=without-map)");
-            protocol_floor::WITHOUT_MAP.to_string()
+            protocol_floor::WITHOUT_MAP
         }
-        _ => "with-map".to_string(),
+        Ok(other) => panic!(
+            "BENCH_FLOOR={other:?}: expected {:?} or {:?}",
+            protocol_floor::WITH_MAP,
+            protocol_floor::WITHOUT_MAP
+        ),
     };
-    let mut minimal = Daemon::spawn_with_env(&this_bench, &[], protocol_floor::ENV, &floor_mode);
+    let mut protocol_floor_daemon =
+        Daemon::spawn_with_env(&this_bench, &[], protocol_floor::ENV, floor_mode);
     let check_floor = |answer: floor::Answer| {
         assert_eq!(answer.status, 200);
         assert_eq!(answer.json.as_array().map(Vec::len), Some(1));
@@ -388,11 +427,11 @@ fn loop_mode(bench: &mut Bench) {
         let u = i % users.len();
         let reply = daemon.execute(&lines[u]);
         assert!(iam_ok(&daemon, &reply));
-        let reply = minimal.execute(&lines[u]);
+        let reply = protocol_floor_daemon.execute(&lines[u]);
         assert!(
-            iam_ok(&minimal, &reply),
+            iam_ok(&protocol_floor_daemon, &reply),
             "the protocol floor failed: {}",
-            String::from_utf8_lossy(minimal.last_result())
+            String::from_utf8_lossy(protocol_floor_daemon.last_result())
         );
         for t in &targets[u] {
             check_floor(raw.send(t));
@@ -445,19 +484,20 @@ fn loop_mode(bench: &mut Bench) {
     let mut t_lib = Vec::with_capacity(n * rounds);
     let mut t_raw = Vec::with_capacity(n * rounds);
     let mut t_bare = Vec::with_capacity(n * rounds);
-    let mut t_minimal = Vec::with_capacity(n * rounds);
+    let mut t_protocol_floor = Vec::with_capacity(n * rounds);
     let mut t_hyper = Vec::with_capacity(n * rounds);
     let mut per_round = Vec::new();
     let mut failures = 0usize;
     let before = fake.request_count();
-    let cpu_before = (daemon.cpu_time(), minimal.cpu_time());
+    let cpu_before = (daemon.cpu_time(), protocol_floor_daemon.cpu_time());
     for round in 0..rounds {
         let start = t_daemon.len();
         for i in 0..n {
             let u = (round * n + i) % users.len();
-            // Rotate the order so none of the six always runs on the warmest cache.
-            for step in 0..6 {
-                match (i + step) % 6 {
+            // A different order each iteration (all 720 in turn), so that no step always runs
+            // on the warmest cache or always after the same one.
+            for step in step_order(i) {
+                match step {
                     0 => {
                         let (d, reply) = timed(|| daemon.execute(&lines[u]));
                         if !iam_ok(&daemon, &reply) {
@@ -472,13 +512,6 @@ fn loop_mode(bench: &mut Bench) {
                         }
                         t_lib.push(d);
                     }
-                    4 => {
-                        let (d, reply) = timed(|| minimal.execute(&lines[u]));
-                        if !iam_ok(&minimal, &reply) {
-                            failures += 1;
-                        }
-                        t_minimal.push(d);
-                    }
                     2 => {
                         let (d, answers) =
                             timed(|| targets[u].iter().map(|t| raw.send(t)).collect::<Vec<_>>());
@@ -490,6 +523,13 @@ fn loop_mode(bench: &mut Bench) {
                             timed(|| targets[u].iter().map(|t| bare.send(t)).collect::<Vec<_>>());
                         answers.into_iter().for_each(check_floor);
                         t_bare.push(d);
+                    }
+                    4 => {
+                        let (d, reply) = timed(|| protocol_floor_daemon.execute(&lines[u]));
+                        if !iam_ok(&protocol_floor_daemon, &reply) {
+                            failures += 1;
+                        }
+                        t_protocol_floor.push(d);
                     }
                     5 => {
                         let (d, answers) =
@@ -506,22 +546,33 @@ fn loop_mode(bench: &mut Bench) {
         let d = Summary::of(&t_daemon[start..end]);
         let r = Summary::of(&t_raw[start..end]);
         let b = Summary::of(&t_bare[start..end]);
-        per_round.push((d.median, r.median, b.median));
+        let f = Summary::of(&t_protocol_floor[start..end]);
+        per_round.push((d.median, r.median, b.median, f.median));
     }
     let requests = fake.request_count() - before;
     // CPU time per timed command, all threads: what each process spends, waits left out.
-    let cpu_per_command = |after: Duration, before: Duration| {
-        micros(after.saturating_sub(before)) / t_daemon.len().max(1) as f64
+    let cpu_per_command = |after: Option<Duration>, before: Option<Duration>, commands: usize| {
+        match (after, before) {
+            (Some(after), Some(before)) => format!(
+                "{:.1} µs",
+                micros(after.saturating_sub(before)) / commands.max(1) as f64
+            ),
+            _ => "unavailable".to_string(),
+        }
     };
-    let cpu_serve = cpu_per_command(daemon.cpu_time(), cpu_before.0);
-    let cpu_minimal = cpu_per_command(minimal.cpu_time(), cpu_before.1);
+    let cpu_serve = cpu_per_command(daemon.cpu_time(), cpu_before.0, t_daemon.len());
+    let cpu_protocol_floor = cpu_per_command(
+        protocol_floor_daemon.cpu_time(),
+        cpu_before.1,
+        t_protocol_floor.len(),
+    );
     let (status, log) = daemon.finish();
     assert!(status.success(), "serve exited with {status}");
-    let (status, _) = minimal.finish();
+    let (status, _) = protocol_floor_daemon.finish();
     assert!(status.success(), "the protocol floor exited with {status}");
 
     let d = Summary::of(&t_daemon);
-    let m = Summary::of(&t_minimal);
+    let f = Summary::of(&t_protocol_floor);
     let r = Summary::of(&t_raw);
     let b = Summary::of(&t_bare);
     let p = Summary::of(&pings);
@@ -532,7 +583,7 @@ fn loop_mode(bench: &mut Bench) {
     print_row("floor: raw HTTP/1.1 keep-alive", &r);
     print_row("floor: bare reqwest", &b);
     print_row("floor: bare hyper (under reqwest)", &Summary::of(&t_hyper));
-    print_row("floor: protocol (minimal daemon)", &m);
+    print_row("floor: protocol (minimal daemon)", &f);
     print_row("okta-iam serve (line → completed)", &d);
     print_row("(protocol only: ping → pong)", &p);
     print_row("(in-process execute, no pipes)", &l);
@@ -551,26 +602,30 @@ fn loop_mode(bench: &mut Bench) {
         d.p99.as_secs_f64() / b.p99.as_secs_f64(),
         micros(d.median) - micros(b.median)
     );
+    // Not the issue's target (that is against the raw floor): how far serve is from the least
+    // a daemon making the same exchanges does (protocol_floor.rs).
     println!(
         "  ratio serve / protocol floor  median {:>5.2}x   p99 {:>5.2}x   (+{:.1} µs per command; the protocol floor is {:.2}x the raw floor)",
-        d.median.as_secs_f64() / m.median.as_secs_f64(),
-        d.p99.as_secs_f64() / m.p99.as_secs_f64(),
-        micros(d.median) - micros(m.median),
-        m.median.as_secs_f64() / r.median.as_secs_f64()
+        d.median.as_secs_f64() / f.median.as_secs_f64(),
+        d.p99.as_secs_f64() / f.p99.as_secs_f64(),
+        micros(d.median) - micros(f.median),
+        f.median.as_secs_f64() / r.median.as_secs_f64()
     );
     println!(
-        "  CPU per command (schedstat, mean): serve {cpu_serve:.1} µs, protocol floor {cpu_minimal:.1} µs"
+        "  CPU per command (schedstat, mean): serve {cpu_serve}, protocol floor {cpu_protocol_floor}"
     );
-    println!("  per-round medians (serve / raw / reqwest, µs):");
-    for (i, (d, r, b)) in per_round.iter().enumerate() {
+    println!("  per-round medians (serve / raw / reqwest / protocol floor, µs):");
+    for (i, (d, r, b, f)) in per_round.iter().enumerate() {
         println!(
-            "    round {}: {:>7.1} / {:>7.1} / {:>7.1}   ratio {:.2}x / {:.2}x",
+            "    round {}: {:>7.1} / {:>7.1} / {:>7.1} / {:>7.1}   ratio {:.2}x / {:.2}x / {:.2}x",
             i + 1,
             micros(*d),
             micros(*r),
             micros(*b),
+            micros(*f),
             d.as_secs_f64() / r.as_secs_f64(),
-            d.as_secs_f64() / b.as_secs_f64()
+            d.as_secs_f64() / b.as_secs_f64(),
+            d.as_secs_f64() / f.as_secs_f64()
         );
     }
     println!(
@@ -598,18 +653,6 @@ fn loop_mode(bench: &mut Bench) {
             d.p99.as_secs_f64() / b.p99.as_secs_f64()
         ),
         Some(ratio_bare <= 2.0 && failures == 0),
-    );
-    let ratio_minimal = d.median.as_secs_f64() / m.median.as_secs_f64();
-    bench.verdict(
-        "1. loop: serve / protocol floor (median)",
-        "≤ 2.0x (stretch 1.5x)",
-        format!(
-            "{ratio_minimal:.2}x ({:.1} µs vs {:.1} µs; that floor is {:.2}x the raw one)",
-            micros(d.median),
-            micros(m.median),
-            m.median.as_secs_f64() / r.median.as_secs_f64()
-        ),
-        Some(ratio_minimal <= 2.0 && failures == 0),
     );
     bench.verdict(
         "1. loop: ping → pong (median)",
