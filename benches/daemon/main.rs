@@ -423,11 +423,16 @@ fn loop_mode(bench: &mut Bench) {
         assert_eq!(answer.status, 200);
         assert_eq!(answer.json.as_array().map(Vec::len), Some(1));
     };
+    // Bytes written per command (state requests included), to show the floor's output is of
+    // serve's size.
+    let mut written = (0, 0);
     for i in 0..warm_up {
         let u = i % users.len();
         let reply = daemon.execute(&lines[u]);
         assert!(iam_ok(&daemon, &reply));
+        written.0 = reply.bytes;
         let reply = protocol_floor_daemon.execute(&lines[u]);
+        written.1 = reply.bytes;
         assert!(
             iam_ok(&protocol_floor_daemon, &reply),
             "the protocol floor failed: {}",
@@ -612,7 +617,8 @@ fn loop_mode(bench: &mut Bench) {
         f.median.as_secs_f64() / r.median.as_secs_f64()
     );
     println!(
-        "  CPU per command (schedstat, mean): serve {cpu_serve}, protocol floor {cpu_protocol_floor}"
+        "  CPU per command (schedstat, mean): serve {cpu_serve}, protocol floor {cpu_protocol_floor}; bytes written per command: {} and {}",
+        written.0, written.1
     );
     println!("  per-round medians (serve / raw / reqwest / protocol floor, µs):");
     for (i, (d, r, b, f)) in per_round.iter().enumerate() {
