@@ -34,6 +34,8 @@
 //! - [`host`]: what only the XSOAR server has (mapObject, searchIndicators), in engine mode.
 //! - [`xsoar`]: the XSOAR package: the relay, the integration manifest and the content pack.
 //! - [`secret`]: the redacted token type.
+//! - [`allocator`]: how soon the binary's allocator returns freed memory (the binary and the
+//!   benchmark harness both set it).
 //! - [`json_object`]: a key of a JSON object read without hashing when the object is small.
 //! - [`time`]: the one place that reads times from text (ISO-8601, relative, HTTP dates) and
 //!   writes them (`2017-05-03T16:22:18.000Z`).
@@ -48,6 +50,7 @@
     clippy::cast_possible_truncation
 )]
 
+pub mod allocator;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;

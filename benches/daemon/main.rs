@@ -90,13 +90,8 @@ impl Bench {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `purge_delay` option and the value `okta-iam` sets (src/main.rs explains both).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const PURGE_DELAY_MS: std::os::raw::c_long = 10;
-
 fn main() {
-    // SAFETY: sets one integer option before any other thread runs, as src/main.rs does.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    okta_iam::allocator::return_freed_memory_soon();
     protocol_floor::run_if_asked();
     // `cargo bench` passes `--bench`; other words select sections.
     let chosen: Vec<String> = std::env::args()
